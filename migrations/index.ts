@@ -1,0 +1,13 @@
+/**
+ * The ordered list of migrations. Listing them (rather than letting knex scan a folder)
+ * makes the same code run from TypeScript sources, from the compiled build and under Jest.
+ * Add a new migration file and append it here; never edit one that has shipped.
+ */
+import type { Knex } from 'knex';
+import * as directory from './20261124100000_directory.js';
+import * as oidc from './20261124100100_oidc.js';
+
+export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['20261124100000_directory', directory],
+  ['20261124100100_oidc', oidc],
+];

@@ -1,0 +1,141 @@
+/**
+ * The one configuration schema. Every key has a default or is optional, so the file in
+ * `config/` only needs what differs; `docs/configuration.md` is the reference for operators.
+ */
+import { z } from 'zod';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Dates and secrets in config stay strings; URLs are checked here so a typo fails at start-up. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const clientSchema = z
+  .object({
+    client_id: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3-64 characters of A-Z a-z 0-9 . _ -'),
+    client_name: z.string().min(1).optional(),
+    /** Confidential clients authenticate with this secret; omit it for a public (PKCE-only) client. */
+    client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    redirect_uris: z.array(httpUrl).min(1),
+    post_logout_redirect_uris: z.array(httpUrl).default([]),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token']))
+      .default(['authorization_code', 'refresh_token']),
+    /** First-party clients (CCASS Terminal, DMS) are operated by HKSCC: no consent screen. */
+    first_party: z.boolean().default(false),
+  })
+  .strict();
+
+export type ClientConfig = z.infer<typeof clientSchema>;
+
+export const configSchema = z
+  .object({
+    env: z.enum(['development', 'test', 'production']).default('development'),
+    issuer: httpUrl.default('http://localhost:3000'),
+    server: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: z.coerce.number().int().min(0).max(65535).default(3000),
+        /** Trust X-Forwarded-* headers: set only when a reverse proxy is the sole way in. */
+        trustProxy: z.boolean().default(false),
+        /** Largest form or JSON body accepted by our own routes. */
+        bodyLimit: z.string().regex(/^\d+(kb|mb)$/).default('16kb'),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        /** Unset: an embedded PostgreSQL is started in `embedded.dataDir`. */
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+        pool: z
+          .object({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).default(10) })
+          .strict()
+          .prefault({}),
+        embedded: z
+          .object({
+            dataDir: z.string().min(1).default('.data/postgres'),
+            port: z.number().int().min(1).max(65535).default(54329),
+          })
+          .strict()
+          .prefault({}),
+        /** How often this node deletes expired OIDC artefacts (seconds; 0 disables). */
+        purgeIntervalSeconds: z.number().int().min(0).default(300),
+      })
+      .strict()
+      .prefault({}),
+    log: z.object({ level: logLevel.default('info') }).strict().prefault({}),
+    smtp: z
+      .object({
+        url: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+        from: z.string().min(3).default('CCASS Authentication <no-reply@localhost>'),
+      })
+      .strict()
+      .prefault({}),
+    password: z
+      .object({
+        /** argon2id cost. Defaults are OWASP's minimum recommendation (19 MiB, 2 passes, 1 lane). */
+        argon2: z
+          .object({
+            memoryCost: z.number().int().min(8192, 'must be at least 8192 KiB').default(19456),
+            timeCost: z.number().int().min(1).default(2),
+            parallelism: z.number().int().min(1).max(16).default(1),
+          })
+          .strict()
+          .prefault({}),
+        minLength: z.number().int().min(8).max(64).default(12),
+        maxLength: z.number().int().min(64).max(1024).default(128),
+      })
+      .strict()
+      .prefault({}),
+    oidc: z
+      .object({
+        /** A JWKS file with private signing keys. Required in production. */
+        jwksFile: z.string().min(1).optional(),
+        /**
+         * Keys that sign cookies, newest first; at least 32 characters each. Required in production.
+         * Unset in development: generated once and kept in the database.
+         */
+        cookieKeys: z.array(z.string().min(32, 'each key must be at least 32 characters')).default([]),
+        /** Lifetimes in seconds. */
+        ttl: z
+          .object({
+            accessToken: z.number().int().min(60).default(600),
+            authorizationCode: z.number().int().min(10).max(600).default(60),
+            idToken: z.number().int().min(60).default(600),
+            refreshToken: z.number().int().min(60).default(12 * 3600),
+            session: z.number().int().min(60).default(12 * 3600),
+            interaction: z.number().int().min(60).default(15 * 60),
+            grant: z.number().int().min(60).default(12 * 3600),
+          })
+          .strict()
+          .prefault({}),
+        clients: z.array(clientSchema).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const ids = config.oidc.clients.map((client) => client.client_id);
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: `duplicate client_id "${id}"` });
+      }
+    });
+    if (config.env !== 'production') return;
+    // Production refuses the conveniences of development: generated keys would differ per
+    // node and an http issuer would send cookies and codes in the clear.
+    if (!config.issuer.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must be an https URL in production' });
+    }
+    if (!config.oidc.jwksFile) {
+      ctx.addIssue({ code: 'custom', path: ['oidc', 'jwksFile'], message: 'is required in production' });
+    }
+    if (config.oidc.cookieKeys.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['oidc', 'cookieKeys'], message: 'is required in production' });
+    }
+    if (!config.database.url) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'url'], message: 'is required in production (the embedded database is for development)' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;

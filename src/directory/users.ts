@@ -1,0 +1,148 @@
+/**
+ * Operator functions on users: add, set a password, list, disable and enable. They take
+ * plain data and the query modules, so the CLI today and DMS later call the same code.
+ */
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
+import type { Queries } from '../store/index.js';
+import type { UserRow, UserStatus } from '../store/users.js';
+import {
+  normaliseEmail,
+  normaliseParticipantId,
+  normaliseUserId,
+  PARTICIPANT_ID_RULE,
+  USER_ID_RULE,
+} from './identifiers.js';
+
+type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit'>;
+
+export interface UserRef {
+  participantId: string;
+  userId: string;
+}
+
+export interface NewUser extends UserRef {
+  displayName: string;
+  email?: string | undefined;
+}
+
+/** What callers may see of a user: never the password hash. */
+export interface UserSummary {
+  subject: string;
+  participantId: string;
+  userId: string;
+  displayName: string;
+  email: string | null;
+  status: UserStatus;
+  hasPassword: boolean;
+}
+
+export function summariseUser(row: UserRow): UserSummary {
+  return {
+    subject: row.id,
+    participantId: row.participant_id,
+    userId: row.user_id,
+    displayName: row.display_name,
+    email: row.email,
+    status: row.status,
+    hasPassword: row.password_hash !== null,
+  };
+}
+
+function parseRef(ref: UserRef): { participantId: string; userId: string } {
+  const participantId = normaliseParticipantId(ref.participantId);
+  const userId = normaliseUserId(ref.userId);
+  const fields: Record<string, string> = {};
+  if (!participantId) fields['participantId'] = `participant ID must be ${PARTICIPANT_ID_RULE}`;
+  if (!userId) fields['userId'] = `user ID must be ${USER_ID_RULE}`;
+  if (!participantId || !userId) throw new ValidationError('Invalid user reference', fields);
+  return { participantId, userId };
+}
+
+async function findUser(queries: DirectoryQueries, ref: UserRef): Promise<UserRow> {
+  const { participantId, userId } = parseRef(ref);
+  const user = await queries.users.findByLogin(participantId, userId);
+  if (!user) throw new NotFoundError(`no user ${userId} at participant ${participantId}`);
+  return user;
+}
+
+export async function addUser(queries: DirectoryQueries, input: NewUser, actor: string): Promise<UserSummary> {
+  const fields: Record<string, string> = {};
+  let ref: { participantId: string; userId: string } | undefined;
+  try {
+    ref = parseRef(input);
+  } catch (error) {
+    Object.assign(fields, (error as ValidationError).fields);
+  }
+  const displayName = input.displayName.trim();
+  if (displayName.length < 1 || displayName.length > 200) fields['displayName'] = 'display name must be 1-200 characters';
+  let email: string | null = null;
+  if (input.email !== undefined && input.email.trim() !== '') {
+    email = normaliseEmail(input.email) ?? null;
+    if (!email) fields['email'] = 'email must be an address like name@example.com';
+  }
+  if (!ref || Object.keys(fields).length) throw new ValidationError('Invalid user', fields);
+
+  if (!(await queries.participants.findById(ref.participantId))) {
+    throw new NotFoundError(`participant ${ref.participantId} does not exist`);
+  }
+  const row = await queries.users.insert({
+    participant_id: ref.participantId,
+    user_id: ref.userId,
+    display_name: displayName,
+    email,
+  });
+  if (!row) throw new ConflictError(`user ${ref.userId} already exists at participant ${ref.participantId}`);
+  await queries.audit.record({
+    type: 'user.add',
+    outcome: 'success',
+    actor,
+    participantId: ref.participantId,
+    userId: ref.userId,
+  });
+  return summariseUser(row);
+}
+
+export async function setUserPassword(
+  deps: { queries: DirectoryQueries; hasher: PasswordHasher; rules: PasswordRules },
+  ref: UserRef,
+  password: string,
+  actor: string,
+): Promise<void> {
+  const user = await findUser(deps.queries, ref);
+  const problems = passwordProblems(password, deps.rules, { userId: user.user_id });
+  if (problems.length) throw new ValidationError(`Password ${problems.join('; ')}`, { password: problems.join('; ') });
+  await deps.queries.users.setPasswordHash(user.id, await deps.hasher.hash(password));
+  await deps.queries.audit.record({
+    type: 'user.password.set',
+    outcome: 'success',
+    actor,
+    participantId: user.participant_id,
+    userId: user.user_id,
+  });
+}
+
+export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: string): Promise<UserSummary> {
+  const user = await findUser(queries, ref);
+  // Enabling a user who never set a password leaves them pending: they still cannot log in.
+  const status: UserStatus = enabled ? (user.password_hash ? 'active' : 'pending') : 'disabled';
+  await queries.users.setStatus(user.id, status);
+  await queries.audit.record({
+    type: enabled ? 'user.enable' : 'user.disable',
+    outcome: 'success',
+    actor,
+    participantId: user.participant_id,
+    userId: user.user_id,
+  });
+  return { ...summariseUser(user), status };
+}
+
+export async function listUsers(queries: DirectoryQueries, filter: { participantId?: string | undefined } = {}): Promise<UserSummary[]> {
+  let participantId: string | undefined;
+  if (filter.participantId !== undefined) {
+    participantId = normaliseParticipantId(filter.participantId);
+    if (!participantId) throw new ValidationError('Invalid participant ID', { participantId: PARTICIPANT_ID_RULE });
+  }
+  const rows = await queries.users.list(participantId ? { participantId } : {});
+  return rows.map(summariseUser);
+}

@@ -1,0 +1,49 @@
+/**
+ * Turns errors thrown by our own routes into responses: domain errors and client errors
+ * (bad body, too large, wrong content type) become clear 4xx answers; anything else is a
+ * logged 500 that shows the user only a reference number.
+ */
+import type { Middleware } from 'koa';
+import { isDomainError, ValidationError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Renderer } from './render.js';
+
+interface HttpishError extends Error {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+}
+
+export function errorHandler(log: Logger, render: Renderer): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (caught) {
+      const error = caught as HttpishError;
+      const requestId = ctx.state['requestId'] as string | undefined;
+      let status = 500;
+      let message = 'Something went wrong on our side. Please try again.';
+      let fields: Record<string, string> | undefined;
+      if (isDomainError(error)) {
+        status = error.status;
+        message = error.message;
+        if (error instanceof ValidationError) fields = error.fields;
+      } else {
+        const candidate = error.status ?? error.statusCode;
+        if (candidate && candidate >= 400 && candidate < 500) {
+          status = candidate;
+          message = error.expose ? error.message : 'The request could not be understood.';
+        }
+      }
+      if (status >= 500) log.error({ err: error, requestId }, 'unhandled error');
+      ctx.status = status;
+      ctx.set('Cache-Control', 'no-store');
+      if (ctx.accepts(['html', 'json']) === 'json') {
+        ctx.body = { error: status >= 500 ? 'server_error' : 'invalid_request', message, ...(fields ? { fields } : {}), requestId };
+      } else {
+        ctx.type = 'html';
+        ctx.body = render('error', { title: status >= 500 ? 'Something went wrong' : 'Request not accepted', message, requestId });
+      }
+    }
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The password step of a login. Whatever went wrong, the caller gets one generic failure
+ * to show; the precise reason is for the audit trail only. Every path runs exactly one
+ * argon2 verification, so the response time does not reveal whether a user exists, is
+ * disabled or has no password yet.
+ */
+import type { PasswordHasher } from '../factors/password.js';
+import { normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
+import type { UserQueries, UserRow } from '../store/users.js';
+
+export interface PasswordLoginInput {
+  participantId: string;
+  userId: string;
+  password: string;
+}
+
+export type PasswordFailureReason = 'unknown_user' | 'no_password' | 'wrong_password' | 'disabled';
+
+export type PasswordLoginOutcome =
+  | { ok: true; user: UserRow }
+  | { ok: false; reason: PasswordFailureReason; user?: UserRow };
+
+export async function authenticateWithPassword(
+  deps: { users: UserQueries; hasher: PasswordHasher },
+  input: PasswordLoginInput,
+): Promise<PasswordLoginOutcome> {
+  const participantId = normaliseParticipantId(input.participantId);
+  const userId = normaliseUserId(input.userId);
+  const user = participantId && userId ? await deps.users.findByLogin(participantId, userId) : undefined;
+
+  if (!user) {
+    await deps.hasher.verifyAgainstDummy(input.password);
+    return { ok: false, reason: 'unknown_user' };
+  }
+  if (!user.password_hash) {
+    await deps.hasher.verifyAgainstDummy(input.password);
+    return { ok: false, reason: 'no_password', user };
+  }
+  const matches = await deps.hasher.verify(user.password_hash, input.password);
+  if (!matches) return { ok: false, reason: 'wrong_password', user };
+  // Checked after the password so that a disabled account answers exactly like a wrong password.
+  if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
+
+  if (deps.hasher.needsRehash(user.password_hash)) {
+    // The configured cost went up since this hash was made: upgrade it while we hold the password.
+    await deps.users.replacePasswordHash(user.id, user.password_hash, await deps.hasher.hash(input.password));
+  }
+  return { ok: true, user };
+}

@@ -1,0 +1,21 @@
+import Router from '@koa/router';
+import { isDatabaseReachable, type Database } from '../store/database.js';
+
+/**
+ * `/healthz`: the process is up (liveness). `/readyz`: this node can serve logins, i.e. its
+ * database answers (readiness; a load balancer stops sending traffic when it fails).
+ */
+export function healthRoutes(db: Database): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const database = await isDatabaseReachable(db);
+    ctx.status = database ? 200 : 503;
+    ctx.body = { status: database ? 'ready' : 'not ready', checks: { database: database ? 'ok' : 'unreachable' } };
+  });
+  return router;
+}

@@ -1,0 +1,32 @@
+/**
+ * Gives every request an id (the caller's X-Request-Id if it is sane, else a new UUID),
+ * echoes it in the response, and writes one structured log line per request. Only method,
+ * path, status and timing are logged: never bodies, query strings, cookies or headers that
+ * could carry credentials.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from './logger.js';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function requestContext(log: Logger): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state['requestId'] = requestId;
+    ctx.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = ctx.status;
+      const level = status >= 500 ? 'error' : 'info';
+      log[level](
+        { requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Accounts as oidc-provider sees them: `sub` is the user's opaque UUID (stable across
+ * renames), and claims are read fresh from the database each time, so a disabled user's
+ * tokens stop yielding claims and refresh fails.
+ */
+import type { Account } from 'oidc-provider';
+import type { UserQueries } from '../store/users.js';
+
+export const CLAIMS_BY_SCOPE = {
+  openid: ['sub', 'participant_id', 'user_id'],
+  profile: ['name'],
+  email: ['email'],
+};
+
+export async function findAccount(users: UserQueries, subject: string): Promise<Account | undefined> {
+  const user = await users.findBySubject(subject);
+  if (!user || user.status !== 'active') return undefined;
+  return {
+    accountId: user.id,
+    claims: async () => ({
+      sub: user.id,
+      participant_id: user.participant_id,
+      user_id: user.user_id,
+      name: user.display_name,
+      ...(user.email ? { email: user.email } : {}),
+    }),
+  };
+}

@@ -1,0 +1,25 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { ClientConfig } from '../config/schema.js';
+
+/** Configured clients become oidc-provider client metadata; `first_party` travels as extra metadata. */
+export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
+  return {
+    client_id: client.client_id,
+    client_name: client.client_name ?? client.client_id,
+    redirect_uris: client.redirect_uris,
+    post_logout_redirect_uris: client.post_logout_redirect_uris,
+    grant_types: client.grant_types,
+    response_types: ['code'],
+    ...(client.client_secret
+      ? { client_secret: client.client_secret, token_endpoint_auth_method: 'client_secret_basic' }
+      : { token_endpoint_auth_method: 'none' }),
+    [FIRST_PARTY]: client.first_party,
+  };
+}
+
+/** Client metadata key marking clients HKSCC operates itself (no consent screen). */
+export const FIRST_PARTY = 'first_party';
+
+export function isFirstParty(client: { metadata(): Record<string, unknown> }): boolean {
+  return client.metadata()[FIRST_PARTY] === true;
+}

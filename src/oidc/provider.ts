@@ -1,0 +1,133 @@
+/**
+ * The oidc-provider instance: which flows are on (authorization code + PKCE S256 only,
+ * refresh, revocation, introspection, RP-initiated logout), where state lives (PostgreSQL),
+ * how accounts and claims are found, and how first-party clients skip consent.
+ */
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { Database } from '../store/database.js';
+import type { Queries } from '../store/index.js';
+import { postgresAdapterFactory } from '../store/oidc-adapter.js';
+import type { Renderer } from '../http/render.js';
+import { ACR_VALUES_SUPPORTED } from './assurance.js';
+import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
+import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty } from './clients.js';
+import type { ProviderKeys } from './keys.js';
+
+export interface ProviderDependencies {
+  config: Config;
+  db: Database;
+  queries: Queries;
+  keys: ProviderKeys;
+  render: Renderer;
+  log: Logger;
+}
+
+export function createProvider(deps: ProviderDependencies): Provider {
+  const { config, render } = deps;
+  const ttl = config.oidc.ttl;
+
+  const configuration: Configuration = {
+    adapter: postgresAdapterFactory(deps.db),
+    clients: config.oidc.clients.map(clientMetadataFromConfig),
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    extraClientMetadata: { properties: [FIRST_PARTY] },
+    jwks: deps.keys.jwks,
+    cookies: {
+      keys: deps.keys.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    findAccount: (_ctx, sub) => findAccount(deps.queries.users, sub),
+    claims: CLAIMS_BY_SCOPE,
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    acrValues: [...ACR_VALUES_SUPPORTED],
+    // Put the scope's claims (participant_id, user_id, ...) in the ID token itself: CCASS
+    // Terminal needs them at login, without a userinfo round trip.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Introspection tells whether a token is live and whose it is: confidential clients only.
+        allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = render('logout', { form });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = render('logged-out', {});
+        },
+      },
+      userinfo: { enabled: true },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    // First-party clients get the grant they ask for without a consent screen.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { client, session, result } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = result?.['consent']?.grantId ?? session.grantIdFor(client.clientId);
+      const grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!isFirstParty(client)) return grant;
+      const firstPartyGrant = grant ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      firstPartyGrant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      const claims = [...ctx.oidc.requestParamClaims];
+      if (claims.length) firstPartyGrant.addOIDCClaims(claims);
+      await firstPartyGrant.save();
+      return firstPartyGrant;
+    },
+    // Refresh tokens for first-party clients without `offline_access` (which needs a consent
+    // prompt); without offline_access they expire with the user's session (expiresWithSession).
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
+    ttl: {
+      AccessToken: ttl.accessToken,
+      AuthorizationCode: ttl.authorizationCode,
+      IdToken: ttl.idToken,
+      RefreshToken: ttl.refreshToken,
+      Session: ttl.session,
+      Interaction: ttl.interaction,
+      Grant: ttl.grant,
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = render('error', {
+        title: 'Sign-in could not continue',
+        message: out.error_description ?? out.error,
+        requestId: ctx.state['requestId'],
+      });
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.server.trustProxy;
+
+  provider.on('server_error', (ctx, error) => {
+    deps.log.error({ err: error, requestId: ctx.state['requestId'] }, 'oidc server error');
+  });
+  for (const event of ['grant.error', 'authorization.error', 'end_session.error', 'introspection.error', 'revocation.error']) {
+    // Refusals are the client's problem, not ours: logged at info, with no token material.
+    (provider as unknown as NodeJS.EventEmitter).on(event, (ctx: KoaContextWithOIDC, error: Error & { error_description?: string }) => {
+      deps.log.info(
+        { event, error: error.message, description: error.error_description, client: ctx.oidc?.client?.clientId, requestId: ctx.state['requestId'] },
+        'oidc request refused',
+      );
+    });
+  }
+  return provider;
+}

@@ -1,0 +1,33 @@
+/**
+ * The knex connection pool. Everything that persists goes through the query modules in
+ * this folder; nothing outside `store/` writes SQL.
+ */
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Database = Knex;
+
+// Return int8 (bigint, count(*)) as JS numbers: our counts and ids stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number.parseInt(value, 10));
+
+export function connectDatabase(url: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Database {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: url, application_name: 'ccass-auth' },
+    pool: { min: pool.min, max: pool.max },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+/** True when a trivial query succeeds within the timeout (readiness probe). */
+export async function isDatabaseReachable(db: Database, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([db.raw('select 1').then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,15 @@
+import { auditQueries } from './audit.js';
+import type { Database } from './database.js';
+import { participantQueries } from './participants.js';
+import { userQueries } from './users.js';
+
+/** Every query module, built on one pool and passed to domain code as a unit. */
+export function createQueries(db: Database) {
+  return {
+    participants: participantQueries(db),
+    users: userQueries(db),
+    audit: auditQueries(db),
+  };
+}
+
+export type Queries = ReturnType<typeof createQueries>;
