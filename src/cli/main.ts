@@ -1,163 +1,18 @@
 #!/usr/bin/env node
-/**
- * The operator CLI (`ccass-auth …`, or `npm run cli -- …` in a checkout). It opens the same
- * database as the server (DATABASE_URL, else the embedded one) and calls the same domain
- * functions. Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 not found,
- * 4 already exists, 78 bad configuration.
- */
-import { userInfo } from 'node:os';
-import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { addParticipant } from '../directory/participants.js';
-import { addUser, listUsers, setUserEnabled, setUserPassword, type UserSummary } from '../directory/users.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { createPasswordHasher } from '../factors/password.js';
-import { createLogger } from '../observability/logger.js';
-import { createQueries, type Queries } from '../store/index.js';
-import { migrateToLatest } from '../store/migrate.js';
-import { openDatabase, type OpenDatabase } from '../store/open.js';
+/** Entry point of the operator CLI: see program.ts for the commands and exit codes. */
+import { CommanderError } from 'commander';
+import { buildProgram, exitCodeFor } from './program.js';
 import { readSecretFromStdin } from './read-secret.js';
 
-const actor = `operator:${process.env['CCASS_OPERATOR'] ?? userInfo().username}`;
-
-async function withDatabase<T>(work: (context: { config: Config; database: OpenDatabase; queries: Queries }) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  // The CLI's own logs go to stderr at warn level, so its stdout stays clean for piping.
-  const log = createLogger(process.env['LOG_LEVEL'] ?? 'warn', process.stderr as never);
-  const database = await openDatabase(config, log);
-  try {
-    return await work({ config, database, queries: createQueries(database.db) });
-  } finally {
-    await database.close();
-  }
+try {
+  await buildProgram({
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    readSecret: readSecretFromStdin,
+  }).parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  const { code, message } = exitCodeFor(error);
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(code);
 }
-
-function printUsers(users: UserSummary[], json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
-    return;
-  }
-  if (users.length === 0) {
-    process.stdout.write('no users\n');
-    return;
-  }
-  const rows = users.map((user) => [user.participantId, user.userId, user.status, user.hasPassword ? 'yes' : 'no', user.email ?? '-', user.displayName]);
-  const header = ['PARTICIPANT', 'USER', 'STATUS', 'PASSWORD', 'EMAIL', 'NAME'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  for (const row of [header, ...rows]) {
-    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`);
-  }
-}
-
-export function buildProgram(): Command {
-  const program = new Command('ccass-auth')
-    .description('Operator commands for the CCASS authentication server')
-    .showHelpAfterError()
-    .exitOverride();
-
-  program
-    .command('migrate')
-    .description('apply pending database migrations')
-    .action(() =>
-      withDatabase(async ({ database }) => {
-        const applied = await migrateToLatest(database.db);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      }),
-    );
-
-  const participant = program.command('participant').description('CCASS Participants');
-  participant
-    .command('add')
-    .description('register a participant')
-    .argument('<participant-id>', 'e.g. B01234')
-    .requiredOption('--name <name>', 'the participant firm name')
-    .action((id: string, options: { name: string }) =>
-      withDatabase(async ({ queries }) => {
-        const added = await addParticipant(queries, { id, name: options.name }, actor);
-        process.stdout.write(`participant ${added.id} added\n`);
-      }),
-    );
-  participant
-    .command('list')
-    .description('list participants')
-    .action(() =>
-      withDatabase(async ({ queries }) => {
-        for (const row of await queries.participants.list()) process.stdout.write(`${row.id}  ${row.status}  ${row.name}\n`);
-      }),
-    );
-
-  const user = program.command('user').description('users of participants');
-  user
-    .command('add')
-    .description('add a user (pending until a password is set)')
-    .argument('<participant-id>')
-    .argument('<user-id>')
-    .requiredOption('--name <display-name>', "the user's name")
-    .option('--email <email>', 'designated email address')
-    .action((participantId: string, userId: string, options: { name: string; email?: string }) =>
-      withDatabase(async ({ queries }) => {
-        const added = await addUser(queries, { participantId, userId, displayName: options.name, email: options.email }, actor);
-        process.stdout.write(`user ${added.userId} added to ${added.participantId} (status ${added.status})\n`);
-      }),
-    );
-  user
-    .command('set-password')
-    .description("set a user's password, read from standard input (never from the command line)")
-    .argument('<participant-id>')
-    .argument('<user-id>')
-    .action((participantId: string, userId: string) =>
-      withDatabase(async ({ config, queries }) => {
-        const password = await readSecretFromStdin('New password');
-        const hasher = createPasswordHasher(config.password.argon2);
-        await setUserPassword({ queries, hasher, rules: config.password }, { participantId, userId }, password, actor);
-        process.stdout.write(`password set for ${userId.toUpperCase()} at ${participantId.toUpperCase()}\n`);
-      }),
-    );
-  user
-    .command('list')
-    .description('list users')
-    .option('--participant <participant-id>', 'only this participant')
-    .option('--json', 'machine-readable output')
-    .action((options: { participant?: string; json?: boolean }) =>
-      withDatabase(async ({ queries }) => printUsers(await listUsers(queries, { participantId: options.participant }), options.json ?? false)),
-    );
-  for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
-    user
-      .command(name)
-      .description(enabled ? 'allow a disabled user to log in again' : 'stop a user from logging in')
-      .argument('<participant-id>')
-      .argument('<user-id>')
-      .action((participantId: string, userId: string) =>
-        withDatabase(async ({ queries }) => {
-          const updated = await setUserEnabled(queries, { participantId, userId }, enabled, actor);
-          process.stdout.write(`user ${updated.userId} at ${updated.participantId} is now ${updated.status}\n`);
-        }),
-      );
-  }
-  return program;
-}
-
-export function exitCodeFor(error: unknown): { code: number; message: string } {
-  if (error instanceof ValidationError) {
-    const details = Object.entries(error.fields).map(([field, problem]) => `\n  ${field}: ${problem}`).join('');
-    return { code: 2, message: `${error.message}${details}` };
-  }
-  if (error instanceof NotFoundError) return { code: 3, message: error.message };
-  if (error instanceof ConflictError) return { code: 4, message: error.message };
-  if (error instanceof ConfigError) return { code: 78, message: error.message };
-  return { code: 1, message: error instanceof Error ? error.message : String(error) };
-}
-
-async function run(): Promise<void> {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-    const { code, message } = exitCodeFor(error);
-    process.stderr.write(`error: ${message}\n`);
-    process.exit(code);
-  }
-}
-
-await run();

@@ -38,6 +38,9 @@ const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa({ proxy: deps.config.server.trustProxy });
   app.silent = true; // errors are logged by our handlers, with the request id
+  // oidc-provider runs mounted inside this app and sets its cookies through our context:
+  // the same keys must sign them here as verify them there.
+  app.keys = deps.cookieKeys;
   app.use(requestContext(deps.log));
   app.use(securityHeaders({ https: deps.config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.log, deps.render));

@@ -6,8 +6,13 @@
 import type { Account } from 'oidc-provider';
 import type { UserQueries } from '../store/users.js';
 
+/**
+ * Claims by scope. `acr`, `amr` and `auth_time` sit under `openid` so that every ID token
+ * says how and when the user authenticated; oidc-provider otherwise adds them only when
+ * the relying party asks for them one by one.
+ */
 export const CLAIMS_BY_SCOPE = {
-  openid: ['sub', 'participant_id', 'user_id'],
+  openid: ['sub', 'participant_id', 'user_id', 'acr', 'amr', 'auth_time'],
   profile: ['name'],
   email: ['email'],
 };

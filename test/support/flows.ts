@@ -1,0 +1,54 @@
+/** Steps of the authorization code flow as a browser performs them, for integration tests. */
+import { createHash, randomBytes } from 'node:crypto';
+import { Browser, inputValue, type Page } from './browser.js';
+import { TERMINAL } from './server.js';
+
+export interface AuthorizationStart {
+  browser: Browser;
+  loginPage: Page;
+  interactionUrl: string;
+  codeVerifier: string;
+  state: string;
+  nonce: string;
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** Opens /auth for CCASS Terminal and follows the redirect to the login page. */
+export async function startAuthorization(issuer: string, extra: Record<string, string> = {}, browser = new Browser()): Promise<AuthorizationStart> {
+  const { verifier, challenge } = pkcePair();
+  const state = randomBytes(8).toString('hex');
+  const nonce = randomBytes(8).toString('hex');
+  const url = new URL('/auth', issuer);
+  url.search = new URLSearchParams({
+    client_id: TERMINAL.clientId,
+    response_type: 'code',
+    scope: 'openid profile email',
+    redirect_uri: TERMINAL.redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  }).toString();
+  const loginPage = await browser.follow(url.toString());
+  return { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: verifier, state, nonce };
+}
+
+/** Posts the login form of `start` with these fields (csrf filled in from the page unless given). */
+export async function submitLogin(start: AuthorizationStart, fields: Record<string, string>): Promise<Page> {
+  return start.browser.request(`${start.interactionUrl}/login`, {
+    form: { csrf: inputValue(start.loginPage.body, 'csrf'), ...fields },
+  });
+}
+
+/** After a successful login post, follows redirects up to the relying party's callback and returns its URL. */
+export async function followToCallback(start: AuthorizationStart, afterLogin: Page): Promise<URL> {
+  const location = afterLogin.headers.get('location');
+  if (!location) throw new Error(`expected a redirect after login, got ${afterLogin.status}`);
+  const page = await start.browser.follow(new URL(location, afterLogin.url).toString(), {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
+  return new URL(page.url);
+}

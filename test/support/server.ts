@@ -1,0 +1,123 @@
+/**
+ * A real server for tests: real PostgreSQL (a database of its own), the real Koa app and
+ * oidc-provider, listening on a free loopback port whose URL is the issuer.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { addParticipant } from '../../src/directory/participants.js';
+import { addUser, setUserEnabled, setUserPassword } from '../../src/directory/users.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { buildServer, type Server } from '../../src/server.js';
+import type { Database } from '../../src/store/database.js';
+
+export const TERMINAL = {
+  clientId: 'ccass-terminal',
+  clientSecret: 'test-secret-for-the-ccass-terminal-client',
+  redirectUri: 'http://127.0.0.1:9999/callback',
+  postLogoutRedirectUri: 'http://127.0.0.1:9999/',
+};
+
+export const THIRD_PARTY = {
+  clientId: 'third-party-app',
+  clientSecret: 'test-secret-for-a-third-party-client-000',
+  redirectUri: 'http://127.0.0.1:9998/callback',
+};
+
+export function testConfig(issuer: string, databaseUrl: string, overrides: Record<string, unknown> = {}): Config {
+  return loadConfig({
+    env: {},
+    raw: {
+      env: 'test',
+      issuer,
+      database: { url: databaseUrl, purgeIntervalSeconds: 0 },
+      log: { level: 'silent' },
+      oidc: {
+        clients: [
+          {
+            client_id: TERMINAL.clientId,
+            client_name: 'CCASS Terminal',
+            client_secret: TERMINAL.clientSecret,
+            redirect_uris: [TERMINAL.redirectUri],
+            post_logout_redirect_uris: [TERMINAL.postLogoutRedirectUri],
+            first_party: true,
+          },
+          {
+            client_id: THIRD_PARTY.clientId,
+            client_secret: THIRD_PARTY.clientSecret,
+            redirect_uris: [THIRD_PARTY.redirectUri],
+          },
+        ],
+      },
+      ...overrides,
+    },
+  });
+}
+
+export interface RunningTestServer {
+  issuer: string;
+  config: Config;
+  server: Server;
+  http: HttpServer;
+  /** Replaces the app behind the same URL with a freshly built one (a "restart"). */
+  restart(db?: Database): Promise<Server>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(db: Database, databaseUrl: string): Promise<RunningTestServer> {
+  const http = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = testConfig(issuer, databaseUrl);
+  const log = createLogger('silent');
+  let server = await buildServer(config, db, log);
+  let handler = server.app.callback();
+  http.on('request', (req, res) => handler(req, res));
+  return {
+    issuer,
+    config,
+    get server() {
+      return server;
+    },
+    http,
+    async restart(nextDb = db) {
+      server.stop();
+      server = await buildServer(config, nextDb, log);
+      handler = server.app.callback();
+      return server;
+    },
+    async close() {
+      server.stop();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+export interface SeededUser {
+  participantId: string;
+  userId: string;
+  password: string;
+  subject: string;
+}
+
+/** Adds a participant (if new) and an active user with a password, through the domain functions. */
+export async function seedUser(
+  server: Server,
+  config: Config,
+  user: { participantId: string; userId: string; password?: string; email?: string; status?: 'active' | 'disabled' | 'pending' },
+): Promise<SeededUser> {
+  const { queries, hasher } = server;
+  if (!(await queries.participants.findById(user.participantId))) {
+    await addParticipant(queries, { id: user.participantId, name: `Participant ${user.participantId}` }, 'test');
+  }
+  const added = await addUser(queries, { participantId: user.participantId, userId: user.userId, displayName: `User ${user.userId}`, email: user.email }, 'test');
+  const password = user.password ?? 'a long enough test password';
+  if (user.status !== 'pending') {
+    await setUserPassword({ queries, hasher, rules: config.password }, user, password, 'test');
+  }
+  if (user.status === 'disabled') await setUserEnabled(queries, user, false, 'test');
+  return { participantId: added.participantId, userId: added.userId, password, subject: added.subject };
+}

@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../../src/config/load.js';
+
+function configError(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('fills every default from an empty file', () => {
+    const config = loadConfig({ raw: {}, env: {} });
+    expect(config.server.port).toBe(3000);
+    expect(config.issuer).toBe('http://localhost:3000');
+    expect(config.database.url).toBeUndefined();
+    expect(config.password.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    expect(config.oidc.ttl.session).toBe(12 * 3600);
+  });
+
+  it('loads the shipped development file', () => {
+    const config = loadConfig({ file: 'config/default.yaml', env: {} });
+    expect(config.oidc.clients.map((client) => client.client_id)).toContain('ccass-terminal');
+  });
+
+  it('lets environment variables override the file', () => {
+    const config = loadConfig({
+      raw: { server: { port: 4000 }, issuer: 'http://file.example' },
+      env: {
+        PORT: '5000',
+        ISSUER: 'https://auth.example.com',
+        DATABASE_URL: 'postgres://u@db/x',
+        LOG_LEVEL: 'debug',
+        SMTP_URL: 'smtp://mail:25',
+        TRUST_PROXY: 'true',
+        COOKIE_KEYS: 'a'.repeat(32) + ', ' + 'b'.repeat(32),
+      },
+    });
+    expect(config.server.port).toBe(5000);
+    expect(config.issuer).toBe('https://auth.example.com');
+    expect(config.database.url).toBe('postgres://u@db/x');
+    expect(config.log.level).toBe('debug');
+    expect(config.smtp.url).toBe('smtp://mail:25');
+    expect(config.server.trustProxy).toBe(true);
+    expect(config.oidc.cookieKeys).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+  });
+
+  it('names the key and the file when a value is wrong', () => {
+    const message = configError(() => loadConfig({ raw: { server: { port: 'eighty' } }, env: {} }));
+    expect(message).toMatch(/server\.port \(from supplied object\)/);
+  });
+
+  it('names the environment variable when an override is wrong', () => {
+    expect(configError(() => loadConfig({ raw: {}, env: { PORT: '99999' } }))).toMatch(/server\.port \(from environment variable PORT\)/);
+    expect(configError(() => loadConfig({ raw: {}, env: { TRUST_PROXY: 'maybe' } }))).toMatch(/TRUST_PROXY/);
+    expect(configError(() => loadConfig({ raw: {}, env: { DATABASE_URL: 'mysql://x' } }))).toMatch(/database\.url.*DATABASE_URL.*postgres/);
+  });
+
+  it('refuses unknown keys, so that a typo is not silently ignored', () => {
+    expect(configError(() => loadConfig({ raw: { server: { prot: 3000 } }, env: {} }))).toMatch(/server.*unknown key\(s\) prot/);
+  });
+
+  it('names the client entry that is wrong', () => {
+    const message = configError(() =>
+      loadConfig({ raw: { oidc: { clients: [{ client_id: 'ok-client', redirect_uris: ['not a url'] }] } }, env: {} }),
+    );
+    expect(message).toMatch(/oidc\.clients\[0\]\.redirect_uris\[0\]/);
+  });
+
+  it('refuses duplicate client ids and short client secrets', () => {
+    const client = { client_id: 'same', redirect_uris: ['https://rp.example/cb'] };
+    expect(configError(() => loadConfig({ raw: { oidc: { clients: [client, client] } }, env: {} }))).toMatch(/duplicate client_id "same"/);
+    expect(
+      configError(() => loadConfig({ raw: { oidc: { clients: [{ ...client, client_secret: 'short' }] } }, env: {} })),
+    ).toMatch(/client_secret.*at least 32/);
+  });
+
+  it('requires real keys, https and a database in production', () => {
+    const message = configError(() => loadConfig({ raw: {}, env: { NODE_ENV: 'production' } }));
+    expect(message).toMatch(/issuer.*https/);
+    expect(message).toMatch(/oidc\.jwksFile.*required in production/);
+    expect(message).toMatch(/oidc\.cookieKeys.*required in production/);
+    expect(message).toMatch(/database\.url.*required in production/);
+  });
+
+  it('reads the file named by CONFIG_FILE and reports a missing or broken one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccass-config-'));
+    const good = path.join(dir, 'good.yaml');
+    writeFileSync(good, 'server:\n  port: 4321\n');
+    expect(loadConfig({ env: { CONFIG_FILE: good } }).server.port).toBe(4321);
+
+    expect(configError(() => loadConfig({ env: { CONFIG_FILE: path.join(dir, 'missing.yaml') } }))).toMatch(/missing\.yaml: file not found/);
+
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(broken, 'server: [unclosed\n');
+    expect(configError(() => loadConfig({ env: { CONFIG_FILE: broken } }))).toMatch(/broken\.yaml is not valid YAML/);
+
+    const list = path.join(dir, 'list.yaml');
+    writeFileSync(list, '- a\n- b\n');
+    expect(configError(() => loadConfig({ env: { CONFIG_FILE: list } }))).toMatch(/top level must be a mapping/);
+  });
+});
