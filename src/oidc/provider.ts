@@ -55,7 +55,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes its own tokens only (RFC 7009 §2.1); others are ignored, not revealed.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: {
         enabled: true,
         // Introspection tells whether a token is live and whose it is: confidential clients only.

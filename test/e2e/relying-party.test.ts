@@ -1,0 +1,147 @@
+/**
+ * CCASS Terminal's view of the provider, with openid-client as the relying party:
+ * discovery → authorization URL with PKCE and nonce → login form → callback → code
+ * exchange with ID token validation → refresh (after the provider was rebuilt on a new
+ * database pool, so only PostgreSQL carried the state) → RP-initiated logout.
+ */
+import * as client from 'openid-client';
+import { Browser, formAction, inputValue } from '../support/browser.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { connectDatabase } from '../../src/store/database.js';
+import { ACR, AMR } from '../../src/oidc/assurance.js';
+import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+
+describe('CCASS Terminal as an openid-client relying party', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let user: SeededUser;
+  const extraPools: Array<{ destroy(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    running = await startTestServer(database.db, database.url);
+    user = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'TRADER01', email: 'trader01@example.com' });
+  });
+  afterAll(async () => {
+    await running.close();
+    for (const pool of extraPools) await pool.destroy();
+    await database.drop();
+  });
+
+  async function discover() {
+    return client.discovery(new URL(running.issuer), TERMINAL.clientId, undefined, client.ClientSecretBasic(TERMINAL.clientSecret), {
+      execute: [client.allowInsecureRequests], // the test server is plain http on loopback
+    });
+  }
+
+  it('logs in, refreshes across a provider restart, and logs out', async () => {
+    const config = await discover();
+    expect(config.serverMetadata().issuer).toBe(running.issuer);
+
+    // 1. The relying party builds the authorization URL.
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const state = client.randomState();
+    const authorizationUrl = client.buildAuthorizationUrl(config, {
+      redirect_uri: TERMINAL.redirectUri,
+      scope: 'openid profile email',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      nonce,
+      state,
+    });
+
+    // 2. The user's browser logs in on the provider's form.
+    const browser = new Browser();
+    const loginPage = await browser.follow(authorizationUrl.toString());
+    expect(loginPage.body).toContain('Log in to CCASS Terminal');
+    const afterLogin = await browser.request(`${loginPage.url}/login`, {
+      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: user.participantId, userId: user.userId, password: user.password },
+    });
+    const callback = await browser.follow(new URL(afterLogin.headers.get('location') as string, afterLogin.url).toString(), {}, (next) =>
+      next.toString().startsWith(TERMINAL.redirectUri),
+    );
+
+    // 3. The relying party exchanges the code; openid-client checks signature, iss, aud, nonce, state and PKCE.
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), {
+      pkceCodeVerifier: codeVerifier,
+      expectedNonce: nonce,
+      expectedState: state,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    expect(claims).toMatchObject({
+      iss: running.issuer,
+      aud: TERMINAL.clientId,
+      sub: user.subject,
+      participant_id: 'C00019',
+      user_id: 'TRADER01',
+      email: 'trader01@example.com',
+      acr: ACR.password,
+      amr: [AMR.password],
+    });
+    expect(tokens.refresh_token).toBeTruthy();
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, user.subject);
+    expect(userinfo).toMatchObject({ sub: user.subject, participant_id: 'C00019', user_id: 'TRADER01', name: 'User TRADER01' });
+
+    // 4. "Restart": a new provider instance on a new connection pool; only PostgreSQL remembers the session.
+    const freshPool = connectDatabase(database.url, { min: 0, max: 2 });
+    extraPools.push(freshPool);
+    await running.restart(freshPool);
+    const rediscovered = await discover();
+    const refreshed = await client.refreshTokenGrant(rediscovered, tokens.refresh_token as string);
+    expect(refreshed.access_token).toBeTruthy();
+    expect(refreshed.claims()).toMatchObject({ sub: user.subject, participant_id: 'C00019', acr: ACR.password, amr: [AMR.password] });
+    const introspection = await client.tokenIntrospection(rediscovered, refreshed.access_token);
+    expect(introspection).toMatchObject({ active: true, sub: user.subject, client_id: TERMINAL.clientId });
+
+    // 5. RP-initiated logout: the end-session URL, the confirmation form, the redirect back.
+    const endSessionUrl = client.buildEndSessionUrl(rediscovered, {
+      id_token_hint: refreshed.id_token ?? (tokens.id_token as string),
+      post_logout_redirect_uri: TERMINAL.postLogoutRedirectUri,
+      state: 'bye',
+    });
+    const confirm = await browser.follow(endSessionUrl.toString());
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Log out of CCASS Authentication?');
+    const action = formAction(confirm.body, 'op.logoutForm');
+    const loggedOut = await browser.follow(
+      new URL(action, running.issuer).toString(),
+      { form: { xsrf: inputValue(confirm.body, 'xsrf'), logout: 'yes' } },
+      (next) => next.toString().startsWith(TERMINAL.postLogoutRedirectUri),
+    );
+    expect(new URL(loggedOut.url).searchParams.get('state')).toBe('bye');
+
+    // The refresh token was bound to the session that just ended.
+    await expect(client.refreshTokenGrant(rediscovered, refreshed.refresh_token ?? (tokens.refresh_token as string))).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    // And the browser must log in again.
+    const again = await browser.follow(authorizationUrl.toString());
+    expect(again.body).toContain('Log in to CCASS Terminal');
+  });
+
+  it('refuses a revoked refresh token', async () => {
+    const config = await discover();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: TERMINAL.redirectUri,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      nonce,
+    });
+    const browser = new Browser();
+    const loginPage = await browser.follow(url.toString());
+    const afterLogin = await browser.request(`${loginPage.url}/login`, {
+      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: user.participantId, userId: user.userId, password: user.password },
+    });
+    const callback = await browser.follow(new URL(afterLogin.headers.get('location') as string, afterLogin.url).toString(), {}, (next) =>
+      next.toString().startsWith(TERMINAL.redirectUri),
+    );
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: codeVerifier, expectedNonce: nonce });
+    await client.tokenRevocation(config, tokens.refresh_token as string);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
