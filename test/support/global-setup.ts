@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
   } catch (error) {
     const where = new URL(adminUrl);
     where.password = '';
-    throw new Error(`Tests need a PostgreSQL server they can create databases on (DATABASE_URL, now ${where.toString()}): ${(error as Error).message}`);
+    throw new Error(`Tests need a PostgreSQL server they can create databases on (DATABASE_URL, now ${where.toString()}): ${(error as Error).message}`, { cause: error });
   }
   try {
     const { rows } = await client.query<{ datname: string }>(
