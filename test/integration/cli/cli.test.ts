@@ -101,3 +101,13 @@ describe('operator CLI', () => {
     expect(exitCodeFor(error)).toEqual({ code: 78, message: expect.stringContaining('database.url (from environment variable DATABASE_URL)') });
   });
 });
+
+describe('operator CLI: keys', () => {
+  it('generates a private JWKS that the server accepts as oidc.jwksFile', async () => {
+    let out = '';
+    await buildProgram({ env: {}, out: (text) => (out += text), readSecret: async () => '' }).parseAsync(['node', 'ccass-auth', 'keys', 'generate']);
+    const jwks = JSON.parse(out) as { keys: Array<Record<string, string>> };
+    expect(jwks.keys.map((key) => key['alg']).sort()).toEqual(['ES256', 'RS256']);
+    for (const key of jwks.keys) expect(key['d']).toBeTruthy();
+  });
+});
