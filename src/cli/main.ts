@@ -8,6 +8,7 @@ try {
   await buildProgram({
     env: process.env,
     out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
     readSecret: readSecretFromStdin,
   }).parseAsync(process.argv);
 } catch (error) {

@@ -22,6 +22,8 @@ import { openDatabase, type OpenDatabase } from '../store/open.js';
 export interface CliIo {
   env: Record<string, string | undefined>;
   out: (text: string) => void;
+  /** Where usage errors and help for a wrong command go. */
+  err: (text: string) => void;
   readSecret: (prompt: string) => Promise<string>;
 }
 
@@ -59,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
 
   const program = new Command('ccass-auth')
     .description('Operator commands for the CCASS authentication server')
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .showHelpAfterError()
     .exitOverride();
 

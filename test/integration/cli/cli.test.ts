@@ -22,9 +22,9 @@ describe('operator CLI', () => {
       out: (text) => {
         out += text;
       },
+      err: () => undefined,
       readSecret: async () => secret,
     });
-    program.configureOutput({ writeErr: () => undefined, writeOut: (text) => (out += text) });
     try {
       await program.parseAsync(['node', 'ccass-auth', ...args]);
       return { code: 0, out };
@@ -96,7 +96,7 @@ describe('operator CLI', () => {
   });
 
   it('reports a bad configuration with exit code 78, naming the key', async () => {
-    const program = buildProgram({ env: { DATABASE_URL: 'mysql://nope' }, out: () => undefined, readSecret: async () => '' });
+    const program = buildProgram({ env: { DATABASE_URL: 'mysql://nope' }, out: () => undefined, err: () => undefined, readSecret: async () => '' });
     const error = await program.parseAsync(['node', 'ccass-auth', 'migrate']).catch((caught: unknown) => caught);
     expect(exitCodeFor(error)).toEqual({ code: 78, message: expect.stringContaining('database.url (from environment variable DATABASE_URL)') });
   });
@@ -105,7 +105,7 @@ describe('operator CLI', () => {
 describe('operator CLI: keys', () => {
   it('generates a private JWKS that the server accepts as oidc.jwksFile', async () => {
     let out = '';
-    await buildProgram({ env: {}, out: (text) => (out += text), readSecret: async () => '' }).parseAsync(['node', 'ccass-auth', 'keys', 'generate']);
+    await buildProgram({ env: {}, out: (text) => (out += text), err: () => undefined, readSecret: async () => '' }).parseAsync(['node', 'ccass-auth', 'keys', 'generate']);
     const jwks = JSON.parse(out) as { keys: Array<Record<string, string>> };
     expect(jwks.keys.map((key) => key['alg']).sort()).toEqual(['ES256', 'RS256']);
     for (const key of jwks.keys) expect(key['d']).toBeTruthy();
