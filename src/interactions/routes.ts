@@ -179,9 +179,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await finish(ctx, { consent: { grantId } });
   });
 
-  router.get('/:uid/abort', async (ctx) => {
+  router.post('/:uid/abort', async (ctx) => {
     const details = await loadInteraction(ctx);
     if (!details) return;
+    const parsed = csrfOnlyForm.safeParse(ctx.request.body);
+    if (!parsed.success || !csrf.verify(details.uid, parsed.data.csrf)) return ctx.throw(403, 'Your form expired. Please start again.');
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the login.' });
   });
 

@@ -9,7 +9,8 @@ import { Browser, formAction, inputValue } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectDatabase } from '../../src/store/database.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { setUserEnabled } from '../../src/directory/users.js';
+import { PUBLIC_CLIENT, seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
 
 describe('CCASS Terminal as an openid-client relying party', () => {
   let database: TestDatabase;
@@ -121,12 +122,12 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     expect(again.body).toContain('Log in to CCASS Terminal');
   });
 
-  it('refuses a revoked refresh token', async () => {
-    const config = await discover();
+  /** One login through the browser for `config`'s client; returns the token response. */
+  async function logIn(config: client.Configuration, redirectUri: string, who: SeededUser = user) {
     const codeVerifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
     const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: TERMINAL.redirectUri,
+      redirect_uri: redirectUri,
       scope: 'openid',
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
@@ -135,13 +136,38 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     const browser = new Browser();
     const loginPage = await browser.follow(url.toString());
     const afterLogin = await browser.request(`${loginPage.url}/login`, {
-      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: user.participantId, userId: user.userId, password: user.password },
+      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: who.participantId, userId: who.userId, password: who.password },
     });
     const callback = await browser.follow(new URL(afterLogin.headers.get('location') as string, afterLogin.url).toString(), {}, (next) =>
-      next.toString().startsWith(TERMINAL.redirectUri),
+      next.toString().startsWith(redirectUri),
     );
-    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: codeVerifier, expectedNonce: nonce });
+    return client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: codeVerifier, expectedNonce: nonce });
+  }
+
+  it('refuses a revoked refresh token', async () => {
+    const config = await discover();
+    const tokens = await logIn(config, TERMINAL.redirectUri);
     await client.tokenRevocation(config, tokens.refresh_token as string);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('stops refreshing for a user who has been disabled', async () => {
+    const config = await discover();
+    const dormant = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'LEAVER' });
+    const tokens = await logIn(config, TERMINAL.redirectUri, dormant);
+    await setUserEnabled(running.server.queries, dormant, false, 'test');
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('serves a public client with PKCE alone, but does not let it introspect', async () => {
+    const config = await client.discovery(new URL(running.issuer), PUBLIC_CLIENT.clientId, undefined, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await logIn(config, PUBLIC_CLIENT.redirectUri);
+    expect(tokens.claims()?.sub).toBe(user.subject);
+    // Refused without revealing anything: the answer is "inactive", as for an unknown token ...
+    expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    // ... while a confidential client (a resource server) learns that the same token is live.
+    expect(await client.tokenIntrospection(await discover(), tokens.access_token)).toMatchObject({ active: true, client_id: PUBLIC_CLIENT.clientId });
   });
 });

@@ -65,3 +65,16 @@ describe('discovery, keys and health', () => {
     await request(running.http).get('/no-such-page').expect(404);
   });
 });
+
+describe('readiness without a database', () => {
+  it('answers 503 when the database is unreachable', async () => {
+    const database = await createTestDatabase();
+    const running = await startTestServer(database.db, database.url);
+    await database.drop(); // destroys the pool and the database under the running server
+    const response = await request(running.http).get('/readyz');
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({ status: 'not ready', checks: { database: 'unreachable' } });
+    await request(running.http).get('/healthz').expect(200);
+    await running.close();
+  });
+});

@@ -204,7 +204,16 @@ describe('password login', () => {
 
   it('lets the user cancel, returning access_denied to the client', async () => {
     const start = await startAuthorization(running.issuer);
-    const cancelled = await start.browser.follow(`${start.interactionUrl}/abort`, {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
+    const cancelled = await start.browser.follow(`${start.interactionUrl}/abort`, { form: { csrf: inputValue(start.loginPage.body, 'csrf') } }, (next) =>
+      next.toString().startsWith(TERMINAL.redirectUri),
+    );
     expect(new URL(cancelled.url).searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('does not let another site cancel a login (CSRF token required)', async () => {
+    const start = await startAuthorization(running.issuer);
+    const forged = await start.browser.request(`${start.interactionUrl}/abort`, { form: { csrf: 'forged' } });
+    expect(forged.status).toBe(403);
+    expect((await submitLogin(start, credentials(alice))).status).toBe(303);
   });
 });

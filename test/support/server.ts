@@ -25,6 +25,12 @@ export const THIRD_PARTY = {
   redirectUri: 'http://127.0.0.1:9998/callback',
 };
 
+/** A public client: no secret, PKCE only. */
+export const PUBLIC_CLIENT = {
+  clientId: 'public-app',
+  redirectUri: 'http://127.0.0.1:9997/callback',
+};
+
 export function testConfig(issuer: string, databaseUrl: string, overrides: Record<string, unknown> = {}): Config {
   return loadConfig({
     env: {},
@@ -41,6 +47,11 @@ export function testConfig(issuer: string, databaseUrl: string, overrides: Recor
             client_secret: TERMINAL.clientSecret,
             redirect_uris: [TERMINAL.redirectUri],
             post_logout_redirect_uris: [TERMINAL.postLogoutRedirectUri],
+            first_party: true,
+          },
+          {
+            client_id: PUBLIC_CLIENT.clientId,
+            redirect_uris: [PUBLIC_CLIENT.redirectUri],
             first_party: true,
           },
           {
@@ -65,12 +76,12 @@ export interface RunningTestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(db: Database, databaseUrl: string): Promise<RunningTestServer> {
+export async function startTestServer(db: Database, databaseUrl: string, overrides: Record<string, unknown> = {}): Promise<RunningTestServer> {
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
-  const config = testConfig(issuer, databaseUrl);
+  const config = testConfig(issuer, databaseUrl, overrides);
   const log = createLogger('silent');
   let server = await buildServer(config, db, log);
   let handler = server.app.callback();
