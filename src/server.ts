@@ -1,17 +1,23 @@
 /**
  * The composition root: builds every part from the configuration and a database, wires
  * them together, and returns the Koa app. `main.ts` adds listening and shutdown; tests
- * call `buildServer` directly with their own database.
+ * call `buildServer` directly with their own database, clock and mailer.
  */
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/schema.js';
+import type { EmailOtpDependencies } from './factors/email-otp.js';
 import { createPasswordHasher, type PasswordHasher } from './factors/password.js';
+import type { TotpDependencies } from './factors/totp-service.js';
 import { createApp } from './http/app.js';
 import { createRenderer } from './http/render.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import type { Logger } from './observability/logger.js';
 import { loadProviderKeys, type ProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
+import { loadSecretBox } from './secrets/load.js';
+import type { SecretBox } from './secrets/secret-box.js';
 import type { Database } from './store/database.js';
 import { createQueries, type Queries } from './store/index.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
@@ -22,28 +28,72 @@ export interface Server {
   queries: Queries;
   hasher: PasswordHasher;
   keys: ProviderKeys;
-  /** Stops background work (the purge timer); the caller owns the database pool. */
+  box: SecretBox;
+  totp: TotpDependencies;
+  emailOtp: EmailOtpDependencies;
+  /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
   stop(): void;
 }
 
-export async function buildServer(config: Config, db: Database, log: Logger): Promise<Server> {
+export interface ServerOptions {
+  clock?: Clock;
+  mailer?: Mailer;
+}
+
+export async function buildServer(config: Config, db: Database, log: Logger, options: ServerOptions = {}): Promise<Server> {
+  const clock = options.clock ?? systemClock;
   const queries = createQueries(db);
   const hasher = createPasswordHasher(config.password.argon2);
   const render = createRenderer();
   const keys = await loadProviderKeys(config, db);
+  const box = await loadSecretBox(config, db);
+  const mailer = options.mailer ?? createMailer(config.smtp, log);
+  const totp: TotpDependencies = {
+    credentials: queries.totpCredentials,
+    box,
+    parameters: { algorithm: config.totp.algorithm, digits: config.totp.digits, period: config.totp.period, window: config.totp.window },
+    issuer: config.totp.issuer,
+    clock,
+  };
+  const emailOtp: EmailOtpDependencies = { challenges: queries.emailOtpChallenges, box, mailer, settings: config.emailOtp, clock };
   const provider = createProvider({ config, db, queries, keys, render, log });
-  const app = createApp({ config, db, queries, provider, hasher, render, cookieKeys: keys.cookieKeys, log });
+  const app = createApp({
+    config,
+    db,
+    queries,
+    provider,
+    hasher,
+    render,
+    cookieKeys: keys.cookieKeys,
+    log,
+    clock,
+    totp,
+    emailOtp,
+  });
 
   let purgeTimer: NodeJS.Timeout | undefined;
   if (config.database.purgeIntervalSeconds > 0) {
     purgeTimer = setInterval(() => {
-      purgeExpiredOidcPayloads(db).then(
-        (purged) => purged && log.debug({ purged }, 'purged expired oidc artefacts'),
-        (error: unknown) => log.warn({ err: error }, 'purging expired oidc artefacts failed'),
+      Promise.all([purgeExpiredOidcPayloads(db), queries.loginProgress.purgeExpired(clock.now())]).then(
+        ([artefacts, logins]) => (artefacts || logins) && log.debug({ artefacts, logins }, 'purged expired login state'),
+        (error: unknown) => log.warn({ err: error }, 'purging expired login state failed'),
       );
     }, config.database.purgeIntervalSeconds * 1000);
     purgeTimer.unref();
   }
 
-  return { app, provider, queries, hasher, keys, stop: () => clearInterval(purgeTimer) };
+  return {
+    app,
+    provider,
+    queries,
+    hasher,
+    keys,
+    box,
+    totp,
+    emailOtp,
+    stop: () => {
+      clearInterval(purgeTimer);
+      if (!options.mailer) mailer.close();
+    },
+  };
 }

@@ -43,6 +43,7 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { variable: 'SMTP_URL', path: ['smtp', 'url'], parse: asString },
   { variable: 'JWKS_FILE', path: ['oidc', 'jwksFile'], parse: asString },
   { variable: 'COOKIE_KEYS', path: ['oidc', 'cookieKeys'], parse: asList },
+  { variable: 'SECRETS_ENCRYPTION_KEYS', path: ['secrets', 'encryptionKeys'], parse: asList },
 ];
 
 export interface LoadOptions {

@@ -67,6 +67,55 @@ export const configSchema = z
       .object({
         url: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
         from: z.string().min(3).default('CCASS Authentication <no-reply@localhost>'),
+        /** Without smtp.url (development only): mail is written here as .eml files and announced in the log. */
+        outboxDir: z.string().min(1).default('.data/outbox'),
+      })
+      .strict()
+      .prefault({}),
+    secrets: z
+      .object({
+        /**
+         * Keys that encrypt secrets at rest (TOTP keys) and key the hashes of emailed codes:
+         * `id:base64-of-32-bytes`, current key first. Older keys stay listed until nothing
+         * encrypted with them remains. Unset outside production: generated once and kept in the database.
+         */
+        encryptionKeys: z
+          .array(z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,44}$/, 'must be "id:base64-of-32-bytes"'))
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    totp: z
+      .object({
+        /** Shown in the authenticator app next to the account. */
+        issuer: z.string().min(1).max(64).default('HKSCC CCASS'),
+        /** SHA1 is what every authenticator app supports; SHA256/SHA512 only if all of yours do. */
+        algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha1'),
+        digits: z.union([z.literal(6), z.literal(8)]).default(6),
+        period: z.number().int().min(15).max(120).default(30),
+        /** Accepted clock drift in time steps either side (RFC 6238 §5.2 recommends at most one). */
+        window: z.number().int().min(0).max(2).default(1),
+      })
+      .strict()
+      .prefault({}),
+    emailOtp: z
+      .object({
+        ttlSeconds: z.number().int().min(60).max(3600).default(300),
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+        /** Shortest time between two codes sent to one user. */
+        resendIntervalSeconds: z.number().int().min(0).default(30),
+        /** At most this many codes per user within windowSeconds. */
+        maxSendsPerWindow: z.number().int().min(1).default(5),
+        windowSeconds: z.number().int().min(60).default(900),
+      })
+      .strict()
+      .prefault({}),
+    lockout: z
+      .object({
+        /** Consecutive failed attempts (password or second factor) that lock an account. */
+        threshold: z.number().int().min(3).max(100).default(10),
+        /** How long a lock lasts; 0 = until an operator or DA unlocks it. */
+        durationSeconds: z.number().int().min(0).default(900),
       })
       .strict()
       .prefault({}),
@@ -115,6 +164,12 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const keyIds = config.secrets.encryptionKeys.map((entry) => entry.split(':')[0]);
+    keyIds.forEach((id, index) => {
+      if (keyIds.indexOf(id) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['secrets', 'encryptionKeys', index], message: `duplicate key id "${id}"` });
+      }
+    });
     const ids = config.oidc.clients.map((client) => client.client_id);
     ids.forEach((id, index) => {
       if (ids.indexOf(id) !== index) {
@@ -135,6 +190,12 @@ export const configSchema = z
     }
     if (!config.database.url) {
       ctx.addIssue({ code: 'custom', path: ['database', 'url'], message: 'is required in production (the embedded database is for development)' });
+    }
+    if (!config.smtp.url) {
+      ctx.addIssue({ code: 'custom', path: ['smtp', 'url'], message: 'is required in production (one-time codes must reach users)' });
+    }
+    if (config.secrets.encryptionKeys.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['secrets', 'encryptionKeys'], message: 'is required in production' });
     }
   });
 

@@ -10,7 +10,10 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/schema.js';
+import type { Clock } from '../clock.js';
+import type { EmailOtpDependencies } from '../factors/email-otp.js';
 import type { PasswordHasher } from '../factors/password.js';
+import type { TotpDependencies } from '../factors/totp-service.js';
 import { createCsrfTokens } from '../interactions/csrf.js';
 import { interactionRoutes } from '../interactions/routes.js';
 import { healthRoutes } from '../observability/health.js';
@@ -31,6 +34,9 @@ export interface AppDependencies {
   render: Renderer;
   cookieKeys: string[];
   log: Logger;
+  clock: Clock;
+  totp: TotpDependencies;
+  emailOtp: EmailOtpDependencies;
 }
 
 const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
@@ -61,6 +67,10 @@ export function createApp(deps: AppDependencies): Koa {
     render: deps.render,
     csrf: createCsrfTokens(deps.cookieKeys),
     log: deps.log,
+    clock: deps.clock,
+    lockout: deps.config.lockout,
+    totp: deps.totp,
+    emailOtp: deps.emailOtp,
   });
   // Our forms are url-encoded only; a body of any other type, or too large, is refused (415/413).
   const forms = bodyParser({ enableTypes: ['form'], formLimit: deps.config.server.bodyLimit, encoding: 'utf-8' });

@@ -2,10 +2,12 @@
  * The password step of a login. Whatever went wrong, the caller gets one generic failure
  * to show; the precise reason is for the audit trail only. Every path runs exactly one
  * argon2 verification, so the response time does not reveal whether a user exists, is
- * disabled or has no password yet.
+ * disabled, locked or has no password yet.
  */
-import type { PasswordHasher } from '../factors/password.js';
+import type { Clock } from '../clock.js';
 import { normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
+import type { PasswordHasher } from '../factors/password.js';
+import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
 import type { UserQueries, UserRow } from '../store/users.js';
 
 export interface PasswordLoginInput {
@@ -14,16 +16,20 @@ export interface PasswordLoginInput {
   password: string;
 }
 
-export type PasswordFailureReason = 'unknown_user' | 'no_password' | 'wrong_password' | 'disabled';
+export type PasswordFailureReason = 'unknown_user' | 'no_password' | 'wrong_password' | 'disabled' | 'locked';
 
 export type PasswordLoginOutcome =
   | { ok: true; user: UserRow }
-  | { ok: false; reason: PasswordFailureReason; user?: UserRow };
+  | { ok: false; reason: PasswordFailureReason; user?: UserRow; lockedNow?: boolean };
 
-export async function authenticateWithPassword(
-  deps: { users: UserQueries; hasher: PasswordHasher },
-  input: PasswordLoginInput,
-): Promise<PasswordLoginOutcome> {
+export interface PasswordLoginDependencies {
+  users: UserQueries;
+  hasher: PasswordHasher;
+  clock: Clock;
+  lockout: LockoutPolicy;
+}
+
+export async function authenticateWithPassword(deps: PasswordLoginDependencies, input: PasswordLoginInput): Promise<PasswordLoginOutcome> {
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
   const user = participantId && userId ? await deps.users.findByLogin(participantId, userId) : undefined;
@@ -37,8 +43,12 @@ export async function authenticateWithPassword(
     return { ok: false, reason: 'no_password', user };
   }
   const matches = await deps.hasher.verify(user.password_hash, input.password);
-  if (!matches) return { ok: false, reason: 'wrong_password', user };
-  // Checked after the password so that a disabled account answers exactly like a wrong password.
+  // Checked after the password so that these accounts answer exactly like a wrong password.
+  if (isLocked(user, deps.clock.now())) return { ok: false, reason: 'locked', user };
+  if (!matches) {
+    const { locked } = await deps.users.recordFailure(user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, deps.clock.now()));
+    return { ok: false, reason: 'wrong_password', user, lockedNow: locked };
+  }
   if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
 
   if (deps.hasher.needsRehash(user.password_hash)) {

@@ -1,23 +1,32 @@
 /**
- * The login pages oidc-provider sends the browser to (`/interaction/:uid`). Routes parse
- * and check the form, call the domain step with plain data, and either re-render the form
- * or hand the result back to oidc-provider, which redirects to the relying party.
+ * The login pages oidc-provider sends the browser to (`/interaction/:uid`): password, then
+ * a second factor (or, for a user without one, an emailed code and the choice of a method),
+ * then back to the relying party. Routes parse and check the form, call domain functions
+ * with plain data, and render or redirect.
  *
- * Nothing is trusted from the form but what the user typed: which interaction this is and
- * what it asked for come from oidc-provider's server-side state, found by the cookie.
+ * Nothing is trusted from the form but what the user typed: which interaction this is,
+ * what it asked for, and which factors it has proven come from server-side state found
+ * by the interaction cookie (oidc-provider's interaction and our login_progress row).
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
+import QRCode from 'qrcode';
 import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies, type SendOutcome } from '../factors/email-otp.js';
 import type { PasswordHasher } from '../factors/password.js';
+import { confirmTotpEnrolment, pendingTotpEnrolment, verifyTotp, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
-import { ACR, AMR } from '../oidc/assurance.js';
+import { ACR, amrFor, type ProvenFactor } from '../oidc/assurance.js';
+import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
 import type { Queries } from '../store/index.js';
+import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
+import { nextLoginStep, type LoginStep } from './login-steps.js';
 import { authenticateWithPassword } from './password-login.js';
 
 export interface InteractionDependencies {
@@ -27,10 +36,17 @@ export interface InteractionDependencies {
   render: Renderer;
   csrf: CsrfTokens;
   log: Logger;
+  clock: Clock;
+  lockout: LockoutPolicy;
+  totp: TotpDependencies;
+  emailOtp: EmailOtpDependencies;
 }
 
 export const GENERIC_LOGIN_ERROR = 'The participant ID, user ID or password is not correct.';
 const INCOMPLETE_LOGIN_ERROR = 'Enter your participant ID, user ID and password.';
+const WRONG_CODE = 'That code is not correct, or it has already been used. Enter the current code.';
+const LOCKED_MESSAGE =
+  'Too many failed attempts: your account is locked for now. Try again later, or ask your Delegated Administrator to unlock it.';
 
 const loginForm = z.object({
   csrf: z.string().max(200),
@@ -38,15 +54,29 @@ const loginForm = z.object({
   userId: z.string().max(64),
   password: z.string().max(1024),
 });
-
 const csrfOnlyForm = z.object({ csrf: z.string().max(200) });
+const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
+const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
+interface LoginState {
+  details: InteractionDetails;
+  user: UserRow;
+  proven: ProvenFactor[];
+  step: LoginStep;
+}
+
 export function interactionRoutes(deps: InteractionDependencies): Router {
-  const { provider, render, csrf } = deps;
+  const { provider, render, csrf, queries, clock } = deps;
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
+
+  function renderMessage(ctx: Context, status: number, title: string, message: string) {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render('error', { title, message, requestId: ctx.state['requestId'] });
+  }
 
   /** The interaction the browser's cookie points at, which must be the one in the URL. */
   async function loadInteraction(ctx: Context): Promise<InteractionDetails | undefined> {
@@ -56,15 +86,49 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     } catch (error) {
       if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
     }
-    ctx.status = 400;
-    ctx.type = 'html';
-    ctx.body = render('error', {
-      title: 'Your login has expired',
-      message:
-        'This login page has expired or was opened in another browser. Go back to the application you were using and start the login again.',
-      requestId: ctx.state['requestId'],
-    });
+    renderMessage(
+      ctx,
+      400,
+      'Your login has expired',
+      'This login page has expired or was opened in another browser. Go back to the application you were using and start the login again.',
+    );
     return undefined;
+  }
+
+  /** Parses a form and checks its CSRF token; answers 400/403 itself and returns undefined when they fail. */
+  function parseForm<T extends { csrf: string }>(ctx: Context, details: InteractionDetails, schema: z.ZodType<T>): T | undefined {
+    const parsed = schema.safeParse(ctx.request.body);
+    if (!parsed.success) {
+      renderMessage(ctx, 400, 'Request not accepted', 'The form was incomplete. Go back and try again.');
+      return undefined;
+    }
+    if (!csrf.verify(details.uid, parsed.data.csrf)) {
+      renderMessage(ctx, 403, 'Request not accepted', 'Your form expired. Please go back and try again.');
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  /** Where a login with a proven password stands; undefined (and a page already rendered) if it cannot go on. */
+  async function loadLoginState(ctx: Context, details: InteractionDetails): Promise<LoginState | undefined> {
+    if (details.prompt.name !== 'login') {
+      renderMessage(ctx, 400, 'Request not accepted', 'This login step is already complete.');
+      return undefined;
+    }
+    const progress = await queries.loginProgress.find(details.uid, clock.now());
+    const user = progress ? await queries.users.findBySubject(progress.userId) : undefined;
+    if (!progress || !user) {
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${details.uid}`);
+      return undefined;
+    }
+    if (user.status !== 'active' || isLocked(user, clock.now())) {
+      await queries.loginProgress.finish(details.uid);
+      renderMessage(ctx, 403, 'You cannot log in now', LOCKED_MESSAGE);
+      return undefined;
+    }
+    const proven = progress.factors as ProvenFactor[];
+    return { details, user, proven, step: nextLoginStep(proven, user) };
   }
 
   async function clientName(details: InteractionDetails): Promise<string> {
@@ -72,11 +136,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     return client?.clientName ?? 'CCASS';
   }
 
-  async function renderLogin(
-    ctx: Context,
-    details: InteractionDetails,
-    values: { participantId?: string; userId?: string; error?: string } = {},
-  ) {
+  async function renderLogin(ctx: Context, details: InteractionDetails, values: { participantId?: string; userId?: string; error?: string } = {}) {
     ctx.type = 'html';
     ctx.body = render('login', {
       uid: details.uid,
@@ -88,19 +148,98 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     });
   }
 
+  function renderCodePage(ctx: Context, state: LoginState, values: { error?: string; notice?: string } = {}) {
+    ctx.type = 'html';
+    ctx.body = render('otp', {
+      uid: state.details.uid,
+      csrf: csrf.issue(state.details.uid),
+      method: state.step === 'totp' ? 'totp' : 'email',
+      email: maskEmail(state.user.email ?? ''),
+      digits: state.step === 'totp' ? deps.totp.parameters.digits : 6,
+      error: values.error,
+      notice: values.notice,
+    });
+  }
+
+  async function renderEnrolTotp(ctx: Context, state: LoginState, error?: string) {
+    const enrolment = await pendingTotpEnrolment(deps.totp, state.user);
+    if (!enrolment) {
+      renderMessage(ctx, 409, 'Authenticator already set up', 'An authenticator app is already set up for your account. Ask your Delegated Administrator to reset it if you lost it.');
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = render('enrol-totp', {
+      uid: state.details.uid,
+      csrf: csrf.issue(state.details.uid),
+      qrCode: await QRCode.toDataURL(enrolment.uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }),
+      manualKey: enrolment.manualKey,
+      issuer: deps.totp.issuer,
+      digits: deps.totp.parameters.digits,
+      error,
+    });
+  }
+
+  function sendNotice(outcome: SendOutcome): { notice?: string; error?: string } {
+    if (outcome.sent) return { notice: 'We sent a new code to your designated email address.' };
+    return { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` };
+  }
+
+  async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}) {
+    await queries.audit.record({
+      type,
+      outcome,
+      participantId: user?.participant_id ?? null,
+      userId: user?.user_id ?? null,
+      clientId: String(details.params['client_id']),
+      ip: ctx.ip,
+      requestId: ctx.state['requestId'] as string,
+      details: extra,
+    });
+  }
+
+  /** A failed second factor: counts towards the lock; answers with the page to show next. */
+  async function secondFactorFailed(ctx: Context, state: LoginState, method: string, reason: string): Promise<boolean> {
+    const { locked } = await queries.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, clock.now()));
+    await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked });
+    if (locked) {
+      await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method });
+      await queries.loginProgress.finish(state.details.uid);
+      renderMessage(ctx, 403, 'You cannot log in now', LOCKED_MESSAGE);
+    }
+    return locked;
+  }
+
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2]) {
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
 
+  /** Every factor the login needs is proven: hand the result to oidc-provider. */
+  async function completeLogin(ctx: Context, state: LoginState, proven: ProvenFactor[]) {
+    const amr = amrFor(proven);
+    await queries.loginProgress.finish(state.details.uid);
+    await queries.users.clearFailures(state.user.id);
+    await audit(ctx, 'login', 'success', state.user, state.details, { amr, acr: ACR.twoFactor });
+    await finish(ctx, { login: { accountId: state.user.id, acr: ACR.twoFactor, amr, remember: true } });
+  }
+
+  /** After a step succeeded: finish, or show the next step (post/redirect/get). */
+  async function advance(ctx: Context, state: LoginState, factor: ProvenFactor) {
+    await queries.loginProgress.addFactor(state.details.uid, factor);
+    const proven = [...state.proven, factor];
+    const user = (await queries.users.findBySubject(state.user.id)) ?? state.user;
+    if (nextLoginStep(proven, user) === 'complete') {
+      await completeLogin(ctx, { ...state, user }, proven);
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${state.details.uid}`);
+  }
+
   router.get('/:uid', async (ctx) => {
     const details = await loadInteraction(ctx);
     if (!details) return;
-    if (details.prompt.name === 'login') {
-      await renderLogin(ctx, details);
-      return;
-    }
     if (details.prompt.name === 'consent') {
       const missing = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
       ctx.type = 'html';
@@ -112,7 +251,50 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       });
       return;
     }
-    ctx.throw(400, `unsupported interaction prompt ${details.prompt.name}`);
+    if (details.prompt.name !== 'login') return ctx.throw(400, `unsupported interaction prompt ${details.prompt.name}`);
+
+    const progress = await queries.loginProgress.find(details.uid, clock.now());
+    if (!progress) {
+      await renderLogin(ctx, details);
+      return;
+    }
+    const state = await loadLoginState(ctx, details);
+    if (!state) return;
+    switch (state.step) {
+      case 'password':
+        await renderLogin(ctx, details);
+        return;
+      case 'totp':
+        renderCodePage(ctx, state);
+        return;
+      case 'email-otp': {
+        // Send a code when the page is first shown; reloading does not send another.
+        let values = {};
+        if (!(await hasOpenEmailOtp(deps.emailOtp, state.user.id, details.uid))) {
+          const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
+          await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
+          values = outcome.sent ? {} : sendNotice(outcome);
+        }
+        renderCodePage(ctx, state, values);
+        return;
+      }
+      case 'choose-method':
+        ctx.type = 'html';
+        ctx.body = render('choose-method', { uid: details.uid, csrf: csrf.issue(details.uid), email: maskEmail(state.user.email ?? '') });
+        return;
+      case 'no-second-factor':
+        await queries.loginProgress.finish(details.uid);
+        renderMessage(
+          ctx,
+          403,
+          'Your account is not ready for login yet',
+          'A second factor is needed to log in, and your account has no designated email address to set one up. Ask your Delegated Administrator to register your email address.',
+        );
+        return;
+      case 'complete':
+        await completeLogin(ctx, state, state.proven);
+        return;
+    }
   });
 
   router.post('/:uid/login', async (ctx) => {
@@ -129,7 +311,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       });
       return;
     }
-    if (details.prompt.name !== 'login') ctx.throw(400, 'this login step is already complete');
+    if (details.prompt.name !== 'login') return ctx.throw(400, 'this login step is already complete');
 
     const input = parsed.data;
     if (!input.participantId.trim() || !input.userId.trim() || !input.password) {
@@ -138,8 +320,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return;
     }
 
-    const outcome = await authenticateWithPassword({ users: deps.queries.users, hasher: deps.hasher }, input);
-    await deps.queries.audit.record({
+    const outcome = await authenticateWithPassword({ users: queries.users, hasher: deps.hasher, clock, lockout: deps.lockout }, input);
+    await queries.audit.record({
       type: 'login.password',
       outcome: outcome.ok ? 'success' : 'failure',
       participantId: outcome.user?.participant_id ?? input.participantId.trim().slice(0, 64),
@@ -147,23 +329,124 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       clientId: String(details.params['client_id']),
       ip: ctx.ip,
       requestId: ctx.state['requestId'] as string,
-      details: outcome.ok ? {} : { reason: outcome.reason },
+      details: outcome.ok ? {} : { reason: outcome.reason, ...(outcome.lockedNow ? { locked: true } : {}) },
     });
     if (!outcome.ok) {
+      if (outcome.lockedNow) await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
       ctx.status = 401;
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
       return;
     }
-    await finish(ctx, {
-      login: { accountId: outcome.user.id, acr: ACR.password, amr: [AMR.password], remember: true },
-    });
+    // The password is proven for this interaction only, and only until it expires.
+    await queries.loginProgress.start(details.uid, outcome.user.id, ['pwd'], new Date(details.exp * 1000));
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}`);
+  });
+
+  router.post('/:uid/otp', async (ctx) => {
+    const details = await loadInteraction(ctx);
+    if (!details) return;
+    const form = parseForm(ctx, details, codeForm);
+    if (!form) return;
+    const state = await loadLoginState(ctx, details);
+    if (!state) return;
+    if (state.step === 'totp') {
+      const verdict = await verifyTotp(deps.totp, state.user.id, form.code);
+      if (verdict === 'accepted') {
+        await audit(ctx, 'login.totp', 'success', state.user, details);
+        await advance(ctx, state, 'totp');
+        return;
+      }
+      if (await secondFactorFailed(ctx, state, 'totp', verdict)) return;
+      ctx.status = 401;
+      renderCodePage(ctx, state, { error: WRONG_CODE });
+      return;
+    }
+    if (state.step === 'email-otp') {
+      const verdict = await verifyEmailOtp(deps.emailOtp, state.user.id, details.uid, form.code);
+      if (verdict === 'accepted') {
+        await audit(ctx, 'login.email_otp', 'success', state.user, details);
+        await advance(ctx, state, 'email');
+        return;
+      }
+      if (await secondFactorFailed(ctx, state, 'email_otp', verdict)) return;
+      ctx.status = 401;
+      const error =
+        verdict === 'rejected' ? WRONG_CODE : 'That code has expired or was tried too many times. Ask for a new code below.';
+      renderCodePage(ctx, state, { error });
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}`);
+  });
+
+  router.post('/:uid/otp/resend', async (ctx) => {
+    const details = await loadInteraction(ctx);
+    if (!details) return;
+    if (!parseForm(ctx, details, csrfOnlyForm)) return;
+    const state = await loadLoginState(ctx, details);
+    if (!state) return;
+    if (state.step !== 'email-otp') return ctx.throw(400, 'no emailed code is expected now');
+    const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
+    await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
+    if (!outcome.sent) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    }
+    renderCodePage(ctx, state, sendNotice(outcome));
+  });
+
+  router.post('/:uid/method', async (ctx) => {
+    const details = await loadInteraction(ctx);
+    if (!details) return;
+    const form = parseForm(ctx, details, methodForm);
+    if (!form) return;
+    const state = await loadLoginState(ctx, details);
+    if (!state) return;
+    if (state.step !== 'choose-method') return ctx.throw(400, 'a second factor is already set up');
+    if (form.method === 'totp') {
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${details.uid}/enrol-totp`);
+      return;
+    }
+    await queries.users.setSecondFactor(state.user.id, 'email');
+    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email' });
+    await completeLogin(ctx, state, state.proven);
+  });
+
+  router.get('/:uid/enrol-totp', async (ctx) => {
+    const details = await loadInteraction(ctx);
+    if (!details) return;
+    const state = await loadLoginState(ctx, details);
+    if (!state) return;
+    if (state.step !== 'choose-method') return ctx.throw(400, 'a second factor is already set up');
+    await renderEnrolTotp(ctx, state);
+  });
+
+  router.post('/:uid/enrol-totp', async (ctx) => {
+    const details = await loadInteraction(ctx);
+    if (!details) return;
+    const form = parseForm(ctx, details, codeForm);
+    if (!form) return;
+    const state = await loadLoginState(ctx, details);
+    if (!state) return;
+    if (state.step !== 'choose-method') return ctx.throw(400, 'a second factor is already set up');
+    const verdict = await confirmTotpEnrolment(deps.totp, state.user.id, form.code);
+    if (verdict !== 'accepted') {
+      ctx.status = 400;
+      await renderEnrolTotp(ctx, state, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
+      return;
+    }
+    await queries.users.setSecondFactor(state.user.id, 'totp');
+    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp' });
+    await queries.loginProgress.addFactor(details.uid, 'totp');
+    await completeLogin(ctx, state, [...state.proven, 'totp']);
   });
 
   router.post('/:uid/confirm', async (ctx) => {
     const details = await loadInteraction(ctx);
     if (!details) return;
-    const parsed = csrfOnlyForm.safeParse(ctx.request.body);
-    if (!parsed.success || !csrf.verify(details.uid, parsed.data.csrf)) return ctx.throw(403, 'Your form expired. Please start again.');
+    if (!parseForm(ctx, details, csrfOnlyForm)) return;
     const accountId = details.session?.accountId;
     if (details.prompt.name !== 'consent' || !accountId) return ctx.throw(400, 'nothing to confirm');
 
@@ -182,10 +465,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   router.post('/:uid/abort', async (ctx) => {
     const details = await loadInteraction(ctx);
     if (!details) return;
-    const parsed = csrfOnlyForm.safeParse(ctx.request.body);
-    if (!parsed.success || !csrf.verify(details.uid, parsed.data.csrf)) return ctx.throw(403, 'Your form expired. Please start again.');
+    if (!parseForm(ctx, details, csrfOnlyForm)) return;
+    await queries.loginProgress.finish(details.uid);
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the login.' });
   });
 
   return router;
+}
+
+/** "alice.chan@example.com" → "a********@example.com": enough to recognise, not to harvest. */
+export function maskEmail(email: string): string {
+  const at = email.indexOf('@');
+  if (at < 1) return '';
+  return `${email[0]}${'*'.repeat(Math.max(at - 1, 1))}${email.slice(at)}`;
 }

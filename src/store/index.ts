@@ -1,6 +1,9 @@
 import { auditQueries } from './audit.js';
 import type { Database } from './database.js';
+import { emailOtpChallengeQueries } from './email-otp-challenges.js';
+import { loginProgressQueries } from './login-progress.js';
 import { participantQueries } from './participants.js';
+import { totpCredentialQueries } from './totp-credentials.js';
 import { userQueries } from './users.js';
 
 /** Every query module, built on one pool and passed to domain code as a unit. */
@@ -9,6 +12,9 @@ export function createQueries(db: Database) {
     participants: participantQueries(db),
     users: userQueries(db),
     audit: auditQueries(db),
+    totpCredentials: totpCredentialQueries(db),
+    emailOtpChallenges: emailOtpChallengeQueries(db),
+    loginProgress: loginProgressQueries(db),
   };
 }
 

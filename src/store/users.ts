@@ -1,6 +1,10 @@
 import type { Database } from './database.js';
 
 export type UserStatus = 'pending' | 'active' | 'disabled';
+export type SecondFactorMethod = 'totp' | 'email';
+
+/** Far enough to mean "until unlocked" while staying an ordinary timestamp. */
+export const LOCKED_UNTIL_UNLOCKED = new Date('9999-12-31T00:00:00Z');
 
 export interface UserRow {
   id: string;
@@ -11,6 +15,9 @@ export interface UserRow {
   status: UserStatus;
   password_hash: string | null;
   password_changed_at: Date | null;
+  second_factor: SecondFactorMethod | null;
+  failed_attempts: number;
+  locked_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -59,6 +66,27 @@ export function userQueries(db: Database) {
     /** Replaces the hash only if it is still the one that was verified (a rehash must not undo a concurrent change). */
     async replacePasswordHash(id: string, oldHash: string, newHash: string): Promise<void> {
       await db('users').where({ id, password_hash: oldHash }).update({ password_hash: newHash });
+    },
+    /**
+     * Counts a failed attempt; at `threshold` consecutive failures the account locks until
+     * `lockUntil` and the count starts again. Returns whether this failure locked it.
+     */
+    async recordFailure(id: string, threshold: number, lockUntil: Date): Promise<{ locked: boolean }> {
+      const [row] = await db('users')
+        .where({ id })
+        .update({
+          failed_attempts: db.raw('case when failed_attempts + 1 >= ? then 0 else failed_attempts + 1 end', [threshold]),
+          locked_until: db.raw('case when failed_attempts + 1 >= ? then ?::timestamptz else locked_until end', [threshold, lockUntil]),
+        })
+        .returning(['failed_attempts', 'locked_until']);
+      const updated = row as { failed_attempts: number; locked_until: Date | null } | undefined;
+      return { locked: updated?.failed_attempts === 0 && updated.locked_until?.getTime() === lockUntil.getTime() };
+    },
+    async clearFailures(id: string): Promise<void> {
+      await db('users').where({ id }).andWhere((query) => query.where('failed_attempts', '>', 0).orWhereNotNull('locked_until')).update({ failed_attempts: 0, locked_until: null });
+    },
+    async setSecondFactor(id: string, method: SecondFactorMethod | null): Promise<void> {
+      await db('users').where({ id }).update({ second_factor: method, updated_at: db.fn.now() });
     },
     async setStatus(id: string, status: UserStatus): Promise<void> {
       await db('users').where({ id }).update({ status, updated_at: db.fn.now() });

@@ -5,7 +5,8 @@
  * database pool, so only PostgreSQL carried the state) → RP-initiated logout.
  */
 import * as client from 'openid-client';
-import { Browser, formAction, inputValue } from '../support/browser.js';
+import { Browser, formAction, inputValue, type Page } from '../support/browser.js';
+import { rfc6238 } from '../support/totp.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectDatabase } from '../../src/store/database.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
@@ -21,7 +22,7 @@ describe('CCASS Terminal as an openid-client relying party', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     running = await startTestServer(database.db, database.url);
-    user = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'TRADER01', email: 'trader01@example.com' });
+    user = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'TRADER01', email: 'trader01@example.com' }, running.clock);
   });
   afterAll(async () => {
     await running.close();
@@ -52,13 +53,11 @@ describe('CCASS Terminal as an openid-client relying party', () => {
       state,
     });
 
-    // 2. The user's browser logs in on the provider's form.
+    // 2. The user's browser logs in on the provider's form: password, then the authenticator code.
     const browser = new Browser();
     const loginPage = await browser.follow(authorizationUrl.toString());
     expect(loginPage.body).toContain('Log in to CCASS Terminal');
-    const afterLogin = await browser.request(`${loginPage.url}/login`, {
-      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: user.participantId, userId: user.userId, password: user.password },
-    });
+    const afterLogin = await passwordAndTotp(browser, loginPage, user);
     const callback = await browser.follow(new URL(afterLogin.headers.get('location') as string, afterLogin.url).toString(), {}, (next) =>
       next.toString().startsWith(TERMINAL.redirectUri),
     );
@@ -78,8 +77,8 @@ describe('CCASS Terminal as an openid-client relying party', () => {
       participant_id: 'C00019',
       user_id: 'TRADER01',
       email: 'trader01@example.com',
-      acr: ACR.password,
-      amr: [AMR.password],
+      acr: ACR.twoFactor,
+      amr: [AMR.password, AMR.oneTimePassword, AMR.multipleFactors, AMR.totp],
     });
     expect(tokens.refresh_token).toBeTruthy();
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, user.subject);
@@ -92,7 +91,7 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     const rediscovered = await discover();
     const refreshed = await client.refreshTokenGrant(rediscovered, tokens.refresh_token as string);
     expect(refreshed.access_token).toBeTruthy();
-    expect(refreshed.claims()).toMatchObject({ sub: user.subject, participant_id: 'C00019', acr: ACR.password, amr: [AMR.password] });
+    expect(refreshed.claims()).toMatchObject({ sub: user.subject, participant_id: 'C00019', acr: ACR.twoFactor, amr: expect.arrayContaining([AMR.totp]) });
     const introspection = await client.tokenIntrospection(rediscovered, refreshed.access_token);
     expect(introspection).toMatchObject({ active: true, sub: user.subject, client_id: TERMINAL.clientId });
 
@@ -122,6 +121,19 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     expect(again.body).toContain('Log in to CCASS Terminal');
   });
 
+  /** Password, then the current authenticator code computed from the enrolled secret; returns the redirect. */
+  async function passwordAndTotp(browser: Browser, loginPage: Page, who: SeededUser): Promise<Page> {
+    const afterPassword = await browser.request(`${loginPage.url}/login`, {
+      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: who.participantId, userId: who.userId, password: who.password },
+    });
+    const codePage = await browser.follow(new URL(afterPassword.headers.get('location') as string, afterPassword.url).toString());
+    expect(codePage.body).toContain('Enter your one-time code');
+    const code = rfc6238(who.totpSecret as Buffer, running.clock.now().getTime() / 1000);
+    const afterCode = await browser.request(`${loginPage.url}/otp`, { form: { csrf: inputValue(codePage.body, 'csrf'), code } });
+    running.clock.advance(30); // a code is accepted once: the next login uses the next time step
+    return afterCode;
+  }
+
   /** One login through the browser for `config`'s client; returns the token response. */
   async function logIn(config: client.Configuration, redirectUri: string, who: SeededUser = user) {
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -135,9 +147,7 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     });
     const browser = new Browser();
     const loginPage = await browser.follow(url.toString());
-    const afterLogin = await browser.request(`${loginPage.url}/login`, {
-      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: who.participantId, userId: who.userId, password: who.password },
-    });
+    const afterLogin = await passwordAndTotp(browser, loginPage, who);
     const callback = await browser.follow(new URL(afterLogin.headers.get('location') as string, afterLogin.url).toString(), {}, (next) =>
       next.toString().startsWith(redirectUri),
     );
@@ -153,7 +163,7 @@ describe('CCASS Terminal as an openid-client relying party', () => {
 
   it('stops refreshing for a user who has been disabled', async () => {
     const config = await discover();
-    const dormant = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'LEAVER' });
+    const dormant = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'LEAVER' }, running.clock);
     const tokens = await logIn(config, TERMINAL.redirectUri, dormant);
     await setUserEnabled(running.server.queries, dormant, false, 'test');
     await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { inputValue } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { followToCallback, startAuthorization, submitLogin, type AuthorizationStart } from '../support/flows.js';
+import { followToCallback, passwordStep, startAuthorization, submitCode, submitLogin, type AuthorizationStart } from '../support/flows.js';
+import { rfc6238 } from '../support/totp.js';
 import { seedUser, startTestServer, TERMINAL, THIRD_PARTY, type RunningTestServer, type SeededUser } from '../support/server.js';
 
 describe('password login', () => {
@@ -16,9 +17,9 @@ describe('password login', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     running = await startTestServer(database.db, database.url);
-    alice = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'ALICE', email: 'alice@example.com' });
-    disabled = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'DORMANT', status: 'disabled' });
-    pending = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'NEWCOMER', status: 'pending' });
+    alice = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'ALICE', email: 'alice@example.com' }, running.clock);
+    disabled = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'DORMANT', status: 'disabled', secondFactor: 'none' });
+    pending = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'NEWCOMER', status: 'pending', secondFactor: 'none' });
   });
   afterAll(async () => {
     await running.close();
@@ -50,9 +51,15 @@ describe('password login', () => {
     expect(start.loginPage.body).not.toMatch(/<script|style=/);
   });
 
-  it('logs a user in and issues an ID token that says who and how', async () => {
+  /** The current authenticator code for a seeded user, computed independently of the server. */
+  const currentCode = (user: SeededUser) => rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000);
+
+  it('logs a user in with password and authenticator code, and issues an ID token that says who and how', async () => {
     const start = await startAuthorization(running.issuer);
-    const afterLogin = await submitLogin(start, credentials(alice));
+    const codePage = await passwordStep(start, credentials(alice));
+    expect(codePage.status).toBe(200);
+    expect(codePage.body).toContain('Enter your one-time code');
+    const afterLogin = await submitCode(start, codePage, currentCode(alice));
     expect(afterLogin.status).toBe(303);
     const callback = await followToCallback(start, afterLogin);
     expect(callback.searchParams.get('state')).toBe(start.state);
@@ -66,18 +73,19 @@ describe('password login', () => {
       participant_id: 'B01234',
       user_id: 'ALICE',
       email: 'alice@example.com',
-      amr: [AMR.password],
-      acr: ACR.password,
+      amr: [AMR.password, AMR.oneTimePassword, AMR.multipleFactors, AMR.totp],
+      acr: ACR.twoFactor,
     });
     expect(tokens.refresh_token).toBeTruthy();
-    const audit = await database.db('audit_events').where({ type: 'login.password', user_id: 'ALICE', outcome: 'success' });
+    const audit = await database.db('audit_events').where({ type: 'login', user_id: 'ALICE', outcome: 'success' });
     expect(audit.length).toBeGreaterThanOrEqual(1);
+    running.clock.advance(30); // the next login in this file needs a fresh time step
   });
 
   it('accepts participant and user IDs in any case', async () => {
     const start = await startAuthorization(running.issuer);
-    const afterLogin = await submitLogin(start, { ...credentials(alice), participantId: 'b01234', userId: 'alice' });
-    expect(afterLogin.status).toBe(303);
+    const codePage = await passwordStep(start, { ...credentials(alice), participantId: 'b01234', userId: 'alice' });
+    expect(codePage.body).toContain('Enter your one-time code');
   });
 
   it('gives one generic answer for a wrong password, an unknown user, a disabled user and a user without a password', async () => {
@@ -175,8 +183,8 @@ describe('password login', () => {
     it('changed nothing: no audit record, no user touched, and the same login still works', async () => {
       expect(Number((await database.db('audit_events').count('* as n').first())?.n)).toBe(auditCount);
       expect(await database.db('users').orderBy('id')).toEqual(usersBefore);
-      const afterLogin = await submitLogin(start, credentials(alice));
-      expect(afterLogin.status).toBe(303);
+      const codePage = await passwordStep(start, credentials(alice));
+      expect(codePage.body).toContain('Enter your one-time code');
     });
   });
 
@@ -192,7 +200,9 @@ describe('password login', () => {
 
   it('asks a third-party client for consent, then issues the code', async () => {
     const start = await startAuthorization(running.issuer, { client_id: THIRD_PARTY.clientId, redirect_uri: THIRD_PARTY.redirectUri });
-    const afterLogin = await submitLogin(start, credentials(alice));
+    const codePage = await passwordStep(start, credentials(alice));
+    const afterLogin = await submitCode(start, codePage, currentCode(alice));
+    running.clock.advance(30);
     const consent = await start.browser.follow(new URL(afterLogin.headers.get('location') as string, afterLogin.url).toString());
     expect(consent.status).toBe(200);
     expect(consent.body).toContain('asks to know who you are');

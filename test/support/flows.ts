@@ -45,7 +45,19 @@ export async function submitLogin(start: AuthorizationStart, fields: Record<stri
   });
 }
 
-/** After a successful login post, follows redirects up to the relying party's callback and returns its URL. */
+/** Posts the password form and follows to the next page (the second factor, normally). */
+export async function passwordStep(start: AuthorizationStart, fields: Record<string, string>): Promise<Page> {
+  const afterPassword = await submitLogin(start, fields);
+  if (afterPassword.status !== 303) return afterPassword;
+  return start.browser.follow(new URL(afterPassword.headers.get('location') as string, afterPassword.url).toString());
+}
+
+/** Posts a one-time code on the current second-factor page. */
+export async function submitCode(start: AuthorizationStart, page: Page, code: string, action = 'otp'): Promise<Page> {
+  return start.browser.request(`${start.interactionUrl}/${action}`, { form: { csrf: inputValue(page.body, 'csrf'), code } });
+}
+
+/** After the last successful step, follows redirects up to the relying party's callback and returns its URL. */
 export async function followToCallback(start: AuthorizationStart, afterLogin: Page): Promise<URL> {
   const location = afterLogin.headers.get('location');
   if (!location) throw new Error(`expected a redirect after login, got ${afterLogin.status}`);

@@ -9,8 +9,12 @@ import type { Config } from '../../src/config/schema.js';
 import { addParticipant } from '../../src/directory/participants.js';
 import { addUser, setUserEnabled, setUserPassword } from '../../src/directory/users.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { pendingTotpEnrolment, confirmTotpEnrolment } from '../../src/factors/totp-service.js';
 import { buildServer, type Server } from '../../src/server.js';
 import type { Database } from '../../src/store/database.js';
+import { TestClock } from './clock.js';
+import { SmtpSink } from './smtp-sink.js';
+import { rfc6238, secretFromUri } from './totp.js';
 
 export const TERMINAL = {
   clientId: 'ccass-terminal',
@@ -70,6 +74,8 @@ export interface RunningTestServer {
   issuer: string;
   config: Config;
   server: Server;
+  clock: TestClock;
+  mail: SmtpSink;
   http: HttpServer;
   /** Replaces the app behind the same URL with a freshly built one (a "restart"). */
   restart(db?: Database): Promise<Server>;
@@ -81,9 +87,11 @@ export async function startTestServer(db: Database, databaseUrl: string, overrid
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
-  const config = testConfig(issuer, databaseUrl, overrides);
+  const mail = await new SmtpSink().start();
+  const clock = new TestClock();
+  const config = testConfig(issuer, databaseUrl, { smtp: { url: mail.url, from: 'CCASS Authentication <no-reply@ccass.test>' }, ...overrides });
   const log = createLogger('silent');
-  let server = await buildServer(config, db, log);
+  let server = await buildServer(config, db, log, { clock });
   let handler = server.app.callback();
   http.on('request', (req, res) => handler(req, res));
   return {
@@ -93,9 +101,11 @@ export async function startTestServer(db: Database, databaseUrl: string, overrid
       return server;
     },
     http,
+    clock,
+    mail,
     async restart(nextDb = db) {
       server.stop();
-      server = await buildServer(config, nextDb, log);
+      server = await buildServer(config, nextDb, log, { clock });
       handler = server.app.callback();
       return server;
     },
@@ -103,6 +113,7 @@ export async function startTestServer(db: Database, databaseUrl: string, overrid
       server.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await mail.stop();
     },
   };
 }
@@ -112,13 +123,19 @@ export interface SeededUser {
   userId: string;
   password: string;
   subject: string;
+  email?: string | undefined;
+  /** The raw TOTP secret, for users seeded with an authenticator. */
+  totpSecret?: Buffer;
 }
+
+export type SeedSecondFactor = 'totp' | 'email' | 'none';
 
 /** Adds a participant (if new) and an active user with a password, through the domain functions. */
 export async function seedUser(
   server: Server,
   config: Config,
-  user: { participantId: string; userId: string; password?: string; email?: string; status?: 'active' | 'disabled' | 'pending' },
+  user: { participantId: string; userId: string; password?: string; email?: string; status?: 'active' | 'disabled' | 'pending'; secondFactor?: SeedSecondFactor },
+  clock?: TestClock,
 ): Promise<SeededUser> {
   const { queries, hasher } = server;
   if (!(await queries.participants.findById(user.participantId))) {
@@ -130,5 +147,19 @@ export async function seedUser(
     await setUserPassword({ queries, hasher, rules: config.password }, user, password, 'test');
   }
   if (user.status === 'disabled') await setUserEnabled(queries, user, false, 'test');
-  return { participantId: added.participantId, userId: added.userId, password, subject: added.subject };
+  const seeded: SeededUser = { participantId: added.participantId, userId: added.userId, password, subject: added.subject, email: added.email ?? undefined };
+  const secondFactor = user.secondFactor ?? 'totp';
+  if (secondFactor === 'totp') {
+    // Enrol as a user would: take the secret from the otpauth URI and confirm a code computed independently.
+    const enrolment = await pendingTotpEnrolment(server.totp, { id: added.subject, participant_id: added.participantId, user_id: added.userId });
+    seeded.totpSecret = secretFromUri(enrolment?.uri as string);
+    const now = (clock ?? { now: () => new Date() }).now().getTime() / 1000;
+    if ((await confirmTotpEnrolment(server.totp, added.subject, rfc6238(seeded.totpSecret, now))) !== 'accepted') throw new Error('seeding TOTP failed');
+    await queries.users.setSecondFactor(added.subject, 'totp');
+    // The enrolment used this time step; the next login needs the next one.
+    clock?.advance(config.totp.period);
+  } else if (secondFactor === 'email') {
+    await queries.users.setSecondFactor(added.subject, 'email');
+  }
+  return seeded;
 }

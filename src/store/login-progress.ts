@@ -1,0 +1,40 @@
+import { hashId } from './oidc-adapter.js';
+import type { Database } from './database.js';
+
+/** The factors one login (one oidc-provider interaction) has proven so far, for which user. */
+export interface LoginProgress {
+  userId: string;
+  factors: string[];
+}
+
+export function loginProgressQueries(db: Database) {
+  return {
+    /** Starts (or restarts, after a new password step) the progress of an interaction. */
+    async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date): Promise<void> {
+      await db('login_progress')
+        .insert({ interaction_hash: hashId(interactionUid), user_id: userId, factors, expires_at: expiresAt })
+        .onConflict('interaction_hash')
+        .merge(['user_id', 'factors', 'expires_at']);
+    },
+    async find(interactionUid: string, now: Date): Promise<LoginProgress | undefined> {
+      const row = await db('login_progress')
+        .where({ interaction_hash: hashId(interactionUid) })
+        .andWhere('expires_at', '>', now)
+        .first<{ user_id: string; factors: string[] } | undefined>();
+      return row ? { userId: row.user_id, factors: row.factors } : undefined;
+    },
+    async addFactor(interactionUid: string, factor: string): Promise<void> {
+      await db('login_progress')
+        .where({ interaction_hash: hashId(interactionUid) })
+        .update({ factors: db.raw('array_append(factors, ?)', [factor]) });
+    },
+    async finish(interactionUid: string): Promise<void> {
+      await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).delete();
+    },
+    async purgeExpired(now: Date): Promise<number> {
+      return db('login_progress').where('expires_at', '<=', now).delete();
+    },
+  };
+}
+
+export type LoginProgressQueries = ReturnType<typeof loginProgressQueries>;

@@ -1,0 +1,71 @@
+/**
+ * A real SMTP server on loopback (smtp-server) that keeps what it receives, parsed with
+ * mailparser, so tests exercise the same SMTP exchange as production.
+ */
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export class SmtpSink {
+  readonly messages: ReceivedMail[] = [];
+  private waiters: Array<() => void> = [];
+  private server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData: (stream, _session, callback) => {
+      simpleParser(stream)
+        .then((mail: ParsedMail) => {
+          const to = Array.isArray(mail.to) ? mail.to.map((entry) => entry.text).join(', ') : (mail.to?.text ?? '');
+          this.messages.push({ to, subject: mail.subject ?? '', text: mail.text ?? '' });
+          for (const wake of this.waiters.splice(0)) wake();
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+
+  url = '';
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.server.address() as AddressInfo;
+    this.url = `smtp://127.0.0.1:${port}`;
+    return this;
+  }
+
+  /** Resolves with the `count`-th message (1-based) to `to`, waiting for it to arrive. */
+  async mailTo(to: string, count = 1, timeoutMs = 5000): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = this.messages.filter((message) => message.to.includes(to));
+      if (matching.length >= count) return matching[count - 1] as ReceivedMail;
+      if (Date.now() > deadline) throw new Error(`no message #${count} to ${to} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  countTo(to: string): number {
+    return this.messages.filter((message) => message.to.includes(to)).length;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The 6-digit code in a login-code email. */
+export function codeIn(mail: ReceivedMail): string {
+  const match = /code for logging in to CCASS is: (\d{6})/.exec(mail.text);
+  if (!match) throw new Error(`no code in mail: ${mail.text}`);
+  return match[1] as string;
+}
