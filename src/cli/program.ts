@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { addParticipant } from '../directory/participants.js';
-import { addUser, listUsers, setUserEnabled, setUserPassword, type UserSummary } from '../directory/users.js';
+import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type UserSummary } from '../directory/users.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { createPasswordHasher } from '../factors/password.js';
 import { createLogger } from '../observability/logger.js';
@@ -36,8 +36,17 @@ function printUsers(io: CliIo, users: UserSummary[], json: boolean): void {
     io.out('no users\n');
     return;
   }
-  const rows = users.map((user) => [user.participantId, user.userId, user.status, user.hasPassword ? 'yes' : 'no', user.email ?? '-', user.displayName]);
-  const header = ['PARTICIPANT', 'USER', 'STATUS', 'PASSWORD', 'EMAIL', 'NAME'];
+  const now = Date.now();
+  const rows = users.map((user) => [
+    user.participantId,
+    user.userId,
+    user.lockedUntil && user.lockedUntil.getTime() > now ? 'locked' : user.status,
+    user.hasPassword ? 'yes' : 'no',
+    user.secondFactor ?? '-',
+    user.email ?? '-',
+    user.displayName,
+  ]);
+  const header = ['PARTICIPANT', 'USER', 'STATUS', 'PASSWORD', '2FA', 'EMAIL', 'NAME'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   for (const row of [header, ...rows]) {
     io.out(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`);
@@ -153,6 +162,17 @@ export function buildProgram(io: CliIo): Command {
         }),
       );
   }
+  user
+    .command('unlock')
+    .description('lift a lock caused by failed login attempts')
+    .argument('<participant-id>')
+    .argument('<user-id>')
+    .action((participantId: string, userId: string) =>
+      withDatabase(async ({ queries }) => {
+        const updated = await unlockUser(queries, { participantId, userId }, actor);
+        io.out(`user ${updated.userId} at ${updated.participantId} is unlocked\n`);
+      }),
+    );
   return program;
 }
 

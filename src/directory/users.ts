@@ -35,6 +35,8 @@ export interface UserSummary {
   email: string | null;
   status: UserStatus;
   hasPassword: boolean;
+  secondFactor: 'totp' | 'email' | null;
+  lockedUntil: Date | null;
 }
 
 export function summariseUser(row: UserRow): UserSummary {
@@ -46,6 +48,8 @@ export function summariseUser(row: UserRow): UserSummary {
     email: row.email,
     status: row.status,
     hasPassword: row.password_hash !== null,
+    secondFactor: row.second_factor,
+    lockedUntil: row.locked_until,
   };
 }
 
@@ -135,6 +139,14 @@ export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, en
     userId: user.user_id,
   });
   return { ...summariseUser(user), status };
+}
+
+/** Lifts a lock caused by failed attempts, and clears the failure count. */
+export async function unlockUser(queries: DirectoryQueries, ref: UserRef, actor: string): Promise<UserSummary> {
+  const user = await findUser(queries, ref);
+  await queries.users.clearFailures(user.id);
+  await queries.audit.record({ type: 'account.unlock', outcome: 'success', actor, participantId: user.participant_id, userId: user.user_id });
+  return summariseUser({ ...user, failed_attempts: 0, locked_until: null });
 }
 
 export async function listUsers(queries: DirectoryQueries, filter: { participantId?: string | undefined } = {}): Promise<UserSummary[]> {

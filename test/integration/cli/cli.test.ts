@@ -52,7 +52,7 @@ describe('operator CLI', () => {
       expect.objectContaining({ participantId: 'B01234', userId: 'ALICE', email: 'alice@example.com', status: 'active', hasPassword: true }),
     ]);
     const table = await cli(['user', 'list']);
-    expect(table.out).toMatch(/^PARTICIPANT\s+USER\s+STATUS/);
+    expect(table.out).toMatch(/^PARTICIPANT\s+USER\s+STATUS\s+PASSWORD\s+2FA/);
     expect(table.out).toMatch(/B01234\s+ALICE\s+active\s+yes/);
 
     const stored = await database.db('users').where({ user_id: 'ALICE' }).first();
@@ -88,6 +88,13 @@ describe('operator CLI', () => {
     expect(await cli(['user', 'add', 'B01234', 'dave'])).toMatchObject({ code: 2 }); // --name missing
     expect(await cli(['no-such-command'])).toMatchObject({ code: 2 });
     expect(await database.db('users').orderBy('id')).toEqual(usersBefore);
+  });
+
+  it('unlocks a locked user', async () => {
+    await database.db('users').where({ user_id: 'ALICE' }).update({ locked_until: new Date(Date.now() + 3600_000), failed_attempts: 2 });
+    expect((await cli(['user', 'list'])).out).toMatch(/ALICE\s+locked/);
+    expect(await cli(['user', 'unlock', 'B01234', 'alice'])).toMatchObject({ code: 0, out: 'user ALICE at B01234 is unlocked\n' });
+    expect(await database.db('users').where({ user_id: 'ALICE' }).first()).toMatchObject({ locked_until: null, failed_attempts: 0 });
   });
 
   it('disables and re-enables a user', async () => {

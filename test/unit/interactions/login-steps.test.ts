@@ -1,0 +1,72 @@
+import { nextLoginStep } from '../../../src/interactions/login-steps.js';
+import { maskEmail } from '../../../src/interactions/routes.js';
+import { amrFor } from '../../../src/oidc/assurance.js';
+import { isLocked, lockEndsAt } from '../../../src/policy/lockout.js';
+
+describe('login steps', () => {
+  const totpUser = { second_factor: 'totp' as const, email: 'a@example.com' };
+  const emailUser = { second_factor: 'email' as const, email: 'a@example.com' };
+  const newUser = { second_factor: null, email: 'a@example.com' };
+  const noEmail = { second_factor: null, email: null };
+
+  it('starts with the password, whatever the user has', () => {
+    for (const user of [totpUser, emailUser, newUser, noEmail]) {
+      expect(nextLoginStep(undefined, user)).toBe('password');
+      expect(nextLoginStep([], user)).toBe('password');
+      // A second factor without the password does not skip it.
+      expect(nextLoginStep(['totp', 'email'], user)).toBe('password');
+    }
+  });
+
+  it('never completes on the password alone', () => {
+    for (const user of [totpUser, emailUser, newUser, noEmail]) expect(nextLoginStep(['pwd'], user)).not.toBe('complete');
+  });
+
+  it('asks for the enrolled method, and only that one completes', () => {
+    expect(nextLoginStep(['pwd'], totpUser)).toBe('totp');
+    expect(nextLoginStep(['pwd', 'email'], totpUser)).toBe('totp');
+    expect(nextLoginStep(['pwd', 'totp'], totpUser)).toBe('complete');
+    expect(nextLoginStep(['pwd'], emailUser)).toBe('email-otp');
+    expect(nextLoginStep(['pwd', 'email'], emailUser)).toBe('complete');
+  });
+
+  it('has a new user prove the designated email before choosing a method', () => {
+    expect(nextLoginStep(['pwd'], newUser)).toBe('email-otp');
+    expect(nextLoginStep(['pwd', 'email'], newUser)).toBe('choose-method');
+    expect(nextLoginStep(['pwd'], noEmail)).toBe('no-second-factor');
+  });
+
+  it('stops an email-method user whose email was removed', () => {
+    expect(nextLoginStep(['pwd'], { second_factor: 'email', email: null })).toBe('no-second-factor');
+  });
+});
+
+describe('amr (RFC 8176)', () => {
+  it('says pwd, otp, mfa and which OTP', () => {
+    expect(amrFor(['pwd', 'totp'])).toEqual(['pwd', 'otp', 'mfa', 'totp']);
+    expect(amrFor(['pwd', 'email'])).toEqual(['pwd', 'otp', 'mfa', 'email']);
+    expect(amrFor(['pwd', 'email', 'totp'])).toEqual(['pwd', 'otp', 'mfa', 'totp', 'email']);
+    expect(amrFor(['pwd'])).toEqual(['pwd']);
+  });
+});
+
+describe('lockout', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  it('is locked only until the lock ends', () => {
+    expect(isLocked({ locked_until: null }, now)).toBe(false);
+    expect(isLocked({ locked_until: new Date(now.getTime() + 1000) }, now)).toBe(true);
+    expect(isLocked({ locked_until: now }, now)).toBe(false);
+  });
+  it('locks for the configured time, or until unlocked when it is 0', () => {
+    expect(lockEndsAt({ threshold: 5, durationSeconds: 900 }, now)).toEqual(new Date('2026-01-01T00:15:00Z'));
+    expect(lockEndsAt({ threshold: 5, durationSeconds: 0 }, now).getUTCFullYear()).toBe(9999);
+  });
+});
+
+describe('masked email', () => {
+  it('keeps the first letter and the domain', () => {
+    expect(maskEmail('alice.chan@example.com')).toBe('a*********@example.com');
+    expect(maskEmail('a@example.com')).toBe('a*@example.com');
+    expect(maskEmail('')).toBe('');
+  });
+});
