@@ -10,6 +10,7 @@ import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import type { Renderer } from '../http/render.js';
+import { interactionPolicyWithAcrValues } from './acr-policy.js';
 import { ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
 import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty } from './clients.js';
@@ -80,6 +81,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithAcrValues(),
     },
     // First-party clients get the grant they ask for without a consent screen.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {

@@ -7,6 +7,7 @@
 import * as client from 'openid-client';
 import { Browser, formAction, inputValue, type Page } from '../support/browser.js';
 import { rfc6238 } from '../support/totp.js';
+import { codeIn } from '../support/smtp-sink.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectDatabase } from '../../src/store/database.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
@@ -179,5 +180,54 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
     // ... while a confidential client (a resource server) learns that the same token is live.
     expect(await client.tokenIntrospection(await discover(), tokens.access_token)).toMatchObject({ active: true, client_id: PUBLIC_CLIENT.clientId });
+  });
+
+  it('logs in a user whose second factor is an emailed code', async () => {
+    const config = await discover();
+    const emailUser = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'MAILER', email: 'mailer@example.com', secondFactor: 'email' }, running.clock);
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: TERMINAL.redirectUri,
+      scope: 'openid email',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      nonce,
+      acr_values: ACR.twoFactor,
+    });
+    const browser = new Browser();
+    const loginPage = await browser.follow(url.toString());
+    const afterPassword = await browser.request(`${loginPage.url}/login`, {
+      form: { csrf: inputValue(loginPage.body, 'csrf'), participantId: emailUser.participantId, userId: emailUser.userId, password: emailUser.password },
+    });
+    const codePage = await browser.follow(new URL(afterPassword.headers.get('location') as string, afterPassword.url).toString());
+    const code = codeIn(await running.mail.mailTo('mailer@example.com'));
+    const afterCode = await browser.request(`${loginPage.url}/otp`, { form: { csrf: inputValue(codePage.body, 'csrf'), code } });
+    const callback = await browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString(), {}, (next) =>
+      next.toString().startsWith(TERMINAL.redirectUri),
+    );
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: codeVerifier, expectedNonce: nonce });
+    expect(tokens.claims()).toMatchObject({
+      sub: emailUser.subject,
+      email: 'mailer@example.com',
+      acr: ACR.twoFactor,
+      amr: [AMR.password, AMR.oneTimePassword, AMR.multipleFactors, AMR.email],
+    });
+  });
+
+  it('refuses an authorization request for an authentication level it cannot provide', async () => {
+    const config = await discover();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: TERMINAL.redirectUri,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      acr_values: 'urn:example:unknown-level',
+    });
+    const browser = new Browser();
+    const result = await browser.follow(url.toString(), {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
+    const callback = new URL(result.url);
+    expect(callback.searchParams.get('error')).toBe('invalid_request');
+    expect(callback.searchParams.get('error_description')).toMatch(/acr_values/);
   });
 });
