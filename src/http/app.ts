@@ -57,6 +57,11 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = STYLESHEET;
   });
+  // Browsers ask for it on every page; there is none, and a 404 would clutter logs and consoles.
+  assets.get('/favicon.ico', (ctx) => {
+    ctx.status = 204;
+    ctx.set('Cache-Control', 'public, max-age=86400');
+  });
   app.use(assets.routes());
   app.use(healthRoutes(deps.db).routes());
 
