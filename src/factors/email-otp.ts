@@ -61,7 +61,8 @@ export async function sendEmailOtp(
   const minutes = Math.round(settings.ttlSeconds / 60);
   await deps.mailer.send({
     to: user.email,
-    subject: `Your CCASS login code: ${code}`,
+    // The code stays out of the subject: subjects are logged and shown in notifications.
+    subject: 'Your CCASS login code',
     text: [
       `Your one-time code for logging in to CCASS is: ${code}`,
       '',
