@@ -131,6 +131,28 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     return { details, user, proven, step: nextLoginStep(proven, user) };
   }
 
+  /**
+   * The common start of a second-factor form post: the interaction, the checked form, and the
+   * login state, which must be at one of `steps`. Undefined when a response was already given.
+   */
+  async function stepPost<T extends { csrf: string }>(
+    ctx: Context,
+    schema: z.ZodType<T>,
+    steps: readonly LoginStep[],
+  ): Promise<{ details: InteractionDetails; form: T; state: LoginState } | undefined> {
+    const details = await loadInteraction(ctx);
+    if (!details) return undefined;
+    const form = parseForm(ctx, details, schema);
+    if (!form) return undefined;
+    const state = await loadLoginState(ctx, details);
+    if (!state) return undefined;
+    if (!steps.includes(state.step)) {
+      renderMessage(ctx, 400, 'Request not accepted', 'This step does not apply to your login now. Go back and follow the page shown.');
+      return undefined;
+    }
+    return { details, form, state };
+  }
+
   async function clientName(details: InteractionDetails): Promise<string> {
     const client = await provider.Client.find(String(details.params['client_id']));
     return client?.clientName ?? 'CCASS';
@@ -350,6 +372,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!form) return;
     const state = await loadLoginState(ctx, details);
     if (!state) return;
+    // Any other step (e.g. a stale tab): show the page that applies now.
     if (state.step === 'totp') {
       const verdict = await verifyTotp(deps.totp, state.user.id, form.code);
       if (verdict === 'accepted') {
@@ -381,12 +404,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   });
 
   router.post('/:uid/otp/resend', async (ctx) => {
-    const details = await loadInteraction(ctx);
-    if (!details) return;
-    if (!parseForm(ctx, details, csrfOnlyForm)) return;
-    const state = await loadLoginState(ctx, details);
-    if (!state) return;
-    if (state.step !== 'email-otp') return ctx.throw(400, 'no emailed code is expected now');
+    const request = await stepPost(ctx, csrfOnlyForm, ['email-otp']);
+    if (!request) return;
+    const { details, state } = request;
     const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
     await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
     if (!outcome.sent) {
@@ -397,13 +417,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   });
 
   router.post('/:uid/method', async (ctx) => {
-    const details = await loadInteraction(ctx);
-    if (!details) return;
-    const form = parseForm(ctx, details, methodForm);
-    if (!form) return;
-    const state = await loadLoginState(ctx, details);
-    if (!state) return;
-    if (state.step !== 'choose-method') return ctx.throw(400, 'a second factor is already set up');
+    const request = await stepPost(ctx, methodForm, ['choose-method']);
+    if (!request) return;
+    const { details, form, state } = request;
     if (form.method === 'totp') {
       ctx.status = 303;
       ctx.redirect(`/interaction/${details.uid}/enrol-totp`);
@@ -419,18 +435,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!details) return;
     const state = await loadLoginState(ctx, details);
     if (!state) return;
-    if (state.step !== 'choose-method') return ctx.throw(400, 'a second factor is already set up');
+    if (state.step !== 'choose-method') {
+      renderMessage(ctx, 400, 'Request not accepted', 'This step does not apply to your login now. Go back and follow the page shown.');
+      return;
+    }
     await renderEnrolTotp(ctx, state);
   });
 
   router.post('/:uid/enrol-totp', async (ctx) => {
-    const details = await loadInteraction(ctx);
-    if (!details) return;
-    const form = parseForm(ctx, details, codeForm);
-    if (!form) return;
-    const state = await loadLoginState(ctx, details);
-    if (!state) return;
-    if (state.step !== 'choose-method') return ctx.throw(400, 'a second factor is already set up');
+    const request = await stepPost(ctx, codeForm, ['choose-method']);
+    if (!request) return;
+    const { details, form, state } = request;
     const verdict = await confirmTotpEnrolment(deps.totp, state.user.id, form.code);
     if (verdict !== 'accepted') {
       ctx.status = 400;

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { inputValue } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { followToCallback, passwordStep, startAuthorization, submitCode, submitLogin, type AuthorizationStart } from '../support/flows.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, submitLogin, type AuthorizationStart } from '../support/flows.js';
 import { rfc6238 } from '../support/totp.js';
 import { seedUser, startTestServer, TERMINAL, THIRD_PARTY, type RunningTestServer, type SeededUser } from '../support/server.js';
 
@@ -28,15 +28,7 @@ describe('password login', () => {
 
   const credentials = (user: SeededUser, password = user.password) => ({ participantId: user.participantId, userId: user.userId, password });
 
-  async function exchange(start: AuthorizationStart, callback: URL) {
-    const response = await request(running.http)
-      .post('/token')
-      .auth(TERMINAL.clientId, TERMINAL.clientSecret)
-      .type('form')
-      .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: TERMINAL.redirectUri, code_verifier: start.codeVerifier })
-      .expect(200);
-    return response.body as { id_token: string; access_token: string; refresh_token?: string };
-  }
+  const exchange = (start: AuthorizationStart, callback: URL) => exchangeCode(running.http, start, callback);
 
   it('shows an accessible login form with labelled fields', async () => {
     const start = await startAuthorization(running.issuer);

@@ -4,12 +4,11 @@
  * completes a login.
  */
 import { decodeJwt } from 'jose';
-import request from 'supertest';
 import { sendEmailOtp, verifyEmailOtp } from '../../src/factors/email-otp.js';
 import { AMR } from '../../src/oidc/assurance.js';
 import { inputValue, type Page } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
 import { codeIn } from '../support/smtp-sink.js';
 import { base32Decode, rfc6238 } from '../support/totp.js';
@@ -36,14 +35,8 @@ describe('second factor', () => {
   const credentials = (user: SeededUser) => ({ participantId: user.participantId, userId: user.userId, password: user.password });
 
   async function exchange(start: AuthorizationStart, afterLastStep: Page) {
-    const callback = await followToCallback(start, afterLastStep);
-    const response = await request(running.http)
-      .post('/token')
-      .auth(TERMINAL.clientId, TERMINAL.clientSecret)
-      .type('form')
-      .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: TERMINAL.redirectUri, code_verifier: start.codeVerifier })
-      .expect(200);
-    return decodeJwt(response.body.id_token as string);
+    const tokens = await exchangeCode(running.http, start, await followToCallback(start, afterLastStep));
+    return decodeJwt(tokens.id_token);
   }
 
   describe('email OTP', () => {

@@ -1,6 +1,8 @@
 /** Steps of the authorization code flow as a browser performs them, for integration tests. */
 import { createHash, randomBytes } from 'node:crypto';
 import { Browser, inputValue, type Page } from './browser.js';
+import request from 'supertest';
+import type { Server as HttpServer } from 'node:http';
 import { TERMINAL } from './server.js';
 
 export interface AuthorizationStart {
@@ -63,4 +65,15 @@ export async function followToCallback(start: AuthorizationStart, afterLogin: Pa
   if (!location) throw new Error(`expected a redirect after login, got ${afterLogin.status}`);
   const page = await start.browser.follow(new URL(location, afterLogin.url).toString(), {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
   return new URL(page.url);
+}
+
+/** Exchanges the code in `callback` at the token endpoint as CCASS Terminal would. */
+export async function exchangeCode(http: HttpServer, start: AuthorizationStart, callback: URL): Promise<{ id_token: string; access_token: string; refresh_token?: string }> {
+  const response = await request(http)
+    .post('/token')
+    .auth(TERMINAL.clientId, TERMINAL.clientSecret)
+    .type('form')
+    .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: TERMINAL.redirectUri, code_verifier: start.codeVerifier })
+    .expect(200);
+  return response.body;
 }
