@@ -3,10 +3,13 @@
  *
  * - users.second_factor: the method the user enrolled ('totp' | 'email'), null until then.
  * - users.failed_attempts / locked_until: consecutive failures across password and OTP, and the lock they lead to.
- * - totp_credentials: the TOTP secret, encrypted (AES-256-GCM, key id kept with it), and the
- *   last accepted time step, which makes a code single-use across every node (RFC 6238 §5.2).
+ * - totp_credentials: the active TOTP secret, encrypted (AES-256-GCM, key id kept with it), and
+ *   the last accepted time step, which makes a code single-use across every node (RFC 6238 §5.2).
+ * - totp_enrolments: a secret shown as a QR code but not yet confirmed by a valid code; it
+ *   replaces the active one only when confirmed (so a change of phone never leaves a gap).
  * - email_otp_challenges: emailed codes, stored as keyed hashes, with attempts and consumption.
- * - login_progress: which factors this login (interaction) has proven so far, for which user.
+ * - login_progress: which factors this login (interaction) has proven so far, for which user,
+ *   and whether the user asked to change their second factor.
  */
 import type { Knex } from 'knex';
 
@@ -25,7 +28,15 @@ export async function up(knex: Knex): Promise<void> {
     table.integer('digits').notNullable();
     table.integer('period').notNullable();
     table.bigInteger('last_used_step');
-    table.timestamp('confirmed_at', { useTz: true });
+    table.timestamp('confirmed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+
+  await knex.schema.createTable('totp_enrolments', (table) => {
+    table.uuid('user_id').primary().references('users.id').onDelete('CASCADE');
+    table.text('secret_ciphertext').notNullable();
+    table.text('algorithm').notNullable();
+    table.integer('digits').notNullable();
+    table.integer('period').notNullable();
     table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
 
@@ -46,6 +57,7 @@ export async function up(knex: Knex): Promise<void> {
     table.text('interaction_hash').primary();
     table.uuid('user_id').notNullable().references('users.id').onDelete('CASCADE');
     table.specificType('factors', 'text[]').notNullable();
+    table.boolean('change_method').notNullable().defaultTo(false);
     table.timestamp('expires_at', { useTz: true }).notNullable();
     table.index(['expires_at']);
   });
@@ -54,6 +66,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('login_progress');
   await knex.schema.dropTable('email_otp_challenges');
+  await knex.schema.dropTable('totp_enrolments');
   await knex.schema.dropTable('totp_credentials');
   await knex.schema.alterTable('users', (table) => {
     table.dropChecks(['users_second_factor_check']);

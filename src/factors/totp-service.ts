@@ -1,12 +1,12 @@
 /**
- * TOTP for a user: enrolment (a pending secret, confirmed by a first valid code) and
- * verification at login. A code is accepted once only: its time step is claimed in
+ * TOTP for a user: enrolment (a pending secret, confirmed by a first valid code, which then
+ * replaces any earlier secret) and verification at login. A code is accepted once only: its time step is claimed in
  * PostgreSQL in one conditional update, so a replay, or the same code sent to two nodes at
  * once, is refused (RFC 6238 §5.2).
  */
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import type { TotpCredentialQueries, TotpCredentialRow } from '../store/totp-credentials.js';
+import type { TotpCredentialQueries, TotpSecretRow } from '../store/totp-credentials.js';
 import { formatKeyForManualEntry, generateTotpSecret, matchTotpCode, toBase32, totpUri, type TotpParameters } from './totp.js';
 
 export interface TotpDependencies {
@@ -22,23 +22,24 @@ export type TotpVerdict = 'accepted' | 'rejected' | 'replayed' | 'not_enrolled';
 /** Binds each ciphertext to its user: a secret copied to another row does not decrypt. */
 const context = (userId: string) => `totp:${userId}`;
 
-function parametersOf(row: TotpCredentialRow, window: number): TotpParameters {
+function parametersOf(row: TotpSecretRow, window: number): TotpParameters {
   return { algorithm: row.algorithm, digits: row.digits, period: row.period, window };
 }
 
-async function check(deps: TotpDependencies, row: TotpCredentialRow, code: string, confirm: boolean): Promise<TotpVerdict> {
+/** The time step `code` matches for this secret now, if any. */
+async function matchingStep(deps: TotpDependencies, row: TotpSecretRow, code: string): Promise<number | undefined> {
   const secret = deps.box.open(row.secret_ciphertext, context(row.user_id));
   const now = deps.clock.now().getTime() / 1000;
-  const step = await matchTotpCode(secret, code.replace(/\s/g, ''), now, parametersOf(row, deps.parameters.window));
-  if (step === undefined) return 'rejected';
-  if (row.last_used_step !== null && step <= row.last_used_step) return 'replayed';
-  return (await deps.credentials.claimStep(row.user_id, step, confirm)) ? 'accepted' : 'replayed';
+  return matchTotpCode(secret, code.replace(/\s/g, ''), now, parametersOf(row, deps.parameters.window));
 }
 
 export async function verifyTotp(deps: TotpDependencies, userId: string, code: string): Promise<TotpVerdict> {
   const row = await deps.credentials.find(userId);
-  if (!row?.confirmed_at) return 'not_enrolled';
-  return check(deps, row, code, false);
+  if (!row) return 'not_enrolled';
+  const step = await matchingStep(deps, row, code);
+  if (step === undefined) return 'rejected';
+  if (row.last_used_step !== null && step <= row.last_used_step) return 'replayed';
+  return (await deps.credentials.claimStep(userId, step)) ? 'accepted' : 'replayed';
 }
 
 export interface TotpEnrolment {
@@ -48,22 +49,18 @@ export interface TotpEnrolment {
 
 /**
  * The secret to show for enrolment: the pending one if there is one (so reloading the page
- * shows the same QR code), else a new one. Undefined if the user already has a confirmed one.
+ * shows the same QR code), else a new one. An active secret stays active until a new one is
+ * confirmed.
  */
-export async function pendingTotpEnrolment(deps: TotpDependencies, user: { id: string; participant_id: string; user_id: string }): Promise<TotpEnrolment | undefined> {
-  let row = await deps.credentials.find(user.id);
-  if (row?.confirmed_at) return undefined;
-  if (!row) {
-    const created = await deps.credentials.savePending({
-      user_id: user.id,
-      secret_ciphertext: deps.box.seal(generateTotpSecret(), context(user.id)),
-      algorithm: deps.parameters.algorithm,
-      digits: deps.parameters.digits,
-      period: deps.parameters.period,
-    });
-    row = await deps.credentials.find(user.id);
-    if (!created || !row || row.confirmed_at) return undefined;
-  }
+export async function pendingTotpEnrolment(deps: TotpDependencies, user: { id: string; participant_id: string; user_id: string }): Promise<TotpEnrolment> {
+  await deps.credentials.saveEnrolment({
+    user_id: user.id,
+    secret_ciphertext: deps.box.seal(generateTotpSecret(), context(user.id)),
+    algorithm: deps.parameters.algorithm,
+    digits: deps.parameters.digits,
+    period: deps.parameters.period,
+  });
+  const row = (await deps.credentials.findEnrolment(user.id)) as TotpSecretRow;
   const secret = deps.box.open(row.secret_ciphertext, context(user.id));
   return {
     uri: totpUri({ issuer: deps.issuer, participantId: user.participant_id, userId: user.user_id, secret, parameters: parametersOf(row, deps.parameters.window) }),
@@ -71,9 +68,11 @@ export async function pendingTotpEnrolment(deps: TotpDependencies, user: { id: s
   };
 }
 
-/** Activates the pending secret if `code` is valid for it. */
+/** Activates the pending secret if `code` is valid for it; the code's step counts as used. */
 export async function confirmTotpEnrolment(deps: TotpDependencies, userId: string, code: string): Promise<TotpVerdict> {
-  const row = await deps.credentials.find(userId);
-  if (!row || row.confirmed_at) return 'not_enrolled';
-  return check(deps, row, code, true);
+  const enrolment = await deps.credentials.findEnrolment(userId);
+  if (!enrolment) return 'not_enrolled';
+  const step = await matchingStep(deps, enrolment, code);
+  if (step === undefined) return 'rejected';
+  return (await deps.credentials.activateEnrolment(enrolment, step)) ? 'accepted' : 'replayed';
 }

@@ -4,7 +4,8 @@
  *
  * A password alone never completes a login. A user with no second factor yet first proves
  * the designated email address with an emailed code, then chooses a method: so a stolen
- * password is not enough to enrol an attacker's authenticator.
+ * password is not enough to enrol an attacker's authenticator. Likewise a user who asks to
+ * change their method chooses the new one only after proving the current one.
  */
 import type { ProvenFactor } from '../oidc/assurance.js';
 import type { SecondFactorMethod } from '../store/users.js';
@@ -14,10 +15,12 @@ export type LoginStep = 'password' | 'totp' | 'email-otp' | 'choose-method' | 'n
 export function nextLoginStep(
   proven: readonly ProvenFactor[] | undefined,
   user: { second_factor: SecondFactorMethod | null; email: string | null },
+  changeMethod = false,
 ): LoginStep {
   if (!proven?.includes('pwd')) return 'password';
-  if (user.second_factor === 'totp') return proven.includes('totp') ? 'complete' : 'totp';
-  if (user.second_factor === 'email') return proven.includes('email') && user.email ? 'complete' : user.email ? 'email-otp' : 'no-second-factor';
+  const done = changeMethod ? 'choose-method' : 'complete';
+  if (user.second_factor === 'totp') return proven.includes('totp') ? done : 'totp';
   if (!user.email) return 'no-second-factor';
+  if (user.second_factor === 'email') return proven.includes('email') ? done : 'email-otp';
   return proven.includes('email') ? 'choose-method' : 'email-otp';
 }

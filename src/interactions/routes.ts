@@ -64,6 +64,7 @@ interface LoginState {
   details: InteractionDetails;
   user: UserRow;
   proven: ProvenFactor[];
+  changeMethod: boolean;
   step: LoginStep;
 }
 
@@ -128,7 +129,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return undefined;
     }
     const proven = progress.factors as ProvenFactor[];
-    return { details, user, proven, step: nextLoginStep(proven, user) };
+    return { details, user, proven, changeMethod: progress.changeMethod, step: nextLoginStep(proven, user, progress.changeMethod) };
   }
 
   /**
@@ -178,6 +179,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       method: state.step === 'totp' ? 'totp' : 'email',
       email: maskEmail(state.user.email ?? ''),
       digits: state.step === 'totp' ? deps.totp.parameters.digits : 6,
+      // An enrolled user may ask to change method; the new one is chosen after this code.
+      canChangeMethod: state.user.second_factor !== null && !state.changeMethod,
+      changingMethod: state.changeMethod,
       error: values.error,
       notice: values.notice,
     });
@@ -185,10 +189,6 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   async function renderEnrolTotp(ctx: Context, state: LoginState, error?: string) {
     const enrolment = await pendingTotpEnrolment(deps.totp, state.user);
-    if (!enrolment) {
-      renderMessage(ctx, 409, 'Authenticator already set up', 'An authenticator app is already set up for your account. Ask your Delegated Administrator to reset it if you lost it.');
-      return;
-    }
     ctx.type = 'html';
     ctx.body = render('enrol-totp', {
       uid: state.details.uid,
@@ -251,7 +251,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await queries.loginProgress.addFactor(state.details.uid, factor);
     const proven = [...state.proven, factor];
     const user = (await queries.users.findBySubject(state.user.id)) ?? state.user;
-    if (nextLoginStep(proven, user) === 'complete') {
+    if (nextLoginStep(proven, user, state.changeMethod) === 'complete') {
       await completeLogin(ctx, { ...state, user }, proven);
       return;
     }
@@ -302,7 +302,12 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       }
       case 'choose-method':
         ctx.type = 'html';
-        ctx.body = render('choose-method', { uid: details.uid, csrf: csrf.issue(details.uid), email: maskEmail(state.user.email ?? '') });
+        ctx.body = render('choose-method', {
+          uid: details.uid,
+          csrf: csrf.issue(details.uid),
+          email: state.user.email ? maskEmail(state.user.email) : undefined,
+          current: state.user.second_factor,
+        });
         return;
       case 'no-second-factor':
         await queries.loginProgress.finish(details.uid);
@@ -425,9 +430,20 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       ctx.redirect(`/interaction/${details.uid}/enrol-totp`);
       return;
     }
+    if (!state.user.email) return ctx.throw(400, 'email codes need a designated email address');
+    if (state.user.second_factor === 'totp') await queries.totpCredentials.remove(state.user.id);
     await queries.users.setSecondFactor(state.user.id, 'email');
-    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email' });
+    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email', previous: state.user.second_factor });
     await completeLogin(ctx, state, state.proven);
+  });
+
+  router.post('/:uid/change-method', async (ctx) => {
+    const request = await stepPost(ctx, csrfOnlyForm, ['totp', 'email-otp']);
+    if (!request) return;
+    if (request.state.user.second_factor === null) return ctx.throw(400, 'no second factor to change yet');
+    await queries.loginProgress.requestMethodChange(request.details.uid);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${request.details.uid}`);
   });
 
   router.get('/:uid/enrol-totp', async (ctx) => {
@@ -453,7 +469,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return;
     }
     await queries.users.setSecondFactor(state.user.id, 'totp');
-    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp' });
+    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp', previous: state.user.second_factor });
     await queries.loginProgress.addFactor(details.uid, 'totp');
     await completeLogin(ctx, state, [...state.proven, 'totp']);
   });

@@ -1,14 +1,17 @@
 import type { Database } from './database.js';
 
-export interface TotpCredentialRow {
+export interface TotpSecretRow {
   user_id: string;
   secret_ciphertext: string;
   algorithm: 'sha1' | 'sha256' | 'sha512';
   digits: 6 | 8;
   period: number;
+}
+
+/** The active TOTP secret of a user. */
+export interface TotpCredentialRow extends TotpSecretRow {
   last_used_step: number | null;
-  confirmed_at: Date | null;
-  created_at: Date;
+  confirmed_at: Date;
 }
 
 export function totpCredentialQueries(db: Database) {
@@ -16,29 +19,54 @@ export function totpCredentialQueries(db: Database) {
     async find(userId: string): Promise<TotpCredentialRow | undefined> {
       return db<TotpCredentialRow>('totp_credentials').where({ user_id: userId }).first();
     },
-    /** A new, unconfirmed secret replaces any earlier unconfirmed one; a confirmed one is never overwritten here. */
-    async savePending(row: Pick<TotpCredentialRow, 'user_id' | 'secret_ciphertext' | 'algorithm' | 'digits' | 'period'>): Promise<boolean> {
-      const result = await db('totp_credentials')
-        .insert({ ...row, last_used_step: null, confirmed_at: null, created_at: db.fn.now() })
-        .onConflict('user_id')
-        .merge(['secret_ciphertext', 'algorithm', 'digits', 'period', 'last_used_step', 'created_at'])
-        .where('totp_credentials.confirmed_at', null)
-        .returning('user_id');
-      return result.length === 1;
+    /** The secret shown for enrolment and not yet confirmed. */
+    async findEnrolment(userId: string): Promise<TotpSecretRow | undefined> {
+      return db<TotpSecretRow>('totp_enrolments').where({ user_id: userId }).first();
+    },
+    /** Stores a pending secret unless one is already pending (two tabs must show the same QR code). */
+    async saveEnrolment(row: TotpSecretRow): Promise<void> {
+      await db('totp_enrolments').insert(row).onConflict('user_id').ignore();
+    },
+    /**
+     * Makes the pending secret the active one, replacing any earlier one, with `step` (the step
+     * of the confirming code) already used. Only the enrolment that was checked is activated.
+     */
+    async activateEnrolment(enrolment: TotpSecretRow, step: number): Promise<boolean> {
+      return db.transaction(async (trx) => {
+        const removed = await trx('totp_enrolments').where({ user_id: enrolment.user_id, secret_ciphertext: enrolment.secret_ciphertext }).delete();
+        if (removed !== 1) return false;
+        await trx('totp_credentials')
+          .insert({
+            user_id: enrolment.user_id,
+            secret_ciphertext: enrolment.secret_ciphertext,
+            algorithm: enrolment.algorithm,
+            digits: enrolment.digits,
+            period: enrolment.period,
+            last_used_step: step,
+            confirmed_at: trx.fn.now(),
+          })
+          .onConflict('user_id')
+          .merge(['secret_ciphertext', 'algorithm', 'digits', 'period', 'last_used_step', 'confirmed_at']);
+        return true;
+      });
     },
     /**
      * Records `step` as used, only if it is later than every step used before. One statement,
      * so of two nodes accepting the same code at the same moment exactly one succeeds.
      */
-    async claimStep(userId: string, step: number, confirm: boolean): Promise<boolean> {
+    async claimStep(userId: string, step: number): Promise<boolean> {
       const updated = await db('totp_credentials')
         .where({ user_id: userId })
         .andWhere((query) => query.whereNull('last_used_step').orWhere('last_used_step', '<', step))
-        .update({ last_used_step: step, ...(confirm ? { confirmed_at: db.raw('coalesce(confirmed_at, now())') } : {}) });
+        .update({ last_used_step: step });
       return updated === 1;
     },
+    /** Removes the active secret and any pending one (a change to email codes, or a reset). */
     async remove(userId: string): Promise<void> {
-      await db('totp_credentials').where({ user_id: userId }).delete();
+      await db.transaction(async (trx) => {
+        await trx('totp_credentials').where({ user_id: userId }).delete();
+        await trx('totp_enrolments').where({ user_id: userId }).delete();
+      });
     },
   };
 }

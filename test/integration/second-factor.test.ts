@@ -231,6 +231,69 @@ describe('second factor', () => {
   });
 });
 
+describe('changing the second factor', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    running = await startTestServer(database.db, database.url);
+  });
+  afterAll(async () => {
+    await running.close();
+    await database.drop();
+  });
+  const now = () => running.clock.now().getTime() / 1000;
+
+  async function askToChange(user: SeededUser): Promise<{ start: AuthorizationStart; codePage: Page }> {
+    const start = await startAuthorization(running.issuer);
+    const first = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+    const asked = await start.browser.request(`${start.interactionUrl}/change-method`, { form: { csrf: inputValue(first.body, 'csrf') } });
+    expect(asked.status).toBe(303);
+    const codePage = await start.browser.follow(new URL(asked.headers.get('location') as string, asked.url).toString());
+    expect(codePage.body).toContain('After this code you can choose a new way to receive codes.');
+    return { start, codePage };
+  }
+
+  it('moves to a new phone: the current code first, then the new QR code; the old phone stops working', async () => {
+    const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'NEWPHONE', email: 'newphone@example.com' }, running.clock);
+    const { start, codePage } = await askToChange(user);
+
+    // Choosing before proving the current factor is refused.
+    const early = await start.browser.request(`${start.interactionUrl}/method`, { form: { csrf: inputValue(codePage.body, 'csrf'), method: 'totp' } });
+    expect(early.status).toBe(400);
+
+    const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, now()));
+    const choose = await start.browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
+    expect(choose.body).toContain('Authenticator app on a new phone');
+    const chosen = await start.browser.request(`${start.interactionUrl}/method`, { form: { csrf: inputValue(choose.body, 'csrf'), method: 'totp' } });
+    const enrolPage = await start.browser.follow(new URL(chosen.headers.get('location') as string, chosen.url).toString());
+    const newSecret = base32Decode(/<code class="manual-key" id="manual-key">([A-Z2-7 ]+)<\/code>/.exec(enrolPage.body)?.[1] as string);
+    running.clock.advance(30);
+    const done = await submitCode(start, enrolPage, rfc6238(newSecret, now()), 'enrol-totp');
+    expect(done.status).toBe(303);
+    expect((await followToCallback(start, done)).searchParams.get('code')).toBeTruthy();
+
+    running.clock.advance(30);
+    const next = await startAuthorization(running.issuer);
+    const totpPage = await passwordStep(next, { participantId: user.participantId, userId: user.userId, password: user.password });
+    expect((await submitCode(next, totpPage, rfc6238(user.totpSecret as Buffer, now()))).status).toBe(401);
+    expect((await submitCode(next, totpPage, rfc6238(newSecret, now()))).status).toBe(303);
+    const audit = await database.db('audit_events').where({ type: 'second_factor.enrol', user_id: 'NEWPHONE' });
+    expect(audit.map((row) => row.details)).toEqual([{ method: 'totp', previous: 'totp' }]);
+  });
+
+  it('switches from the authenticator to email codes, removing the authenticator secret', async () => {
+    const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TOEMAIL', email: 'toemail@example.com' }, running.clock);
+    const { start, codePage } = await askToChange(user);
+    const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, now()));
+    const choose = await start.browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
+    const chosen = await start.browser.request(`${start.interactionUrl}/method`, { form: { csrf: inputValue(choose.body, 'csrf'), method: 'email' } });
+    expect(chosen.status).toBe(303);
+    expect((await database.db('users').where({ id: user.subject }).first()).second_factor).toBe('email');
+    expect(await database.db('totp_credentials').where({ user_id: user.subject })).toHaveLength(0);
+  });
+});
+
 describe('lockout across password and second factor', () => {
   let database: TestDatabase;
   let running: RunningTestServer;

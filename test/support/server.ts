@@ -152,7 +152,7 @@ export async function seedUser(
   if (secondFactor === 'totp') {
     // Enrol as a user would: take the secret from the otpauth URI and confirm a code computed independently.
     const enrolment = await pendingTotpEnrolment(server.totp, { id: added.subject, participant_id: added.participantId, user_id: added.userId });
-    seeded.totpSecret = secretFromUri(enrolment?.uri as string);
+    seeded.totpSecret = secretFromUri(enrolment.uri);
     const now = (clock ?? { now: () => new Date() }).now().getTime() / 1000;
     if ((await confirmTotpEnrolment(server.totp, added.subject, rfc6238(seeded.totpSecret, now))) !== 'accepted') throw new Error('seeding TOTP failed');
     await queries.users.setSecondFactor(added.subject, 'totp');

@@ -91,16 +91,33 @@ describe('TOTP with PostgreSQL', () => {
     const ref = { id: user.subject, participant_id: user.participantId, user_id: user.userId };
     const first = await pendingTotpEnrolment(server.totp, ref);
     const again = await pendingTotpEnrolment(server.totp, ref);
-    expect(again?.uri).toBe(first?.uri);
-    expect(first?.uri).toMatch(/^otpauth:\/\/totp\/HKSCC%20CCASS%3AB01234%20E\d+\?/);
+    expect(again.uri).toBe(first.uri);
+    expect(first.uri).toMatch(/^otpauth:\/\/totp\/HKSCC%20CCASS%3AB01234%20E\d+\?/);
     expect(await verifyTotp(server.totp, user.subject, '123456')).toBe('not_enrolled');
 
-    const secret = secretFromUri(first?.uri as string);
+    const secret = secretFromUri(first.uri);
     const wrong = rfc6238(secret, clock.now().getTime() / 1000 + 5 * 30);
     expect(await confirmTotpEnrolment(server.totp, user.subject, wrong)).toBe('rejected');
-    expect(await confirmTotpEnrolment(server.totp, user.subject, rfc6238(secret, clock.now().getTime() / 1000))).toBe('accepted');
-    expect(await pendingTotpEnrolment(server.totp, ref)).toBeUndefined(); // a confirmed secret is never replaced here
+    const confirming = rfc6238(secret, clock.now().getTime() / 1000);
+    expect(await confirmTotpEnrolment(server.totp, user.subject, confirming)).toBe('accepted');
+    // The confirming code's step is used: it does not work again for a login.
+    expect(await verifyTotp(server.totp, user.subject, confirming)).toBe('replayed');
     clock.advance(30);
     expect(await verifyTotp(server.totp, user.subject, rfc6238(secret, clock.now().getTime() / 1000))).toBe('accepted');
+  });
+
+  it('keeps the active secret working until a new one is confirmed, then only the new one', async () => {
+    const user = await enrolledUser();
+    const ref = { id: user.subject, participant_id: user.participantId, user_id: user.userId };
+    const replacement = secretFromUri((await pendingTotpEnrolment(server.totp, ref)).uri);
+    expect(replacement).not.toEqual(user.totpSecret);
+    expect(await verifyTotp(server.totp, user.subject, codeNow(user))).toBe('accepted');
+
+    clock.advance(30);
+    expect(await confirmTotpEnrolment(server.totp, user.subject, rfc6238(replacement, clock.now().getTime() / 1000))).toBe('accepted');
+    clock.advance(30);
+    expect(await verifyTotp(server.totp, user.subject, codeNow(user))).toBe('rejected');
+    expect(await verifyTotp(server.totp, user.subject, rfc6238(replacement, clock.now().getTime() / 1000))).toBe('accepted');
+    expect(await confirmTotpEnrolment(server.totp, user.subject, '123456')).toBe('not_enrolled');
   });
 });

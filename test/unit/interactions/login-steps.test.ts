@@ -36,6 +36,14 @@ describe('login steps', () => {
     expect(nextLoginStep(['pwd'], noEmail)).toBe('no-second-factor');
   });
 
+  it('lets an enrolled user choose a new method only after proving the current one', () => {
+    expect(nextLoginStep(['pwd'], totpUser, true)).toBe('totp');
+    expect(nextLoginStep(['pwd', 'totp'], totpUser, true)).toBe('choose-method');
+    expect(nextLoginStep(['pwd', 'email'], totpUser, true)).toBe('totp');
+    expect(nextLoginStep(['pwd'], emailUser, true)).toBe('email-otp');
+    expect(nextLoginStep(['pwd', 'email'], emailUser, true)).toBe('choose-method');
+  });
+
   it('stops an email-method user whose email was removed', () => {
     expect(nextLoginStep(['pwd'], { second_factor: 'email', email: null })).toBe('no-second-factor');
   });
