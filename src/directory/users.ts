@@ -33,6 +33,7 @@ export interface UserSummary {
   userId: string;
   displayName: string;
   email: string | null;
+  role: 'user' | 'da';
   status: UserStatus;
   hasPassword: boolean;
   secondFactor: 'totp' | 'email' | null;
@@ -46,6 +47,7 @@ export function summariseUser(row: UserRow): UserSummary {
     userId: row.user_id,
     displayName: row.display_name,
     email: row.email,
+    role: row.role,
     status: row.status,
     hasPassword: row.password_hash !== null,
     secondFactor: row.second_factor,
@@ -114,7 +116,7 @@ export async function setUserPassword(
   actor: string,
 ): Promise<void> {
   const user = await findUser(deps.queries, ref);
-  const problems = passwordProblems(password, deps.rules, { userId: user.user_id });
+  const problems = passwordProblems(password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
   if (problems.length) throw new ValidationError(`Password ${problems.join('; ')}`, { password: problems.join('; ') });
   await deps.queries.users.setPasswordHash(user.id, await deps.hasher.hash(password));
   await deps.queries.audit.record({

@@ -2,10 +2,15 @@
  * Passwords: argon2id hashing and verification, and the rules a new password must meet.
  *
  * NIST SP 800-63B §5.1.1.2: at least 12 characters here (configurable), long passphrases
- * allowed, Unicode normalised (NFKC) before hashing, no composition rules, and never the
- * user's own ID. (The common-password blocklist arrives with self-service enrolment.)
+ * allowed, Unicode normalised (NFKC) before hashing, and no composition rules (no demands for
+ * digits or symbols). A new password is compared with "values known to be commonly-used,
+ * expected, or compromised" and refused when it is one of them:
+ *   - a password on the shipped list of common and breached passwords (password-blocklist.ts);
+ *   - repetitive or sequential characters ("aaaaaaaaaaaa", "abcabcabcabc", "123456789012");
+ *   - context-specific words: the user's own ID, their participant ID, the service's names.
  */
 import argon2 from 'argon2';
+import { comparisonForm, isCommonPassword } from './password-blocklist.js';
 
 export interface Argon2Parameters {
   memoryCost: number;
@@ -65,15 +70,105 @@ export interface PasswordRules {
   maxLength: number;
 }
 
+/** Who the password is for: their own identifiers must not make up the password. */
+export interface PasswordContext {
+  userId?: string;
+  participantId?: string;
+}
+
+export const PASSWORD_MESSAGES = {
+  userId: 'must not be your user ID',
+  contextWords: 'must not be mostly your user ID, participant ID or the name of the service',
+  common: 'is too common: it appears in lists of passwords attackers try first',
+  trivial: 'is too easy to guess (repeated or sequential characters)',
+} as const;
+
 /** Problems with a proposed password, as messages for the user; empty when acceptable. */
-export function passwordProblems(password: string, rules: PasswordRules, context: { userId?: string } = {}): string[] {
+export function passwordProblems(password: string, rules: PasswordRules, context: PasswordContext = {}): string[] {
+  const problems = lengthProblems(password, rules);
+  // One reason why it is guessable is enough for the user; the first that applies wins.
+  const guessable = guessabilityProblem(password, context);
+  if (guessable) problems.push(guessable);
+  return problems;
+}
+
+function lengthProblems(password: string, rules: PasswordRules): string[] {
   const problems: string[] = [];
   // Length in characters (code points), not UTF-16 units: "密碼" is two characters.
   const length = [...normalise(password)].length;
   if (length < rules.minLength) problems.push(`must be at least ${rules.minLength} characters`);
   if (length > rules.maxLength) problems.push(`must be at most ${rules.maxLength} characters`);
-  if (context.userId && normalise(password).toLowerCase() === context.userId.toLowerCase()) {
-    problems.push('must not be your user ID');
-  }
   return problems;
+}
+
+function guessabilityProblem(password: string, context: PasswordContext): string | undefined {
+  const form = comparisonForm(password);
+  if (context.userId && form === comparisonForm(context.userId)) return PASSWORD_MESSAGES.userId;
+  if (isMostlyContextWords(form, contextWords(context))) return PASSWORD_MESSAGES.contextWords;
+  if (isCommonPassword(form)) return PASSWORD_MESSAGES.common;
+  if (isTrivialPattern(form)) return PASSWORD_MESSAGES.trivial;
+  return undefined;
+}
+
+// --- Context-specific words -------------------------------------------------------------
+
+const SERVICE_NAMES = ['ccass', 'hkscc', 'hkex'];
+/** Shorter IDs ("B1", "AL") are left out: removing them would cut up unrelated passwords. */
+const MIN_CONTEXT_WORD_LENGTH = 4;
+/** What must be left once the context words are taken out. */
+const MIN_REMAINDER_LENGTH = 8;
+
+/** The words to look for, in comparison form, longest first so that overlaps go whole. */
+function contextWords(context: PasswordContext): string[] {
+  return [context.userId, context.participantId, ...SERVICE_NAMES]
+    .filter((word): word is string => Boolean(word))
+    .map(comparisonForm)
+    .filter((word) => [...word].length >= MIN_CONTEXT_WORD_LENGTH)
+    .sort((a, b) => b.length - a.length);
+}
+
+/**
+ * True when the context words make up the bulk of the password: fewer than 8 characters are
+ * left without them, or what is left (separators aside) is itself common or trivial, as in
+ * "B01234-password". `form` is already in comparison form.
+ */
+function isMostlyContextWords(form: string, words: string[]): boolean {
+  const rest = words.reduce((text, word) => text.replaceAll(word, ''), form);
+  if (rest === form) return false;
+  if ([...rest].length < MIN_REMAINDER_LENGTH) return true;
+  const core = rest.replace(/^[\p{P}\p{S}\s]+|[\p{P}\p{S}\s]+$/gu, '');
+  return isCommonPassword(core) || isTrivialPattern(core);
+}
+
+// --- Repetitive and sequential characters -----------------------------------------------
+
+/** "abcabcabcabc" is a repeated pattern; "passwordpassword" is left to the blocklist. */
+const MAX_PATTERN_LENGTH = 4;
+/** Read cyclically, so that "1234567890" and "…opasdf…" (the next keyboard row) count. */
+const SEQUENCES = ['0123456789', 'abcdefghijklmnopqrstuvwxyz', 'qwertyuiopasdfghjklzxcvbnm'];
+
+function isTrivialPattern(text: string): boolean {
+  const characters = [...text];
+  return isRepeatedPattern(characters) || isSequence(characters);
+}
+
+/** The whole text is one short unit over and over ("aaaa…", "abcabc…", "1212…"). */
+function isRepeatedPattern(characters: string[]): boolean {
+  for (let unit = 1; unit <= MAX_PATTERN_LENGTH && unit * 2 <= characters.length; unit++) {
+    if (characters.every((character, i) => i < unit || character === characters[i - unit])) return true;
+  }
+  return false;
+}
+
+/** The whole text runs up or down one of the sequences ("123456789012", "lkjhgfdsa…"). */
+function isSequence(characters: string[]): boolean {
+  if (characters.length < 3) return false;
+  return SEQUENCES.some((sequence) => follows(characters, sequence, 1) || follows(characters, sequence, -1));
+}
+
+function follows(characters: string[], sequence: string, step: 1 | -1): boolean {
+  const positions = characters.map((character) => sequence.indexOf(character));
+  if (positions.includes(-1)) return false;
+  const size = sequence.length;
+  return positions.slice(1).every((position, i) => position === ((positions[i] ?? 0) + step + size) % size);
 }
