@@ -26,8 +26,32 @@ export class ConflictError extends Error {
   readonly status = 409;
 }
 
-export type DomainError = ValidationError | NotFoundError | ConflictError;
+/** Not allowed for this caller, or not now (e.g. enrolment before registration opens). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+  readonly status = 403;
+}
+
+/** Asked again too soon: `retryAfterSeconds` tells when it will be accepted. */
+export class TooManyRequestsError extends Error {
+  override name = 'TooManyRequestsError';
+  readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+export type DomainError = ValidationError | NotFoundError | ConflictError | ForbiddenError | TooManyRequestsError;
 
 export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof ValidationError || error instanceof NotFoundError || error instanceof ConflictError;
+  return (
+    error instanceof ValidationError ||
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof ForbiddenError ||
+    error instanceof TooManyRequestsError
+  );
 }

@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/schema.js';
+import type { ActivationDependencies } from './enrolment/activation-links.js';
 import type { EmailOtpDependencies } from './factors/email-otp.js';
 import { createPasswordHasher, type PasswordHasher } from './factors/password.js';
 import type { TotpDependencies } from './factors/totp-service.js';
@@ -31,6 +32,8 @@ export interface Server {
   box: SecretBox;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
+  /** What registering emails and sending activation links needs (also used by the CLI and tests). */
+  activation: ActivationDependencies & { queries: Queries };
   /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
   stop(): void;
 }
@@ -56,6 +59,15 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     clock,
   };
   const emailOtp: EmailOtpDependencies = { challenges: queries.emailOtpChallenges, box, mailer, settings: config.emailOtp, clock };
+  const activation: ActivationDependencies & { queries: Queries } = {
+    queries,
+    mailer,
+    clock,
+    issuer: config.issuer,
+    settings: config.activation,
+    phases: config.phases,
+    log,
+  };
   const provider = createProvider({ config, db, queries, keys, render, log });
   const app = createApp({
     config,
@@ -69,13 +81,22 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     clock,
     totp,
     emailOtp,
+    activation,
+    box,
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
   if (config.database.purgeIntervalSeconds > 0) {
     purgeTimer = setInterval(() => {
-      Promise.all([purgeExpiredOidcPayloads(db), queries.loginProgress.purgeExpired(clock.now())]).then(
-        ([artefacts, logins]) => (artefacts || logins) && log.debug({ artefacts, logins }, 'purged expired login state'),
+      const now = clock.now();
+      Promise.all([
+        purgeExpiredOidcPayloads(db),
+        queries.loginProgress.purgeExpired(now),
+        queries.enrolmentSessions.purgeExpired(now),
+        queries.dmsSessions.purgeExpired(now, new Date(now.getTime() - config.dms.sessionIdleMinutes * 60_000)),
+      ]).then(
+        ([artefacts, logins, enrolments, dmsSessions]) =>
+          (artefacts || logins || enrolments || dmsSessions) && log.debug({ artefacts, logins, enrolments, dmsSessions }, 'purged expired state'),
         (error: unknown) => log.warn({ err: error }, 'purging expired login state failed'),
       );
     }, config.database.purgeIntervalSeconds * 1000);
@@ -91,6 +112,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     box,
     totp,
     emailOtp,
+    activation,
     stop: () => {
       clearInterval(purgeTimer);
       if (!options.mailer) mailer.close();

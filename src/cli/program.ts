@@ -2,15 +2,25 @@
  * The operator CLI's commands (`ccass-auth …`, or `npm run cli -- …` in a checkout). It opens the same
  * database as the server (DATABASE_URL, else the embedded one) and calls the same domain
  * functions. Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 not found,
- * 4 already exists, 78 bad configuration.
+ * 4 already exists, 5 not allowed now (e.g. enrolment before registration opens), 6 too soon,
+ * 78 bad configuration.
  */
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { systemClock } from '../clock.js';
+import { operatorActor } from '../directory/actor.js';
+import { addDelegatedAdministrator } from '../directory/delegated-administrators.js';
+import { normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from '../directory/identifiers.js';
 import { addParticipant } from '../directory/participants.js';
+import { importUsers } from '../directory/user-import.js';
+import type { ActivationDependencies, RegistrationResult } from '../enrolment/activation-links.js';
+import { createMailer } from '../mail/mailer.js';
+import type { AuditFilter } from '../store/audit.js';
 import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type UserSummary } from '../directory/users.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
 import { createPasswordHasher } from '../factors/password.js';
 import { createLogger } from '../observability/logger.js';
 import { generateSigningKeys } from '../oidc/keys.js';
@@ -55,6 +65,23 @@ function printUsers(io: CliIo, users: UserSummary[], json: boolean): void {
 
 export function buildProgram(io: CliIo): Command {
   const actor = `operator:${io.env['CCASS_OPERATOR'] ?? userInfo().username}`;
+
+  const operatorName = io.env['CCASS_OPERATOR'] ?? userInfo().username;
+
+  /** The database plus what sending activation links needs (the mailer, the phase schedule). */
+  async function withServices<T>(work: (services: { activation: ActivationDependencies & { queries: Queries } }) => Promise<T>): Promise<T> {
+    return withDatabase(async ({ config, queries }) => {
+      const log = createLogger(io.env['LOG_LEVEL'] ?? 'warn', process.stderr as never);
+      const mailer = createMailer(config.smtp, log);
+      try {
+        return await work({
+          activation: { queries, mailer, clock: systemClock, issuer: config.issuer, settings: config.activation, phases: config.phases, log },
+        });
+      } finally {
+        mailer.close();
+      }
+    });
+  }
 
   async function withDatabase<T>(work: (context: { config: Config; database: OpenDatabase; queries: Queries }) => Promise<T>): Promise<T> {
     const config = loadConfig({ env: io.env });
@@ -173,7 +200,99 @@ export function buildProgram(io: CliIo): Command {
         io.out(`user ${updated.userId} at ${updated.participantId} is unlocked\n`);
       }),
     );
+  const da = program.command('da').description('Delegated Administrators (DMS)');
+  da.command('add')
+    .description("make a user a Delegated Administrator of their participant, register their designated email and send the activation link")
+    .argument('<participant-id>')
+    .argument('<user-id>')
+    .requiredOption('--email <email>', "the DA's designated email address")
+    .option('--name <display-name>', "the DA's name (needed when the user does not exist yet)")
+    .action((participantId: string, userId: string, options: { email: string; name?: string }) =>
+      withServices(async (services) => {
+        const result = await addDelegatedAdministrator(services.activation, { participantId, userId, email: options.email, displayName: options.name }, operatorActor(operatorName));
+        const { user, change, registration } = result;
+        io.out(`${user.userId} at ${user.participantId} is a Delegated Administrator (${change})\n`);
+        io.out(`designated email ${user.email}: ${registration.outcome}; ${describeActivation(registration.activation)}\n`);
+      }),
+    );
+
+  user
+    .command('import')
+    .description('add users from a CSV file (columns participant_id,user_id,display_name and optional email); users with an email get an activation link')
+    .argument('<file>', 'CSV file, UTF-8, with a header row')
+    .option('--json', 'machine-readable report')
+    .action((file: string, options: { json?: boolean }) =>
+      withServices(async (services) => {
+        const report = await importUsers(services.activation, await readFile(file), operatorActor(operatorName), { maxBytes: 10 * 1024 * 1024, maxRows: 20000 });
+        if (!report.accepted) throw new ValidationError(`${file} was not imported: ${report.problem}`);
+        if (options.json) {
+          io.out(`${JSON.stringify(report, null, 2)}\n`);
+        } else {
+          for (const row of report.rows) {
+            io.out(`line ${row.line}: ${row.participantId ?? '-'}/${row.userId ?? '-'} ${row.outcome}${row.problems.length ? ` (${row.problems.join('; ')})` : ''}\n`);
+          }
+          io.out(`${Object.entries(report.summary).map(([outcome, count]) => `${outcome} ${count}`).join(', ')}\n`);
+        }
+        if (report.summary.rejected > 0) throw new ValidationError(`${report.summary.rejected} row(s) rejected and not applied; the other rows were applied (see above)`);
+      }),
+    );
+
+  const audit = program.command('audit').description('the audit trail');
+  audit
+    .command('list')
+    .description('list audit events, newest first')
+    .option('--participant <participant-id>', 'only this participant')
+    .option('--user <user-id>', 'only this user (with --participant)')
+    .option('--type <type>', 'an event type, or a prefix ending in "." (e.g. "login.")')
+    .option('--outcome <outcome>', 'success or failure')
+    .option('--since <time>', 'from this time (ISO 8601, e.g. 2026-11-24T09:00+08:00)')
+    .option('--until <time>', 'before this time (ISO 8601)')
+    .option('--limit <n>', 'at most this many events (default 100, at most 10000)', '100')
+    .option('--json', 'one JSON object per line')
+    .action((options: { participant?: string; user?: string; type?: string; outcome?: string; since?: string; until?: string; limit: string; json?: boolean }) =>
+      withDatabase(async ({ queries }) => {
+        const filter = parseAuditFilter(options);
+        const events = await queries.audit.list(filter);
+        for (const event of events) {
+          if (options.json) {
+            io.out(`${JSON.stringify({ ...event, id: Number(event.id) })}\n`);
+          } else {
+            const who = event.participant_id ? `${event.participant_id}/${event.user_id ?? '-'}` : '-';
+            io.out(`${event.occurred_at.toISOString()}  ${event.type}  ${event.outcome}  ${who}  by ${event.actor ?? '-'}  ${event.ip ?? ''}  ${JSON.stringify(event.details)}\n`);
+          }
+        }
+        if (!options.json && events.length === 0) io.out('no events\n');
+      }),
+    );
   return program;
+}
+
+function describeActivation(activation: RegistrationResult['activation']): string {
+  if (activation === 'not_needed') return 'no activation link needed';
+  return activation.sent ? `activation link sent, valid until ${activation.expiresAt.toISOString()}` : 'the activation email could NOT be sent (check smtp settings, then run da add again)';
+}
+
+function parseAuditFilter(options: { participant?: string; user?: string; type?: string; outcome?: string; since?: string; until?: string; limit: string }): AuditFilter {
+  const fields: Record<string, string> = {};
+  const participantId = options.participant === undefined ? undefined : normaliseParticipantId(options.participant);
+  if (options.participant !== undefined && !participantId) fields['participant'] = PARTICIPANT_ID_RULE;
+  const userId = options.user === undefined ? undefined : normaliseUserId(options.user);
+  if (options.user !== undefined && !userId) fields['user'] = USER_ID_RULE;
+  if (options.type !== undefined && !/^[a-z_.]{1,64}$/.test(options.type)) fields['type'] = 'letters, "_" and "." only';
+  if (options.outcome !== undefined && options.outcome !== 'success' && options.outcome !== 'failure') fields['outcome'] = 'success or failure';
+  const time = (name: 'since' | 'until') => {
+    const value = options[name];
+    if (value === undefined) return undefined;
+    const parsed = new Date(value);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed.getTime())) fields[name] = 'an ISO 8601 time, e.g. 2026-11-24T09:00+08:00';
+    return parsed;
+  };
+  const since = time('since');
+  const until = time('until');
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) fields['limit'] = 'a whole number from 1 to 10000';
+  if (Object.keys(fields).length) throw new ValidationError('Invalid filter', fields);
+  return { participantId, userId, type: options.type, outcome: options.outcome as AuditFilter['outcome'], since, until, limit };
 }
 
 export function exitCodeFor(error: unknown): { code: number; message: string } {
@@ -183,6 +302,8 @@ export function exitCodeFor(error: unknown): { code: number; message: string } {
   }
   if (error instanceof NotFoundError) return { code: 3, message: error.message };
   if (error instanceof ConflictError) return { code: 4, message: error.message };
+  if (error instanceof ForbiddenError) return { code: 5, message: error.message };
+  if (error instanceof TooManyRequestsError) return { code: 6, message: error.message };
   if (error instanceof ConfigError) return { code: 78, message: error.message };
   return { code: 1, message: error instanceof Error ? error.message : String(error) };
 }

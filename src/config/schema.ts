@@ -3,11 +3,17 @@
  * `config/` only needs what differs; `docs/configuration.md` is the reference for operators.
  */
 import { z } from 'zod';
+import { parseHongKongTime, PHASES } from '../policy/phases.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Dates and secrets in config stay strings; URLs are checked here so a typo fails at start-up. */
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const phaseName = z.enum(PHASES);
+const hongKongTime = z.string().refine((value) => parseHongKongTime(value) !== undefined, {
+  message: 'must be a Hong Kong date or time like "2023-06-26" or "2023-06-26T08:00"',
+});
 
 const clientSchema = z
   .object({
@@ -135,6 +141,47 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    activation: z
+      .object({
+        /** How long an activation link works (NIST SP 800-63B allows up to 7 days for an emailed enrolment code). */
+        ttlHours: z.number().int().min(1).max(168).default(72),
+        /** Shortest time between two activation emails to one user (resend button, CSV re-runs). */
+        resendIntervalSeconds: z.number().int().min(0).max(3600).default(60),
+        /** Time to choose and confirm a second factor after setting the password through a link. */
+        enrolmentMinutes: z.number().int().min(5).max(120).default(30),
+      })
+      .strict()
+      .prefault({}),
+    dms: z
+      .object({
+        /** A DMS session ends after this long without a request… */
+        sessionIdleMinutes: z.number().int().min(5).max(240).default(30),
+        /** …and after this long in any case. */
+        sessionMaxHours: z.number().int().min(1).max(24).default(12),
+        /** Limits on one CSV upload of designated emails. */
+        csv: z
+          .object({
+            maxBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+            maxRows: z.number().int().min(1).max(20000).default(5000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    phases: z
+      .object({
+        /**
+         * When each phase starts, in Hong Kong time ("2023-06-26" or "2023-06-26T08:00").
+         * The phase in force is the last one started; before the first, `smartcard-only`.
+         * No schedule at all: `parallel-run`.
+         */
+        schedule: z.array(z.object({ phase: phaseName, from: hongKongTime }).strict()).default([]),
+        /** Pins a phase whatever the schedule says (e.g. to extend the parallel run). */
+        override: phaseName.optional(),
+      })
+      .strict()
+      .prefault({}),
     oidc: z
       .object({
         /** A JWKS file with private signing keys. Required in production. */
@@ -170,8 +217,17 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['secrets', 'encryptionKeys', index], message: `duplicate key id "${id}"` });
       }
     });
+    config.phases.schedule.forEach((entry, index) => {
+      const previous = config.phases.schedule[index - 1];
+      if (previous && (parseHongKongTime(entry.from) as Date) <= (parseHongKongTime(previous.from) as Date)) {
+        ctx.addIssue({ code: 'custom', path: ['phases', 'schedule', index, 'from'], message: 'must be later than the entry before it' });
+      }
+    });
     const ids = config.oidc.clients.map((client) => client.client_id);
     ids.forEach((id, index) => {
+      if (id === 'ccass-dms') {
+        ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: '"ccass-dms" is reserved for the built-in DMS client' });
+      }
       if (ids.indexOf(id) !== index) {
         ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: `duplicate client_id "${id}"` });
       }

@@ -14,7 +14,14 @@ import type { Clock } from '../clock.js';
 import type { EmailOtpDependencies } from '../factors/email-otp.js';
 import type { PasswordHasher } from '../factors/password.js';
 import type { TotpDependencies } from '../factors/totp-service.js';
+import { dmsApiRoutes } from '../dms/api.js';
+import { inProcessFetch } from '../dms/in-process-fetch.js';
+import { dmsPageRoutes } from '../dms/pages.js';
+import { createDmsSignIn } from '../dms/sign-in.js';
+import type { ActivationDependencies } from '../enrolment/activation-links.js';
+import { activationRoutes } from '../enrolment/routes.js';
 import { createCsrfTokens } from '../interactions/csrf.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { interactionRoutes } from '../interactions/routes.js';
 import { healthRoutes } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
@@ -37,7 +44,12 @@ export interface AppDependencies {
   clock: Clock;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
+  activation: ActivationDependencies;
+  box: SecretBox;
 }
+
+/** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
+const RAW_UPLOADS = new Set(['/dms/upload', '/dms/api/uploads']);
 
 const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
 
@@ -65,29 +77,65 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(assets.routes());
   app.use(healthRoutes(deps.db).routes());
 
+  const csrf = createCsrfTokens(deps.cookieKeys);
   const interactions = interactionRoutes({
     provider: deps.provider,
     queries: deps.queries,
     hasher: deps.hasher,
     render: deps.render,
-    csrf: createCsrfTokens(deps.cookieKeys),
+    csrf,
     log: deps.log,
     clock: deps.clock,
     lockout: deps.config.lockout,
+    phases: deps.config.phases,
     totp: deps.totp,
     emailOtp: deps.emailOtp,
   });
-  // Our forms are url-encoded only; a body of any other type, or too large, is refused (415/413).
+  const activation = activationRoutes({
+    ...deps.activation,
+    queries: deps.queries,
+    hasher: deps.hasher,
+    rules: deps.config.password,
+    render: deps.render,
+    csrf,
+    totp: deps.totp,
+    emailOtp: deps.emailOtp,
+  });
+  let callback: ReturnType<Koa['callback']> | undefined;
+  const signIn = createDmsSignIn({
+    issuer: deps.config.issuer,
+    cookieKeys: deps.cookieKeys,
+    // DMS redeems its codes at this node's own token endpoint, in memory.
+    fetch: inProcessFetch(() => (callback ??= app.callback())),
+    box: deps.box,
+    queries: deps.queries,
+    clock: deps.clock,
+    settings: deps.config.dms,
+  });
+  const dmsDependencies = { ...deps.activation, queries: deps.queries, signIn, csrf, csvLimits: deps.config.dms.csv };
+  const dmsPages = dmsPageRoutes({ ...dmsDependencies, render: deps.render, sessionMaxHours: deps.config.dms.sessionMaxHours });
+  const dmsApi = dmsApiRoutes(dmsDependencies);
+
+  // Our forms are url-encoded and the DMS API takes JSON; any other body type is refused
+  // (415), as is a body over the limit (413). CSV uploads are read by their routes, as bytes.
   const forms = bodyParser({ enableTypes: ['form'], formLimit: deps.config.server.bodyLimit, encoding: 'utf-8' });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.server.bodyLimit, encoding: 'utf-8' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') && ctx.method === 'POST') {
+    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) || RAW_UPLOADS.has(ctx.path)) return next();
+    if (ctx.path.startsWith('/dms/api/')) {
+      if (ctx.request.length && !ctx.is('application/json')) ctx.throw(415, 'Send JSON (Content-Type: application/json).');
+      return json(ctx, next);
+    }
+    if (/^\/(interaction|activate|dms)\//.test(ctx.path)) {
       if (!ctx.is('application/x-www-form-urlencoded')) ctx.throw(415, 'Forms must be sent as application/x-www-form-urlencoded.');
       return forms(ctx, next);
     }
     return next();
   });
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
+  for (const router of [interactions, activation, dmsApi, dmsPages]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
 
   app.use(mount(deps.provider));
   return app;

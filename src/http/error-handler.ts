@@ -4,7 +4,7 @@
  * logged 500 that shows the user only a reference number.
  */
 import type { Middleware } from 'koa';
-import { isDomainError, ValidationError } from '../errors.js';
+import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Renderer } from './render.js';
 
@@ -28,6 +28,7 @@ export function errorHandler(log: Logger, render: Renderer): Middleware {
         status = error.status;
         message = error.message;
         if (error instanceof ValidationError) fields = error.fields;
+        if (error instanceof TooManyRequestsError) ctx.set('Retry-After', String(error.retryAfterSeconds));
       } else {
         const candidate = error.status ?? error.statusCode;
         if (candidate && candidate >= 400 && candidate < 500) {

@@ -23,6 +23,7 @@ import { noStore } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
 import { ACR, amrFor, type ProvenFactor } from '../oidc/assurance.js';
 import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
+import { phaseAt, type PhaseSchedule } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
@@ -38,6 +39,8 @@ export interface InteractionDependencies {
   log: Logger;
   clock: Clock;
   lockout: LockoutPolicy;
+  /** Every login's audit record says which phase was in force. */
+  phases: PhaseSchedule;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
 }
@@ -174,7 +177,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   function renderCodePage(ctx: Context, state: LoginState, values: { error?: string; notice?: string } = {}) {
     ctx.type = 'html';
     ctx.body = render('otp', {
-      uid: state.details.uid,
+      base: `/interaction/${state.details.uid}`,
       csrf: csrf.issue(state.details.uid),
       method: state.step === 'totp' ? 'totp' : 'email',
       email: maskEmail(state.user.email ?? ''),
@@ -191,7 +194,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const enrolment = await pendingTotpEnrolment(deps.totp, state.user);
     ctx.type = 'html';
     ctx.body = render('enrol-totp', {
-      uid: state.details.uid,
+      base: `/interaction/${state.details.uid}`,
       csrf: csrf.issue(state.details.uid),
       qrCode: await QRCode.toDataURL(enrolment.uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }),
       manualKey: enrolment.manualKey,
@@ -215,7 +218,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       clientId: String(details.params['client_id']),
       ip: ctx.ip,
       requestId: ctx.state['requestId'] as string,
-      details: extra,
+      details: { ...extra, phase: phaseAt(deps.phases, clock.now()) },
     });
   }
 
@@ -242,7 +245,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const amr = amrFor(proven);
     await queries.loginProgress.finish(state.details.uid);
     await queries.users.clearFailures(state.user.id);
-    await audit(ctx, 'login', 'success', state.user, state.details, { amr, acr: ACR.twoFactor });
+    await audit(ctx, 'login', 'success', state.user, state.details, { method: proven.join('+'), amr, acr: ACR.twoFactor });
     await finish(ctx, { login: { accountId: state.user.id, acr: ACR.twoFactor, amr, remember: true } });
   }
 
@@ -303,7 +306,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       case 'choose-method':
         ctx.type = 'html';
         ctx.body = render('choose-method', {
-          uid: details.uid,
+          base: `/interaction/${details.uid}`,
           csrf: csrf.issue(details.uid),
           email: state.user.email ? maskEmail(state.user.email) : undefined,
           current: state.user.second_factor,
@@ -356,7 +359,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       clientId: String(details.params['client_id']),
       ip: ctx.ip,
       requestId: ctx.state['requestId'] as string,
-      details: outcome.ok ? {} : { reason: outcome.reason, ...(outcome.lockedNow ? { locked: true } : {}) },
+      details: {
+        method: 'password',
+        phase: phaseAt(deps.phases, clock.now()),
+        ...(outcome.ok ? {} : { reason: outcome.reason, ...(outcome.lockedNow ? { locked: true } : {}) }),
+      },
     });
     if (!outcome.ok) {
       if (outcome.lockedNow) await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });

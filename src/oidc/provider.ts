@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
+import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
 import { interactionPolicyWithAcrValues } from './acr-policy.js';
 import { ACR_VALUES_SUPPORTED } from './assurance.js';
@@ -31,7 +32,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
 
   const configuration: Configuration = {
     adapter: postgresAdapterFactory(deps.db),
-    clients: config.oidc.clients.map(clientMetadataFromConfig),
+    // DMS is built in: a first-party client of this provider like CCASS Terminal.
+    clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.keys.cookieKeys)],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],

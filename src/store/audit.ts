@@ -27,6 +27,17 @@ export interface AuditRow {
   details: Record<string, unknown>;
 }
 
+export interface AuditFilter {
+  participantId?: string | undefined;
+  userId?: string | undefined;
+  type?: string | undefined;
+  outcome?: 'success' | 'failure' | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  beforeId?: number | undefined;
+  limit?: number | undefined;
+}
+
 export function auditQueries(db: Database) {
   return {
     async record(event: AuditEvent): Promise<void> {
@@ -42,10 +53,22 @@ export function auditQueries(db: Database) {
         details: event.details ?? {},
       });
     },
-    async list(filter: { participantId?: string; type?: string; limit?: number } = {}): Promise<AuditRow[]> {
+    /**
+     * Newest first. `type` matches a type or, ending in ".", every type under it ("dms." );
+     * `beforeId` pages backwards from a row already shown.
+     */
+    async list(filter: AuditFilter = {}): Promise<AuditRow[]> {
       const query = db<AuditRow>('audit_events').orderBy('id', 'desc').limit(filter.limit ?? 100);
       if (filter.participantId) query.where({ participant_id: filter.participantId });
-      if (filter.type) query.where({ type: filter.type });
+      if (filter.userId) query.where({ user_id: filter.userId });
+      if (filter.type) {
+        if (filter.type.endsWith('.')) query.whereLike('type', `${filter.type.replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+        else query.where({ type: filter.type });
+      }
+      if (filter.outcome) query.where({ outcome: filter.outcome });
+      if (filter.since) query.where('occurred_at', '>=', filter.since);
+      if (filter.until) query.where('occurred_at', '<', filter.until);
+      if (filter.beforeId) query.where('id', '<', filter.beforeId);
       return query;
     },
   };

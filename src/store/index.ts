@@ -1,6 +1,9 @@
+import { activationTokenQueries } from './activation-tokens.js';
 import { auditQueries } from './audit.js';
 import type { Database } from './database.js';
+import { dmsSessionQueries } from './dms-sessions.js';
 import { emailOtpChallengeQueries } from './email-otp-challenges.js';
+import { enrolmentSessionQueries } from './enrolment-sessions.js';
 import { loginProgressQueries } from './login-progress.js';
 import { participantQueries } from './participants.js';
 import { totpCredentialQueries } from './totp-credentials.js';
@@ -15,6 +18,9 @@ export function createQueries(db: Database) {
     totpCredentials: totpCredentialQueries(db),
     emailOtpChallenges: emailOtpChallengeQueries(db),
     loginProgress: loginProgressQueries(db),
+    activationTokens: activationTokenQueries(db),
+    enrolmentSessions: enrolmentSessionQueries(db),
+    dmsSessions: dmsSessionQueries(db),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Database } from './database.js';
 
 export type UserStatus = 'pending' | 'active' | 'disabled';
 export type SecondFactorMethod = 'totp' | 'email';
+export type UserRole = 'user' | 'da';
 
 /** Far enough to mean "until unlocked" while staying an ordinary timestamp. */
 export const LOCKED_UNTIL_UNLOCKED = new Date('9999-12-31T00:00:00Z');
@@ -12,6 +13,7 @@ export interface UserRow {
   user_id: string;
   display_name: string;
   email: string | null;
+  role: UserRole;
   status: UserStatus;
   password_hash: string | null;
   password_changed_at: Date | null;
@@ -22,6 +24,33 @@ export interface UserRow {
   updated_at: Date;
 }
 
+/**
+ * Where a user stands on the way to logging in with two factors, most urgent first:
+ * disabled, locked, no designated email, activation link expired (or never sent),
+ * activation pending, password set but no second factor, ready.
+ */
+export const READINESS_STATES = ['disabled', 'locked', 'no-email', 'activation-expired', 'activation-sent', 'password-set', 'ready'] as const;
+export type ReadinessState = (typeof READINESS_STATES)[number];
+
+export interface UserWithReadiness extends UserRow {
+  readiness: ReadinessState;
+  activation_expires_at: Date | null;
+}
+
+// Parameters: now (lock check), now (live activation link check).
+const READINESS_SQL = `case
+  when users.status = 'disabled' then 'disabled'
+  when users.locked_until > ? then 'locked'
+  when users.email is null then 'no-email'
+  when users.password_hash is null and not exists (
+    select 1 from activation_tokens t where t.user_id = users.id and t.used_at is null and t.revoked_at is null and t.expires_at > ?
+  ) then 'activation-expired'
+  when users.password_hash is null then 'activation-sent'
+  when users.second_factor is null then 'password-set'
+  else 'ready' end`;
+
+const ACTIVATION_EXPIRY_SQL = `(select max(t.expires_at) from activation_tokens t where t.user_id = users.id and t.used_at is null and t.revoked_at is null)`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function userQueries(db: Database) {
@@ -31,6 +60,7 @@ export function userQueries(db: Database) {
       user_id: string;
       display_name: string;
       email: string | null;
+      role?: UserRole;
     }): Promise<UserRow | undefined> {
       const [row] = await db<UserRow>('users')
         .insert(user)
@@ -90,6 +120,49 @@ export function userQueries(db: Database) {
     },
     async setStatus(id: string, status: UserStatus): Promise<void> {
       await db('users').where({ id }).update({ status, updated_at: db.fn.now() });
+    },
+    async setRole(id: string, role: UserRole): Promise<void> {
+      await db('users').where({ id }).update({ role, updated_at: db.fn.now() });
+    },
+    async setEmail(id: string, email: string): Promise<void> {
+      await db('users').where({ id }).update({ email, updated_at: db.fn.now() });
+    },
+    /** Locks until `until` (LOCKED_UNTIL_UNLOCKED for an administrative lock). */
+    async lock(id: string, until: Date): Promise<void> {
+      await db('users').where({ id }).update({ locked_until: until, failed_attempts: 0, updated_at: db.fn.now() });
+    },
+    /**
+     * One participant's users with where each stands (see READINESS_STATES), optionally
+     * matching `search` (user ID, name or email, case-insensitive) and one `state`. The
+     * participant is always part of the query: a caller acting for one participant cannot
+     * reach another one's rows.
+     */
+    async listInParticipant(
+      participantId: string,
+      filter: { search?: string | undefined; state?: ReadinessState | undefined; userId?: string | undefined; now: Date; limit: number; offset: number },
+    ): Promise<{ rows: UserWithReadiness[]; total: number }> {
+      const withState = db('users')
+        .where({ participant_id: participantId })
+        .select('users.*', db.raw(`${READINESS_SQL} as readiness`, [filter.now, filter.now]), db.raw(`${ACTIVATION_EXPIRY_SQL} as activation_expires_at`));
+      const base = db.from(withState.as('u'));
+      if (filter.search) {
+        const pattern = `%${filter.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+        base.where((query) => query.whereILike('user_id', pattern).orWhereILike('display_name', pattern).orWhereILike('email', pattern));
+      }
+      if (filter.state) base.where({ readiness: filter.state });
+      if (filter.userId) base.where({ user_id: filter.userId });
+      const [counted] = await base.clone().count<{ count: string }[]>({ count: '*' });
+      const rows = (await base.select('*').orderBy('user_id').limit(filter.limit).offset(filter.offset)) as UserWithReadiness[];
+      return { rows, total: Number(counted?.count ?? 0) };
+    },
+    /** Counts of users per readiness state for one participant. */
+    async readinessCounts(participantId: string, now: Date): Promise<Partial<Record<ReadinessState, number>>> {
+      const rows = (await db('users')
+        .where({ participant_id: participantId })
+        .select(db.raw(`${READINESS_SQL} as readiness`, [now, now]))
+        .count({ count: '*' })
+        .groupBy('readiness')) as Array<{ readiness: ReadinessState; count: string }>;
+      return Object.fromEntries(rows.map((row) => [row.readiness, Number(row.count)]));
     },
   };
 }

@@ -279,7 +279,7 @@ describe('changing the second factor', () => {
     expect((await submitCode(next, totpPage, rfc6238(user.totpSecret as Buffer, now()))).status).toBe(401);
     expect((await submitCode(next, totpPage, rfc6238(newSecret, now()))).status).toBe(303);
     const audit = await database.db('audit_events').where({ type: 'second_factor.enrol', user_id: 'NEWPHONE' });
-    expect(audit.map((row) => row.details)).toEqual([{ method: 'totp', previous: 'totp' }]);
+    expect(audit.map((row) => row.details)).toEqual([{ method: 'totp', previous: 'totp', phase: 'parallel-run' }]);
   });
 
   it('switches from the authenticator to email codes, removing the authenticator secret', async () => {

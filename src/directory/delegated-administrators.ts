@@ -1,0 +1,60 @@
+/**
+ * HKSCC operators register each participant's Delegated Administrators (DAs) themselves:
+ * `ccass-auth da add`. A DA is a user of the participant with the `da` role; registering
+ * their designated email sends them the same activation link as any user, after which they
+ * log in to DMS with their password and second factor.
+ */
+import { auditEvent, type Actor } from './actor.js';
+import { addUser, summariseUser, type UserSummary } from './users.js';
+import { normaliseParticipantId, normaliseUserId } from './identifiers.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { registerDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
+import { assertEnrolmentOpen } from '../policy/phases.js';
+import type { Queries } from '../store/index.js';
+
+export interface NewDelegatedAdministrator {
+  participantId: string;
+  userId: string;
+  email: string;
+  /** Needed when the user does not exist yet. */
+  displayName?: string | undefined;
+}
+
+export interface DelegatedAdministratorResult {
+  user: UserSummary;
+  /** created: a new user; promoted: an existing user became a DA; unchanged: already a DA. */
+  change: 'created' | 'promoted' | 'unchanged';
+  registration: RegistrationResult;
+}
+
+export async function addDelegatedAdministrator(
+  deps: ActivationDependencies & { queries: Queries },
+  input: NewDelegatedAdministrator,
+  actor: Actor,
+): Promise<DelegatedAdministratorResult> {
+  assertEnrolmentOpen(deps.phases, deps.clock.now());
+  const participantId = normaliseParticipantId(input.participantId);
+  const userId = normaliseUserId(input.userId);
+  if (!participantId || !userId) throw new ValidationError('Invalid DA', { ...(participantId ? {} : { participantId: 'invalid' }), ...(userId ? {} : { userId: 'invalid' }) });
+  if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(`participant ${participantId} does not exist`);
+
+  let change: DelegatedAdministratorResult['change'] = 'unchanged';
+  let user = await deps.queries.users.findByLogin(participantId, userId);
+  if (!user) {
+    if (!input.displayName) throw new ValidationError('A new DA needs a name', { displayName: 'required for a new user (--name)' });
+    await addUser(deps.queries, { participantId, userId, displayName: input.displayName }, actor.name);
+    user = await deps.queries.users.findByLogin(participantId, userId);
+    change = 'created';
+  } else if (user.role !== 'da') {
+    change = 'promoted';
+  }
+  if (!user) throw new Error('user vanished while being added');
+  if (user.role !== 'da') {
+    await deps.queries.users.setRole(user.id, 'da');
+    user = { ...user, role: 'da' };
+    await deps.queries.audit.record(auditEvent(actor, 'da.add', 'success', user, { change }));
+  }
+  const registration = await registerDesignatedEmail(deps, user, input.email, actor);
+  const updated = await deps.queries.users.findBySubject(user.id);
+  return { user: summariseUser(updated ?? user), change, registration };
+}

@@ -1,0 +1,237 @@
+/**
+ * What a Delegated Administrator (DA) can do in DMS, for the users of their own participant
+ * only. Tenant isolation is structural: every function takes the DA (whose participant comes
+ * from their login, never from the request) and finds users with the DA's participant in
+ * the query, so a user of another participant is simply "not found", exactly like a user
+ * that does not exist — guessing IDs reveals nothing.
+ */
+import { auditEvent, type Actor } from '../directory/actor.js';
+import { normaliseUserId, USER_ID_RULE } from '../directory/identifiers.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  registerDesignatedEmail,
+  resendActivationLink,
+  type ActivationDependencies,
+  type ActivationMailOutcome,
+  type RegistrationResult,
+} from '../enrolment/activation-links.js';
+import { isLocked } from '../policy/lockout.js';
+import type { AuditRow } from '../store/audit.js';
+import type { Queries } from '../store/index.js';
+import { LOCKED_UNTIL_UNLOCKED, READINESS_STATES, type ReadinessState, type UserRow, type UserWithReadiness } from '../store/users.js';
+
+export interface DmsDependencies extends ActivationDependencies {
+  queries: Queries;
+}
+
+/** A logged-in DA. `participantId` comes from the DA's own user record. */
+export interface DelegatedAdministrator extends Actor {
+  subject: string;
+  participantId: string;
+  userId: string;
+}
+
+export function daActor(da: { id: string; participant_id: string; user_id: string }, origin: { ip?: string; requestId?: string } = {}): DelegatedAdministrator {
+  return {
+    name: `da:${da.participant_id}/${da.user_id}`,
+    subject: da.id,
+    participantId: da.participant_id,
+    userId: da.user_id,
+    ip: origin.ip ?? null,
+    requestId: origin.requestId ?? null,
+  };
+}
+
+/** What DMS shows of a user: never the password hash or the internal subject. */
+export interface FirmUser {
+  userId: string;
+  displayName: string;
+  email: string | null;
+  role: 'user' | 'da';
+  state: ReadinessState;
+  hasPassword: boolean;
+  secondFactor: 'totp' | 'email' | null;
+  lockedUntil: string | null;
+  activationExpiresAt: string | null;
+}
+
+function present(row: UserWithReadiness): FirmUser {
+  return {
+    userId: row.user_id,
+    displayName: row.display_name,
+    email: row.email,
+    role: row.role,
+    state: row.readiness,
+    hasPassword: row.password_hash !== null,
+    secondFactor: row.second_factor,
+    lockedUntil: row.locked_until && row.readiness === 'locked' ? row.locked_until.toISOString() : null,
+    activationExpiresAt: row.activation_expires_at ? new Date(row.activation_expires_at).toISOString() : null,
+  };
+}
+
+function parseUserId(input: string): string {
+  const userId = normaliseUserId(input);
+  if (!userId) throw new ValidationError('Invalid user ID', { userId: `user ID must be ${USER_ID_RULE}` });
+  return userId;
+}
+
+/** The DA's own user `userId`; another participant's user is "not found", like a missing one. */
+export async function findFirmUser(deps: Pick<DmsDependencies, 'queries'>, da: DelegatedAdministrator, userIdInput: string): Promise<UserRow> {
+  const userId = parseUserId(userIdInput);
+  const user = await deps.queries.users.findByLogin(da.participantId, userId);
+  if (!user) throw new NotFoundError(`There is no user ${userId} in ${da.participantId}.`);
+  return user;
+}
+
+async function view(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
+  const { rows } = await deps.queries.users.listInParticipant(da.participantId, { userId, now: deps.clock.now(), limit: 1, offset: 0 });
+  const row = rows[0];
+  if (!row) throw new NotFoundError(`There is no user ${userId} in ${da.participantId}.`);
+  return present(row);
+}
+
+export const PAGE_SIZE_LIMIT = 200;
+
+export interface UserListQuery {
+  search?: string | undefined;
+  state?: string | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+export interface UserList {
+  participantId: string;
+  users: FirmUser[];
+  total: number;
+  page: number;
+  pageSize: number;
+  counts: Partial<Record<ReadinessState, number>>;
+}
+
+export async function listFirmUsers(deps: DmsDependencies, da: DelegatedAdministrator, query: UserListQuery = {}): Promise<UserList> {
+  const search = query.search?.trim().slice(0, 100) || undefined;
+  if (query.state && !(READINESS_STATES as readonly string[]).includes(query.state)) {
+    throw new ValidationError('Unknown state', { state: `must be one of ${READINESS_STATES.join(', ')}` });
+  }
+  const pageSize = Math.min(Math.max(Math.trunc(query.pageSize ?? 50), 1), PAGE_SIZE_LIMIT);
+  const page = Math.max(Math.trunc(query.page ?? 1), 1);
+  const now = deps.clock.now();
+  const { rows, total } = await deps.queries.users.listInParticipant(da.participantId, {
+    search,
+    state: query.state as ReadinessState | undefined,
+    now,
+    limit: pageSize,
+    offset: (page - 1) * pageSize,
+  });
+  const counts = await deps.queries.users.readinessCounts(da.participantId, now);
+  return { participantId: da.participantId, users: rows.map(present), total, page, pageSize, counts };
+}
+
+export async function getFirmUser(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
+  const user = await findFirmUser(deps, da, userId);
+  return view(deps, da, user.user_id);
+}
+
+export async function registerFirmUserEmail(
+  deps: DmsDependencies,
+  da: DelegatedAdministrator,
+  userId: string,
+  email: string,
+): Promise<RegistrationResult & { user: FirmUser }> {
+  const user = await findFirmUser(deps, da, userId);
+  const result = await registerDesignatedEmail(deps, user, email, da);
+  return { ...result, user: await view(deps, da, user.user_id) };
+}
+
+export async function resendFirmUserActivation(
+  deps: DmsDependencies,
+  da: DelegatedAdministrator,
+  userId: string,
+): Promise<{ activation: ActivationMailOutcome; user: FirmUser }> {
+  const user = await findFirmUser(deps, da, userId);
+  const activation = await resendActivationLink(deps, user, da);
+  return { activation, user: await view(deps, da, user.user_id) };
+}
+
+function refuseSelf(da: DelegatedAdministrator, user: UserRow, what: string): void {
+  // A DA who locks out or resets themselves could no longer reach DMS to undo it.
+  if (user.id === da.subject) throw new ForbiddenError(`You cannot ${what} your own login. Ask another Delegated Administrator of your firm, or HKSCC.`);
+}
+
+/**
+ * Removes the user's second factor (lost phone, new email): their next login asks for the
+ * password, an emailed code, and then a new method. Their password is unchanged.
+ */
+export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
+  const user = await findFirmUser(deps, da, userId);
+  refuseSelf(da, user, 'reset the second factor of');
+  if (!user.second_factor && !(await deps.queries.totpCredentials.findEnrolment(user.id))) {
+    throw new ValidationError(`${user.user_id} has no second factor to reset.`, { userId: 'no second factor enrolled' });
+  }
+  await deps.queries.totpCredentials.remove(user.id);
+  await deps.queries.users.setSecondFactor(user.id, null);
+  await deps.queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
+  return view(deps, da, user.user_id);
+}
+
+/** An administrative lock: lasts until a DA or operator unlocks it. */
+export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
+  const user = await findFirmUser(deps, da, userId);
+  refuseSelf(da, user, 'lock');
+  if (user.locked_until?.getTime() !== LOCKED_UNTIL_UNLOCKED.getTime()) {
+    await deps.queries.users.lock(user.id, LOCKED_UNTIL_UNLOCKED);
+    await deps.queries.audit.record(auditEvent(da, 'account.lock', 'success', user, { by: 'da' }));
+  }
+  return view(deps, da, user.user_id);
+}
+
+export async function unlockFirmUser(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
+  const user = await findFirmUser(deps, da, userId);
+  if (isLocked(user, deps.clock.now()) || user.failed_attempts > 0) {
+    await deps.queries.users.clearFailures(user.id);
+    await deps.queries.audit.record(auditEvent(da, 'account.unlock', 'success', user, { by: 'da' }));
+  }
+  return view(deps, da, user.user_id);
+}
+
+export interface AuditQuery {
+  userId?: string | undefined;
+  type?: string | undefined;
+  beforeId?: number | undefined;
+  limit?: number | undefined;
+}
+
+export interface FirmAuditEvent {
+  id: number;
+  occurredAt: string;
+  type: string;
+  outcome: string;
+  actor: string | null;
+  userId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The audit trail of the DA's own participant, newest first. */
+export async function firmAuditTrail(deps: DmsDependencies, da: DelegatedAdministrator, query: AuditQuery = {}): Promise<FirmAuditEvent[]> {
+  const userId = query.userId?.trim() ? parseUserId(query.userId) : undefined;
+  const type = query.type?.trim() || undefined;
+  if (type && !/^[a-z_.]{1,64}$/.test(type)) throw new ValidationError('Invalid event type', { type: 'letters, "_" and "." only' });
+  const limit = Math.min(Math.max(Math.trunc(query.limit ?? 100), 1), 500);
+  const rows = await deps.queries.audit.list({ participantId: da.participantId, userId, type, beforeId: query.beforeId, limit });
+  return rows.map((row: AuditRow) => ({
+    id: Number(row.id),
+    occurredAt: row.occurred_at.toISOString(),
+    type: row.type,
+    outcome: row.outcome,
+    actor: row.actor,
+    userId: row.user_id,
+    ip: row.ip,
+    details: row.details,
+  }));
+}
+
+/** Records a DMS action that is not itself a change (e.g. an upload's summary). */
+export async function auditDmsAction(deps: Pick<DmsDependencies, 'queries'>, da: DelegatedAdministrator, type: string, outcome: 'success' | 'failure', details: Record<string, unknown>): Promise<void> {
+  await deps.queries.audit.record(auditEvent(da, type, outcome, { participantId: da.participantId }, details));
+}

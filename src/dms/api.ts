@@ -1,0 +1,154 @@
+/**
+ * DMS as a JSON API (`/dms/api`), the same functions as the pages, for the DA's scripts and
+ * tools. It uses the DMS session cookie; every state-changing call must carry the session's
+ * CSRF token in `X-CSRF-Token` (from `GET /dms/api/session`). Errors are always JSON:
+ * `{ error, message, fields? }` with a 4xx status; nothing changes on a 4xx.
+ */
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
+import type { CsrfTokens } from '../interactions/csrf.js';
+import { noStore } from '../http/security-headers.js';
+import {
+  firmAuditTrail,
+  getFirmUser,
+  listFirmUsers,
+  lockFirmUser,
+  registerFirmUserEmail,
+  resendFirmUserActivation,
+  resetFirmUserSecondFactor,
+  unlockFirmUser,
+  type DmsDependencies,
+} from './administration.js';
+import { registerEmailsFromCsv } from './bulk-registration.js';
+import type { CsvLimits } from './csv-registrations.js';
+import { csrfValid, dmsState, requireDa } from './http-session.js';
+import type { DmsSignIn } from './sign-in.js';
+import { readRawUpload } from './upload-body.js';
+
+export interface DmsApiDependencies extends DmsDependencies {
+  signIn: DmsSignIn;
+  csrf: CsrfTokens;
+  csvLimits: CsvLimits;
+}
+
+const ERROR_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_content',
+  429: 'too_many_requests',
+};
+
+function problem(ctx: Context, status: number, message: string, fields?: Record<string, string>) {
+  ctx.status = status;
+  ctx.body = { error: ERROR_CODES[status] ?? 'invalid_request', message, ...(fields ? { fields } : {}) };
+}
+
+/** Domain and client errors as JSON; anything else goes on to the app's handler (a logged 500). */
+const jsonErrors: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (caught) {
+    const error = caught as Error & { status?: number; expose?: boolean };
+    if (isDomainError(error)) {
+      if (error instanceof TooManyRequestsError) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      return problem(ctx, error.status, error.message, error instanceof ValidationError ? error.fields : undefined);
+    }
+    if (error.status && error.status >= 400 && error.status < 500) {
+      return problem(ctx, error.status, error.expose ? error.message : 'The request could not be understood.');
+    }
+    throw error;
+  }
+};
+
+const emailBody = z.object({ email: z.string().max(320) }).strict();
+
+export function dmsApiRoutes(deps: DmsApiDependencies): Router {
+  const router = new Router({ prefix: '/dms/api' });
+  router.use(noStore);
+  router.use(jsonErrors);
+  router.use(requireDa(deps.signIn, deps.csrf, 'api'));
+  // Reads are safe; every other method must prove it comes from a page or script holding the token.
+  router.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !csrfValid(ctx, deps.csrf, ctx.get('x-csrf-token'))) {
+      return problem(ctx, 403, 'Missing or wrong X-CSRF-Token header: take the token from GET /dms/api/session.');
+    }
+    await next();
+  });
+
+  const da = (ctx: Context) => dmsState(ctx).da;
+  const userId = (ctx: Context) => ctx['params'].userId as string;
+  const number = (value: unknown) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : undefined);
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+  router.get('/session', (ctx) => {
+    const { da: admin, csrf } = dmsState(ctx);
+    ctx.body = { participantId: admin.participantId, userId: admin.userId, csrfToken: csrf };
+  });
+
+  router.get('/users', async (ctx) => {
+    ctx.body = await listFirmUsers(deps, da(ctx), {
+      search: text(ctx.query['search']),
+      state: text(ctx.query['state']),
+      page: number(ctx.query['page']),
+      pageSize: number(ctx.query['pageSize']),
+    });
+  });
+
+  router.get('/users/:userId', async (ctx) => {
+    ctx.body = await getFirmUser(deps, da(ctx), userId(ctx));
+  });
+
+  router.put('/users/:userId/email', async (ctx) => {
+    const parsed = emailBody.safeParse(ctx.request.body);
+    if (!parsed.success) return problem(ctx, 400, 'Send a JSON body like {"email": "name@example.com"}.', { email: 'required' });
+    const result = await registerFirmUserEmail(deps, da(ctx), userId(ctx), parsed.data.email);
+    ctx.body = result;
+  });
+
+  router.post('/users/:userId/activation', async (ctx) => {
+    const result = await resendFirmUserActivation(deps, da(ctx), userId(ctx));
+    ctx.status = result.activation.sent ? 200 : 502;
+    ctx.body = result.activation.sent ? result : { error: 'mail_failed', message: 'The activation email could not be sent. Try again in a few minutes.', user: result.user };
+  });
+
+  router.post('/users/:userId/second-factor/reset', async (ctx) => {
+    ctx.body = await resetFirmUserSecondFactor(deps, da(ctx), userId(ctx));
+  });
+
+  router.post('/users/:userId/lock', async (ctx) => {
+    ctx.body = await lockFirmUser(deps, da(ctx), userId(ctx));
+  });
+
+  router.post('/users/:userId/unlock', async (ctx) => {
+    ctx.body = await unlockFirmUser(deps, da(ctx), userId(ctx));
+  });
+
+  router.post('/uploads', async (ctx) => {
+    if (!ctx.is('text/csv')) return problem(ctx, 415, 'Send the file as the request body with Content-Type: text/csv.');
+    const upload = await readRawUpload(ctx.req, deps.csvLimits.maxBytes + 1);
+    if (!upload.ok) return problem(ctx, upload.status, upload.problem);
+    const report = await registerEmailsFromCsv(deps, da(ctx), upload.bytes, deps.csvLimits);
+    if (!report.accepted) return problem(ctx, report.status, report.problem);
+    ctx.body = report;
+  });
+
+  router.get('/audit', async (ctx) => {
+    ctx.body = {
+      events: await firmAuditTrail(deps, da(ctx), {
+        userId: text(ctx.query['userId']),
+        type: text(ctx.query['type']),
+        beforeId: number(ctx.query['before']),
+        limit: number(ctx.query['limit']),
+      }),
+    };
+  });
+
+  return router;
+}

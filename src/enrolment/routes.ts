@@ -1,0 +1,303 @@
+/**
+ * The activation pages a user reaches from the emailed link (`/activate?token=…`):
+ * set password → choose a second factor → enrol it (QR code, or an emailed code) → ready.
+ *
+ * The token is moved out of the URL at once (into a signed, HttpOnly cookie scoped to
+ * /activate), so it does not linger in history or reach another site in a Referer.
+ * Opening the link does not use it up (mail scanners open links); setting the password does.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { auditEvent, userActor } from '../directory/actor.js';
+import { ValidationError } from '../errors.js';
+import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies } from '../factors/email-otp.js';
+import { confirmTotpEnrolment, pendingTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
+import type { Renderer } from '../http/render.js';
+import { noStore } from '../http/security-headers.js';
+import type { CsrfTokens } from '../interactions/csrf.js';
+import { maskEmail } from '../interactions/routes.js';
+import type { Queries } from '../store/index.js';
+import type { SecondFactorMethod, UserRow } from '../store/users.js';
+import {
+  activateWithPassword,
+  enrolmentSessionUser,
+  finishEnrolmentSession,
+  hashEnrolmentSession,
+  type PasswordSetting,
+} from './activation.js';
+import { hashActivationToken, inspectActivationLink, type ActivationDependencies, type LinkState } from './activation-links.js';
+
+export interface ActivationRouteDependencies extends ActivationDependencies, PasswordSetting {
+  queries: Queries;
+  render: Renderer;
+  csrf: CsrfTokens;
+  totp: TotpDependencies;
+  emailOtp: EmailOtpDependencies;
+}
+
+const LINK_COOKIE = 'ccass_activation';
+const ENROLMENT_COOKIE = 'ccass_enrolment';
+
+const passwordForm = z.object({ csrf: z.string().max(200), password: z.string().max(1024), confirmation: z.string().max(1024) });
+const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
+const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
+const csrfForm = z.object({ csrf: z.string().max(200) });
+
+const LINK_PROBLEMS: Record<Exclude<LinkState['state'], 'valid'>, { status: number; title: string; message: string }> = {
+  invalid: {
+    status: 404,
+    title: 'This activation link is not valid',
+    message: 'The link is incomplete or was changed. Open it again from the email, or ask your Delegated Administrator to send a new one.',
+  },
+  used: {
+    status: 410,
+    title: 'This activation link has already been used',
+    message: 'Each link works once. If you set your password, log in from CCASS Terminal. Otherwise ask your Delegated Administrator to send a new link.',
+  },
+  expired: {
+    status: 410,
+    title: 'This activation link has expired',
+    message: 'Ask your Delegated Administrator to send you a new activation link.',
+  },
+  superseded: {
+    status: 410,
+    title: 'This activation link has been replaced',
+    message: 'A newer link was sent, or your designated email address changed. Use the newest activation email, or ask your Delegated Administrator to send a new one.',
+  },
+  unavailable: {
+    status: 403,
+    title: 'This activation link cannot be used',
+    message: 'Your login is already set up or has been disabled. Log in from CCASS Terminal, or ask your Delegated Administrator.',
+  },
+};
+
+export function activationRoutes(deps: ActivationRouteDependencies): Router {
+  const { render, csrf, queries } = deps;
+  const router = new Router({ prefix: '/activate' });
+  router.use(noStore);
+
+  const cookieOptions = (ctx: Context, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/activate', signed: true, secure: ctx.secure, maxAge });
+
+  function page(ctx: Context, status: number, view: string, data: Record<string, unknown>) {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render(view, { requestId: ctx.state['requestId'], ...data });
+  }
+  const message = (ctx: Context, status: number, title: string, text: string) => page(ctx, status, 'error', { title, message: text });
+  const linkProblem = (ctx: Context, state: Exclude<LinkState['state'], 'valid'>) => {
+    const problem = LINK_PROBLEMS[state];
+    message(ctx, problem.status, problem.title, problem.message);
+  };
+  const origin = (ctx: Context) => ({ ip: ctx.ip, requestId: ctx.state['requestId'] as string });
+
+  function parse<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>, binding: string): T | undefined {
+    const parsed = schema.safeParse(ctx.request.body);
+    if (!parsed.success) {
+      message(ctx, 400, 'Request not accepted', 'The form was incomplete. Go back and try again.');
+      return undefined;
+    }
+    if (!csrf.verify(binding, parsed.data.csrf)) {
+      message(ctx, 403, 'Request not accepted', 'Your form expired. Go back, reload the page and try again.');
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  // --- the link and the password -------------------------------------------------------
+
+  router.get('/', async (ctx) => {
+    const token = typeof ctx.query['token'] === 'string' ? ctx.query['token'] : undefined;
+    if (!token) {
+      ctx.status = 303;
+      ctx.redirect(ctx.cookies.get(ENROLMENT_COOKIE, { signed: true }) ? '/activate/method' : '/activate/password');
+      return;
+    }
+    const link = await inspectActivationLink(deps, token);
+    if (link.state !== 'valid') return linkProblem(ctx, link.state);
+    ctx.cookies.set(LINK_COOKIE, token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
+    ctx.status = 303;
+    ctx.redirect('/activate/password');
+  });
+
+  const linkBinding = (token: string) => `activation:${hashActivationToken(token)}`;
+
+  function renderPasswordForm(ctx: Context, status: number, token: string, user: UserRow, error?: string) {
+    page(ctx, status, 'activate-password', {
+      csrf: csrf.issue(linkBinding(token)),
+      participantId: user.participant_id,
+      userId: user.user_id,
+      minLength: deps.rules.minLength,
+      maxLength: deps.rules.maxLength,
+      error,
+    });
+  }
+
+  router.get('/password', async (ctx) => {
+    const token = ctx.cookies.get(LINK_COOKIE, { signed: true });
+    if (!token) return message(ctx, 400, 'Open the link from your email', 'To set your password, open the activation link in the email your Delegated Administrator had sent to you.');
+    const link = await inspectActivationLink(deps, token);
+    if (link.state !== 'valid') return linkProblem(ctx, link.state);
+    renderPasswordForm(ctx, 200, token, link.user);
+  });
+
+  router.post('/password', async (ctx) => {
+    const token = ctx.cookies.get(LINK_COOKIE, { signed: true });
+    if (!token) return message(ctx, 400, 'Open the link from your email', 'Your activation page expired. Open the activation link in your email again.');
+    const form = parse(ctx, passwordForm, linkBinding(token));
+    if (!form) return;
+    let outcome;
+    try {
+      outcome = await activateWithPassword(deps, { token, password: form.password, confirmation: form.confirmation }, origin(ctx));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const link = await inspectActivationLink(deps, token);
+      if (link.state !== 'valid') return linkProblem(ctx, link.state);
+      return renderPasswordForm(ctx, 400, token, link.user, error.message);
+    }
+    if (!outcome.ok) return linkProblem(ctx, outcome.link);
+    ctx.cookies.set(LINK_COOKIE, null, { path: '/activate' });
+    ctx.cookies.set(ENROLMENT_COOKIE, outcome.enrolmentSession, cookieOptions(ctx, deps.settings.enrolmentMinutes * 60_000));
+    ctx.status = 303;
+    ctx.redirect('/activate/method');
+  });
+
+  // --- the second factor ---------------------------------------------------------------
+
+  interface Enrolment {
+    session: string;
+    user: UserRow;
+    binding: string;
+  }
+
+  /** The enrolment session of this browser; undefined (and a page already shown) when there is none. */
+  async function loadEnrolment(ctx: Context): Promise<Enrolment | undefined> {
+    const session = ctx.cookies.get(ENROLMENT_COOKIE, { signed: true });
+    const user = await enrolmentSessionUser(deps, session);
+    if (!session || !user) {
+      message(
+        ctx,
+        400,
+        'Your set-up page has expired',
+        'If you already set your password, log in from CCASS Terminal: you will be asked to set up your one-time codes there. Otherwise open the activation link in your email again.',
+      );
+      return undefined;
+    }
+    return { session, user, binding: `enrolment:${hashEnrolmentSession(session)}` };
+  }
+
+  async function loadEnrolmentForm<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>): Promise<{ enrolment: Enrolment; form: T } | undefined> {
+    const enrolment = await loadEnrolment(ctx);
+    if (!enrolment) return undefined;
+    const form = parse(ctx, schema, enrolment.binding);
+    return form ? { enrolment, form } : undefined;
+  }
+
+  /** Binds emailed codes to this enrolment session, as login codes are bound to their login. */
+  const emailBinding = (enrolment: Enrolment) => `activation:${hashEnrolmentSession(enrolment.session)}`;
+
+  async function complete(ctx: Context, enrolment: Enrolment, method: SecondFactorMethod) {
+    if (method === 'email' && enrolment.user.second_factor === 'totp') await queries.totpCredentials.remove(enrolment.user.id);
+    await queries.users.setSecondFactor(enrolment.user.id, method);
+    await queries.audit.record(
+      auditEvent(userActor(enrolment.user, origin(ctx)), 'second_factor.enrol', 'success', enrolment.user, { method, during: 'activation' }),
+    );
+    await finishEnrolmentSession(queries, enrolment.session);
+    ctx.cookies.set(ENROLMENT_COOKIE, null, { path: '/activate' });
+    page(ctx, 200, 'activate-done', { method });
+  }
+
+  function renderCodePage(ctx: Context, status: number, enrolment: Enrolment, values: { error?: string; notice?: string } = {}) {
+    page(ctx, status, 'otp', {
+      base: '/activate',
+      csrf: csrf.issue(enrolment.binding),
+      method: 'email',
+      email: maskEmail(enrolment.user.email ?? ''),
+      digits: 6,
+      canChangeMethod: false,
+      changingMethod: false,
+      ...values,
+    });
+  }
+
+  async function renderEnrolTotp(ctx: Context, status: number, enrolment: Enrolment, error?: string) {
+    const pending = await pendingTotpEnrolment(deps.totp, enrolment.user);
+    page(ctx, status, 'enrol-totp', {
+      base: '/activate',
+      csrf: csrf.issue(enrolment.binding),
+      qrCode: await QRCode.toDataURL(pending.uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }),
+      manualKey: pending.manualKey,
+      issuer: deps.totp.issuer,
+      digits: deps.totp.parameters.digits,
+      error,
+    });
+  }
+
+  router.get('/method', async (ctx) => {
+    const enrolment = await loadEnrolment(ctx);
+    if (!enrolment) return;
+    page(ctx, 200, 'choose-method', {
+      base: '/activate',
+      csrf: csrf.issue(enrolment.binding),
+      email: enrolment.user.email ? maskEmail(enrolment.user.email) : undefined,
+      current: null,
+    });
+  });
+
+  router.post('/method', async (ctx) => {
+    const request = await loadEnrolmentForm(ctx, methodForm);
+    if (!request) return;
+    ctx.status = 303;
+    ctx.redirect(request.form.method === 'totp' ? '/activate/enrol-totp' : '/activate/otp');
+  });
+
+  router.get('/enrol-totp', async (ctx) => {
+    const enrolment = await loadEnrolment(ctx);
+    if (enrolment) await renderEnrolTotp(ctx, 200, enrolment);
+  });
+
+  router.post('/enrol-totp', async (ctx) => {
+    const request = await loadEnrolmentForm(ctx, codeForm);
+    if (!request) return;
+    const verdict = await confirmTotpEnrolment(deps.totp, request.enrolment.user.id, request.form.code);
+    if (verdict !== 'accepted') {
+      return renderEnrolTotp(ctx, 400, request.enrolment, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
+    }
+    await complete(ctx, request.enrolment, 'totp');
+  });
+
+  router.get('/otp', async (ctx) => {
+    const enrolment = await loadEnrolment(ctx);
+    if (!enrolment) return;
+    // Send a code when the page is first shown; reloading does not send another.
+    if (await hasOpenEmailOtp(deps.emailOtp, enrolment.user.id, emailBinding(enrolment))) return renderCodePage(ctx, 200, enrolment);
+    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
+    renderCodePage(ctx, 200, enrolment, outcome.sent ? {} : { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` });
+  });
+
+  router.post('/otp', async (ctx) => {
+    const request = await loadEnrolmentForm(ctx, codeForm);
+    if (!request) return;
+    const verdict = await verifyEmailOtp(deps.emailOtp, request.enrolment.user.id, emailBinding(request.enrolment), request.form.code);
+    if (verdict === 'accepted') return complete(ctx, request.enrolment, 'email');
+    await queries.audit.record(
+      auditEvent(userActor(request.enrolment.user, origin(ctx)), 'second_factor.enrol', 'failure', request.enrolment.user, { method: 'email', reason: verdict }),
+    );
+    renderCodePage(ctx, 401, request.enrolment, {
+      error: verdict === 'rejected' ? 'That code is not correct. Enter the code from the email.' : 'That code has expired or was tried too many times. Ask for a new code below.',
+    });
+  });
+
+  router.post('/otp/resend', async (ctx) => {
+    const request = await loadEnrolmentForm(ctx, csrfForm);
+    if (!request) return;
+    const { enrolment } = request;
+    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
+    if (outcome.sent) return renderCodePage(ctx, 200, enrolment, { notice: 'We sent a new code to your designated email address.' });
+    ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    renderCodePage(ctx, 429, enrolment, { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` });
+  });
+
+  return router;
+}
