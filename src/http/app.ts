@@ -88,6 +88,7 @@ export function createApp(deps: AppDependencies): Koa {
     clock: deps.clock,
     lockout: deps.config.lockout,
     phases: deps.config.phases,
+    interactionTtlSeconds: deps.config.oidc.ttl.interaction,
     totp: deps.totp,
     emailOtp: deps.emailOtp,
   });

@@ -39,6 +39,7 @@ export interface InteractionDependencies {
   log: Logger;
   clock: Clock;
   lockout: LockoutPolicy;
+  interactionTtlSeconds: number;
   /** Every login's audit record says which phase was in force. */
   phases: PhaseSchedule;
   totp: TotpDependencies;
@@ -371,8 +372,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
       return;
     }
-    // The password is proven for this interaction only, and only until it expires.
-    await queries.loginProgress.start(details.uid, outcome.user.id, ['pwd'], new Date(details.exp * 1000));
+    // The password is proven for this interaction only, and for no longer than an interaction
+    // lives (measured on our clock, like every other expiry we keep).
+    await queries.loginProgress.start(details.uid, outcome.user.id, ['pwd'], new Date(clock.now().getTime() + deps.interactionTtlSeconds * 1000));
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
   });

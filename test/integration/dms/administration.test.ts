@@ -1,0 +1,178 @@
+/**
+ * What a DA does to their own firm's users in DMS, and how the DMS session behaves:
+ * register/change email, resend activation (throttled), reset a second factor (the user
+ * re-enrols at the next login), lock/unlock, refusals on bad input, session expiry and logout.
+ */
+import { Browser, inputValue } from '../../support/browser.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { activationLinkIn, nextTotp, seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
+import { passwordStep, startAuthorization, submitCode } from '../../support/flows.js';
+import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../../support/server.js';
+import { codeIn } from '../../support/smtp-sink.js';
+
+describe('DMS administration', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let da: SeededUser;
+  let dms: DmsSession;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    running = await startTestServer(database.db, database.url);
+    da = await seedDa(running, 'E00001', 'ADMIN');
+    dms = await signInToDms(running, da);
+  });
+  afterAll(async () => {
+    await running.close();
+    await database.drop();
+  });
+
+  let seq = 0;
+  async function newUser(options: { pending?: boolean; email?: string } = {}): Promise<SeededUser> {
+    seq += 1;
+    return seedUser(
+      running.server,
+      running.config,
+      { participantId: 'E00001', userId: `USER${seq}`, email: options.email, ...(options.pending ? { status: 'pending', secondFactor: 'none' } : {}) },
+      running.clock,
+    );
+  }
+
+  it('registers an email, refuses an invalid one with a clear 400, and says when nothing changed', async () => {
+    const user = await newUser({ pending: true });
+    const bad = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'not an email' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: 'invalid_request', message: 'Invalid email address', fields: { email: 'must be an address like name@example.com' } });
+    expect((await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { wrong: 'shape' })).status).toBe(400);
+    expect((await dms.api('PUT', `/dms/api/users/${user.userId}/email`, 'not json', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await running.server.queries.users.findByLogin('E00001', user.userId))?.email).toBeNull();
+
+    const ok = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'someone@example.com' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ outcome: 'registered', activation: { sent: true }, user: { state: 'activation-sent', email: 'someone@example.com' } });
+    const again = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'SOMEONE@example.com' });
+    expect(again.body).toMatchObject({ outcome: 'unchanged', activation: 'not_needed' });
+    expect(running.mail.countTo('someone@example.com')).toBe(1);
+
+    const page = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/email`, { form: { csrf: dms.csrf, email: 'nope' } });
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('Invalid email address');
+  });
+
+  it('resends activation at most once a minute, and the older link stops working', async () => {
+    const user = await newUser({ pending: true });
+    await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: `${user.userId.toLowerCase()}@example.com` });
+    const first = activationLinkIn(await running.mail.mailTo(`${user.userId.toLowerCase()}@example.com`));
+    const tooSoon = await dms.api('POST', `/dms/api/users/${user.userId}/activation`);
+    expect(tooSoon.status).toBe(429);
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
+    running.clock.advance(61);
+    const resent = await dms.api('POST', `/dms/api/users/${user.userId}/activation`);
+    expect(resent.status).toBe(200);
+    const second = activationLinkIn(await running.mail.mailTo(`${user.userId.toLowerCase()}@example.com`, 2));
+    expect(second).not.toBe(first);
+    expect((await new Browser().follow(first)).status).toBe(410);
+    expect((await new Browser().follow(second)).status).toBe(200);
+  });
+
+  it('does not resend activation to a user who has already activated', async () => {
+    const user = await newUser({ email: 'active@example.com' });
+    const response = await dms.api('POST', `/dms/api/users/${user.userId}/activation`);
+    expect(response.status).toBe(400);
+    expect(response.body.message).toMatch(/already activated/);
+  });
+
+  it('tells both addresses when an activated user’s email changes, keeping their password', async () => {
+    const user = await newUser({ email: 'old-address@example.com' });
+    const response = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'new-address@example.com' });
+    expect(response.body).toMatchObject({ outcome: 'changed', activation: 'not_needed', user: { state: 'ready', hasPassword: true } });
+    expect((await running.mail.mailTo('old-address@example.com')).text).toContain('was changed to new-address@example.com');
+    expect((await running.mail.mailTo('new-address@example.com')).text).toContain('Your password and login method are unchanged');
+  });
+
+  it('resets a second factor: the next login asks for an emailed code and a new method', async () => {
+    const user = await newUser({ email: 'lostphone@example.com' });
+    const reset = await dms.api('POST', `/dms/api/users/${user.userId}/second-factor/reset`);
+    expect(reset.status).toBe(200);
+    expect(reset.body).toMatchObject({ state: 'password-set', secondFactor: null });
+    expect(await running.server.queries.totpCredentials.find(user.subject)).toBeUndefined();
+    expect((await dms.api('POST', `/dms/api/users/${user.userId}/second-factor/reset`)).status).toBe(400);
+
+    const start = await startAuthorization(running.issuer);
+    const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+    expect(codePage.body).toContain('We sent a 6-digit code');
+    const afterCode = await submitCode(start, codePage, codeIn(await running.mail.mailTo('lostphone@example.com')));
+    const choose = await start.browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
+    expect(choose.body).toContain('How do you want to receive one-time codes?');
+    const trail = await dms.api('GET', `/dms/api/audit?userId=${user.userId}&type=second_factor.reset`);
+    expect(trail.body.events).toEqual([expect.objectContaining({ actor: 'da:E00001/ADMIN', outcome: 'success', details: { previous: 'totp' } })]);
+  });
+
+  it('locks a user until unlocked: the login answers with the generic error', async () => {
+    const user = await newUser({ email: 'locked@example.com' });
+    const locked = await dms.api('POST', `/dms/api/users/${user.userId}/lock`);
+    expect(locked.body).toMatchObject({ state: 'locked', lockedUntil: '9999-12-31T00:00:00.000Z' });
+    running.clock.advance(24 * 3600);
+    const start = await startAuthorization(running.issuer);
+    const refused = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+    expect(refused.status).toBe(401);
+    dms = await signInToDms(running, da); // a day passed: the DMS session ended meanwhile
+    const unlocked = await dms.api('POST', `/dms/api/users/${user.userId}/unlock`);
+    expect(unlocked.body).toMatchObject({ state: 'ready', lockedUntil: null });
+    const again = await startAuthorization(running.issuer);
+    expect((await passwordStep(again, { participantId: user.participantId, userId: user.userId, password: user.password })).body).toContain('Open your authenticator app');
+  });
+
+  it('does not let a DA lock or reset themselves', async () => {
+    expect((await dms.api('POST', '/dms/api/users/ADMIN/lock')).status).toBe(403);
+    expect((await dms.api('POST', '/dms/api/users/ADMIN/second-factor/reset')).status).toBe(403);
+    const page = await dms.browser.request(`${running.issuer}/dms/users/ADMIN`);
+    expect(page.body).not.toContain('/second-factor/reset');
+  });
+
+  it('filters and searches the user list, with counts by state', async () => {
+    const list = await dms.api('GET', '/dms/api/users?state=activation-sent');
+    expect(list.status).toBe(200);
+    expect(list.body.users.every((user: { state: string }) => user.state === 'activation-sent')).toBe(true);
+    expect(list.body.counts['ready']).toBeGreaterThan(0);
+    expect((await dms.api('GET', '/dms/api/users?state=nonsense')).status).toBe(400);
+    const search = await dms.api('GET', `/dms/api/users?search=${encodeURIComponent('%')}`);
+    expect(search.body.total).toBe(0); // "%" is a character to find, not a wildcard
+    const page = await dms.browser.request(`${running.issuer}/dms?state=ready`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<option value="ready" selected>');
+  });
+
+  it('ends the DMS session after 30 idle minutes, and at logout', async () => {
+    const session = await signInToDms(running, da);
+    expect((await session.api('GET', '/dms/api/session')).status).toBe(200);
+    running.clock.advance(31 * 60);
+    expect((await session.api('GET', '/dms/api/session')).status).toBe(401);
+
+    const fresh = await signInToDms(running, da);
+    const logout = await fresh.browser.request(`${running.issuer}/dms/logout`, { form: { csrf: fresh.csrf } });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('location')).toContain('/session/end?client_id=ccass-dms');
+    expect((await fresh.api('GET', '/dms/api/session')).status).toBe(401);
+    dms = await signInToDms(running, da);
+  });
+
+  it('drops the session of a DA who is no longer a DA', async () => {
+    const other = await seedDa(running, 'E00001', 'ADMIN2');
+    const session = await signInToDms(running, other);
+    await running.server.queries.users.setRole(other.subject, 'user');
+    expect((await session.api('GET', '/dms/api/users')).status).toBe(401);
+  });
+
+  it('sends a signed-out browser to the login and back to the page it asked for', async () => {
+    const browser = new Browser();
+    const loginPage = await browser.follow(`${running.issuer}/dms/audit?type=login`);
+    const start = { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: '', state: '', nonce: '' };
+    const codePage = await passwordStep(start, { participantId: da.participantId, userId: da.userId, password: da.password });
+    const afterCode = await submitCode(start, codePage, nextTotp(running, da));
+    const landed = await browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
+    expect(new URL(landed.url).pathname + new URL(landed.url).search).toBe('/dms/audit?type=login');
+    expect(landed.body).toContain('Audit trail of E00001');
+    expect(inputValue(landed.body, 'type')).toBe('login');
+  });
+});
