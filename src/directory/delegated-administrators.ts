@@ -6,7 +6,7 @@
  */
 import { auditEvent, type Actor } from './actor.js';
 import { addUser, summariseUser, type UserSummary } from './users.js';
-import { normaliseParticipantId, normaliseUserId } from './identifiers.js';
+import { normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { registerDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
 import { assertEnrolmentOpen } from '../policy/phases.js';
@@ -35,7 +35,12 @@ export async function addDelegatedAdministrator(
   assertEnrolmentOpen(deps.phases, deps.clock.now());
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
-  if (!participantId || !userId) throw new ValidationError('Invalid DA', { ...(participantId ? {} : { participantId: 'invalid' }), ...(userId ? {} : { userId: 'invalid' }) });
+  const fields: Record<string, string> = {};
+  if (!participantId) fields['participantId'] = PARTICIPANT_ID_RULE;
+  if (!userId) fields['userId'] = USER_ID_RULE;
+  if (!normaliseEmail(input.email)) fields['email'] = 'must be an address like name@example.com';
+  // Everything is checked before anything changes: a bad email must not leave a half-made DA.
+  if (!participantId || !userId || Object.keys(fields).length) throw new ValidationError('Invalid DA', fields);
   if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(`participant ${participantId} does not exist`);
 
   let change: DelegatedAdministratorResult['change'] = 'unchanged';

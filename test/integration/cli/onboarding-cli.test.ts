@@ -1,0 +1,133 @@
+/**
+ * Operator commands for onboarding, run in-process against a real database and a real SMTP
+ * sink: `da add` (activation email), `user import <csv>` (report per line, idempotent) and
+ * `audit list` with filters. The audit table itself refuses changes.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildProgram, exitCodeFor } from '../../../src/cli/program.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { activationLinkIn } from '../../support/dms.js';
+import { SmtpSink } from '../../support/smtp-sink.js';
+
+describe('operator CLI: onboarding', () => {
+  let database: TestDatabase;
+  let mail: SmtpSink;
+  let dir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    mail = await new SmtpSink().start();
+    dir = await mkdtemp(path.join(tmpdir(), 'ccass-cli-'));
+  });
+  afterAll(async () => {
+    await mail.stop();
+    await database.drop();
+  });
+
+  async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; error?: string }> {
+    let out = '';
+    const program = buildProgram({
+      env: { DATABASE_URL: database.url, CONFIG_FILE: 'config/default.yaml', CCASS_OPERATOR: 'ops1', LOG_LEVEL: 'silent', SMTP_URL: mail.url, ...env },
+      out: (text) => {
+        out += text;
+      },
+      err: () => undefined,
+      readSecret: async () => '',
+    });
+    try {
+      await program.parseAsync(['node', 'ccass-auth', ...args]);
+      return { code: 0, out };
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('commander.')) return { code: 2, out, error: (error as Error).message };
+      const { code, message } = exitCodeFor(error);
+      return { code, out, error: message };
+    }
+  }
+
+  it('registers a DA and emails the activation link', async () => {
+    expect((await cli(['participant', 'add', 'H00001', '--name', 'Harbour Securities'])).code).toBe(0);
+    const added = await cli(['da', 'add', 'h00001', 'admin1', '--email', 'Admin1@Harbour.example', '--name', 'Ho Ka Ming']);
+    expect(added.code).toBe(0);
+    expect(added.out).toContain('ADMIN1 at H00001 is a Delegated Administrator (created)');
+    expect(added.out).toMatch(/designated email admin1@harbour\.example: registered; activation link sent, valid until /);
+    const message = await mail.mailTo('admin1@harbour.example');
+    expect(activationLinkIn(message)).toMatch(/^http:\/\/localhost:3000\/activate\?token=/);
+    expect(await database.db('users').where({ user_id: 'ADMIN1' }).first()).toMatchObject({ role: 'da', status: 'pending' });
+
+    const again = await cli(['da', 'add', 'H00001', 'ADMIN1', '--email', 'admin1@harbour.example']);
+    expect(again.out).toContain('(unchanged)');
+    expect(again.out).toContain('designated email admin1@harbour.example: unchanged; no activation link needed');
+    expect(mail.countTo('admin1@harbour.example')).toBe(1);
+  });
+
+  it('refuses a DA for a participant that does not exist, or without a name for a new user', async () => {
+    expect(await cli(['da', 'add', 'ZZ9999', 'X', '--email', 'x@example.com', '--name', 'X'])).toMatchObject({ code: 3 });
+    expect(await cli(['da', 'add', 'H00001', 'NONAME', '--email', 'x@example.com'])).toMatchObject({ code: 2, error: expect.stringContaining('--name') });
+    expect(await cli(['da', 'add', 'H00001', 'ADMIN2', '--email', 'bad', '--name', 'Y'])).toMatchObject({ code: 2 });
+  });
+
+  it('refuses DA registration while enrolment is closed (exit 5)', async () => {
+    const config = path.join(dir, 'closed.yaml');
+    await writeFile(config, 'env: development\nphases:\n  schedule:\n    - phase: email-registration\n      from: "2099-01-01"\n');
+    const refused = await cli(['da', 'add', 'H00001', 'ADMIN9', '--email', 'admin9@harbour.example', '--name', 'Late'], { CONFIG_FILE: config });
+    expect(refused).toMatchObject({ code: 5, error: expect.stringContaining('has not opened yet') });
+    expect(await database.db('users').where({ user_id: 'ADMIN9' }).first()).toBeUndefined();
+  });
+
+  it('imports users from a CSV file with a report per line, and again without changes', async () => {
+    const file = path.join(dir, 'users.csv');
+    await writeFile(
+      file,
+      [
+        'participant_id,user_id,display_name,email',
+        'H00001,T1,Tam Yee,t1@harbour.example',
+        'H00001,T2,Tse Wing,',
+        'ZZ9999,T3,Nobody,',
+        'H00001,T4,,t4@harbour.example',
+        '',
+      ].join('\n'),
+    );
+    const first = await cli(['user', 'import', file]);
+    expect(first.code).toBe(2);
+    expect(first.out).toContain('line 2: H00001/T1 added');
+    expect(first.out).toContain('line 3: H00001/T2 added');
+    expect(first.out).toContain('line 4: ZZ9999/T3 rejected (participant ZZ9999 does not exist: add it first (participant add))');
+    expect(first.out).toContain('line 5: H00001/T4 rejected (display name must be 1-200 characters)');
+    expect(first.out).toContain('added 2, updated 0, unchanged 0, rejected 2');
+    expect(first.error).toContain('2 row(s) rejected');
+    await mail.mailTo('t1@harbour.example');
+
+    const second = await cli(['user', 'import', file, '--json']);
+    const report = JSON.parse(second.out);
+    expect(report.summary).toEqual({ added: 0, updated: 0, unchanged: 2, rejected: 2 });
+    expect(mail.countTo('t1@harbour.example')).toBe(1);
+  });
+
+  it('refuses a file with the wrong columns, importing nothing', async () => {
+    const file = path.join(dir, 'wrong.csv');
+    await writeFile(file, 'user,name\nX1,Someone\n');
+    const result = await cli(['user', 'import', file]);
+    expect(result).toMatchObject({ code: 2, error: expect.stringContaining('header row must name the columns participant_id,user_id,display_name') });
+    expect(await database.db('users').where({ user_id: 'X1' }).first()).toBeUndefined();
+  });
+
+  it('lists audit events with filters', async () => {
+    const all = await cli(['audit', 'list', '--participant', 'H00001', '--json']);
+    const events = all.out.trim().split('\n').map((line) => JSON.parse(line) as { type: string; actor: string; participant_id: string });
+    expect(events.length).toBeGreaterThan(3);
+    expect(events.every((event) => event.participant_id === 'H00001')).toBe(true);
+    const sends = await cli(['audit', 'list', '--type', 'activation.', '--user', 'ADMIN1', '--participant', 'H00001']);
+    expect(sends.out).toMatch(/activation\.send\s+success\s+H00001\/ADMIN1\s+by operator:ops1/);
+    expect((await cli(['audit', 'list', '--since', '2999-01-01T00:00Z'])).out).toBe('no events\n');
+    expect(await cli(['audit', 'list', '--since', 'yesterday'])).toMatchObject({ code: 2 });
+    expect(await cli(['audit', 'list', '--limit', '0'])).toMatchObject({ code: 2 });
+    expect((await cli(['audit', 'list', '--limit', '1'])).out.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps the audit trail append-only in the database itself', async () => {
+    await expect(database.db('audit_events').update({ outcome: 'success' })).rejects.toThrow(/append-only/);
+    await expect(database.db('audit_events').delete()).rejects.toThrow(/append-only/);
+  });
+});
