@@ -82,15 +82,15 @@ describe('DMS CSV upload', () => {
     const response = await dms.api('POST', '/dms/api/uploads', csv);
     expect(response.status).toBe(200);
     expect(response.body.summary).toEqual({ registered: 2, changed: 0, unchanged: 0, rejected: 6 });
-    const byLine = Object.fromEntries((response.body.rows as Array<{ line: number; outcome: string; problems: string[] }>).map((row) => [row.line, row]));
+    const byLine: Record<number, { outcome: string; problems: string[] }> = Object.fromEntries((response.body.rows as Array<{ line: number; outcome: string; problems: string[] }>).map((row) => [row.line, row]));
     expect(Object.keys(byLine).map(Number)).toEqual([2, 3, 4, 5, 6, 8, 9, 10]);
     expect(byLine[2]).toMatchObject({ outcome: 'registered' });
-    expect(byLine[3].problems).toEqual(['email "not-an-email" is not an address like name@example.com']);
-    expect(byLine[4].problems).toEqual(['there is no user NOBODY in C00001']);
-    expect(byLine[5].problems).toEqual(['participant D00002 is not your firm: you can only register users of C00001']);
-    expect(byLine[6].problems).toEqual(['user U05 appears on lines 6, 8: list each user once']);
-    expect(byLine[8].problems).toEqual(['user U05 appears on lines 6, 8: list each user once']);
-    expect(byLine[9].problems[0]).toMatch(/^user ID "bad id!" is not valid/);
+    expect(byLine[3]?.problems).toEqual(['email "not-an-email" is not an address like name@example.com']);
+    expect(byLine[4]?.problems).toEqual(['there is no user NOBODY in C00001']);
+    expect(byLine[5]?.problems).toEqual(['participant D00002 is not your firm: you can only register users of C00001']);
+    expect(byLine[6]?.problems).toEqual(['user U05 appears on lines 6, 8: list each user once']);
+    expect(byLine[8]?.problems).toEqual(['user U05 appears on lines 6, 8: list each user once']);
+    expect(byLine[9]?.problems[0]).toMatch(/^user ID "bad id!" is not valid/);
     expect(byLine[10]).toMatchObject({ outcome: 'registered' });
     // Rejected rows changed nothing.
     expect(await emailOf('C00001', 'U04')).toBeNull();
