@@ -164,6 +164,21 @@ describe('DMS administration', () => {
     expect((await session.api('GET', '/dms/api/users')).status).toBe(401);
   });
 
+  it.each([
+    ['GET', '/dms/api/users/%E0%A4%A', undefined, 400],
+    ['GET', `/dms/api/users/${'X'.repeat(300)}`, undefined, 400],
+    ['GET', '/dms/api/users?page=-1&pageSize=abc', undefined, 200],
+    ['GET', '/dms/api/audit?type=DROP%20TABLE', undefined, 400],
+    ['GET', '/dms/api/audit?userId=a%25b', undefined, 400],
+    ['PUT', '/dms/api/users/USER1/email', { email: 'x'.repeat(20000) }, 413],
+    ['PUT', '/dms/api/users/USER1/email', { email: ['a@example.com'] }, 400],
+    ['POST', '/dms/api/uploads', { not: 'csv' }, 415],
+  ])('answers bad input %s %s with a clear %i-class status', async (method, path, body, status) => {
+    const response = await dms.api(method, path, body);
+    expect(response.status).toBe(status);
+    if (status >= 400) expect(response.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+  });
+
   it('sends a signed-out browser to the login and back to the page it asked for', async () => {
     const browser = new Browser();
     const loginPage = await browser.follow(`${running.issuer}/dms/audit?type=login`);
