@@ -3,6 +3,7 @@
  * command at this test's own database, exactly as an operator's environment would).
  */
 import { buildProgram, exitCodeFor } from '../../../src/cli/program.js';
+import { cliRunner } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 describe('operator CLI', () => {
@@ -15,24 +16,8 @@ describe('operator CLI', () => {
   });
 
   /** Runs one command; returns its output and the exit code the real binary would use. */
-  async function cli(args: string[], secret = ''): Promise<{ code: number; out: string; error?: string }> {
-    let out = '';
-    const program = buildProgram({
-      env: { DATABASE_URL: database.url, CONFIG_FILE: 'config/default.yaml', CCASS_OPERATOR: 'test-operator', LOG_LEVEL: 'silent' },
-      out: (text) => {
-        out += text;
-      },
-      err: () => undefined,
-      readSecret: async () => secret,
-    });
-    try {
-      await program.parseAsync(['node', 'ccass-auth', ...args]);
-      return { code: 0, out };
-    } catch (error) {
-      if ((error as { code?: string }).code?.startsWith('commander.')) return { code: 2, out, error: (error as Error).message };
-      const { code, message } = exitCodeFor(error);
-      return { code, out, error: message };
-    }
+  async function cli(args: string[], secret = '') {
+    return cliRunner({ DATABASE_URL: database.url }, () => secret)(args);
   }
 
   it('migrates (idempotently)', async () => {

@@ -6,7 +6,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildProgram, exitCodeFor } from '../../../src/cli/program.js';
+import { cliRunner } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { activationLinkIn } from '../../support/dms.js';
 import { SmtpSink } from '../../support/smtp-sink.js';
@@ -26,25 +26,8 @@ describe('operator CLI: onboarding', () => {
     await database.drop();
   });
 
-  async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; error?: string }> {
-    let out = '';
-    const program = buildProgram({
-      env: { DATABASE_URL: database.url, CONFIG_FILE: 'config/default.yaml', CCASS_OPERATOR: 'ops1', LOG_LEVEL: 'silent', SMTP_URL: mail.url, ...env },
-      out: (text) => {
-        out += text;
-      },
-      err: () => undefined,
-      readSecret: async () => '',
-    });
-    try {
-      await program.parseAsync(['node', 'ccass-auth', ...args]);
-      return { code: 0, out };
-    } catch (error) {
-      if ((error as { code?: string }).code?.startsWith('commander.')) return { code: 2, out, error: (error as Error).message };
-      const { code, message } = exitCodeFor(error);
-      return { code, out, error: message };
-    }
-  }
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    cliRunner({ DATABASE_URL: database.url, CCASS_OPERATOR: 'ops1', SMTP_URL: mail.url })(args, env);
 
   it('registers a DA and emails the activation link', async () => {
     expect((await cli(['participant', 'add', 'H00001', '--name', 'Harbour Securities'])).code).toBe(0);
