@@ -12,6 +12,9 @@ import type { EmailOtpDependencies } from './factors/email-otp.js';
 import { createPasswordHasher, type PasswordHasher } from './factors/password.js';
 import type { TotpDependencies } from './factors/totp-service.js';
 import { createApp } from './http/app.js';
+import { createSmartcardTrustStore } from './factors/smartcard-trust.js';
+import { certificateSource } from './interactions/client-certificate.js';
+import type { SmartcardLogin } from './interactions/routes.js';
 import { createRenderer } from './http/render.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import type { Logger } from './observability/logger.js';
@@ -20,6 +23,7 @@ import { createProvider } from './oidc/provider.js';
 import { loadSecretBox } from './secrets/load.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import type { Database } from './store/database.js';
+import { createPhasePolicy, type PhasePolicy } from './policy/phase-policy.js';
 import { createQueries, type Queries } from './store/index.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
 
@@ -34,6 +38,9 @@ export interface Server {
   emailOtp: EmailOtpDependencies;
   /** What registering emails and sending activation links needs (also used by the CLI and tests). */
   activation: ActivationDependencies & { queries: Queries };
+  /** The migration phase in force, from configuration and the operator's controls in PostgreSQL. */
+  policy: PhasePolicy;
+  smartcard: SmartcardLogin | undefined;
   /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
   stop(): void;
 }
@@ -41,6 +48,18 @@ export interface Server {
 export interface ServerOptions {
   clock?: Clock;
   mailer?: Mailer;
+}
+
+/** Smartcard login as configured: trust material from files, certificates from TLS or the proxy. */
+function smartcardLogin(config: Config, log: Logger): SmartcardLogin {
+  const { smartcard } = config;
+  const issuer = new URL(config.issuer);
+  const tlsOrigin = smartcard.tls && `https://${issuer.hostname}:${smartcard.tls.port}`;
+  return {
+    trust: createSmartcardTrustStore({ caFile: smartcard.caFile as string, crlFiles: smartcard.crlFiles, requireCrl: smartcard.requireCrl }, log),
+    certificateOf: certificateSource({ tls: Boolean(smartcard.tls), proxy: smartcard.proxy }),
+    loginOrigin: new URL(smartcard.loginUrl ?? tlsOrigin ?? issuer.origin).origin,
+  };
 }
 
 export async function buildServer(config: Config, db: Database, log: Logger, options: ServerOptions = {}): Promise<Server> {
@@ -59,16 +78,18 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     clock,
   };
   const emailOtp: EmailOtpDependencies = { challenges: queries.emailOtpChallenges, box, mailer, settings: config.emailOtp, clock };
+  const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
   const activation: ActivationDependencies & { queries: Queries } = {
     queries,
     mailer,
     clock,
     issuer: config.issuer,
     settings: config.activation,
-    phases: config.phases,
+    policy,
     log,
   };
-  const provider = createProvider({ config, db, queries, keys, render, log });
+  const smartcard = config.smartcard.caFile ? smartcardLogin(config, log) : undefined;
+  const provider = createProvider({ config, db, queries, keys, render, log, policy });
   const app = createApp({
     config,
     db,
@@ -83,6 +104,8 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     emailOtp,
     activation,
     box,
+    policy,
+    smartcard,
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -113,6 +136,8 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     totp,
     emailOtp,
     activation,
+    policy,
+    smartcard,
     stop: () => {
       clearInterval(purgeTimer);
       if (!options.mailer) mailer.close();

@@ -24,6 +24,7 @@ import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, Val
 import { createPasswordHasher } from '../factors/password.js';
 import { createLogger } from '../observability/logger.js';
 import { generateSigningKeys } from '../oidc/keys.js';
+import { createPhasePolicy } from '../policy/phase-policy.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { openDatabase, type OpenDatabase } from '../store/open.js';
@@ -75,7 +76,7 @@ export function buildProgram(io: CliIo): Command {
       const mailer = createMailer(config.smtp, log);
       try {
         return await work({
-          activation: { queries, mailer, clock: systemClock, issuer: config.issuer, settings: config.activation, phases: config.phases, log },
+          activation: { queries, mailer, clock: systemClock, issuer: config.issuer, settings: config.activation, policy: createPhasePolicy(config.phases, queries.phaseControls, systemClock), log },
         });
       } finally {
         mailer.close();

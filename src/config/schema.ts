@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseHongKongTime, PHASES } from '../policy/phases.js';
+import { parseAddressRange } from '../http/address-ranges.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -28,6 +29,8 @@ const clientSchema = z
       .default(['authorization_code', 'refresh_token']),
     /** First-party clients (CCASS Terminal, DMS) are operated by HKSCC: no consent screen. */
     first_party: z.boolean().default(false),
+    /** Accept only password + OTP logins for this client, whatever the phase (as if it always sent the 2FA acr_values). */
+    require_two_factor: z.boolean().default(false),
   })
   .strict();
 
@@ -177,8 +180,47 @@ export const configSchema = z
          * No schedule at all: `parallel-run`.
          */
         schedule: z.array(z.object({ phase: phaseName, from: hongKongTime }).strict()).default([]),
-        /** Pins a phase whatever the schedule says (e.g. to extend the parallel run). */
+        /** Pins a phase whatever the schedule says (e.g. to extend the parallel run). `phase set` in the CLI wins over it. */
         override: phaseName.optional(),
+        /** Participants in the connectivity test: password + OTP login during email registration. The CLI can add more. */
+        pilotParticipants: z.array(z.string().regex(/^[A-Z0-9]{1,16}$/, 'must be a participant ID like B01234')).default([]),
+        /** How long a node may use the operator's pin and pilot list before reading them again. */
+        refreshSeconds: z.number().int().min(0).max(300).default(5),
+      })
+      .strict()
+      .prefault({}),
+    smartcard: z
+      .object({
+        /**
+         * PEM bundle of the CA certificates that issue smartcards. Setting it turns smartcard
+         * login on; one of `tls` or `proxy` must say how certificates reach this server.
+         */
+        caFile: z.string().min(1).optional(),
+        /** PEM or DER CRLs of those CAs, read again whenever a file changes. */
+        crlFiles: z.array(z.string().min(1)).default([]),
+        /** Refuse a certificate whose issuer has no current CRL loaded (fail closed). */
+        requireCrl: z.boolean().default(true),
+        /** Mode 1: this server terminates TLS and asks browsers for a client certificate. */
+        tls: z
+          .object({
+            host: z.string().min(1).default('0.0.0.0'),
+            port: z.coerce.number().int().min(0).max(65535).default(8443),
+            certFile: z.string().min(1),
+            keyFile: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+        /** Mode 2: a TLS-terminating reverse proxy forwards the certificate in a header (nginx `$ssl_client_escaped_cert`). */
+        proxy: z
+          .object({
+            header: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').default('X-SSL-Client-Cert'),
+            /** The header is believed only from these addresses or CIDR ranges (the proxies), never from anyone else. */
+            trustedAddresses: z.array(z.string().min(1)).min(1, 'must list the proxy addresses'),
+          })
+          .strict()
+          .optional(),
+        /** Where the login page sends the "Log in with smartcard" button. Default: the issuer, or the TLS listener's port on the issuer's host. */
+        loginUrl: httpUrl.optional(),
       })
       .strict()
       .prefault({}),
@@ -221,6 +263,18 @@ export const configSchema = z
       const previous = config.phases.schedule[index - 1];
       if (previous && (parseHongKongTime(entry.from) as Date) <= (parseHongKongTime(previous.from) as Date)) {
         ctx.addIssue({ code: 'custom', path: ['phases', 'schedule', index, 'from'], message: 'must be later than the entry before it' });
+      }
+    });
+    const { smartcard } = config;
+    if (smartcard.caFile && !smartcard.tls && !smartcard.proxy) {
+      ctx.addIssue({ code: 'custom', path: ['smartcard', 'caFile'], message: 'needs smartcard.tls or smartcard.proxy to say how client certificates arrive' });
+    }
+    if (!smartcard.caFile && (smartcard.tls || smartcard.proxy)) {
+      ctx.addIssue({ code: 'custom', path: ['smartcard', 'caFile'], message: 'is required when smartcard.tls or smartcard.proxy is set' });
+    }
+    smartcard.proxy?.trustedAddresses.forEach((address, index) => {
+      if (!parseAddressRange(address)) {
+        ctx.addIssue({ code: 'custom', path: ['smartcard', 'proxy', 'trustedAddresses', index], message: 'must be an IP address or CIDR range like 10.0.0.0/8' });
       }
     });
     const ids = config.oidc.clients.map((client) => client.client_id);

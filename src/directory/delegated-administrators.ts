@@ -9,7 +9,6 @@ import { addUser, summariseUser, type UserSummary } from './users.js';
 import { normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { registerDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
-import { assertEnrolmentOpen } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
 
 export interface NewDelegatedAdministrator {
@@ -32,7 +31,7 @@ export async function addDelegatedAdministrator(
   input: NewDelegatedAdministrator,
   actor: Actor,
 ): Promise<DelegatedAdministratorResult> {
-  assertEnrolmentOpen(deps.phases, deps.clock.now());
+  await deps.policy.assertEnrolmentOpen();
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
   const fields: Record<string, string> = {};

@@ -9,7 +9,6 @@ import { auditDmsAction, findFirmUser, type DelegatedAdministrator, type DmsDepe
 import { parseEmailRegistrations, type CsvLimits } from './csv-registrations.js';
 import { registerDesignatedEmail } from '../enrolment/activation-links.js';
 import { NotFoundError } from '../errors.js';
-import { assertEnrolmentOpen } from '../policy/phases.js';
 
 export type RowOutcome = 'registered' | 'changed' | 'unchanged' | 'rejected';
 
@@ -30,7 +29,7 @@ export type UploadReport =
 const MAIL_CONCURRENCY = 4;
 
 export async function registerEmailsFromCsv(deps: DmsDependencies, da: DelegatedAdministrator, bytes: Uint8Array, limits: CsvLimits): Promise<UploadReport> {
-  assertEnrolmentOpen(deps.phases, deps.clock.now());
+  await deps.policy.assertEnrolmentOpen();
   const parsed = parseEmailRegistrations(bytes, da.participantId, limits);
   if (!parsed.ok) {
     await auditDmsAction(deps, da, 'dms.csv_upload', 'failure', { bytes: bytes.length, problem: parsed.problem });

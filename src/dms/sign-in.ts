@@ -41,6 +41,7 @@ export function dmsClientMetadata(issuer: string, cookieKeys: readonly string[])
     grant_types: ['authorization_code'],
     response_types: ['code'],
     first_party: true,
+    require_two_factor: true,
   };
 }
 

@@ -13,7 +13,7 @@ import { normaliseEmail } from '../directory/identifiers.js';
 import { TooManyRequestsError, ValidationError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Logger } from '../observability/logger.js';
-import { assertEnrolmentOpen, type PhaseSchedule } from '../policy/phases.js';
+import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { ActivationTokenRow } from '../store/activation-tokens.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
@@ -31,7 +31,8 @@ export interface ActivationDependencies {
   /** Links point at this server's public URL. */
   issuer: string;
   settings: ActivationSettings;
-  phases: PhaseSchedule;
+  /** Enrolment is open only in the phases that allow it. */
+  policy: PhasePolicy;
   log: Logger;
 }
 
@@ -99,7 +100,7 @@ export interface RegistrationResult {
  * The same address again changes nothing and sends nothing, so re-running an upload is harmless.
  */
 export async function registerDesignatedEmail(deps: ActivationDependencies, user: UserRow, input: string, actor: Actor): Promise<RegistrationResult> {
-  assertEnrolmentOpen(deps.phases, deps.clock.now());
+  await deps.policy.assertEnrolmentOpen();
   const email = normaliseEmail(input);
   if (!email) throw new ValidationError('Invalid email address', { email: 'must be an address like name@example.com' });
   if (user.email === email) return { outcome: 'unchanged', activation: 'not_needed' };
@@ -143,7 +144,7 @@ async function notifyEmailChanged(deps: ActivationDependencies, user: UserRow, p
  * `resendIntervalSeconds` of the last one, so the address cannot be flooded.
  */
 export async function resendActivationLink(deps: ActivationDependencies, user: UserRow, actor: Actor): Promise<ActivationMailOutcome> {
-  assertEnrolmentOpen(deps.phases, deps.clock.now());
+  await deps.policy.assertEnrolmentOpen();
   if (!user.email) throw new ValidationError('This user has no designated email address yet: register one first.', { email: 'not registered' });
   if (user.password_hash) {
     throw new ValidationError('This user has already activated their login; an activation link is not needed.', { userId: 'already activated' });

@@ -8,7 +8,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { auditEvent, userActor } from '../directory/actor.js';
 import { ValidationError } from '../errors.js';
 import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
-import { assertEnrolmentOpen } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import { inspectActivationLink, type ActivationDependencies, type LinkState } from './activation-links.js';
@@ -40,7 +39,7 @@ export async function activateWithPassword(
   input: { token: string; password: string; confirmation: string },
   origin: RequestOrigin,
 ): Promise<ActivationOutcome> {
-  assertEnrolmentOpen(deps.phases, deps.clock.now());
+  await deps.policy.assertEnrolmentOpen();
   const link = await inspectActivationLink(deps, input.token);
   if (link.state !== 'valid') return { ok: false, link: link.state };
   const { user } = link;

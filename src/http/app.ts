@@ -22,7 +22,8 @@ import type { ActivationDependencies } from '../enrolment/activation-links.js';
 import { activationRoutes } from '../enrolment/routes.js';
 import { createCsrfTokens } from '../interactions/csrf.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import { interactionRoutes } from '../interactions/routes.js';
+import { interactionRoutes, type SmartcardLogin } from '../interactions/routes.js';
+import type { PhasePolicy } from '../policy/phase-policy.js';
 import { healthRoutes } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { requestContext } from '../observability/request-context.js';
@@ -46,6 +47,8 @@ export interface AppDependencies {
   emailOtp: EmailOtpDependencies;
   activation: ActivationDependencies;
   box: SecretBox;
+  policy: PhasePolicy;
+  smartcard?: SmartcardLogin | undefined;
 }
 
 /** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
@@ -87,7 +90,8 @@ export function createApp(deps: AppDependencies): Koa {
     log: deps.log,
     clock: deps.clock,
     lockout: deps.config.lockout,
-    phases: deps.config.phases,
+    policy: deps.policy,
+    smartcard: deps.smartcard,
     interactionTtlSeconds: deps.config.oidc.ttl.interaction,
     totp: deps.totp,
     emailOtp: deps.emailOtp,

@@ -8,6 +8,7 @@
  * what it asked for, and which factors it has proven come from server-side state found
  * by the interaction cookie (oidc-provider's interaction and our login_progress row).
  */
+import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -21,9 +22,16 @@ import { confirmTotpEnrolment, pendingTotpEnrolment, verifyTotp, type TotpDepend
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
 import type { Logger } from '../observability/logger.js';
-import { ACR, amrFor, type ProvenFactor } from '../oidc/assurance.js';
+import { acceptedMethods, ACR, acrFor, amrFor, SMARTCARD_AMR, type ProvenFactor } from '../oidc/assurance.js';
+import { requiresTwoFactor } from '../oidc/clients.js';
+import { DMS_CLIENT_ID } from '../dms/sign-in.js';
+import { loginAccess, passwordLoginMayApply, phaseAllows, REFUSAL_MESSAGES, refusalFor, type ClientRequirement, type LoginMethod } from '../policy/access.js';
+import type { PhasePolicy, PolicySnapshot } from '../policy/phase-policy.js';
+import { describeHongKongTime } from '../policy/phases.js';
+import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
+import type { PresentedCertificate } from './client-certificate.js';
+import { authenticateWithSmartcard, type SmartcardFailureReason } from './smartcard-login.js';
 import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
-import { phaseAt, type PhaseSchedule } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
@@ -40,10 +48,19 @@ export interface InteractionDependencies {
   clock: Clock;
   lockout: LockoutPolicy;
   interactionTtlSeconds: number;
-  /** Every login's audit record says which phase was in force. */
-  phases: PhaseSchedule;
+  /** Which methods the phase in force allows; every login's audit record names the phase. */
+  policy: PhasePolicy;
+  /** Smartcard login, when configured. */
+  smartcard?: SmartcardLogin | undefined;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
+}
+
+export interface SmartcardLogin {
+  trust: SmartcardTrustStore;
+  certificateOf: (req: IncomingMessage) => PresentedCertificate;
+  /** The origin the "Log in with smartcard" form posts to (the TLS listener, or the proxy's). */
+  loginOrigin: string;
 }
 
 export const GENERIC_LOGIN_ERROR = 'The participant ID, user ID or password is not correct.';
@@ -58,6 +75,16 @@ const loginForm = z.object({
   userId: z.string().max(64),
   password: z.string().max(1024),
 });
+const SMARTCARD_NOT_ACCEPTED =
+  'Your smartcard could not be accepted. Log in with your password and one-time code, or contact HKSCC about your smartcard.';
+const SMARTCARD_MESSAGES: Partial<Record<SmartcardFailureReason, string>> = {
+  expired: 'Your smartcard certificate has expired. Log in with your password and one-time code, or contact HKSCC about a new smartcard.',
+  revoked: 'This smartcard has been revoked. Log in with your password and one-time code, or contact HKSCC.',
+  unbound: 'This smartcard is not registered to a CCASS user. Log in with your password and one-time code, or contact HKSCC to register the card.',
+  locked: LOCKED_MESSAGE,
+  disabled: 'Your account is disabled. Ask your Delegated Administrator.',
+};
+
 const csrfOnlyForm = z.object({ csrf: z.string().max(200) });
 const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
 const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
@@ -163,7 +190,18 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     return client?.clientName ?? 'CCASS';
   }
 
+  /** Which login methods this request's client accepts: its acr_values and its configuration. */
+  async function requirementOf(details: InteractionDetails): Promise<ClientRequirement> {
+    const clientId = String(details.params['client_id']);
+    const client = await provider.Client.find(clientId);
+    const raw = details.params['acr_values'];
+    const requested = typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
+    return { accepts: acceptedMethods(requested, client ? requiresTwoFactor(client) : false), administration: clientId === DMS_CLIENT_ID };
+  }
+
   async function renderLogin(ctx: Context, details: InteractionDetails, values: { participantId?: string; userId?: string; error?: string } = {}) {
+    const [snapshot, requirement] = await Promise.all([deps.policy.current(), requirementOf(details)]);
+    const access = loginAccess(snapshot.phase, false, requirement);
     ctx.type = 'html';
     ctx.body = render('login', {
       uid: details.uid,
@@ -172,7 +210,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       participantId: values.participantId ?? '',
       userId: values.userId ?? '',
       error: values.error,
+      // Before anyone has typed who they are, a pilot participant might be the one at the keyboard.
+      showPassword: passwordLoginMayApply(snapshot.phase, snapshot.pilots.size > 0, requirement),
+      smartcardAction: deps.smartcard && access.smartcard ? `${deps.smartcard.loginOrigin}/interaction/${details.uid}/smartcard` : undefined,
+      banner: phaseBanner(snapshot),
     });
+  }
+
+  /** Why `method` may not complete this login now (phase, pilot, client), or null. */
+  async function policyRefusal(details: InteractionDetails, method: LoginMethod, user?: UserRow) {
+    const [snapshot, requirement] = await Promise.all([deps.policy.current(), requirementOf(details)]);
+    return refusalFor(method, snapshot.phase, user ? snapshot.pilots.has(user.participant_id) : false, requirement);
   }
 
   function renderCodePage(ctx: Context, state: LoginState, values: { error?: string; notice?: string } = {}) {
@@ -219,7 +267,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       clientId: String(details.params['client_id']),
       ip: ctx.ip,
       requestId: ctx.state['requestId'] as string,
-      details: { ...extra, phase: phaseAt(deps.phases, clock.now()) },
+      details: { ...extra, phase: (await deps.policy.current()).phase },
     });
   }
 
@@ -245,6 +293,13 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   async function completeLogin(ctx: Context, state: LoginState, proven: ProvenFactor[]) {
     const amr = amrFor(proven);
     await queries.loginProgress.finish(state.details.uid);
+    // The phase may have changed (or an operator pinned one) since the password step.
+    const refusal = await policyRefusal(state.details, 'two-factor', state.user);
+    if (refusal) {
+      await audit(ctx, 'login', 'failure', state.user, state.details, { method: proven.join('+'), reason: refusal });
+      renderMessage(ctx, 403, 'You cannot log in this way now', REFUSAL_MESSAGES[refusal]);
+      return;
+    }
     await queries.users.clearFailures(state.user.id);
     await audit(ctx, 'login', 'success', state.user, state.details, { method: proven.join('+'), amr, acr: ACR.twoFactor });
     await finish(ctx, { login: { accountId: state.user.id, acr: ACR.twoFactor, amr, remember: true } });
@@ -362,10 +417,19 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       requestId: ctx.state['requestId'] as string,
       details: {
         method: 'password',
-        phase: phaseAt(deps.phases, clock.now()),
+        phase: (await deps.policy.current()).phase,
         ...(outcome.ok ? {} : { reason: outcome.reason, ...(outcome.lockedNow ? { locked: true } : {}) }),
       },
     });
+    if (outcome.ok) {
+      const refusal = await policyRefusal(details, 'two-factor', outcome.user);
+      if (refusal) {
+        await audit(ctx, 'login', 'failure', outcome.user, details, { method: 'password', reason: refusal });
+        ctx.status = 403;
+        await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: REFUSAL_MESSAGES[refusal] });
+        return;
+      }
+    }
     if (!outcome.ok) {
       if (outcome.lockedNow) await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
       ctx.status = 401;
@@ -377,6 +441,59 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await queries.loginProgress.start(details.uid, outcome.user.id, ['pwd'], new Date(clock.now().getTime() + deps.interactionTtlSeconds * 1000));
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
+  });
+
+  /**
+   * "Log in with smartcard": the form on the login page posts here, over the listener (or
+   * proxy) that asks the browser for its client certificate.
+   */
+  router.post('/:uid/smartcard', async (ctx) => {
+    const details = await loadInteraction(ctx);
+    if (!details) return;
+    if (!parseForm(ctx, details, csrfOnlyForm)) return;
+    if (details.prompt.name !== 'login') {
+      renderMessage(ctx, 400, 'Request not accepted', 'This login step is already complete.');
+      return;
+    }
+    const smartcard = deps.smartcard;
+    if (!smartcard) {
+      renderMessage(ctx, 404, 'Smartcard login is not available', 'This server does not accept smartcards. Log in with your password and one-time code.');
+      return;
+    }
+    const presented = smartcard.certificateOf(ctx.req);
+    if (presented.kind !== 'certificate') {
+      const reason = { none: 'no_certificate', 'untrusted-header': 'untrusted_certificate_header', 'malformed-header': 'malformed_certificate_header' }[presented.kind];
+      await audit(ctx, 'login.smartcard', 'failure', undefined, details, { method: 'smartcard', reason });
+      if (presented.kind === 'untrusted-header') deps.log.warn({ requestId: ctx.state['requestId'], ip: ctx.req.socket.remoteAddress }, 'client certificate header from an untrusted address');
+      const message =
+        presented.kind === 'none'
+          ? 'Your browser did not present a smartcard certificate. Insert your smartcard, check that its software is running, and try again, or log in with your password and one-time code.'
+          : SMARTCARD_NOT_ACCEPTED;
+      renderMessage(ctx, 400, 'No smartcard certificate', message);
+      return;
+    }
+
+    const outcome = await authenticateWithSmartcard({ trust: smartcard.trust, bindings: queries.smartcardBindings, users: queries.users, clock }, presented.der);
+    const card = outcome.certificate && { fingerprint: outcome.certificate.fingerprint, serial: outcome.certificate.serial, issuer: outcome.certificate.issuer, source: presented.source };
+    // The phase and the client decide first: after the cut-off no card opens anything.
+    const refusal = await policyRefusal(details, 'smartcard', outcome.user);
+    if (refusal) {
+      await audit(ctx, 'login.smartcard', 'failure', outcome.user, details, { method: 'smartcard', reason: refusal, ...(card ? { certificate: card } : {}) });
+      renderMessage(ctx, 403, 'Smartcard login is not accepted', REFUSAL_MESSAGES[refusal]);
+      return;
+    }
+    if (!outcome.ok) {
+      await audit(ctx, 'login.smartcard', 'failure', outcome.user, details, { method: 'smartcard', reason: outcome.reason, ...(card ? { certificate: card } : {}) });
+      if (outcome.reason === 'trust_unavailable' || outcome.reason === 'revocation_unknown') {
+        deps.log.error({ reason: outcome.reason, problems: smartcard.trust.problems() }, 'smartcard login refused: trust material unusable');
+      }
+      renderMessage(ctx, 403, 'Smartcard not accepted', SMARTCARD_MESSAGES[outcome.reason] ?? SMARTCARD_NOT_ACCEPTED);
+      return;
+    }
+    const acr = acrFor('smartcard');
+    const amr = [...SMARTCARD_AMR];
+    await audit(ctx, 'login', 'success', outcome.user, details, { method: 'smartcard', amr, acr, certificate: card });
+    await finish(ctx, { login: { accountId: outcome.user.id, acr, amr, remember: true } });
   });
 
   router.post('/:uid/otp', async (ctx) => {
@@ -518,4 +635,18 @@ export function maskEmail(email: string): string {
   const at = email.indexOf('@');
   if (at < 1) return '';
   return `${email[0]}${'*'.repeat(Math.max(at - 1, 1))}${email.slice(at)}`;
+}
+
+/** The line a login page shows about the migration, if any: what changes next, and when. */
+export function phaseBanner(snapshot: Pick<PolicySnapshot, 'phase' | 'next'>): string | undefined {
+  const now = phaseAllows(snapshot.phase, false);
+  const next = snapshot.next && phaseAllows(snapshot.next.phase, false);
+  if (snapshot.next && now.smartcard && next && !next.smartcard) {
+    return `Smartcard access ends on ${describeHongKongTime(snapshot.next.at)}. From then on, log in with your password and one-time code.`;
+  }
+  if (snapshot.next && !now.twoFactor && next?.twoFactor) {
+    return `Login with password and one-time code opens on ${describeHongKongTime(snapshot.next.at)}.`;
+  }
+  if (!now.smartcard) return 'Smartcard login has ended. Log in with your password and one-time code.';
+  return undefined;
 }

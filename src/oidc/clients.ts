@@ -14,6 +14,7 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
       ? { client_secret: client.client_secret, token_endpoint_auth_method: 'client_secret_basic' }
       : { token_endpoint_auth_method: 'none' }),
     [FIRST_PARTY]: client.first_party,
+    [REQUIRE_TWO_FACTOR]: client.require_two_factor,
   };
 }
 
@@ -22,4 +23,11 @@ export const FIRST_PARTY = 'first_party';
 
 export function isFirstParty(client: { metadata(): Record<string, unknown> }): boolean {
   return client.metadata()[FIRST_PARTY] === true;
+}
+
+/** Client metadata key for clients that accept only password + OTP logins (DMS, and any so configured). */
+export const REQUIRE_TWO_FACTOR = 'require_two_factor';
+
+export function requiresTwoFactor(client: { metadata(): Record<string, unknown> }): boolean {
+  return client.metadata()[REQUIRE_TWO_FACTOR] === true;
 }

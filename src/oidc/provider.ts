@@ -3,7 +3,7 @@
  * refresh, revocation, introspection, RP-initiated logout), where state lives (PostgreSQL),
  * how accounts and claims are found, and how first-party clients skip consent.
  */
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
@@ -11,10 +11,12 @@ import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
-import { interactionPolicyWithAcrValues } from './acr-policy.js';
-import { ACR_VALUES_SUPPORTED } from './assurance.js';
+import type { PhasePolicy } from '../policy/phase-policy.js';
+import { phaseAllows } from '../policy/access.js';
+import { interactionPolicyWithAssurance } from './acr-policy.js';
+import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
-import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty } from './clients.js';
+import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_TWO_FACTOR } from './clients.js';
 import type { ProviderKeys } from './keys.js';
 
 export interface ProviderDependencies {
@@ -24,6 +26,7 @@ export interface ProviderDependencies {
   keys: ProviderKeys;
   render: Renderer;
   log: Logger;
+  policy: PhasePolicy;
 }
 
 export function createProvider(deps: ProviderDependencies): Provider {
@@ -40,7 +43,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
-    extraClientMetadata: { properties: [FIRST_PARTY] },
+    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR] },
     jwks: deps.keys.jwks,
     cookies: {
       keys: deps.keys.cookieKeys,
@@ -83,7 +86,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: interactionPolicyWithAcrValues(),
+      policy: interactionPolicyWithAssurance(deps.policy),
     },
     // First-party clients get the grant they ask for without a consent screen.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
@@ -103,6 +106,19 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // prompt); without offline_access they expire with the user's session (expiresWithSession).
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
+    // Called on every refresh, after oidc-provider's own checks and before anything is issued.
+    rotateRefreshToken: async (ctx) => {
+      const { RefreshToken: refreshToken, Client: client } = ctx.oidc.entities;
+      if (!refreshToken || !client) return false;
+      // A smartcard login does not outlive the smartcard cut-off through its refresh token.
+      if (refreshToken.acr === ACR.smartcard && !phaseAllows((await deps.policy.current()).phase, false).smartcard) {
+        throw new errors.InvalidGrant('smartcard login is no longer accepted; the user must log in with password and one-time code');
+      }
+      // oidc-provider's default policy: rotate for public clients, and when 70% of the lifetime has passed.
+      if (refreshToken.totalLifetime() >= 365.25 * 24 * 3600) return false;
+      if (client.clientAuthMethod === 'none' && !refreshToken.isSenderConstrained()) return true;
+      return refreshToken.ttlPercentagePassed() >= 70;
+    },
     ttl: {
       AccessToken: ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,

@@ -1,29 +1,57 @@
 /**
- * The migration phases of the circular, and what each allows. The phase in force is a pure
- * function of the schedule, the operator's override and the instant, so a switch happens on
- * time on every node with no restart, and tests move a clock instead of waiting.
+ * The migration phases of the circular. The phase in force is a pure function of the
+ * configured schedule, the operator's pins and the instant, so a switch happens on time on
+ * every node with no restart, and tests move a clock instead of waiting.
  *
- * | phase                | smartcard | password + OTP | enrolment |
- * | smartcard-only       | yes       | no             | no        |
- * | email-registration   | yes       | no             | yes       |
- * | parallel-run         | yes       | yes            | yes       |
- * | 2fa-only             | no        | yes            | yes       |
+ * Precedence, strongest first: an operator pin set with `phase set` (kept in PostgreSQL, so
+ * every node sees it), the `phases.override` of the configuration, the schedule.
+ * What each phase allows is in `access.ts`.
  */
 import { ForbiddenError } from '../errors.js';
 
 export const PHASES = ['smartcard-only', 'email-registration', 'parallel-run', '2fa-only'] as const;
 export type Phase = (typeof PHASES)[number];
 
+export interface ScheduleEntry {
+  phase: Phase;
+  /** Hong Kong time: "2023-06-26" or "2023-06-26T08:00". */
+  from: string;
+}
+
+/** What the configuration says. */
 export interface PhaseSchedule {
-  schedule: ReadonlyArray<{ phase: Phase; from: string }>;
+  schedule: readonly ScheduleEntry[];
   override?: Phase | undefined;
+}
+
+/** A phase pinned by an operator through the CLI, until a given instant or until cleared. */
+export interface OperatorPin {
+  phase: Phase;
+  until: Date | null;
+}
+
+export type PhaseSource = 'operator' | 'configuration' | 'schedule' | 'default';
+
+export interface PhaseSwitch {
+  phase: Phase;
+  at: Date;
+}
+
+export interface PhaseState {
+  phase: Phase;
+  /** Why this phase is in force. */
+  source: PhaseSource;
+  /** The next change of phase that is known now; null when nothing is scheduled to change it. */
+  next: PhaseSwitch | null;
 }
 
 /** Without any schedule the server behaves as in the parallel run: every method works. */
 const UNSCHEDULED: Phase = 'parallel-run';
+/** Before the first scheduled entry: the world as it was before the circular. */
+const BEFORE_SCHEDULE: Phase = 'smartcard-only';
 
 // Hong Kong has kept UTC+8 without daylight saving since 1979, so a fixed offset is exact.
-const HONG_KONG_OFFSET = '+08:00';
+const HONG_KONG_OFFSET_MS = 8 * 3600_000;
 const HONG_KONG_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/;
 
 /** "2023-06-26" or "2023-06-26T08:00" in Hong Kong time → the instant; undefined if not a real date. */
@@ -31,24 +59,63 @@ export function parseHongKongTime(value: string): Date | undefined {
   const match = HONG_KONG_TIME.exec(value);
   if (!match) return undefined;
   const [, year, month, day, hour = '00', minute = '00'] = match;
-  const instant = new Date(`${year}-${month}-${day}T${hour}:${minute}:00${HONG_KONG_OFFSET}`);
+  const instant = new Date(`${year}-${month}-${day}T${hour}:${minute}:00+08:00`);
   if (Number.isNaN(instant.getTime())) return undefined;
   // Date() rolls 2023-02-30 over to March: refuse dates that do not exist.
-  const local = new Date(instant.getTime() + 8 * 3600_000);
+  const local = new Date(instant.getTime() + HONG_KONG_OFFSET_MS);
   if (local.getUTCDate() !== Number(day) || local.getUTCHours() !== Number(hour) || local.getUTCMinutes() !== Number(minute)) return undefined;
   return instant;
 }
 
-/** The phase in force at `instant`. */
-export function phaseAt(policy: PhaseSchedule, instant: Date): Phase {
-  if (policy.override) return policy.override;
-  if (policy.schedule.length === 0) return UNSCHEDULED;
-  let current: Phase = 'smartcard-only';
-  for (const entry of policy.schedule) {
-    const from = parseHongKongTime(entry.from);
-    if (from && from.getTime() <= instant.getTime()) current = entry.phase;
+/** The instant in Hong Kong time as "2023-06-26 08:00", the form operators write and read. */
+export function formatHongKongTime(instant: Date): string {
+  return new Date(instant.getTime() + HONG_KONG_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** "26 June 2023, 08:00 (Hong Kong time)": for pages users read. */
+export function describeHongKongTime(instant: Date): string {
+  const local = new Date(instant.getTime() + HONG_KONG_OFFSET_MS);
+  const month = local.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+  const time = local.toISOString().slice(11, 16);
+  return `${local.getUTCDate()} ${month} ${local.getUTCFullYear()}, ${time} (Hong Kong time)`;
+}
+
+function scheduledSwitches(schedule: readonly ScheduleEntry[]): PhaseSwitch[] {
+  return schedule.flatMap((entry) => {
+    const at = parseHongKongTime(entry.from);
+    return at ? [{ phase: entry.phase, at }] : [];
+  });
+}
+
+/** The schedule alone: the phase at `instant` and the next entry that changes it. */
+function scheduledStateAt(schedule: readonly ScheduleEntry[], instant: Date): PhaseState {
+  const switches = scheduledSwitches(schedule);
+  if (switches.length === 0) return { phase: UNSCHEDULED, source: 'default', next: null };
+  const past = switches.filter((entry) => entry.at.getTime() <= instant.getTime());
+  const phase = past.at(-1)?.phase ?? BEFORE_SCHEDULE;
+  // An entry that repeats the phase in force is no switch for users: look past it.
+  const next = switches.find((entry) => entry.at.getTime() > instant.getTime() && entry.phase !== phase) ?? null;
+  return { phase, source: 'schedule', next };
+}
+
+/**
+ * The phase in force at `instant`, why, and the next known switch. A pin that has run out
+ * is ignored, so an operator's `--until` ends on time on every node without anyone acting.
+ */
+export function phaseStateAt(plan: PhaseSchedule, pin: OperatorPin | null | undefined, instant: Date): PhaseState {
+  if (pin && (pin.until === null || pin.until.getTime() > instant.getTime())) {
+    if (pin.until === null) return { phase: pin.phase, source: 'operator', next: null };
+    // When the pin runs out, whatever the configuration says for that instant takes over.
+    const after = phaseStateAt(plan, null, pin.until);
+    return { phase: pin.phase, source: 'operator', next: after.phase === pin.phase ? after.next : { phase: after.phase, at: pin.until } };
   }
-  return current;
+  if (plan.override) return { phase: plan.override, source: 'configuration', next: null };
+  return scheduledStateAt(plan.schedule, instant);
+}
+
+/** The phase in force at `instant`. */
+export function phaseAt(plan: PhaseSchedule, instant: Date, pin?: OperatorPin | null): Phase {
+  return phaseStateAt(plan, pin, instant).phase;
 }
 
 /**
@@ -64,6 +131,6 @@ export const ENROLMENT_CLOSED_MESSAGE =
   'Registration for two-factor authentication has not opened yet. HKSCC will announce the date in a circular.';
 
 /** The one gate every enrolment function passes: throws ForbiddenError while enrolment is closed. */
-export function assertEnrolmentOpen(policy: PhaseSchedule, instant: Date): void {
-  if (!enrolmentOpen(phaseAt(policy, instant))) throw new ForbiddenError(ENROLMENT_CLOSED_MESSAGE);
+export function assertEnrolmentOpen(phase: Phase): void {
+  if (!enrolmentOpen(phase)) throw new ForbiddenError(ENROLMENT_CLOSED_MESSAGE);
 }

@@ -6,6 +6,8 @@ import { emailOtpChallengeQueries } from './email-otp-challenges.js';
 import { enrolmentSessionQueries } from './enrolment-sessions.js';
 import { loginProgressQueries } from './login-progress.js';
 import { participantQueries } from './participants.js';
+import { phaseControlQueries } from './phase-controls.js';
+import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
 import { userQueries } from './users.js';
 
@@ -21,6 +23,8 @@ export function createQueries(db: Database) {
     activationTokens: activationTokenQueries(db),
     enrolmentSessions: enrolmentSessionQueries(db),
     dmsSessions: dmsSessionQueries(db),
+    phaseControls: phaseControlQueries(db),
+    smartcardBindings: smartcardBindingQueries(db),
   };
 }
 

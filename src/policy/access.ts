@@ -1,0 +1,87 @@
+/**
+ * The one answer to "which login methods and enrolment functions are allowed now, for this
+ * participant, for this client?". Pure: the phase comes from `phases.ts`, the rest from the
+ * request, so every rule below is unit tested without a server.
+ *
+ * | phase                | smartcard | password + OTP                 | enrolment |
+ * | smartcard-only       | yes       | no                             | no        |
+ * | email-registration   | yes       | pilot participants, and DMS    | yes       |
+ * | parallel-run         | yes       | yes                            | yes       |
+ * | 2fa-only             | no        | yes                            | yes       |
+ *
+ * DMS is where DAs register the emails that open enrolment, so its password + OTP login is
+ * open whenever enrolment is. A client that asks for the 2FA level (or is configured to
+ * require it, like DMS) never gets a smartcard login, in any phase.
+ */
+import { enrolmentOpen, type Phase } from './phases.js';
+
+export type LoginMethod = 'smartcard' | 'two-factor';
+
+export interface ClientRequirement {
+  /** The login methods whose level the client accepts for this request (from acr_values or its configuration). */
+  accepts: readonly LoginMethod[];
+  /** The administration console (DMS): password + OTP whenever enrolment is open. */
+  administration: boolean;
+}
+
+export const ANY_CLIENT: ClientRequirement = { accepts: ['smartcard', 'two-factor'], administration: false };
+
+export interface Access {
+  smartcard: boolean;
+  twoFactor: boolean;
+  enrolment: boolean;
+}
+
+/** What the phase allows a participant: `pilot` is a participant in the connectivity test. */
+export function phaseAllows(phase: Phase, pilot: boolean): Access {
+  switch (phase) {
+    case 'smartcard-only':
+      return { smartcard: true, twoFactor: false, enrolment: false };
+    case 'email-registration':
+      return { smartcard: true, twoFactor: pilot, enrolment: true };
+    case 'parallel-run':
+      return { smartcard: true, twoFactor: true, enrolment: true };
+    case '2fa-only':
+      return { smartcard: false, twoFactor: true, enrolment: true };
+  }
+}
+
+/** What a login for `client` may use now. `pilot` is unknown (false) until the user is identified. */
+export function loginAccess(phase: Phase, pilot: boolean, client: ClientRequirement): Access {
+  const allowed = phaseAllows(phase, pilot);
+  return {
+    smartcard: allowed.smartcard && client.accepts.includes('smartcard') && !client.administration,
+    twoFactor: client.accepts.includes('two-factor') && (allowed.twoFactor || (client.administration && enrolmentOpen(phase))),
+    enrolment: allowed.enrolment,
+  };
+}
+
+/** Whether the password form is worth showing before anyone has typed who they are. */
+export function passwordLoginMayApply(phase: Phase, anyPilots: boolean, client: ClientRequirement): boolean {
+  return loginAccess(phase, anyPilots, client).twoFactor;
+}
+
+export type AccessRefusal = 'smartcard_ended' | 'smartcard_not_for_client' | 'two_factor_not_open' | 'two_factor_not_for_client';
+
+/** Why `method` is refused, or null when it is allowed. */
+export function refusalFor(method: LoginMethod, phase: Phase, pilot: boolean, client: ClientRequirement): AccessRefusal | null {
+  const access = loginAccess(phase, pilot, client);
+  if (method === 'smartcard') {
+    if (access.smartcard) return null;
+    if (!client.accepts.includes('smartcard') || client.administration) return 'smartcard_not_for_client';
+    return 'smartcard_ended';
+  }
+  if (access.twoFactor) return null;
+  return client.accepts.includes('two-factor') ? 'two_factor_not_open' : 'two_factor_not_for_client';
+}
+
+/** What to tell a user whose method is refused. */
+export const REFUSAL_MESSAGES: Record<AccessRefusal, string> = {
+  smartcard_ended:
+    'Smartcard login has ended. Log in with your participant ID, user ID, password and one-time code. If you have not set up your password yet, ask your Delegated Administrator to send you an activation email.',
+  smartcard_not_for_client:
+    'This application needs two-factor authentication: log in with your password and one-time code, not a smartcard.',
+  two_factor_not_open:
+    'Login with a password and one-time code has not opened yet for your firm. Use your smartcard to log in until HKSCC announces the change.',
+  two_factor_not_for_client: 'This application needs a smartcard login.',
+};
