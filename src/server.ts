@@ -18,6 +18,7 @@ import type { SmartcardLogin } from './interactions/routes.js';
 import { createRenderer } from './http/render.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loadProviderKeys, type ProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import { loadSecretBox } from './secrets/load.js';
@@ -41,6 +42,7 @@ export interface Server {
   /** The migration phase in force, from configuration and the operator's controls in PostgreSQL. */
   policy: PhasePolicy;
   smartcard: SmartcardLogin | undefined;
+  metrics: Metrics;
   /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
   stop(): void;
 }
@@ -88,6 +90,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     policy,
     log,
   };
+  const metrics = createMetrics(policy);
   const smartcard = config.smartcard.caFile ? smartcardLogin(config, log) : undefined;
   const provider = createProvider({ config, db, queries, keys, render, log, policy });
   const app = createApp({
@@ -106,6 +109,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     box,
     policy,
     smartcard,
+    metrics,
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -138,6 +142,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     activation,
     policy,
     smartcard,
+    metrics,
     stop: () => {
       clearInterval(purgeTimer);
       if (!options.mailer) mailer.close();

@@ -25,6 +25,10 @@ import { createPasswordHasher } from '../factors/password.js';
 import { createLogger } from '../observability/logger.js';
 import { generateSigningKeys } from '../oidc/keys.js';
 import { createPhasePolicy } from '../policy/phase-policy.js';
+import { addPilotParticipant, clearPhasePin, phaseReport, pinPhase, removePilotParticipant, type PhaseReport } from '../policy/phase-control.js';
+import { formatHongKongTime, parseHongKongTime, PHASES } from '../policy/phases.js';
+import { bindSmartcard, listSmartcards, unbindSmartcard } from '../directory/smartcards.js';
+import { createSmartcardTrustStore } from '../factors/smartcard-trust.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { openDatabase, type OpenDatabase } from '../store/open.js';
@@ -238,6 +242,128 @@ export function buildProgram(io: CliIo): Command {
       }),
     );
 
+  const phase = program.command('phase').description('the migration phase (every node follows a change within phases.refreshSeconds)');
+  const phaseDeps = (config: Config, queries: Queries) => ({ queries, clock: systemClock, plan: config.phases });
+  phase
+    .command('show')
+    .description('the phase in force, why, the next switch, and what it allows')
+    .option('--json', 'machine-readable output')
+    .action((options: { json?: boolean }) =>
+      withDatabase(async ({ config, queries }) => {
+        const snapshot = await createPhasePolicy({ ...config.phases, refreshSeconds: 0 }, queries.phaseControls, systemClock).current();
+        const report = phaseReport(snapshot);
+        const pilots = [...snapshot.pilots].sort();
+        if (options.json) {
+          io.out(`${JSON.stringify({ ...report, pilots }, null, 2)}\n`);
+          return;
+        }
+        io.out(printPhaseReport(report, pilots));
+      }),
+    );
+  phase
+    .command('set')
+    .description('pin a phase on every node, whatever the schedule says (e.g. to extend the parallel run)')
+    .argument('<phase>', PHASES.join(' | '))
+    .option('--until <hong-kong-time>', 'the pin ends by itself then, e.g. 2023-09-30T18:00 (default: until `phase clear`)')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action((name: string, options: { until?: string; reason?: string }) =>
+      withDatabase(async ({ config, queries }) => {
+        const state = await pinPhase(phaseDeps(config, queries), { phase: name, until: options.until, reason: options.reason }, operatorActor(operatorName));
+        io.out(`phase pinned: ${state.phase}${options.until ? ` until ${formatHongKongTime(parseHongKongTime(options.until) as Date)} Hong Kong time` : ' until cleared'}\n`);
+        if (state.next) io.out(`then: ${state.next.phase} from ${formatHongKongTime(state.next.at)} Hong Kong time\n`);
+      }),
+    );
+  phase
+    .command('clear')
+    .description('remove the pin: the configuration (override, else schedule) is in force again')
+    .action(() =>
+      withDatabase(async ({ config, queries }) => {
+        const state = await clearPhasePin(phaseDeps(config, queries), operatorActor(operatorName));
+        io.out(`pin cleared; phase in force: ${state.phase} (${state.source})\n`);
+      }),
+    );
+  const pilot = phase.command('pilot').description('pilot participants: password + OTP login during email registration (connectivity test)');
+  pilot
+    .command('add')
+    .argument('<participant-id>')
+    .action((participantId: string) =>
+      withDatabase(async ({ config, queries }) => {
+        const result = await addPilotParticipant(phaseDeps(config, queries), participantId, operatorActor(operatorName));
+        io.out(`${result.participantId} ${result.added ? 'is now' : 'was already'} a pilot participant\n`);
+      }),
+    );
+  pilot
+    .command('remove')
+    .argument('<participant-id>')
+    .action((participantId: string) =>
+      withDatabase(async ({ config, queries }) => {
+        const result = await removePilotParticipant(phaseDeps(config, queries), participantId, operatorActor(operatorName));
+        io.out(`${result.participantId} is no longer a pilot participant\n`);
+      }),
+    );
+  pilot
+    .command('list')
+    .action(() =>
+      withDatabase(async ({ config, queries }) => {
+        const fromCli = await queries.phaseControls.pilots();
+        for (const id of config.phases.pilotParticipants) io.out(`${id}  (configuration)\n`);
+        for (const row of fromCli) io.out(`${row.participant_id}  added ${row.added_at.toISOString()} by ${row.added_by}\n`);
+        if (fromCli.length + config.phases.pilotParticipants.length === 0) io.out('no pilot participants\n');
+      }),
+    );
+
+  const smartcard = program.command('smartcard').description('smartcards (X.509 client certificates) bound to users');
+  const smartcardDeps = (config: Config, queries: Queries) => ({
+    queries,
+    clock: systemClock,
+    trust: config.smartcard.caFile
+      ? createSmartcardTrustStore({ caFile: config.smartcard.caFile, crlFiles: config.smartcard.crlFiles, requireCrl: config.smartcard.requireCrl }, createLogger('silent'))
+      : undefined,
+  });
+  smartcard
+    .command('bind')
+    .description("bind a smartcard's certificate to a user (it must chain to smartcard.caFile, be valid and not revoked)")
+    .argument('<participant-id>')
+    .argument('<user-id>')
+    .argument('<certificate>', 'the certificate file, PEM or DER')
+    .action((participantId: string, userId: string, file: string) =>
+      withDatabase(async ({ config, queries }) => {
+        const bound = await bindSmartcard(smartcardDeps(config, queries), { participantId, userId }, await readCertificateFile(file), operatorActor(operatorName));
+        io.out(`smartcard ${bound.fingerprint} (serial ${bound.serial}, valid until ${bound.notAfter.toISOString()}) bound to ${userId.toUpperCase()} at ${participantId.toUpperCase()}\n`);
+      }),
+    );
+  smartcard
+    .command('unbind')
+    .description('unbind one smartcard of a user (by its certificate file), or all of them with --all')
+    .argument('<participant-id>')
+    .argument('<user-id>')
+    .argument('[certificate]', 'the certificate file, PEM or DER')
+    .option('--all', 'every smartcard of the user')
+    .action((participantId: string, userId: string, file: string | undefined, options: { all?: boolean }) =>
+      withDatabase(async ({ config, queries }) => {
+        if (Boolean(file) === Boolean(options.all)) throw new ValidationError('Say which smartcard', { certificate: 'give a certificate file, or --all (not both)' });
+        const certificate = file ? await readCertificateFile(file) : undefined;
+        const removed = await unbindSmartcard(smartcardDeps(config, queries), { participantId, userId }, certificate, operatorActor(operatorName));
+        for (const card of removed) io.out(`smartcard ${card.fingerprint} unbound\n`);
+      }),
+    );
+  smartcard
+    .command('list')
+    .argument('<participant-id>')
+    .argument('<user-id>')
+    .option('--json', 'machine-readable output')
+    .action((participantId: string, userId: string, options: { json?: boolean }) =>
+      withDatabase(async ({ config, queries }) => {
+        const cards = await listSmartcards(smartcardDeps(config, queries), { participantId, userId });
+        if (options.json) {
+          io.out(`${JSON.stringify(cards, null, 2)}\n`);
+          return;
+        }
+        for (const card of cards) io.out(`${card.fingerprint}  serial ${card.serial}  until ${card.notAfter.toISOString()}  ${card.subject.replace(/\n/g, ', ')}\n`);
+        if (cards.length === 0) io.out('no smartcards\n');
+      }),
+    );
+
   const audit = program.command('audit').description('the audit trail');
   audit
     .command('list')
@@ -266,6 +392,28 @@ export function buildProgram(io: CliIo): Command {
       }),
     );
   return program;
+}
+
+async function readCertificateFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch {
+    throw new ValidationError('Cannot read the certificate', { certificate: `${file} cannot be read` });
+  }
+}
+
+function printPhaseReport(report: PhaseReport, pilots: readonly string[]): string {
+  const twoFactor = report.methods.twoFactor ? 'allowed' : report.methods.twoFactorPilotsOnly ? 'pilot participants only (and DMS)' : 'not allowed (DMS only while enrolment is open)';
+  const lines = [
+    `phase         ${report.phase} (${report.source})`,
+    `next switch   ${report.next ? `${report.next.phase} at ${report.next.hongKongTime} Hong Kong time (${report.next.at})` : 'none scheduled'}`,
+    `smartcard     ${report.methods.smartcard ? 'allowed' : 'not allowed'}`,
+    `password+OTP  ${twoFactor}`,
+    `enrolment     ${report.enrolment ? 'open' : 'closed'}`,
+  ];
+  if (report.pin) lines.push(`pinned        ${report.pin.phase} ${report.pin.until ? `until ${report.pin.until}` : 'until cleared'} by ${report.pin.setBy}${report.pin.reason ? ` (${report.pin.reason})` : ''}`);
+  lines.push(`pilots        ${pilots.length ? pilots.join(', ') : 'none'}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function describeActivation(activation: RegistrationResult['activation']): string {

@@ -183,7 +183,9 @@ export const configSchema = z
         /** Pins a phase whatever the schedule says (e.g. to extend the parallel run). `phase set` in the CLI wins over it. */
         override: phaseName.optional(),
         /** Participants in the connectivity test: password + OTP login during email registration. The CLI can add more. */
-        pilotParticipants: z.array(z.string().regex(/^[A-Z0-9]{1,16}$/, 'must be a participant ID like B01234')).default([]),
+        pilotParticipants: z
+          .array(z.string().regex(/^[A-Za-z0-9]{2,10}$/, 'must be a participant ID like B01234').transform((id) => id.toUpperCase()))
+          .default([]),
         /** How long a node may use the operator's pin and pilot list before reading them again. */
         refreshSeconds: z.number().int().min(0).max(300).default(5),
       })

@@ -25,6 +25,8 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { interactionRoutes, type SmartcardLogin } from '../interactions/routes.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { healthRoutes } from '../observability/health.js';
+import { metricsRoutes, type Metrics } from '../observability/metrics.js';
+import { statusRoutes } from '../observability/status.js';
 import type { Logger } from '../observability/logger.js';
 import { requestContext } from '../observability/request-context.js';
 import type { Database } from '../store/database.js';
@@ -49,6 +51,7 @@ export interface AppDependencies {
   box: SecretBox;
   policy: PhasePolicy;
   smartcard?: SmartcardLogin | undefined;
+  metrics: Metrics;
 }
 
 /** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
@@ -79,6 +82,8 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(assets.routes());
   app.use(healthRoutes(deps.db).routes());
+  app.use(statusRoutes(deps.policy, Boolean(deps.smartcard)).routes());
+  app.use(metricsRoutes(deps.metrics).routes());
 
   const csrf = createCsrfTokens(deps.cookieKeys);
   const interactions = interactionRoutes({
@@ -92,6 +97,7 @@ export function createApp(deps: AppDependencies): Koa {
     lockout: deps.config.lockout,
     policy: deps.policy,
     smartcard: deps.smartcard,
+    metrics: deps.metrics,
     interactionTtlSeconds: deps.config.oidc.ttl.interaction,
     totp: deps.totp,
     emailOtp: deps.emailOtp,

@@ -25,13 +25,13 @@ import type { Logger } from '../observability/logger.js';
 import { acceptedMethods, ACR, acrFor, amrFor, SMARTCARD_AMR, type ProvenFactor } from '../oidc/assurance.js';
 import { requiresTwoFactor } from '../oidc/clients.js';
 import { DMS_CLIENT_ID } from '../dms/sign-in.js';
-import { loginAccess, passwordLoginMayApply, phaseAllows, REFUSAL_MESSAGES, refusalFor, type ClientRequirement, type LoginMethod } from '../policy/access.js';
-import type { PhasePolicy, PolicySnapshot } from '../policy/phase-policy.js';
-import { describeHongKongTime } from '../policy/phases.js';
+import { loginAccess, passwordLoginMayApply, phaseBanner, REFUSAL_MESSAGES, refusalFor, type ClientRequirement, type LoginMethod } from '../policy/access.js';
+import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from './client-certificate.js';
 import { authenticateWithSmartcard, type SmartcardFailureReason } from './smartcard-login.js';
 import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
@@ -52,6 +52,7 @@ export interface InteractionDependencies {
   policy: PhasePolicy;
   /** Smartcard login, when configured. */
   smartcard?: SmartcardLogin | undefined;
+  metrics: Metrics;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
 }
@@ -259,6 +260,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   }
 
   async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}) {
+    // A login's verdict: completed or refused by policy ('login'), or a refused smartcard.
+    if (type === 'login' || (type === 'login.smartcard' && outcome === 'failure')) {
+      deps.metrics.logins.inc({ method: extra['method'] === 'smartcard' ? 'smartcard' : 'password+otp', outcome });
+    }
     await queries.audit.record({
       type,
       outcome,
@@ -431,6 +436,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       }
     }
     if (!outcome.ok) {
+      deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure' });
       if (outcome.lockedNow) await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
       ctx.status = 401;
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
@@ -637,16 +643,3 @@ export function maskEmail(email: string): string {
   return `${email[0]}${'*'.repeat(Math.max(at - 1, 1))}${email.slice(at)}`;
 }
 
-/** The line a login page shows about the migration, if any: what changes next, and when. */
-export function phaseBanner(snapshot: Pick<PolicySnapshot, 'phase' | 'next'>): string | undefined {
-  const now = phaseAllows(snapshot.phase, false);
-  const next = snapshot.next && phaseAllows(snapshot.next.phase, false);
-  if (snapshot.next && now.smartcard && next && !next.smartcard) {
-    return `Smartcard access ends on ${describeHongKongTime(snapshot.next.at)}. From then on, log in with your password and one-time code.`;
-  }
-  if (snapshot.next && !now.twoFactor && next?.twoFactor) {
-    return `Login with password and one-time code opens on ${describeHongKongTime(snapshot.next.at)}.`;
-  }
-  if (!now.smartcard) return 'Smartcard login has ended. Log in with your password and one-time code.';
-  return undefined;
-}

@@ -13,7 +13,7 @@
  * open whenever enrolment is. A client that asks for the 2FA level (or is configured to
  * require it, like DMS) never gets a smartcard login, in any phase.
  */
-import { enrolmentOpen, type Phase } from './phases.js';
+import { describeHongKongTime, enrolmentOpen, type Phase, type PhaseState } from './phases.js';
 
 export type LoginMethod = 'smartcard' | 'two-factor';
 
@@ -85,3 +85,17 @@ export const REFUSAL_MESSAGES: Record<AccessRefusal, string> = {
     'Login with a password and one-time code has not opened yet for your firm. Use your smartcard to log in until HKSCC announces the change.',
   two_factor_not_for_client: 'This application needs a smartcard login.',
 };
+
+/** The line a login page shows about the migration, if any: what changes next, and when. */
+export function phaseBanner(snapshot: Pick<PhaseState, 'phase' | 'next'>): string | undefined {
+  const now = phaseAllows(snapshot.phase, false);
+  const next = snapshot.next && phaseAllows(snapshot.next.phase, false);
+  if (snapshot.next && now.smartcard && next && !next.smartcard) {
+    return `Smartcard access ends on ${describeHongKongTime(snapshot.next.at)}. From then on, log in with your password and one-time code.`;
+  }
+  if (snapshot.next && !now.twoFactor && next?.twoFactor) {
+    return `Login with password and one-time code opens on ${describeHongKongTime(snapshot.next.at)}.`;
+  }
+  if (!now.smartcard) return 'Smartcard login has ended. Log in with your password and one-time code.';
+  return undefined;
+}

@@ -1,0 +1,109 @@
+/**
+ * Binding smartcards to users (`ccass-auth smartcard bind|unbind|list`). A certificate is
+ * bound by its SHA-256 fingerprint to exactly one user; it must be one the smartcard step
+ * would accept today (trusted CA, valid, not revoked), so a typo or a wrong file fails here
+ * rather than at the user's first login.
+ */
+import type { Clock } from '../clock.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { certificateDer, certificateFingerprint, verifySmartcardCertificate } from '../factors/smartcard.js';
+import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
+import type { Queries } from '../store/index.js';
+import type { SmartcardBindingRow } from '../store/smartcard-bindings.js';
+import type { UserRow } from '../store/users.js';
+import { auditEvent, type Actor } from './actor.js';
+import { normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
+
+export interface SmartcardAdministration {
+  queries: Pick<Queries, 'users' | 'smartcardBindings' | 'audit'>;
+  /** Undefined when smartcard login is not configured. */
+  trust: SmartcardTrustStore | undefined;
+  clock: Clock;
+}
+
+export interface SmartcardSummary {
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  notAfter: Date;
+  boundAt: Date;
+  boundBy: string;
+}
+
+function summary(row: SmartcardBindingRow): SmartcardSummary {
+  return { fingerprint: row.fingerprint_sha256, subject: row.subject, issuer: row.issuer, serial: row.serial, notAfter: row.not_after, boundAt: row.created_at, boundBy: row.created_by };
+}
+
+async function findUser(deps: SmartcardAdministration, who: { participantId: string; userId: string }): Promise<UserRow> {
+  const participantId = normaliseParticipantId(who.participantId);
+  const userId = normaliseUserId(who.userId);
+  const fields: Record<string, string> = {};
+  if (!participantId) fields['participantId'] = PARTICIPANT_ID_RULE;
+  if (!userId) fields['userId'] = USER_ID_RULE;
+  if (!participantId || !userId) throw new ValidationError('Invalid user', fields);
+  const user = await deps.queries.users.findByLogin(participantId, userId);
+  if (!user) throw new NotFoundError(`user ${userId} at ${participantId} does not exist`);
+  return user;
+}
+
+function parseCertificate(certificate: Uint8Array | string): Buffer {
+  const der = certificateDer(certificate);
+  if (!der) throw new ValidationError('Not a certificate', { certificate: 'must be an X.509 certificate, PEM or DER' });
+  return der;
+}
+
+export async function bindSmartcard(
+  deps: SmartcardAdministration,
+  who: { participantId: string; userId: string },
+  certificate: Uint8Array | string,
+  actor: Actor,
+): Promise<SmartcardSummary> {
+  if (!deps.trust) throw new ForbiddenError('smartcard login is not configured (smartcard.caFile)');
+  const user = await findUser(deps, who);
+  const der = parseCertificate(certificate);
+  const verdict = verifySmartcardCertificate(await deps.trust.current(), der, deps.clock.now());
+  if (!verdict.ok) {
+    throw new ValidationError('Certificate not accepted', { certificate: `would not be accepted at login (${verdict.reason.replace(/_/g, ' ')})` });
+  }
+  const accepted = verdict.certificate;
+  const row = {
+    user_id: user.id,
+    fingerprint_sha256: accepted.fingerprint,
+    issuer: accepted.issuer,
+    serial: accepted.serial,
+    subject: accepted.subject,
+    not_after: accepted.notAfter,
+    created_by: actor.name,
+    created_at: deps.clock.now(),
+  };
+  if (!(await deps.queries.smartcardBindings.bind(row))) {
+    const existing = await deps.queries.smartcardBindings.findByFingerprint(accepted.fingerprint);
+    const owner = existing && (await deps.queries.users.findBySubject(existing.user_id));
+    if (owner?.id === user.id) throw new ConflictError(`this smartcard is already bound to ${user.user_id} at ${user.participant_id}`);
+    // One card, one user: a card that opens two accounts would make the audit trail lie.
+    throw new ConflictError(`this smartcard is bound to another user${owner ? ` (${owner.user_id} at ${owner.participant_id})` : ''}; unbind it there first`);
+  }
+  await deps.queries.audit.record(auditEvent(actor, 'smartcard.bind', 'success', user, { fingerprint: accepted.fingerprint, serial: accepted.serial, issuer: accepted.issuer }));
+  return summary({ id: 0, ...row });
+}
+
+/** Unbinds one certificate of the user, or with none given, every smartcard of the user. */
+export async function unbindSmartcard(
+  deps: SmartcardAdministration,
+  who: { participantId: string; userId: string },
+  certificate: Uint8Array | string | undefined,
+  actor: Actor,
+): Promise<SmartcardSummary[]> {
+  const user = await findUser(deps, who);
+  const fingerprint = certificate === undefined ? undefined : certificateFingerprint(parseCertificate(certificate));
+  const removed = await deps.queries.smartcardBindings.unbind(user.id, fingerprint);
+  if (removed.length === 0) throw new NotFoundError(fingerprint ? `that smartcard is not bound to ${user.user_id} at ${user.participant_id}` : `${user.user_id} at ${user.participant_id} has no smartcard`);
+  await deps.queries.audit.record(auditEvent(actor, 'smartcard.unbind', 'success', user, { fingerprints: removed.map((row) => row.fingerprint_sha256) }));
+  return removed.map(summary);
+}
+
+export async function listSmartcards(deps: SmartcardAdministration, who: { participantId: string; userId: string }): Promise<SmartcardSummary[]> {
+  const user = await findUser(deps, who);
+  return (await deps.queries.smartcardBindings.listForUser(user.id)).map(summary);
+}

@@ -1,0 +1,132 @@
+/**
+ * A small PKI made in the test: CAs, smartcard certificates and CRLs, with @peculiar/x509
+ * over WebCrypto. Nothing is read from disk that the test did not write.
+ */
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+let serialCounter = 0x1000;
+
+export interface Authority {
+  name: string;
+  certificate: x509.X509Certificate;
+  keys: CryptoKeyPair;
+  pem: string;
+}
+
+export interface IssuedCertificate {
+  certificate: x509.X509Certificate;
+  keys: CryptoKeyPair;
+  pem: string;
+  keyPem: string;
+  serial: string;
+}
+
+async function keyPair(): Promise<CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+}
+
+async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+function nextSerial(): string {
+  serialCounter += 1;
+  return serialCounter.toString(16).toUpperCase();
+}
+
+export async function createAuthority(name: string, validity: { from?: Date; to?: Date } = {}): Promise<Authority> {
+  const keys = await keyPair();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: nextSerial(),
+    name: `CN=${name}, O=Test Smartcard Issuer, C=HK`,
+    notBefore: validity.from ?? new Date(Date.now() - DAY),
+    notAfter: validity.to ?? new Date(Date.now() + 3650 * DAY),
+    keys,
+    signingAlgorithm: ALGORITHM,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  return { name, certificate, keys, pem: certificate.toString('pem') };
+}
+
+export interface IssueOptions {
+  from?: Date;
+  to?: Date;
+  /** Extended key usages; default client authentication. */
+  usages?: string[];
+  /** A server certificate for the TLS listener (with these DNS names / IPs). */
+  server?: { dns?: string[]; ip?: string[] };
+}
+
+export async function issueCertificate(authority: Authority, commonName: string, options: IssueOptions = {}): Promise<IssuedCertificate> {
+  const keys = await keyPair();
+  const serial = nextSerial();
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.ExtendedKeyUsageExtension(options.usages ?? (options.server ? [x509.ExtendedKeyUsage.serverAuth] : [x509.ExtendedKeyUsage.clientAuth]), false),
+    await x509.AuthorityKeyIdentifierExtension.create(authority.certificate, false),
+  ];
+  if (options.server) {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension([
+        ...(options.server.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
+        ...(options.server.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    );
+  }
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: serial,
+    subject: `CN=${commonName}, O=Test Participant, C=HK`,
+    issuer: authority.certificate.subject,
+    notBefore: options.from ?? new Date(Date.now() - DAY),
+    notAfter: options.to ?? new Date(Date.now() + 365 * DAY),
+    publicKey: keys.publicKey,
+    signingKey: authority.keys.privateKey,
+    signingAlgorithm: ALGORITHM,
+    extensions,
+  });
+  return { certificate, keys, pem: certificate.toString('pem'), keyPem: await privateKeyPem(keys), serial };
+}
+
+/** A CRL of `authority` listing `revoked`; current from a day ago until `nextUpdate` (default in 7 days). */
+export async function createCrl(authority: Authority, revoked: IssuedCertificate[], validity: { thisUpdate?: Date; nextUpdate?: Date } = {}): Promise<string> {
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: authority.certificate.subject,
+    thisUpdate: validity.thisUpdate ?? new Date(Date.now() - DAY),
+    nextUpdate: validity.nextUpdate ?? new Date(Date.now() + 7 * DAY),
+    entries: revoked.map((card) => ({ serialNumber: card.serial, revocationDate: new Date(Date.now() - 3600_000) })),
+    signingKey: authority.keys.privateKey,
+    signingAlgorithm: ALGORITHM,
+  });
+  return crl.toString('pem');
+}
+
+export function derOf(issued: { certificate: x509.X509Certificate }): Buffer {
+  return Buffer.from(issued.certificate.rawData);
+}
+
+/** Writes files into a fresh temporary directory; returns their paths by name. */
+export function writeFiles<T extends Record<string, string>>(files: T): { [K in keyof T]: string } & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ccass-pki-'));
+  const paths = { dir } as { [K in keyof T]: string } & { dir: string };
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    (paths as Record<string, string>)[name] = path;
+  }
+  return paths;
+}
+
+/** nginx's `$ssl_client_escaped_cert`: the PEM, URL-escaped. */
+export function nginxEscaped(pem: string): string {
+  return encodeURIComponent(pem);
+}
