@@ -180,7 +180,9 @@ function firstElement(der: Uint8Array): Uint8Array {
  * them and its signature must verify with that CA's key. Throws naming what is wrong.
  */
 export function parseRevocationList(input: Uint8Array, authorities: readonly X509Certificate[]): RevocationList {
-  const [pem] = pemBlocks(Buffer.from(input).toString('latin1'), 'X509 CRL');
+  const text = Buffer.from(input).toString('latin1');
+  // RFC 7468 §5 names it "X509 CRL"; some tools write "CRL".
+  const [pem] = [...pemBlocks(text, 'X509 CRL'), ...pemBlocks(text, 'CRL')];
   const der = pem ?? Buffer.from(input);
   let list: CertificateList;
   try {

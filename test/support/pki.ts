@@ -107,7 +107,8 @@ export async function createCrl(authority: Authority, revoked: IssuedCertificate
     signingKey: authority.keys.privateKey,
     signingAlgorithm: ALGORITHM,
   });
-  return crl.toString('pem');
+  // The RFC 7468 label, as openssl writes it (the library writes "CRL").
+  return crl.toString('pem').replace(/-----(BEGIN|END) CRL-----/g, '-----$1 X509 CRL-----');
 }
 
 export function derOf(issued: { certificate: x509.X509Certificate }): Buffer {
