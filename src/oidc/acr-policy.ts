@@ -28,7 +28,7 @@ export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
   login.checks.add(
-    new Check('acr_values_required', 'the requested authentication level has not been met', (ctx: KoaContextWithOIDC) => {
+    new Check('acr_values_required', 'the requested authentication level has not been met', 'login_required', (ctx: KoaContextWithOIDC) => {
       const requested = requestedAcrValues(ctx);
       const clientRequires2fa = ctx.oidc.client ? requiresTwoFactor(ctx.oidc.client) : false;
       if (requested.length === 0 && !clientRequires2fa) return Check.NO_NEED_TO_PROMPT;
@@ -41,7 +41,7 @@ export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<
     }),
   );
   login.checks.add(
-    new Check('smartcard_login_ended', 'smartcard login is no longer accepted', async (ctx: KoaContextWithOIDC) => {
+    new Check('smartcard_login_ended', 'smartcard login is no longer accepted', 'login_required', async (ctx: KoaContextWithOIDC) => {
       if (ctx.oidc.session?.acr !== ACR.smartcard) return Check.NO_NEED_TO_PROMPT;
       const { phase } = await phases.current();
       return phaseAllows(phase, false).smartcard ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;

@@ -3,7 +3,16 @@
  * expiry and deletion behave as in a browser), redirects followed by hand so that each
  * hop can be inspected, and helpers to read the forms the server renders.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CookieJar } from 'tough-cookie';
+
+/** How the browser connects: a CA to trust, a client certificate to present (a smartcard), a source address. */
+export interface Transport {
+  ca?: string;
+  clientCertificate?: { cert: string; key: string };
+  localAddress?: string;
+}
 
 export interface Page {
   url: string;
@@ -15,6 +24,8 @@ export interface Page {
 export class Browser {
   readonly jar = new CookieJar();
 
+  constructor(readonly transport: Transport = {}) {}
+
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
     const cookie = await this.jar.getCookieString(url);
@@ -24,7 +35,9 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const method = init.method ?? (init.form ? 'POST' : 'GET');
+    const useNode = this.transport.ca !== undefined || this.transport.clientCertificate !== undefined || this.transport.localAddress !== undefined;
+    const response = useNode ? await nodeFetch(url, { method, headers, body }, this.transport) : await fetch(url, { method, headers, body, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) await this.jar.setCookie(setCookie, url);
     return { url, status: response.status, headers: response.headers, body: await response.text() };
   }
@@ -53,4 +66,40 @@ export function formAction(html: string, id?: string): string {
   const match = pattern.exec(html);
   if (!match) throw new Error('no form in page');
   return (match[1] ?? match[2]) as string;
+}
+
+/** One request over node's http/https, for what fetch cannot do (client certificates, source address). */
+export function nodeFetch(url: string, init: { method: string; headers: Record<string, string>; body?: string | undefined }, transport: Transport): Promise<Response> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: init.method,
+        headers: init.headers,
+        ...(transport.localAddress ? { localAddress: transport.localAddress } : {}),
+        ...(target.protocol === 'https:'
+          ? { ca: transport.ca, cert: transport.clientCertificate?.cert, key: transport.clientCertificate?.key, servername: target.hostname === '127.0.0.1' ? undefined : target.hostname }
+          : {}),
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, item);
+          }
+          const status = res.statusCode ?? 0;
+          const body = [204, 304].includes(status) ? null : Buffer.concat(chunks);
+          resolve(new Response(body, { status, headers }));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }

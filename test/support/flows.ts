@@ -36,7 +36,8 @@ export async function startAuthorization(issuer: string, extra: Record<string, s
     nonce,
     ...extra,
   }).toString();
-  const loginPage = await browser.follow(url.toString());
+  // A session that needs no login goes straight back to the relying party: stop there.
+  const loginPage = await browser.follow(url.toString(), {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
   return { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: verifier, state, nonce };
 }
 

@@ -11,6 +11,7 @@ import { addUser, setUserEnabled, setUserPassword } from '../../src/directory/us
 import { createLogger } from '../../src/observability/logger.js';
 import { pendingTotpEnrolment, confirmTotpEnrolment } from '../../src/factors/totp-service.js';
 import { buildServer, type Server } from '../../src/server.js';
+import { createSmartcardListener } from '../../src/http/smartcard-listener.js';
 import type { Database } from '../../src/store/database.js';
 import { TestClock } from './clock.js';
 import { SmtpSink } from './smtp-sink.js';
@@ -82,13 +83,31 @@ export interface RunningTestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(db: Database, databaseUrl: string, overrides: Record<string, unknown> = {}): Promise<RunningTestServer> {
-  const http = createServer();
+export interface TestServerOptions {
+  /**
+   * Serve over TLS with this server certificate, asking for client certificates (smartcard
+   * mode 1, with the issuer on the TLS listener itself).
+   */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startTestServer(
+  db: Database,
+  databaseUrl: string,
+  overrides: Record<string, unknown> = {},
+  options: TestServerOptions = {},
+): Promise<RunningTestServer> {
+  const http: HttpServer = options.tls ? (createSmartcardListener(options.tls, () => undefined) as unknown as HttpServer) : createServer();
+  if (options.tls) http.removeAllListeners('request');
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const mail = await new SmtpSink().start();
   const clock = new TestClock();
+  if (options.tls && overrides['smartcard']) {
+    // The TLS listener is the issuer itself: the smartcard button posts to it.
+    overrides = { ...overrides, smartcard: { loginUrl: issuer, ...(overrides['smartcard'] as Record<string, unknown>) } };
+  }
   const config = testConfig(issuer, databaseUrl, { smtp: { url: mail.url, from: 'CCASS Authentication <no-reply@ccass.test>' }, ...overrides });
   const log = createLogger('silent');
   let server = await buildServer(config, db, log, { clock });

@@ -1,0 +1,76 @@
+/**
+ * Everything a smartcard test needs: a smartcard CA with its CRL, another CA, a TLS server
+ * certificate for 127.0.0.1, and cards in each state the server must tell apart.
+ */
+import { X509Certificate } from 'node:crypto';
+import type { Server } from '../../src/server.js';
+import { certificateFingerprint } from '../../src/factors/smartcard.js';
+import { Browser } from './browser.js';
+import { createAuthority, createCrl, derOf, issueCertificate, writeFiles, type Authority, type IssuedCertificate } from './pki.js';
+import type { SeededUser } from './server.js';
+
+const DAY = 86_400_000;
+
+export interface SmartcardFixture {
+  ca: Authority;
+  tlsCa: Authority;
+  cards: {
+    valid: IssuedCertificate;
+    second: IssuedCertificate;
+    revoked: IssuedCertificate;
+    expired: IssuedCertificate;
+    foreign: IssuedCertificate;
+    unbound: IssuedCertificate;
+  };
+  files: { dir: string; caFile: string; crlFile: string; serverCert: string; serverKey: string };
+}
+
+export async function createSmartcardFixture(): Promise<SmartcardFixture> {
+  const ca = await createAuthority('HKSCC Test Smartcard CA');
+  const otherCa = await createAuthority('Someone Else CA');
+  const tlsCa = await createAuthority('Test TLS CA');
+  const server = await issueCertificate(tlsCa, '127.0.0.1', { server: { ip: ['127.0.0.1'], dns: ['localhost'] } });
+  const cards = {
+    valid: await issueCertificate(ca, 'TRADER1'),
+    second: await issueCertificate(ca, 'SECOND1'),
+    revoked: await issueCertificate(ca, 'LOST1'),
+    expired: await issueCertificate(ca, 'OLD1', { from: new Date(Date.now() - 400 * DAY), to: new Date(Date.now() - DAY) }),
+    foreign: await issueCertificate(otherCa, 'TRADER1'),
+    unbound: await issueCertificate(ca, 'NOBODY1'),
+  };
+  const files = writeFiles({
+    'smartcard-ca.pem': ca.pem,
+    'smartcard.crl': await createCrl(ca, [cards.revoked]),
+    'server.pem': server.pem,
+    'server-key.pem': server.keyPem,
+  });
+  return {
+    ca,
+    tlsCa,
+    cards,
+    files: { dir: files.dir, caFile: files['smartcard-ca.pem'], crlFile: files['smartcard.crl'], serverCert: files['server.pem'], serverKey: files['server-key.pem'] },
+  };
+}
+
+/**
+ * Binds a card as it was when it was still good (a revoked or expired card was bound once),
+ * straight in the table: the CLI refuses such cards today, rightly.
+ */
+export async function bindDirectly(server: Server, user: SeededUser, card: IssuedCertificate): Promise<void> {
+  const parsed = new X509Certificate(card.pem);
+  await server.queries.smartcardBindings.bind({
+    user_id: user.subject,
+    fingerprint_sha256: certificateFingerprint(derOf(card)),
+    issuer: parsed.issuer,
+    serial: parsed.serialNumber,
+    subject: parsed.subject,
+    not_after: new Date(parsed.validTo),
+    created_by: 'test',
+    created_at: new Date(),
+  });
+}
+
+/** A browser holding a smartcard: it presents the card's certificate in every TLS handshake. */
+export function smartcardBrowser(fixture: SmartcardFixture, card?: IssuedCertificate): Browser {
+  return new Browser({ ca: fixture.tlsCa.pem, ...(card ? { clientCertificate: { cert: card.pem, key: card.keyPem } } : {}) });
+}
