@@ -44,6 +44,7 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { variable: 'JWKS_FILE', path: ['oidc', 'jwksFile'], parse: asString },
   { variable: 'COOKIE_KEYS', path: ['oidc', 'cookieKeys'], parse: asList },
   { variable: 'SECRETS_ENCRYPTION_KEYS', path: ['secrets', 'encryptionKeys'], parse: asList },
+  { variable: 'PHASE_OVERRIDE', path: ['phases', 'override'], parse: asString },
 ];
 
 export interface LoadOptions {

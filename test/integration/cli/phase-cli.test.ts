@@ -1,0 +1,153 @@
+/**
+ * The operator's controls over the migration, run in-process against a real database:
+ * `phase show|set|clear`, `phase pilot add|remove|list` and `smartcard bind|unbind|list`,
+ * each audited, each bad input answered with its exit code and no change.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cliRunner } from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createSmartcardFixture, type SmartcardFixture } from '../../support/smartcard.js';
+
+describe('operator CLI: phases and smartcards', () => {
+  let database: TestDatabase;
+  let fixture: SmartcardFixture;
+  let smartcardConfig: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    fixture = await createSmartcardFixture();
+    smartcardConfig = path.join(fixture.files.dir, 'config.yaml');
+    await writeFile(
+      smartcardConfig,
+      [
+        'phases:',
+        '  schedule:',
+        '    - { phase: email-registration, from: "2022-12-19" }',
+        '    - { phase: parallel-run, from: "2023-05-02T09:00" }',
+        '    - { phase: 2fa-only, from: "2099-06-26" }',
+        '  pilotParticipants: [p00001]',
+        'smartcard:',
+        `  caFile: ${fixture.files.caFile}`,
+        `  crlFiles: [${fixture.files.crlFile}]`,
+        '  proxy: { trustedAddresses: [10.0.0.1] }',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => database.drop());
+
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    cliRunner({ DATABASE_URL: database.url, CCASS_OPERATOR: 'ops1', CONFIG_FILE: smartcardConfig })(args, env);
+
+  describe('phase', () => {
+    it('shows the scheduled phase, the next switch in Hong Kong time, and what it allows', async () => {
+      const shown = await cli(['phase', 'show']);
+      expect(shown.code).toBe(0);
+      expect(shown.out).toContain('phase         parallel-run (schedule)');
+      expect(shown.out).toContain('next switch   2fa-only at 2099-06-26 00:00 Hong Kong time (2099-06-25T16:00:00.000Z)');
+      expect(shown.out).toContain('smartcard     allowed');
+      expect(shown.out).toContain('pilots        P00001');
+      const json = JSON.parse((await cli(['phase', 'show', '--json'])).out);
+      expect(json).toMatchObject({ phase: 'parallel-run', source: 'schedule', methods: { smartcard: true, twoFactor: true }, enrolment: true, pin: null });
+    });
+
+    it('pins a phase until a Hong Kong time, shows who pinned it, and audits set and clear', async () => {
+      const set = await cli(['phase', 'set', '2fa-only', '--until', '2099-01-31T18:00', '--reason', 'cut-off brought forward']);
+      expect(set.code).toBe(0);
+      expect(set.out).toContain('phase pinned: 2fa-only until 2099-01-31 18:00 Hong Kong time');
+      expect(set.out).toContain('then: parallel-run from 2099-01-31 18:00 Hong Kong time');
+      const json = JSON.parse((await cli(['phase', 'show', '--json'])).out);
+      expect(json).toMatchObject({ phase: '2fa-only', source: 'operator', pin: { phase: '2fa-only', until: '2099-01-31T10:00:00.000Z', setBy: 'operator:ops1', reason: 'cut-off brought forward' } });
+
+      const cleared = await cli(['phase', 'clear']);
+      expect(cleared).toMatchObject({ code: 0, out: 'pin cleared; phase in force: parallel-run (schedule)\n' });
+      expect(await cli(['phase', 'clear'])).toMatchObject({ code: 3, error: 'no phase is pinned' });
+
+      const events = await database.db('audit_events').whereIn('type', ['phase.pin', 'phase.clear']).orderBy('id');
+      expect(events.map((event) => [event.type, event.actor])).toEqual([
+        ['phase.pin', 'operator:ops1'],
+        ['phase.clear', 'operator:ops1'],
+      ]);
+      expect(events[0].details).toMatchObject({ pin: { phase: '2fa-only', until: '2099-01-31T10:00:00.000Z' }, previous: null, reason: 'cut-off brought forward' });
+    });
+
+    it.each([
+      [['phase', 'set', 'smartcard-forever'], /phase: one of smartcard-only, email-registration, parallel-run, 2fa-only/],
+      [['phase', 'set', 'parallel-run', '--until', '2020-01-01'], /until: must be later than now/],
+      [['phase', 'set', 'parallel-run', '--until', '31/01/2099'], /until: a Hong Kong date or time/],
+    ])('refuses %j with exit code 2 and pins nothing', async (args, message) => {
+      const result = await cli(args);
+      expect(result.code).toBe(2);
+      expect(result.error).toMatch(message);
+      expect(await database.db('phase_pins').count({ n: '*' }).first()).toEqual({ n: 0 });
+    });
+
+    it('adds and removes pilot participants, refusing unknown ones', async () => {
+      expect((await cli(['participant', 'add', 'B01234', '--name', 'Pilot Securities'])).code).toBe(0);
+      expect(await cli(['phase', 'pilot', 'add', 'b01234'])).toMatchObject({ code: 0, out: 'B01234 is now a pilot participant\n' });
+      expect((await cli(['phase', 'pilot', 'add', 'B01234'])).out).toBe('B01234 was already a pilot participant\n');
+      expect((await cli(['phase', 'pilot', 'list'])).out).toMatch(/^P00001 {2}\(configuration\)\nB01234 {2}added .* by operator:ops1\n$/);
+      expect((await cli(['phase', 'pilot', 'add', 'Z99999'])).code).toBe(3);
+      expect(await cli(['phase', 'pilot', 'remove', 'B01234'])).toMatchObject({ code: 0 });
+      expect((await cli(['phase', 'pilot', 'remove', 'B01234'])).code).toBe(3);
+      const types = (await database.db('audit_events').where('type', 'like', 'phase.pilot%').orderBy('id')).map((event) => event.type);
+      expect(types).toEqual(['phase.pilot_add', 'phase.pilot_remove']);
+    });
+  });
+
+  describe('smartcard', () => {
+    const card = (name: keyof SmartcardFixture['cards']) => path.join(fixture.files.dir, `${name}.pem`);
+
+    beforeAll(async () => {
+      for (const [name, issued] of Object.entries(fixture.cards)) await writeFile(card(name as keyof SmartcardFixture['cards']), issued.pem);
+      expect((await cli(['participant', 'add', 'C00001', '--name', 'Card Securities'])).code).toBe(0);
+      expect((await cli(['user', 'add', 'C00001', 'TRADER1', '--name', 'Chan Tai Man'])).code).toBe(0);
+      expect((await cli(['user', 'add', 'C00001', 'TRADER2', '--name', 'Lee Siu Ming'])).code).toBe(0);
+    });
+
+    it('binds a valid card to exactly one user, by fingerprint, and audits it', async () => {
+      const bound = await cli(['smartcard', 'bind', 'c00001', 'trader1', card('valid')]);
+      expect(bound.code).toBe(0);
+      expect(bound.out).toMatch(/^smartcard [0-9a-f]{64} \(serial [0-9A-F]+, valid until .*\) bound to TRADER1 at C00001\n$/);
+      expect(await cli(['smartcard', 'bind', 'C00001', 'TRADER1', card('valid')])).toMatchObject({ code: 4, error: expect.stringContaining('already bound to TRADER1') });
+      expect(await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card('valid')])).toMatchObject({ code: 4, error: expect.stringContaining('bound to another user (TRADER1 at C00001)') });
+      const listed = JSON.parse((await cli(['smartcard', 'list', 'C00001', 'TRADER1', '--json'])).out);
+      expect(listed).toHaveLength(1);
+      const audit = await database.db('audit_events').where({ type: 'smartcard.bind' }).first();
+      expect(audit).toMatchObject({ actor: 'operator:ops1', participant_id: 'C00001', user_id: 'TRADER1' });
+      expect(audit.details.fingerprint).toBe(listed[0].fingerprint);
+    });
+
+    it.each([
+      ['expired', /expired/],
+      ['foreign', /untrusted issuer/],
+      ['revoked', /revoked/],
+    ] as const)('refuses to bind the %s card (exit 2)', async (name, reason) => {
+      const result = await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card(name)]);
+      expect(result.code).toBe(2);
+      expect(result.error).toMatch(reason);
+    });
+
+    it('refuses a file that is no certificate, and an unknown user', async () => {
+      expect((await cli(['smartcard', 'bind', 'C00001', 'TRADER2', fixture.files.crlFile])).code).toBe(2);
+      expect((await cli(['smartcard', 'bind', 'C00001', 'TRADER2', path.join(fixture.files.dir, 'missing.pem')])).code).toBe(2);
+      expect((await cli(['smartcard', 'bind', 'C00001', 'NOBODY', card('unbound')])).code).toBe(3);
+    });
+
+    it('refuses to bind when smartcard login is not configured (exit 5)', async () => {
+      const result = await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card('unbound')], { CONFIG_FILE: 'config/default.yaml' });
+      expect(result).toMatchObject({ code: 5, error: 'smartcard login is not configured (smartcard.caFile)' });
+    });
+
+    it('unbinds one card by its file, or all with --all, and asks which when given neither', async () => {
+      expect((await cli(['smartcard', 'unbind', 'C00001', 'TRADER1'])).code).toBe(2);
+      expect((await cli(['smartcard', 'unbind', 'C00001', 'TRADER1', card('second')])).code).toBe(3);
+      expect((await cli(['smartcard', 'bind', 'C00001', 'TRADER1', card('second')])).code).toBe(0);
+      expect((await cli(['smartcard', 'unbind', 'C00001', 'TRADER1', card('valid')])).out).toMatch(/^smartcard [0-9a-f]{64} unbound\n$/);
+      expect((await cli(['smartcard', 'unbind', 'C00001', 'TRADER1', '--all'])).code).toBe(0);
+      expect((await cli(['smartcard', 'list', 'C00001', 'TRADER1'])).out).toBe('no smartcards\n');
+      expect(await database.db('audit_events').where({ type: 'smartcard.unbind' }).count({ n: '*' }).first()).toEqual({ n: 2 });
+    });
+  });
+});
