@@ -104,4 +104,30 @@ describe('configuration', () => {
     writeFileSync(list, '- a\n- b\n');
     expect(configError(() => loadConfig({ env: { CONFIG_FILE: list } }))).toMatch(/top level must be a mapping/);
   });
+
+  describe('phases and smartcards', () => {
+    it('takes a pinned phase from PHASE_OVERRIDE and refuses an unknown one by name', () => {
+      expect(loadConfig({ raw: {}, env: { PHASE_OVERRIDE: '2fa-only' } }).phases.override).toBe('2fa-only');
+      expect(configError(() => loadConfig({ raw: {}, env: { PHASE_OVERRIDE: 'smartcard-forever' } }))).toMatch(/phases\.override \(from environment variable PHASE_OVERRIDE\)/);
+    });
+
+    it('upper-cases pilot participants and refuses ones that are no participant ID', () => {
+      expect(loadConfig({ raw: { phases: { pilotParticipants: ['b01234'] } }, env: {} }).phases.pilotParticipants).toEqual(['B01234']);
+      expect(configError(() => loadConfig({ raw: { phases: { pilotParticipants: ['not an id'] } }, env: {} }))).toMatch(/phases\.pilotParticipants\[0\]/);
+    });
+
+    it('needs a way for certificates to arrive once a smartcard CA is configured, and a CA for either mode', () => {
+      expect(configError(() => loadConfig({ raw: { smartcard: { caFile: 'ca.pem' } }, env: {} }))).toMatch(/smartcard\.caFile .*: needs smartcard\.tls or smartcard\.proxy/);
+      expect(configError(() => loadConfig({ raw: { smartcard: { proxy: { trustedAddresses: ['10.0.0.1'] } } }, env: {} }))).toMatch(/smartcard\.caFile .*: is required/);
+    });
+
+    it('refuses a trusted proxy address that is no IP address or CIDR range', () => {
+      const raw = (address: string) => ({ smartcard: { caFile: 'ca.pem', proxy: { trustedAddresses: [address] } } });
+      expect(loadConfig({ raw: raw('10.0.0.0/8'), env: {} }).smartcard.proxy?.header).toBe('X-SSL-Client-Cert');
+      expect(loadConfig({ raw: raw('::1'), env: {} }).smartcard.proxy?.trustedAddresses).toEqual(['::1']);
+      for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1', '']) {
+        expect(configError(() => loadConfig({ raw: raw(bad), env: {} }))).toMatch(/smartcard\.proxy\.trustedAddresses\[0\].*CIDR/);
+      }
+    });
+  });
 });
