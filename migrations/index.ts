@@ -9,6 +9,7 @@ import * as oidc from './20261124100100_oidc.js';
 import * as secondFactor from './20261124120000_second_factor.js';
 import * as onboarding from './20261124150000_onboarding.js';
 import * as phasesSmartcards from './20261124170000_phases_smartcards.js';
+import * as abuseResistance from './20261125090000_abuse_resistance.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -16,4 +17,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124120000_second_factor', secondFactor],
   ['20261124150000_onboarding', onboarding],
   ['20261124170000_phases_smartcards', phasesSmartcards],
+  ['20261125090000_abuse_resistance', abuseResistance],
 ];

@@ -36,6 +36,17 @@ const clientSchema = z
 
 export type ClientConfig = z.infer<typeof clientSchema>;
 
+/** A limit per client address: at most `points` within `durationSeconds`. */
+function rateLimit(points: number, durationSeconds: number) {
+  return z
+    .object({
+      points: z.number().int().min(1).default(points),
+      durationSeconds: z.number().int().min(1).max(24 * 3600).default(durationSeconds),
+    })
+    .strict()
+    .prefault({});
+}
+
 export const configSchema = z
   .object({
     env: z.enum(['development', 'test', 'production']).default('development'),
@@ -123,8 +134,31 @@ export const configSchema = z
       .object({
         /** Consecutive failed attempts (password or second factor) that lock an account. */
         threshold: z.number().int().min(3).max(100).default(10),
-        /** How long a lock lasts; 0 = until an operator or DA unlocks it. */
+        /** How long a first lock lasts; 0 = until an operator or DA unlocks it. */
         durationSeconds: z.number().int().min(0).default(900),
+        /** Each further lock before a successful login lasts this many times longer than the one before… */
+        growthFactor: z.number().min(1).max(10).default(2),
+        /** …up to this long. */
+        maxDurationSeconds: z.number().int().min(60).default(24 * 3600),
+      })
+      .strict()
+      .prefault({}),
+    rateLimits: z
+      .object({
+        /** Off only for load tests in a closed environment. */
+        enabled: z.boolean().default(true),
+        /** IPv6 clients are counted by network prefix (one /64 is typically one customer). */
+        ipv6PrefixLength: z.number().int().min(32).max(128).default(64),
+        /** Failed password attempts from one address (password spraying across many accounts). */
+        loginFailures: rateLimit(30, 15 * 60),
+        /** Wrong one-time codes (authenticator or email) from one address. */
+        otpFailures: rateLimit(30, 15 * 60),
+        /** Activation links that do not work, presented from one address (link guessing). */
+        activationFailures: rateLimit(20, 60 * 60),
+        /** Emails triggered from one address (code resends, activation enrolment codes). */
+        emails: rateLimit(30, 60 * 60),
+        /** Form posts of any kind to the login and activation pages from one address. */
+        formPosts: rateLimit(600, 60),
       })
       .strict()
       .prefault({}),
@@ -242,7 +276,10 @@ export const configSchema = z
             authorizationCode: z.number().int().min(10).max(600).default(60),
             idToken: z.number().int().min(60).default(600),
             refreshToken: z.number().int().min(60).default(12 * 3600),
+            /** A login session's absolute lifetime, whatever the activity (AAL2: at most 12 hours). */
             session: z.number().int().min(60).default(12 * 3600),
+            /** A login session ends after this long without activity (AAL2: at most 30 minutes). */
+            sessionIdle: z.number().int().min(60).default(30 * 60),
             interaction: z.number().int().min(60).default(15 * 60),
             grant: z.number().int().min(60).default(12 * 3600),
           })
@@ -267,6 +304,12 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['phases', 'schedule', index, 'from'], message: 'must be later than the entry before it' });
       }
     });
+    if (config.oidc.ttl.sessionIdle > config.oidc.ttl.session) {
+      ctx.addIssue({ code: 'custom', path: ['oidc', 'ttl', 'sessionIdle'], message: 'must not be longer than oidc.ttl.session' });
+    }
+    if (config.lockout.durationSeconds > config.lockout.maxDurationSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['lockout', 'maxDurationSeconds'], message: 'must be at least lockout.durationSeconds' });
+    }
     const { smartcard } = config;
     if (smartcard.caFile && !smartcard.tls && !smartcard.proxy) {
       ctx.addIssue({ code: 'custom', path: ['smartcard', 'caFile'], message: 'needs smartcard.tls or smartcard.proxy to say how client certificates arrive' });

@@ -3,6 +3,7 @@
  * plain data and the query modules, so the CLI today and DMS later call the same code.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { revokeUserAccess } from './access-revocation.js';
 import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow, UserStatus } from '../store/users.js';
@@ -14,7 +15,7 @@ import {
   USER_ID_RULE,
 } from './identifiers.js';
 
-type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit'>;
+type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit' | 'userAccess'>;
 
 export interface UserRef {
   participantId: string;
@@ -126,6 +127,7 @@ export async function setUserPassword(
     participantId: user.participant_id,
     userId: user.user_id,
   });
+  await revokeUserAccess(deps.queries, user, 'password_change', { name: actor });
 }
 
 export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: string): Promise<UserSummary> {
@@ -140,6 +142,7 @@ export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, en
     participantId: user.participant_id,
     userId: user.user_id,
   });
+  if (!enabled) await revokeUserAccess(queries, user, 'disable', { name: actor });
   return { ...summariseUser(user), status };
 }
 

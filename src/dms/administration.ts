@@ -5,6 +5,7 @@
  * the query, so a user of another participant is simply "not found", exactly like a user
  * that does not exist — guessing IDs reveals nothing.
  */
+import { revokeUserAccess } from '../directory/access-revocation.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
 import { normaliseUserId, USER_ID_RULE } from '../directory/identifiers.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -171,6 +172,7 @@ export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: Deleg
   await deps.queries.totpCredentials.remove(user.id);
   await deps.queries.users.setSecondFactor(user.id, null);
   await deps.queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
+  await revokeUserAccess(deps.queries, user, 'second_factor_reset', da);
   return view(deps, da, user.user_id);
 }
 
@@ -181,6 +183,7 @@ export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministr
   if (user.locked_until?.getTime() !== LOCKED_UNTIL_UNLOCKED.getTime()) {
     await deps.queries.users.lock(user.id, LOCKED_UNTIL_UNLOCKED);
     await deps.queries.audit.record(auditEvent(da, 'account.lock', 'success', user, { by: 'da' }));
+    await revokeUserAccess(deps.queries, user, 'lock', da);
   }
   return view(deps, da, user.user_id);
 }

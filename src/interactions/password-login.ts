@@ -7,7 +7,7 @@
 import type { Clock } from '../clock.js';
 import { normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
 import type { PasswordHasher } from '../factors/password.js';
-import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
+import { afterFailure, isLocked, type LockoutPolicy } from '../policy/lockout.js';
 import type { UserQueries, UserRow } from '../store/users.js';
 
 export interface PasswordLoginInput {
@@ -46,8 +46,9 @@ export async function authenticateWithPassword(deps: PasswordLoginDependencies, 
   // Checked after the password so that these accounts answer exactly like a wrong password.
   if (isLocked(user, deps.clock.now())) return { ok: false, reason: 'locked', user };
   if (!matches) {
-    const { locked } = await deps.users.recordFailure(user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, deps.clock.now()));
-    return { ok: false, reason: 'wrong_password', user, lockedNow: locked };
+    const now = deps.clock.now();
+    const counted = await deps.users.recordFailure(user.id, (current) => afterFailure(deps.lockout, current, now));
+    return { ok: false, reason: 'wrong_password', user, lockedNow: counted?.lockedNow ?? false };
   }
   if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
 

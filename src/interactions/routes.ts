@@ -30,12 +30,14 @@ import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from './client-certificate.js';
 import { authenticateWithSmartcard, type SmartcardFailureReason } from './smartcard-login.js';
-import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
+import { afterFailure, isLocked, type LockoutPolicy } from '../policy/lockout.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
 import { nextLoginStep, type LoginStep } from './login-steps.js';
+import { revokeUserAccess } from '../directory/access-revocation.js';
+import { userActor, type Actor } from '../directory/actor.js';
 import { authenticateWithPassword } from './password-login.js';
 
 export interface InteractionDependencies {
@@ -278,14 +280,27 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   /** A failed second factor: counts towards the lock; answers with the page to show next. */
   async function secondFactorFailed(ctx: Context, state: LoginState, method: string, reason: string): Promise<boolean> {
-    const { locked } = await queries.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, clock.now()));
+    const now = clock.now();
+    const locked = (await queries.users.recordFailure(state.user.id, (current) => afterFailure(deps.lockout, current, now)))?.lockedNow ?? false;
     await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked });
     if (locked) {
       await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method });
+      await revokeUserAccess(queries, state.user, 'lock', lockoutActor(ctx));
       await queries.loginProgress.finish(state.details.uid);
       renderMessage(ctx, 403, 'You cannot log in now', LOCKED_MESSAGE);
     }
     return locked;
+  }
+
+  function lockoutActor(ctx: Context): Actor {
+    return { name: 'system:lockout', ip: ctx.ip, requestId: ctx.state['requestId'] as string };
+  }
+
+  /** A user who replaced their second factor: sessions opened with the old one end (this login goes on). */
+  async function endOtherAccessAfterChange(ctx: Context, state: LoginState) {
+    if (state.user.second_factor === null) return; // a first enrolment changes nothing that was in use
+    const actor = userActor(state.user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string });
+    await revokeUserAccess(queries, state.user, 'second_factor_change', actor, state.details.uid);
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2]) {
@@ -437,7 +452,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     if (!outcome.ok) {
       deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure' });
-      if (outcome.lockedNow) await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
+      if (outcome.lockedNow && outcome.user) {
+        await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
+        await revokeUserAccess(queries, outcome.user, 'lock', lockoutActor(ctx));
+      }
       ctx.status = 401;
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
       return;
@@ -566,6 +584,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (state.user.second_factor === 'totp') await queries.totpCredentials.remove(state.user.id);
     await queries.users.setSecondFactor(state.user.id, 'email');
     await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email', previous: state.user.second_factor });
+    await endOtherAccessAfterChange(ctx, state);
     await completeLogin(ctx, state, state.proven);
   });
 
@@ -602,6 +621,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     await queries.users.setSecondFactor(state.user.id, 'totp');
     await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp', previous: state.user.second_factor });
+    await endOtherAccessAfterChange(ctx, state);
     await queries.loginProgress.addFactor(details.uid, 'totp');
     await completeLogin(ctx, state, [...state.proven, 'totp']);
   });

@@ -13,6 +13,7 @@ import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
+import { sessionExpiresAt, sessionTtlSeconds, type SessionLifetime } from '../policy/session-lifetime.js';
 import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
@@ -32,6 +33,7 @@ export interface ProviderDependencies {
 export function createProvider(deps: ProviderDependencies): Provider {
   const { config, render } = deps;
   const ttl = config.oidc.ttl;
+  const sessionLifetime: SessionLifetime = { idleSeconds: ttl.sessionIdle, absoluteSeconds: ttl.session };
 
   const configuration: Configuration = {
     adapter: postgresAdapterFactory(deps.db),
@@ -114,6 +116,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
       if (refreshToken.acr === ACR.smartcard && !phaseAllows((await deps.policy.current()).phase, false).smartcard) {
         throw new errors.InvalidGrant('smartcard login is no longer accepted; the user must log in with password and one-time code');
       }
+      // Tokens that live with the session: the relying party is in use, so the session is too.
+      if (refreshToken.expiresWithSession && refreshToken.sessionUid) {
+        await deps.queries.userAccess.extendOidcSession(refreshToken.sessionUid, sessionExpiresAt(sessionLifetime, new Date(), refreshToken.authTime));
+      }
       // oidc-provider's default policy: rotate for public clients, and when 70% of the lifetime has passed.
       if (refreshToken.totalLifetime() >= 365.25 * 24 * 3600) return false;
       if (client.clientAuthMethod === 'none' && !refreshToken.isSenderConstrained()) return true;
@@ -123,8 +129,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
       AccessToken: ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
-      RefreshToken: ttl.refreshToken,
-      Session: ttl.session,
+      // A rotated refresh token inherits what its predecessor had left: rotation renews the
+      // token, never the lifetime of the login behind it.
+      RefreshToken: (ctx) => ctx.oidc.entities.RotatedRefreshToken?.remainingTTL ?? ttl.refreshToken,
+      // Saved on every request that uses the session: idle timeout and absolute lifetime in one.
+      Session: (_ctx, session) => sessionTtlSeconds(sessionLifetime, Math.floor(Date.now() / 1000), session.loginTs),
       Interaction: ttl.interaction,
       Grant: ttl.grant,
     },

@@ -9,6 +9,7 @@ import { participantQueries } from './participants.js';
 import { phaseControlQueries } from './phase-controls.js';
 import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
+import { userAccessQueries } from './user-access.js';
 import { userQueries } from './users.js';
 
 /** Every query module, built on one pool and passed to domain code as a unit. */
@@ -25,6 +26,7 @@ export function createQueries(db: Database) {
     dmsSessions: dmsSessionQueries(db),
     phaseControls: phaseControlQueries(db),
     smartcardBindings: smartcardBindingQueries(db),
+    userAccess: userAccessQueries(db),
   };
 }
 

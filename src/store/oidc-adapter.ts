@@ -49,10 +49,11 @@ export class PostgresAdapter implements Adapter {
         grant_id_hash: GRANT_MEMBERS.has(this.model) && payload.grantId ? hashId(payload.grantId) : null,
         user_code: payload.userCode ?? null,
         uid: payload.uid ?? null,
+        account_id: accountIdOf(payload),
         expires_at: expiresAt,
       })
       .onConflict(['model', 'id_hash'])
-      .merge(['payload', 'grant_id_hash', 'user_code', 'uid', 'expires_at']);
+      .merge(['payload', 'grant_id_hash', 'user_code', 'uid', 'account_id', 'expires_at']);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -95,6 +96,17 @@ export class PostgresAdapter implements Adapter {
   }
 }
 
+/**
+ * Whose artefact this is: tokens, codes, grants and sessions name the account; an interaction
+ * names it in the session it started from or, once a login finished, in its result.
+ */
+function accountIdOf(payload: AdapterPayload): string | null {
+  const session = payload.session as { accountId?: unknown } | undefined;
+  const result = payload.result as { login?: { accountId?: unknown } } | undefined;
+  const accountId = payload.accountId ?? session?.accountId ?? result?.login?.accountId;
+  return typeof accountId === 'string' ? accountId : null;
+}
+
 function withState(row: Row, id?: string): AdapterPayload {
   const payload: AdapterPayload = { ...row.payload };
   if (id !== undefined) payload.jti = id;
@@ -116,4 +128,31 @@ export async function purgeExpiredOidcPayloads(db: Database, graceSeconds = 60):
   return db(TABLE)
     .where('expires_at', '<', db.raw(`now() - make_interval(secs => ?)`, [graceSeconds]))
     .delete();
+}
+
+/**
+ * Ends everything oidc-provider holds for one account: sessions (the browser's single
+ * sign-on), grants, authorization codes, access and refresh tokens, and interactions in
+ * flight (but `keepInteraction`, the one making the change). Returns how many of each model went.
+ */
+export async function revokeOidcArtefactsOf(db: Database, accountId: string, keepInteraction?: string): Promise<Record<string, number>> {
+  const query = db(TABLE).where({ account_id: accountId });
+  if (keepInteraction) query.whereNot((kept) => kept.where({ model: 'Interaction', uid: keepInteraction }));
+  const rows = (await query.delete().returning('model')) as { model: string }[];
+  const counts: Record<string, number> = {};
+  for (const { model } of rows) counts[model] = (counts[model] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Moves a session's expiry (used when a relying party refreshes tokens that live with the
+ * session: the user is active there). Sessions are found by uid; only the expiry changes.
+ */
+export async function extendOidcSession(db: Database, sessionUid: string, expiresAt: Date): Promise<boolean> {
+  const exp = Math.floor(expiresAt.getTime() / 1000);
+  const updated = await db(TABLE)
+    .where({ model: 'Session', uid: sessionUid })
+    .andWhere('expires_at', '>', db.fn.now())
+    .update({ expires_at: expiresAt, payload: db.raw(`jsonb_set(payload, '{exp}', to_jsonb(?::bigint))`, [exp]) });
+  return updated > 0;
 }

@@ -4,6 +4,13 @@ export type UserStatus = 'pending' | 'active' | 'disabled';
 export type SecondFactorMethod = 'totp' | 'email';
 export type UserRole = 'user' | 'da';
 
+/** An account's failure counters (see policy/lockout.ts for what they mean). */
+export interface FailureCounters {
+  failedAttempts: number;
+  lockoutCount: number;
+  lockedUntil: Date | null;
+}
+
 /** Far enough to mean "until unlocked" while staying an ordinary timestamp. */
 export const LOCKED_UNTIL_UNLOCKED = new Date('9999-12-31T00:00:00Z');
 
@@ -19,6 +26,7 @@ export interface UserRow {
   password_changed_at: Date | null;
   second_factor: SecondFactorMethod | null;
   failed_attempts: number;
+  lockout_count: number;
   locked_until: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -98,22 +106,24 @@ export function userQueries(db: Database) {
       await db('users').where({ id, password_hash: oldHash }).update({ password_hash: newHash });
     },
     /**
-     * Counts a failed attempt; at `threshold` consecutive failures the account locks until
-     * `lockUntil` and the count starts again. Returns whether this failure locked it.
+     * Counts a failed attempt: `next` (the lockout policy) decides the new counters from the
+     * current ones. Row-locked, so concurrent failures on two nodes are each counted.
      */
-    async recordFailure(id: string, threshold: number, lockUntil: Date): Promise<{ locked: boolean }> {
-      const [row] = await db('users')
-        .where({ id })
-        .update({
-          failed_attempts: db.raw('case when failed_attempts + 1 >= ? then 0 else failed_attempts + 1 end', [threshold]),
-          locked_until: db.raw('case when failed_attempts + 1 >= ? then ?::timestamptz else locked_until end', [threshold, lockUntil]),
-        })
-        .returning(['failed_attempts', 'locked_until']);
-      const updated = row as { failed_attempts: number; locked_until: Date | null } | undefined;
-      return { locked: updated?.failed_attempts === 0 && updated.locked_until?.getTime() === lockUntil.getTime() };
+    async recordFailure<T extends FailureCounters>(id: string, next: (current: FailureCounters) => T): Promise<T | undefined> {
+      return db.transaction(async (trx) => {
+        const row = await trx<UserRow>('users').where({ id }).forUpdate().first('failed_attempts', 'lockout_count', 'locked_until');
+        if (!row) return undefined;
+        const decided = next({ failedAttempts: row.failed_attempts, lockoutCount: row.lockout_count, lockedUntil: row.locked_until });
+        await trx('users').where({ id }).update({ failed_attempts: decided.failedAttempts, lockout_count: decided.lockoutCount, locked_until: decided.lockedUntil });
+        return decided;
+      });
     },
+    /** After a successful login or an unlock: no failures, no lock, and the next lock is a first one again. */
     async clearFailures(id: string): Promise<void> {
-      await db('users').where({ id }).andWhere((query) => query.where('failed_attempts', '>', 0).orWhereNotNull('locked_until')).update({ failed_attempts: 0, locked_until: null });
+      await db('users')
+        .where({ id })
+        .andWhere((query) => query.where('failed_attempts', '>', 0).orWhere('lockout_count', '>', 0).orWhereNotNull('locked_until'))
+        .update({ failed_attempts: 0, lockout_count: 0, locked_until: null });
     },
     async setSecondFactor(id: string, method: SecondFactorMethod | null): Promise<void> {
       await db('users').where({ id }).update({ second_factor: method, updated_at: db.fn.now() });

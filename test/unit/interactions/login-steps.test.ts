@@ -1,7 +1,6 @@
 import { nextLoginStep } from '../../../src/interactions/login-steps.js';
 import { maskEmail } from '../../../src/interactions/routes.js';
 import { amrFor } from '../../../src/oidc/assurance.js';
-import { isLocked, lockEndsAt } from '../../../src/policy/lockout.js';
 
 describe('login steps', () => {
   const totpUser = { second_factor: 'totp' as const, email: 'a@example.com' };
@@ -55,19 +54,6 @@ describe('amr (RFC 8176)', () => {
     expect(amrFor(['pwd', 'email'])).toEqual(['pwd', 'otp', 'mfa', 'email']);
     expect(amrFor(['pwd', 'email', 'totp'])).toEqual(['pwd', 'otp', 'mfa', 'totp', 'email']);
     expect(amrFor(['pwd'])).toEqual(['pwd']);
-  });
-});
-
-describe('lockout', () => {
-  const now = new Date('2026-01-01T00:00:00Z');
-  it('is locked only until the lock ends', () => {
-    expect(isLocked({ locked_until: null }, now)).toBe(false);
-    expect(isLocked({ locked_until: new Date(now.getTime() + 1000) }, now)).toBe(true);
-    expect(isLocked({ locked_until: now }, now)).toBe(false);
-  });
-  it('locks for the configured time, or until unlocked when it is 0', () => {
-    expect(lockEndsAt({ threshold: 5, durationSeconds: 900 }, now)).toEqual(new Date('2026-01-01T00:15:00Z'));
-    expect(lockEndsAt({ threshold: 5, durationSeconds: 0 }, now).getUTCFullYear()).toBe(9999);
   });
 });
 
