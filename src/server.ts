@@ -27,6 +27,8 @@ import type { Database } from './store/database.js';
 import { createPhasePolicy, type PhasePolicy } from './policy/phase-policy.js';
 import { createQueries, type Queries } from './store/index.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
+import { postgresRateLimits, purgeExpiredRateLimits } from './store/rate-limits.js';
+import { NO_RATE_LIMITS, type RateLimits } from './policy/rate-limits.js';
 
 export interface Server {
   app: Koa;
@@ -43,6 +45,7 @@ export interface Server {
   policy: PhasePolicy;
   smartcard: SmartcardLogin | undefined;
   metrics: Metrics;
+  limits: RateLimits;
   /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
   stop(): void;
 }
@@ -93,6 +96,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
   const metrics = createMetrics(policy);
   const smartcard = config.smartcard.caFile ? smartcardLogin(config, log) : undefined;
   const provider = createProvider({ config, db, queries, keys, render, log, policy });
+  const limits = config.rateLimits.enabled ? postgresRateLimits(db, { ipv6PrefixLength: config.rateLimits.ipv6PrefixLength, limits: config.rateLimits }) : NO_RATE_LIMITS;
   const app = createApp({
     config,
     db,
@@ -110,6 +114,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     policy,
     smartcard,
     metrics,
+    limits,
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -121,9 +126,10 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
         queries.loginProgress.purgeExpired(now),
         queries.enrolmentSessions.purgeExpired(now),
         queries.dmsSessions.purgeExpired(now, new Date(now.getTime() - config.dms.sessionIdleMinutes * 60_000)),
+        purgeExpiredRateLimits(db),
       ]).then(
-        ([artefacts, logins, enrolments, dmsSessions]) =>
-          (artefacts || logins || enrolments || dmsSessions) && log.debug({ artefacts, logins, enrolments, dmsSessions }, 'purged expired state'),
+        ([artefacts, logins, enrolments, dmsSessions, rateLimits]) =>
+          (artefacts || logins || enrolments || dmsSessions || rateLimits) && log.debug({ artefacts, logins, enrolments, dmsSessions, rateLimits }, 'purged expired state'),
         (error: unknown) => log.warn({ err: error }, 'purging expired login state failed'),
       );
     }, config.database.purgeIntervalSeconds * 1000);
@@ -143,6 +149,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     policy,
     smartcard,
     metrics,
+    limits,
     stop: () => {
       clearInterval(purgeTimer);
       if (!options.mailer) mailer.close();

@@ -16,6 +16,9 @@ import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencie
 import { confirmTotpEnrolment, pendingTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
+import { rateLimitGuard } from '../http/rate-limit-guard.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RateLimits } from '../policy/rate-limits.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { maskEmail } from '../interactions/routes.js';
 import type { Queries } from '../store/index.js';
@@ -35,6 +38,8 @@ export interface ActivationRouteDependencies extends ActivationDependencies, Pas
   csrf: CsrfTokens;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
+  limits: RateLimits;
+  metrics: Metrics;
 }
 
 const LINK_COOKIE = 'ccass_activation';
@@ -77,6 +82,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   const { render, csrf, queries } = deps;
   const router = new Router({ prefix: '/activate' });
   router.use(noStore);
+  const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: queries.audit, render });
 
   const cookieOptions = (ctx: Context, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/activate', signed: true, secure: ctx.secure, maxAge });
 
@@ -114,8 +120,13 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       ctx.redirect(ctx.cookies.get(ENROLMENT_COOKIE, { signed: true }) ? '/activate/method' : '/activate/password');
       return;
     }
+    // Links are unguessable; this keeps anyone from trying at scale all the same.
+    if (await guard.refused(ctx, 'activationFailures')) return;
     const link = await inspectActivationLink(deps, token);
-    if (link.state !== 'valid') return linkProblem(ctx, link.state);
+    if (link.state !== 'valid') {
+      await guard.count(ctx, 'activationFailures');
+      return linkProblem(ctx, link.state);
+    }
     ctx.cookies.set(LINK_COOKIE, token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
     ctx.status = 303;
     ctx.redirect('/activate/password');
@@ -260,8 +271,10 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   router.post('/enrol-totp', async (ctx) => {
     const request = await loadEnrolmentForm(ctx, codeForm);
     if (!request) return;
+    if (await guard.refused(ctx, 'otpFailures')) return;
     const verdict = await confirmTotpEnrolment(deps.totp, request.enrolment.user.id, request.form.code);
     if (verdict !== 'accepted') {
+      await guard.count(ctx, 'otpFailures');
       return renderEnrolTotp(ctx, 400, request.enrolment, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
     }
     await complete(ctx, request.enrolment, 'totp');
@@ -272,6 +285,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     if (!enrolment) return;
     // Send a code when the page is first shown; reloading does not send another.
     if (await hasOpenEmailOtp(deps.emailOtp, enrolment.user.id, emailBinding(enrolment))) return renderCodePage(ctx, 200, enrolment);
+    if (!(await guard.spend(ctx, 'emails'))) return;
     const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
     renderCodePage(ctx, 200, enrolment, outcome.sent ? {} : { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` });
   });
@@ -279,8 +293,10 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   router.post('/otp', async (ctx) => {
     const request = await loadEnrolmentForm(ctx, codeForm);
     if (!request) return;
+    if (await guard.refused(ctx, 'otpFailures')) return;
     const verdict = await verifyEmailOtp(deps.emailOtp, request.enrolment.user.id, emailBinding(request.enrolment), request.form.code);
     if (verdict === 'accepted') return complete(ctx, request.enrolment, 'email');
+    await guard.count(ctx, 'otpFailures');
     await queries.audit.record(
       auditEvent(userActor(request.enrolment.user, origin(ctx)), 'second_factor.enrol', 'failure', request.enrolment.user, { method: 'email', reason: verdict }),
     );
@@ -293,6 +309,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     const request = await loadEnrolmentForm(ctx, csrfForm);
     if (!request) return;
     const { enrolment } = request;
+    if (!(await guard.spend(ctx, 'emails'))) return;
     const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
     if (outcome.sent) return renderCodePage(ctx, 200, enrolment, { notice: 'We sent a new code to your designated email address.' });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));

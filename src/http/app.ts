@@ -24,6 +24,7 @@ import { createCsrfTokens } from '../interactions/csrf.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { interactionRoutes, type SmartcardLogin } from '../interactions/routes.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
+import type { RateLimits } from '../policy/rate-limits.js';
 import { healthRoutes } from '../observability/health.js';
 import { metricsRoutes, type Metrics } from '../observability/metrics.js';
 import { statusRoutes } from '../observability/status.js';
@@ -52,6 +53,8 @@ export interface AppDependencies {
   policy: PhasePolicy;
   smartcard?: SmartcardLogin | undefined;
   metrics: Metrics;
+  /** Per-address limits on guessing and on mail sent. */
+  limits: RateLimits;
 }
 
 /** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
@@ -98,6 +101,7 @@ export function createApp(deps: AppDependencies): Koa {
     policy: deps.policy,
     smartcard: deps.smartcard,
     metrics: deps.metrics,
+    limits: deps.limits,
     interactionTtlSeconds: deps.config.oidc.ttl.interaction,
     totp: deps.totp,
     emailOtp: deps.emailOtp,
@@ -111,6 +115,8 @@ export function createApp(deps: AppDependencies): Koa {
     csrf,
     totp: deps.totp,
     emailOtp: deps.emailOtp,
+    limits: deps.limits,
+    metrics: deps.metrics,
   });
   let callback: ReturnType<Koa['callback']> | undefined;
   const signIn = createDmsSignIn({

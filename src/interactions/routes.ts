@@ -32,6 +32,8 @@ import type { PresentedCertificate } from './client-certificate.js';
 import { authenticateWithSmartcard, type SmartcardFailureReason } from './smartcard-login.js';
 import { afterFailure, isLocked, type LockoutPolicy } from '../policy/lockout.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RateLimits } from '../policy/rate-limits.js';
+import { rateLimitGuard } from '../http/rate-limit-guard.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
@@ -55,6 +57,8 @@ export interface InteractionDependencies {
   /** Smartcard login, when configured. */
   smartcard?: SmartcardLogin | undefined;
   metrics: Metrics;
+  /** Per-address limits on failed passwords and codes, and on emails sent. */
+  limits: RateLimits;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
 }
@@ -106,6 +110,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   const { provider, render, csrf, queries, clock } = deps;
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
+  const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: queries.audit, render });
 
   function renderMessage(ctx: Context, status: number, title: string, message: string) {
     ctx.status = status;
@@ -285,6 +290,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked });
     if (locked) {
       await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method });
+      deps.metrics.lockouts.inc();
       await revokeUserAccess(queries, state.user, 'lock', lockoutActor(ctx));
       await queries.loginProgress.finish(state.details.uid);
       renderMessage(ctx, 403, 'You cannot log in now', LOCKED_MESSAGE);
@@ -372,6 +378,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         // Send a code when the page is first shown; reloading does not send another.
         let values = {};
         if (!(await hasOpenEmailOtp(deps.emailOtp, state.user.id, details.uid))) {
+          if (!(await guard.spend(ctx, 'emails'))) return;
           const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
           await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
           values = outcome.sent ? {} : sendNotice(outcome);
@@ -426,6 +433,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return;
     }
 
+    // Checked before any work: an address that failed too often gets no more guesses for now.
+    if (await guard.refused(ctx, 'loginFailures')) return;
     const outcome = await authenticateWithPassword({ users: queries.users, hasher: deps.hasher, clock, lockout: deps.lockout }, input);
     await queries.audit.record({
       type: 'login.password',
@@ -452,8 +461,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     if (!outcome.ok) {
       deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure' });
+      await guard.count(ctx, 'loginFailures');
       if (outcome.lockedNow && outcome.user) {
         await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
+        deps.metrics.lockouts.inc();
         await revokeUserAccess(queries, outcome.user, 'lock', lockoutActor(ctx));
       }
       ctx.status = 401;
@@ -527,6 +538,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!form) return;
     const state = await loadLoginState(ctx, details);
     if (!state) return;
+    if ((state.step === 'totp' || state.step === 'email-otp') && (await guard.refused(ctx, 'otpFailures'))) return;
     // Any other step (e.g. a stale tab): show the page that applies now.
     if (state.step === 'totp') {
       const verdict = await verifyTotp(deps.totp, state.user.id, form.code);
@@ -535,6 +547,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         await advance(ctx, state, 'totp');
         return;
       }
+      await guard.count(ctx, 'otpFailures');
       if (await secondFactorFailed(ctx, state, 'totp', verdict)) return;
       ctx.status = 401;
       renderCodePage(ctx, state, { error: WRONG_CODE });
@@ -547,6 +560,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         await advance(ctx, state, 'email');
         return;
       }
+      await guard.count(ctx, 'otpFailures');
       if (await secondFactorFailed(ctx, state, 'email_otp', verdict)) return;
       ctx.status = 401;
       const error =
@@ -562,6 +576,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const request = await stepPost(ctx, csrfOnlyForm, ['email-otp']);
     if (!request) return;
     const { details, state } = request;
+    if (!(await guard.spend(ctx, 'emails'))) return;
     const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
     await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
     if (!outcome.sent) {
@@ -613,8 +628,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const request = await stepPost(ctx, codeForm, ['choose-method']);
     if (!request) return;
     const { details, form, state } = request;
+    if (await guard.refused(ctx, 'otpFailures')) return;
     const verdict = await confirmTotpEnrolment(deps.totp, state.user.id, form.code);
     if (verdict !== 'accepted') {
+      await guard.count(ctx, 'otpFailures');
       ctx.status = 400;
       await renderEnrolTotp(ctx, state, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
       return;

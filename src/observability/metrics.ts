@@ -11,6 +11,10 @@ export interface Metrics {
   registry: Registry;
   /** Completed and refused logins by method (password+otp, smartcard) and outcome. */
   logins: Counter<'method' | 'outcome'>;
+  /** Requests refused by a per-address limit, by limit. */
+  rateLimited: Counter<'action'>;
+  /** Accounts locked after repeated failures. */
+  lockouts: Counter;
 }
 
 export function createMetrics(policy: PhasePolicy): Metrics {
@@ -40,7 +44,18 @@ export function createMetrics(policy: PhasePolicy): Metrics {
     labelNames: ['method', 'outcome'],
     registers: [registry],
   });
-  return { registry, logins };
+  const rateLimited = new Counter({
+    name: 'ccass_auth_rate_limited_total',
+    help: 'Requests refused because their address used up a limit, by limit',
+    labelNames: ['action'],
+    registers: [registry],
+  });
+  const lockouts = new Counter({
+    name: 'ccass_auth_lockouts_total',
+    help: 'Accounts locked after repeated failed attempts',
+    registers: [registry],
+  });
+  return { registry, logins, rateLimited, lockouts };
 }
 
 export function metricsRoutes(metrics: Metrics): Router {
