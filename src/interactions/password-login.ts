@@ -7,7 +7,7 @@
 import type { Clock } from '../clock.js';
 import { normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
 import type { PasswordHasher } from '../factors/password.js';
-import { afterFailure, isLocked, type LockoutPolicy } from '../policy/lockout.js';
+import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
 import type { UserQueries, UserRow } from '../store/users.js';
 
 export interface PasswordLoginInput {
@@ -33,24 +33,22 @@ export async function authenticateWithPassword(deps: PasswordLoginDependencies, 
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
   const user = participantId && userId ? await deps.users.findByLogin(participantId, userId) : undefined;
+  const now = deps.clock.now();
+  /** Every failure ends here: one counting statement, whether or not there is anything to count. */
+  const fail = async (reason: PasswordFailureReason, countable: boolean): Promise<PasswordLoginOutcome> => {
+    const { locked } = await deps.users.recordFailure(user?.id, deps.lockout.threshold, lockEndsAt(deps.lockout, user?.lockout_count ?? 0, now), countable);
+    return { ok: false, reason, ...(user ? { user } : {}), ...(locked ? { lockedNow: true } : {}) };
+  };
 
-  if (!user) {
+  if (!user || !user.password_hash) {
     await deps.hasher.verifyAgainstDummy(input.password);
-    return { ok: false, reason: 'unknown_user' };
-  }
-  if (!user.password_hash) {
-    await deps.hasher.verifyAgainstDummy(input.password);
-    return { ok: false, reason: 'no_password', user };
+    return fail(user ? 'no_password' : 'unknown_user', false);
   }
   const matches = await deps.hasher.verify(user.password_hash, input.password);
   // Checked after the password so that these accounts answer exactly like a wrong password.
-  if (isLocked(user, deps.clock.now())) return { ok: false, reason: 'locked', user };
-  if (!matches) {
-    const now = deps.clock.now();
-    const counted = await deps.users.recordFailure(user.id, (current) => afterFailure(deps.lockout, current, now));
-    return { ok: false, reason: 'wrong_password', user, lockedNow: counted?.lockedNow ?? false };
-  }
-  if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
+  if (isLocked(user, now)) return fail('locked', false);
+  if (!matches) return fail('wrong_password', true);
+  if (user.status !== 'active') return fail('disabled', false);
 
   if (deps.hasher.needsRehash(user.password_hash)) {
     // The configured cost went up since this hash was made: upgrade it while we hold the password.

@@ -30,7 +30,7 @@ import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from './client-certificate.js';
 import { authenticateWithSmartcard, type SmartcardFailureReason } from './smartcard-login.js';
-import { afterFailure, isLocked, type LockoutPolicy } from '../policy/lockout.js';
+import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import { rateLimitGuard } from '../http/rate-limit-guard.js';
@@ -285,8 +285,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   /** A failed second factor: counts towards the lock; answers with the page to show next. */
   async function secondFactorFailed(ctx: Context, state: LoginState, method: string, reason: string): Promise<boolean> {
-    const now = clock.now();
-    const locked = (await queries.users.recordFailure(state.user.id, (current) => afterFailure(deps.lockout, current, now)))?.lockedNow ?? false;
+    const { locked } = await queries.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, state.user.lockout_count, clock.now()));
     await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked });
     if (locked) {
       await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method });

@@ -6,7 +6,7 @@
  * guesser who waits out each lock gets fewer and fewer tries per day. `durationSeconds` 0
  * means every lock lasts until an operator or DA unlocks it.
  */
-import { LOCKED_UNTIL_UNLOCKED, type FailureCounters } from '../store/users.js';
+import { LOCKED_UNTIL_UNLOCKED } from '../store/users.js';
 
 export interface LockoutPolicy {
   threshold: number;
@@ -14,9 +14,6 @@ export interface LockoutPolicy {
   growthFactor: number;
   maxDurationSeconds: number;
 }
-
-/** An account's failure counters; `lockoutCount` counts locks since the last successful login or unlock. */
-export type FailureState = FailureCounters;
 
 export function isLocked(user: { locked_until: Date | null }, now: Date): boolean {
   return user.locked_until !== null && user.locked_until.getTime() > now.getTime();
@@ -29,15 +26,8 @@ export function lockDurationSeconds(policy: LockoutPolicy, previousLocks: number
   return Math.min(Math.round(grown), policy.maxDurationSeconds);
 }
 
-/** The counters after one more failure at `now`, and whether this failure locked the account. */
-export function afterFailure(policy: LockoutPolicy, state: FailureState, now: Date): FailureState & { lockedNow: boolean } {
-  const failedAttempts = state.failedAttempts + 1;
-  if (failedAttempts < policy.threshold) return { ...state, failedAttempts, lockedNow: false };
-  const seconds = lockDurationSeconds(policy, state.lockoutCount);
-  return {
-    failedAttempts: 0,
-    lockoutCount: state.lockoutCount + 1,
-    lockedUntil: seconds === 0 ? LOCKED_UNTIL_UNLOCKED : new Date(now.getTime() + seconds * 1000),
-    lockedNow: true,
-  };
+/** When a lock that starts `now` ends, for an account locked `previousLocks` times since its last successful login. */
+export function lockEndsAt(policy: LockoutPolicy, previousLocks: number, now: Date): Date {
+  const seconds = lockDurationSeconds(policy, previousLocks);
+  return seconds === 0 ? LOCKED_UNTIL_UNLOCKED : new Date(now.getTime() + seconds * 1000);
 }

@@ -4,12 +4,8 @@ export type UserStatus = 'pending' | 'active' | 'disabled';
 export type SecondFactorMethod = 'totp' | 'email';
 export type UserRole = 'user' | 'da';
 
-/** An account's failure counters (see policy/lockout.ts for what they mean). */
-export interface FailureCounters {
-  failedAttempts: number;
-  lockoutCount: number;
-  lockedUntil: Date | null;
-}
+/** Matches no user: the target of failure counting when there is no account to count on. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Far enough to mean "until unlocked" while staying an ordinary timestamp. */
 export const LOCKED_UNTIL_UNLOCKED = new Date('9999-12-31T00:00:00Z');
@@ -106,17 +102,27 @@ export function userQueries(db: Database) {
       await db('users').where({ id, password_hash: oldHash }).update({ password_hash: newHash });
     },
     /**
-     * Counts a failed attempt: `next` (the lockout policy) decides the new counters from the
-     * current ones. Row-locked, so concurrent failures on two nodes are each counted.
+     * Counts a failed attempt on `id`; at `threshold` consecutive failures the account locks
+     * until `lockUntil`, its lock count goes up and the failure count starts again. Returns
+     * whether this failure locked it.
+     *
+     * The same single statement runs for every failed password, also when there is nothing to
+     * count (`id` unknown, or `countable` false for a locked, disabled or password-less
+     * account): then it matches no row. So every failure costs the same database round trip,
+     * and the response time does not tell which kind of failure it was.
      */
-    async recordFailure<T extends FailureCounters>(id: string, next: (current: FailureCounters) => T): Promise<T | undefined> {
-      return db.transaction(async (trx) => {
-        const row = await trx<UserRow>('users').where({ id }).forUpdate().first('failed_attempts', 'lockout_count', 'locked_until');
-        if (!row) return undefined;
-        const decided = next({ failedAttempts: row.failed_attempts, lockoutCount: row.lockout_count, lockedUntil: row.locked_until });
-        await trx('users').where({ id }).update({ failed_attempts: decided.failedAttempts, lockout_count: decided.lockoutCount, locked_until: decided.lockedUntil });
-        return decided;
-      });
+    async recordFailure(id: string | undefined, threshold: number, lockUntil: Date, countable = true): Promise<{ locked: boolean }> {
+      const rows = (await db('users')
+        .where({ id: id ?? NIL_UUID })
+        .andWhereRaw('?::boolean', [countable])
+        .update({
+          failed_attempts: db.raw('case when failed_attempts + 1 >= ? then 0 else failed_attempts + 1 end', [threshold]),
+          lockout_count: db.raw('case when failed_attempts + 1 >= ? then lockout_count + 1 else lockout_count end', [threshold]),
+          locked_until: db.raw('case when failed_attempts + 1 >= ? then ?::timestamptz else locked_until end', [threshold, lockUntil]),
+        })
+        .returning(['failed_attempts'])) as { failed_attempts: number }[];
+      // After a counted failure the count is 0 only if it reached the threshold just now.
+      return { locked: rows[0]?.failed_attempts === 0 };
     },
     /** After a successful login or an unlock: no failures, no lock, and the next lock is a first one again. */
     async clearFailures(id: string): Promise<void> {
