@@ -18,6 +18,8 @@ export async function revokeUserAccess(
   keepInteraction?: string,
 ): Promise<RevokedAccess> {
   const revoked = await queries.userAccess.revokeAll(user.id, keepInteraction);
-  await queries.audit.record(auditEvent(actor, 'account.access_revoked', 'success', user, { cause, ...revoked }));
+  const ended = Object.values(revoked.oidc).reduce((sum, count) => sum + count, 0) + revoked.dmsSessions + revoked.loginsInProgress + revoked.enrolmentSessions + revoked.emailCodes;
+  // Recorded when it ended something: a first password or a lock of an idle account has nothing to end.
+  if (ended > 0) await queries.audit.record(auditEvent(actor, 'account.access_revoked', 'success', user, { cause, ...revoked }));
   return revoked;
 }

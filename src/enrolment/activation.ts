@@ -5,7 +5,6 @@
  * If the user walks away after the password, the next login asks for the second factor.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { revokeUserAccess } from '../directory/access-revocation.js';
 import { auditEvent, userActor } from '../directory/actor.js';
 import { ValidationError } from '../errors.js';
 import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
@@ -36,7 +35,7 @@ export function hashEnrolmentSession(id: string): string {
  * stays usable); a link that is no longer valid is an outcome, so the page can say why.
  */
 export async function activateWithPassword(
-  deps: ActivationDependencies & { queries: ActivationDependencies['queries'] & Pick<Queries, 'enrolmentSessions' | 'userAccess'> } & PasswordSetting,
+  deps: ActivationDependencies & { queries: ActivationDependencies['queries'] & Pick<Queries, 'enrolmentSessions'> } & PasswordSetting,
   input: { token: string; password: string; confirmation: string },
   origin: RequestOrigin,
 ): Promise<ActivationOutcome> {
@@ -57,8 +56,6 @@ export async function activateWithPassword(
   await deps.queries.users.setPasswordHash(user.id, hash);
   const actor = userActor(user, origin);
   await deps.queries.audit.record(auditEvent(actor, 'activation.password', 'success', user));
-  // A link sent to reset a forgotten password also ends whatever the old password opened.
-  if (user.password_hash) await revokeUserAccess(deps.queries, user, 'password_change', actor);
 
   const session = randomBytes(32).toString('base64url');
   await deps.queries.enrolmentSessions.create({
