@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { addParticipant } from '../../src/directory/participants.js';
 import { addUser, setUserEnabled, setUserPassword } from '../../src/directory/users.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { pendingTotpEnrolment, confirmTotpEnrolment } from '../../src/factors/totp-service.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { createSmartcardListener } from '../../src/http/smartcard-listener.js';
@@ -89,6 +89,8 @@ export interface TestServerOptions {
    * mode 1, with the issuer on the TLS listener itself).
    */
   tls?: { certFile: string; keyFile: string };
+  /** Where the server logs (default: nowhere). */
+  log?: Logger;
 }
 
 export async function startTestServer(
@@ -109,7 +111,7 @@ export async function startTestServer(
     overrides = { ...overrides, smartcard: { loginUrl: issuer, ...(overrides['smartcard'] as Record<string, unknown>) } };
   }
   const config = testConfig(issuer, databaseUrl, { smtp: { url: mail.url, from: 'CCASS Authentication <no-reply@ccass.test>' }, ...overrides });
-  const log = createLogger('silent');
+  const log = options.log ?? createLogger('silent');
   let server = await buildServer(config, db, log, { clock });
   let handler = server.app.callback();
   http.on('request', (req, res) => handler(req, res));
