@@ -105,6 +105,22 @@ describe('configuration', () => {
     expect(configError(() => loadConfig({ env: { CONFIG_FILE: list } }))).toMatch(/top level must be a mapping/);
   });
 
+  describe('abuse resistance and sessions', () => {
+    it('defaults to AAL2 session lifetimes, growing locks and per-address limits', () => {
+      const config = loadConfig({ raw: {}, env: {} });
+      expect(config.oidc.ttl).toMatchObject({ session: 12 * 3600, sessionIdle: 30 * 60 });
+      expect(config.lockout).toEqual({ threshold: 10, durationSeconds: 900, growthFactor: 2, maxDurationSeconds: 86400 });
+      expect(config.rateLimits).toMatchObject({ enabled: true, ipv6PrefixLength: 64, loginFailures: { points: 30, durationSeconds: 900 } });
+    });
+
+    it('names the key of a session idle time longer than the session, or a lock maximum below the first lock', () => {
+      expect(configError(() => loadConfig({ raw: { oidc: { ttl: { session: 3600, sessionIdle: 7200 } } }, env: {} }))).toMatch(/oidc\.ttl\.sessionIdle .*must not be longer than oidc\.ttl\.session/);
+      expect(configError(() => loadConfig({ raw: { lockout: { durationSeconds: 7200, maxDurationSeconds: 3600 } }, env: {} }))).toMatch(/lockout\.maxDurationSeconds/);
+      expect(configError(() => loadConfig({ raw: { rateLimits: { loginFailures: { points: 0 } } }, env: {} }))).toMatch(/rateLimits\.loginFailures\.points/);
+      expect(configError(() => loadConfig({ raw: { rateLimits: { typo: {} } }, env: {} }))).toMatch(/rateLimits/);
+    });
+  });
+
   describe('phases and smartcards', () => {
     it('takes a pinned phase from PHASE_OVERRIDE and refuses an unknown one by name', () => {
       expect(loadConfig({ raw: {}, env: { PHASE_OVERRIDE: '2fa-only' } }).phases.override).toBe('2fa-only');
