@@ -16,7 +16,18 @@ export function inProcessFetch(handler: () => RequestListener): CustomFetch {
     headers['host'] = target.host;
     headers['x-forwarded-proto'] = target.protocol.replace(':', '');
     const body = options.body;
-    const response = (await inject(handler(), {
+    // The request never crossed TLS, but it stands for one to the https issuer: mark its socket
+    // encrypted so that Koa and oidc-provider see https (as X-Forwarded-Proto would, behind a
+    // trusted proxy) and publish https endpoints.
+    const listener = handler();
+    const dispatch: RequestListener =
+      target.protocol === 'https:'
+        ? (req, res) => {
+            Object.defineProperty(req.socket, 'encrypted', { value: true, configurable: true });
+            listener(req, res);
+          }
+        : listener;
+    const response = (await inject(dispatch, {
       method: options.method as inject.InjectOptions['method'],
       url: `${target.pathname}${target.search}`,
       headers,
