@@ -107,7 +107,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
 
   router.get('/callback', async (ctx) => {
     const pending = ctx.cookies.get(PENDING_COOKIE, { signed: true });
-    ctx.cookies.set(PENDING_COOKIE, null, { path: '/dms' });
+    ctx.cookies.set(PENDING_COOKIE, null, dmsCookieOptions(ctx));
     const callbackUrl = new URL(ctx.originalUrl, deps.issuer);
     const { user, returnTo } = await signIn.complete(callbackUrl, pending);
     const session = await signIn.openSession(user);
@@ -128,7 +128,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.post('/logout', signedIn, async (ctx) => {
     if (!form(ctx)) return;
     await signIn.end(dmsState(ctx).session);
-    ctx.cookies.set(SESSION_COOKIE, null, { path: '/dms' });
+    ctx.cookies.set(SESSION_COOKIE, null, dmsCookieOptions(ctx));
     ctx.status = 303;
     // Also end the login at the provider, so the next DMS visit asks for the password again.
     ctx.redirect(signIn.endSessionUrl().toString());

@@ -168,7 +168,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       return renderPasswordForm(ctx, 400, token, link.user, error.message);
     }
     if (!outcome.ok) return linkProblem(ctx, outcome.link);
-    ctx.cookies.set(LINK_COOKIE, null, { path: '/activate' });
+    ctx.cookies.set(LINK_COOKIE, null, cookieOptions(ctx, 0));
     ctx.cookies.set(ENROLMENT_COOKIE, outcome.enrolmentSession, cookieOptions(ctx, deps.settings.enrolmentMinutes * 60_000));
     ctx.status = 303;
     ctx.redirect('/activate/method');
@@ -215,7 +215,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       auditEvent(userActor(enrolment.user, origin(ctx)), 'second_factor.enrol', 'success', enrolment.user, { method, during: 'activation' }),
     );
     await finishEnrolmentSession(queries, enrolment.session);
-    ctx.cookies.set(ENROLMENT_COOKIE, null, { path: '/activate' });
+    ctx.cookies.set(ENROLMENT_COOKIE, null, cookieOptions(ctx, 0));
     page(ctx, 200, 'activate-done', { method });
   }
 
