@@ -76,7 +76,7 @@ export function dmsSession(running: RunningTestServer, browser: Browser, home: P
 
 /** The activation link in an activation email. */
 export function activationLinkIn(mail: ReceivedMail): string {
-  const match = /(http:\/\/[^\s]+\/activate\?token=[A-Za-z0-9_-]{43})/.exec(mail.text);
+  const match = /(https?:\/\/[^\s]+\/activate\?token=[A-Za-z0-9_-]{43})/.exec(mail.text);
   if (!match) throw new Error(`no activation link in mail: ${mail.text}`);
   return match[1] as string;
 }
