@@ -31,10 +31,8 @@ const MAIL_CONCURRENCY = 4;
 export async function registerEmailsFromCsv(deps: DmsDependencies, da: DelegatedAdministrator, bytes: Uint8Array, limits: CsvLimits): Promise<UploadReport> {
   await deps.policy.assertEnrolmentOpen();
   const parsed = parseEmailRegistrations(bytes, da.participantId, limits);
-  if (!parsed.ok) {
-    await auditDmsAction(deps, da, 'dms.csv_upload', 'failure', { bytes: bytes.length, problem: parsed.problem });
-    return { accepted: false, status: parsed.status, problem: parsed.problem };
-  }
+  // A file refused whole changes nothing, and the DA is told why at once: nothing to record.
+  if (!parsed.ok) return { accepted: false, status: parsed.status, problem: parsed.problem };
 
   const reports: RowReport[] = parsed.rejected.map((row) => ({ line: row.line, userId: row.userId, outcome: 'rejected', problems: row.problems }));
   const queue = [...parsed.rows];

@@ -38,6 +38,9 @@ export interface ActivationDependencies {
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
+/** Whether `token` has the shape of an activation token at all (anything else is bad input, not a guess). */
+export const isActivationTokenShaped = (token: string): boolean => TOKEN.test(token);
+
 export function hashActivationToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

@@ -30,7 +30,7 @@ import {
   hashEnrolmentSession,
   type PasswordSetting,
 } from './activation.js';
-import { hashActivationToken, inspectActivationLink, type ActivationDependencies, type LinkState } from './activation-links.js';
+import { hashActivationToken, inspectActivationLink, isActivationTokenShaped, type ActivationDependencies, type LinkState } from './activation-links.js';
 
 export interface ActivationRouteDependencies extends ActivationDependencies, PasswordSetting {
   queries: Queries;
@@ -124,7 +124,8 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     if (await guard.refused(ctx, 'activationFailures')) return;
     const link = await inspectActivationLink(deps, token);
     if (link.state !== 'valid') {
-      await guard.count(ctx, 'activationFailures');
+      // A well-formed token that opens nothing is a guess; a malformed one is just bad input.
+      if (isActivationTokenShaped(token)) await guard.count(ctx, 'activationFailures');
       return linkProblem(ctx, link.state);
     }
     ctx.cookies.set(LINK_COOKIE, token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
