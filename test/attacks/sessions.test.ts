@@ -83,6 +83,8 @@ describe('sessions and tokens under attack', () => {
     const after = await sessionCookie(browser);
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
+    // At least 126 bits: 21 characters of a 64-letter alphabet, from oidc-provider's CSPRNG (nanoid).
+    expect(after).toMatch(/^[A-Za-z0-9_-]{21,}$/);
     expect(await silently(copied)).toBe('login_required');
     expect(await silently(browser)).toBe('code');
   });

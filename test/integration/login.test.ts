@@ -41,6 +41,9 @@ describe('password login', () => {
     expect(start.loginPage.headers.get('cache-control')).toBe('no-store');
     expect(start.loginPage.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
     expect(start.loginPage.body).not.toMatch(/<script|style=/);
+    // Password managers fill and paste works: a plain password input with the right hint, nothing blocking.
+    expect(start.loginPage.body).toContain('type="password" required autocomplete="current-password"');
+    expect(start.loginPage.body).not.toMatch(/onpaste|autocomplete="off"/);
   });
 
   /** The current authenticator code for a seeded user, computed independently of the server. */
