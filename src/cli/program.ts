@@ -18,6 +18,7 @@ import { addParticipant } from '../directory/participants.js';
 import { importUsers } from '../directory/user-import.js';
 import type { ActivationDependencies, RegistrationResult } from '../enrolment/activation-links.js';
 import { createMailer } from '../mail/mailer.js';
+import { createSecurityNotices, type SecurityNotices } from '../mail/security-notices.js';
 import type { AuditFilter } from '../store/audit.js';
 import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type UserSummary } from '../directory/users.js';
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
@@ -82,6 +83,19 @@ export function buildProgram(io: CliIo): Command {
         return await work({
           activation: { queries, mailer, clock: systemClock, issuer: config.issuer, settings: config.activation, policy: createPhasePolicy(config.phases, queries.phaseControls, systemClock), log },
         });
+      } finally {
+        mailer.close();
+      }
+    });
+  }
+
+  /** The database plus security notices to users (a password set, a login disabled, a card removed). */
+  async function withNotices<T>(work: (context: { config: Config; queries: Queries; notices: SecurityNotices }) => Promise<T>): Promise<T> {
+    return withDatabase(async ({ config, queries }) => {
+      const log = createLogger(io.env['LOG_LEVEL'] ?? 'warn', process.stderr as never);
+      const mailer = createMailer(config.smtp, log);
+      try {
+        return await work({ config, queries, notices: createSecurityNotices({ mailer, log, now: () => systemClock.now() }) });
       } finally {
         mailer.close();
       }
@@ -166,10 +180,10 @@ export function buildProgram(io: CliIo): Command {
     .argument('<participant-id>')
     .argument('<user-id>')
     .action((participantId: string, userId: string) =>
-      withDatabase(async ({ config, queries }) => {
+      withNotices(async ({ config, queries, notices }) => {
         const password = await io.readSecret('New password');
         const hasher = createPasswordHasher(config.password.argon2);
-        await setUserPassword({ queries, hasher, rules: config.password }, { participantId, userId }, password, actor);
+        await setUserPassword({ queries, hasher, rules: config.password, notices }, { participantId, userId }, password, actor);
         io.out(`password set for ${userId.toUpperCase()} at ${participantId.toUpperCase()}\n`);
       }),
     );
@@ -188,8 +202,8 @@ export function buildProgram(io: CliIo): Command {
       .argument('<participant-id>')
       .argument('<user-id>')
       .action((participantId: string, userId: string) =>
-        withDatabase(async ({ queries }) => {
-          const updated = await setUserEnabled(queries, { participantId, userId }, enabled, actor);
+        withNotices(async ({ queries, notices }) => {
+          const updated = await setUserEnabled(queries, { participantId, userId }, enabled, actor, notices);
           io.out(`user ${updated.userId} at ${updated.participantId} is now ${updated.status}\n`);
         }),
       );
@@ -340,10 +354,10 @@ export function buildProgram(io: CliIo): Command {
     .argument('[certificate]', 'the certificate file, PEM or DER')
     .option('--all', 'every smartcard of the user')
     .action((participantId: string, userId: string, file: string | undefined, options: { all?: boolean }) =>
-      withDatabase(async ({ config, queries }) => {
+      withNotices(async ({ config, queries, notices }) => {
         if (Boolean(file) === Boolean(options.all)) throw new ValidationError('Say which smartcard', { certificate: 'give a certificate file, or --all (not both)' });
         const certificate = file ? await readCertificateFile(file) : undefined;
-        const removed = await unbindSmartcard(smartcardDeps(config, queries), { participantId, userId }, certificate, operatorActor(operatorName));
+        const removed = await unbindSmartcard({ ...smartcardDeps(config, queries), notices }, { participantId, userId }, certificate, operatorActor(operatorName));
         for (const card of removed) io.out(`smartcard ${card.fingerprint} unbound\n`);
       }),
     );

@@ -11,12 +11,14 @@ import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { Queries } from '../store/index.js';
 import type { SmartcardBindingRow } from '../store/smartcard-bindings.js';
 import type { UserRow } from '../store/users.js';
+import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
 import { auditEvent, type Actor } from './actor.js';
 import { normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
 
 export interface SmartcardAdministration {
   queries: Pick<Queries, 'users' | 'smartcardBindings' | 'audit' | 'userAccess'>;
+  notices?: SecurityNotices | undefined;
   /** Undefined when smartcard login is not configured. */
   trust: SmartcardTrustStore | undefined;
   clock: Clock;
@@ -102,7 +104,7 @@ export async function unbindSmartcard(
   if (removed.length === 0) throw new NotFoundError(fingerprint ? `that smartcard is not bound to ${user.user_id} at ${user.participant_id}` : `${user.user_id} at ${user.participant_id} has no smartcard`);
   await deps.queries.audit.record(auditEvent(actor, 'smartcard.unbind', 'success', user, { fingerprints: removed.map((row) => row.fingerprint_sha256) }));
   // A card taken away (lost, replaced) must not keep the sessions it opened.
-  await revokeUserAccess(deps.queries, user, 'smartcard_unbind', actor);
+  await revokeUserAccess(deps, user, 'smartcard_unbind', actor);
   return removed.map(summary);
 }
 

@@ -3,6 +3,7 @@
  * plain data and the query modules, so the CLI today and DMS later call the same code.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
 import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
@@ -111,7 +112,7 @@ export async function addUser(queries: DirectoryQueries, input: NewUser, actor: 
 }
 
 export async function setUserPassword(
-  deps: { queries: DirectoryQueries; hasher: PasswordHasher; rules: PasswordRules },
+  deps: { queries: DirectoryQueries; hasher: PasswordHasher; rules: PasswordRules; notices?: SecurityNotices | undefined },
   ref: UserRef,
   password: string,
   actor: string,
@@ -127,10 +128,11 @@ export async function setUserPassword(
     participantId: user.participant_id,
     userId: user.user_id,
   });
-  await revokeUserAccess(deps.queries, user, 'password_change', { name: actor });
+  // A first password (set up by an operator) changes nothing anyone held; a replacement does.
+  if (user.password_hash) await revokeUserAccess(deps, user, 'password_change', { name: actor });
 }
 
-export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: string): Promise<UserSummary> {
+export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: string, notices?: SecurityNotices): Promise<UserSummary> {
   const user = await findUser(queries, ref);
   // Enabling a user who never set a password leaves them pending: they still cannot log in.
   const status: UserStatus = enabled ? (user.password_hash ? 'active' : 'pending') : 'disabled';
@@ -142,7 +144,7 @@ export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, en
     participantId: user.participant_id,
     userId: user.user_id,
   });
-  if (!enabled) await revokeUserAccess(queries, user, 'disable', { name: actor });
+  if (!enabled && user.status !== 'disabled') await revokeUserAccess({ queries, notices }, user, 'disable', { name: actor });
   return { ...summariseUser(user), status };
 }
 

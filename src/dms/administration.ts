@@ -6,6 +6,7 @@
  * that does not exist — guessing IDs reveals nothing.
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
+import { createSecurityNotices } from '../mail/security-notices.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
 import { normaliseUserId, USER_ID_RULE } from '../directory/identifiers.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -154,6 +155,11 @@ export async function resendFirmUserActivation(
   return { activation, user: await view(deps, da, user.user_id) };
 }
 
+/** Revocation with a notice to the user, by the same mailer as activation links. */
+function revocationDeps(deps: DmsDependencies) {
+  return { queries: deps.queries, notices: createSecurityNotices({ mailer: deps.mailer, log: deps.log, now: () => deps.clock.now() }) };
+}
+
 function refuseSelf(da: DelegatedAdministrator, user: UserRow, what: string): void {
   // A DA who locks out or resets themselves could no longer reach DMS to undo it.
   if (user.id === da.subject) throw new ForbiddenError(`You cannot ${what} your own login. Ask another Delegated Administrator of your firm, or HKSCC.`);
@@ -172,7 +178,7 @@ export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: Deleg
   await deps.queries.totpCredentials.remove(user.id);
   await deps.queries.users.setSecondFactor(user.id, null);
   await deps.queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
-  await revokeUserAccess(deps.queries, user, 'second_factor_reset', da);
+  await revokeUserAccess(revocationDeps(deps), user, 'second_factor_reset', da);
   return view(deps, da, user.user_id);
 }
 
@@ -183,7 +189,7 @@ export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministr
   if (user.locked_until?.getTime() !== LOCKED_UNTIL_UNLOCKED.getTime()) {
     await deps.queries.users.lock(user.id, LOCKED_UNTIL_UNLOCKED);
     await deps.queries.audit.record(auditEvent(da, 'account.lock', 'success', user, { by: 'da' }));
-    await revokeUserAccess(deps.queries, user, 'lock', da);
+    await revokeUserAccess(revocationDeps(deps), user, 'lock', da);
   }
   return view(deps, da, user.user_id);
 }

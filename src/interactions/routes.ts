@@ -39,6 +39,7 @@ import type { UserRow } from '../store/users.js';
 import type { CsrfTokens } from './csrf.js';
 import { nextLoginStep, type LoginStep } from './login-steps.js';
 import { revokeUserAccess } from '../directory/access-revocation.js';
+import { createSecurityNotices } from '../mail/security-notices.js';
 import { userActor, type Actor } from '../directory/actor.js';
 import { authenticateWithPassword } from './password-login.js';
 
@@ -111,6 +112,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: queries.audit, render });
+  const notices = createSecurityNotices({ mailer: deps.emailOtp.mailer, log: deps.log, now: () => clock.now() });
 
   function renderMessage(ctx: Context, status: number, title: string, message: string) {
     ctx.status = status;
@@ -290,7 +292,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (locked) {
       await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method });
       deps.metrics.lockouts.inc();
-      await revokeUserAccess(queries, state.user, 'lock', lockoutActor(ctx));
+      await revokeUserAccess({ queries, notices }, state.user, 'lock', lockoutActor(ctx));
       await queries.loginProgress.finish(state.details.uid);
       renderMessage(ctx, 403, 'You cannot log in now', LOCKED_MESSAGE);
     }
@@ -305,7 +307,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   async function endOtherAccessAfterChange(ctx: Context, state: LoginState) {
     if (state.user.second_factor === null) return; // a first enrolment changes nothing that was in use
     const actor = userActor(state.user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string });
-    await revokeUserAccess(queries, state.user, 'second_factor_change', actor, state.details.uid);
+    await revokeUserAccess({ queries, notices }, state.user, 'second_factor_change', actor, state.details.uid);
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2]) {
@@ -464,7 +466,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       if (outcome.lockedNow && outcome.user) {
         await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
         deps.metrics.lockouts.inc();
-        await revokeUserAccess(queries, outcome.user, 'lock', lockoutActor(ctx));
+        await revokeUserAccess({ queries, notices }, outcome.user, 'lock', lockoutActor(ctx));
       }
       ctx.status = 401;
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
@@ -547,6 +549,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         return;
       }
       await guard.count(ctx, 'otpFailures');
+      // A code used twice: the user's password and code may both be in someone else's hands.
+      if (verdict === 'replayed') await notices.send(state.user, 'code_replayed', { ip: ctx.ip });
       if (await secondFactorFailed(ctx, state, 'totp', verdict)) return;
       ctx.status = 401;
       renderCodePage(ctx, state, { error: WRONG_CODE });
