@@ -129,7 +129,7 @@ describe('attacks on one account', () => {
   });
 
   it('refuses an authenticator code replayed in another login within the same time step', async () => {
-    const user = await seedUser(running.server, running.config, { participantId: 'B10001', userId: 'REPLAYED' }, running.clock);
+    const user = await seedUser(running.server, running.config, { participantId: 'B10001', userId: 'REPLAYED', email: 'replayed@example.com' }, running.clock);
     const first = await startAuthorization(running.issuer);
     const firstPage = await passwordStep(first, { participantId: user.participantId, userId: user.userId, password: user.password });
     const seen = code(running, user);
@@ -143,6 +143,10 @@ describe('attacks on one account', () => {
     expect(replay.body).toContain('already been used');
     const failures = await database.db('audit_events').where({ type: 'login.totp', user_id: 'REPLAYED', outcome: 'failure' });
     expect(failures.map((event) => event.details.reason)).toEqual(['replayed']);
+    // The holder is told: their password and a code may both be known to someone else.
+    const notice = await running.mail.mailTo('replayed@example.com');
+    expect(notice.subject).toBe('A one-time code of yours was used twice');
+    expect(notice.text).toContain('From address: 127.0.0.9');
     running.clock.advance(30);
   });
 });

@@ -13,6 +13,7 @@ import { rfc6238 } from '../support/totp.js';
 import { seedDa, signInToDms } from '../support/dms.js';
 import { setUserEnabled, setUserPassword } from '../../src/directory/users.js';
 import { daActor, lockFirmUser, resetFirmUserSecondFactor } from '../../src/dms/administration.js';
+import { createSecurityNotices } from '../../src/mail/security-notices.js';
 
 interface LoggedIn {
   browser: Browser;
@@ -148,16 +149,20 @@ describe('sessions and tokens under attack', () => {
   type Change = (user: SeededUser) => Promise<unknown>;
   const da = () => daActor({ id: admin.subject, participant_id: admin.participantId, user_id: admin.userId });
   const firm = () => ({ ...running.server.activation, queries: running.server.queries });
-  const changes: Array<[string, string, Change]> = [
+  const notices = () => createSecurityNotices({ mailer: running.server.activation.mailer, log: running.server.activation.log, now: () => running.clock.now() });
+  const changes: Array<[string, string, Change, string]> = [
     ['an operator sets a new password', 'password_change', (user) =>
-      setUserPassword({ queries: running.server.queries, hasher: running.server.hasher, rules: running.config.password }, user, 'a brand new passphrase 42', 'operator:test')],
-    ['the DA resets the second factor', 'second_factor_reset', (user) => resetFirmUserSecondFactor(firm(), da(), user.userId)],
-    ['the DA locks the login', 'lock', (user) => lockFirmUser(firm(), da(), user.userId)],
-    ['an operator disables the user', 'disable', (user) => setUserEnabled(running.server.queries, user, false, 'operator:test')],
+      setUserPassword({ queries: running.server.queries, hasher: running.server.hasher, rules: running.config.password, notices: notices() }, user, 'a brand new passphrase 42', 'operator:test'),
+      'Your CCASS password was changed'],
+    ['the DA resets the second factor', 'second_factor_reset', (user) => resetFirmUserSecondFactor(firm(), da(), user.userId), 'Your CCASS one-time codes were reset'],
+    ['the DA locks the login', 'lock', (user) => lockFirmUser(firm(), da(), user.userId), 'Your CCASS login was locked'],
+    ['an operator disables the user', 'disable', (user) => setUserEnabled(running.server.queries, user, false, 'operator:test', notices()), 'Your CCASS login was disabled'],
   ];
 
-  it.each(changes)('ends every session, grant and token of the user when %s', async (_what, cause, change) => {
-    const user = await seedUser(running.server, running.config, { participantId: 'B40004', userId: `U${cause.replace(/_/g, '').slice(0, 12).toUpperCase()}` }, running.clock);
+  it.each(changes)('ends every session, grant and token of the user when %s, and tells the user', async (_what, cause, change, subject) => {
+    const userId = `U${cause.replace(/_/g, '').slice(0, 12).toUpperCase()}`;
+    const email = `${userId.toLowerCase()}@example.com`;
+    const user = await seedUser(running.server, running.config, { participantId: 'B40004', userId, email }, running.clock);
     const first = await logIn(user);
     const second = await logIn(user); // another device
     expect(await database.db('oidc_payloads').where({ account_id: user.subject })).not.toHaveLength(0);
@@ -174,6 +179,11 @@ describe('sessions and tokens under attack', () => {
     const revoked = await database.db('audit_events').where({ type: 'account.access_revoked', user_id: user.userId });
     expect(revoked).toHaveLength(1);
     expect(revoked[0].details).toMatchObject({ cause, oidc: { Session: 2, Grant: 2 } });
+    const notice = await running.mail.mailTo(email);
+    expect(notice.subject).toBe(subject);
+    expect(notice.text).toContain(`user ${userId} of participant B40004`);
+    expect(notice.text).toContain('Every session that was open with your login has been ended');
+    expect(notice.text).not.toMatch(/https?:\/\//);
   });
 
   it('ends the DMS session of a Delegated Administrator whom another DA locks', async () => {
@@ -188,7 +198,7 @@ describe('sessions and tokens under attack', () => {
   });
 
   it('ends the sessions of a user whose account locks after repeated failures', async () => {
-    const user = await seedUser(running.server, running.config, { participantId: 'B40004', userId: 'TARGETED' }, running.clock);
+    const user = await seedUser(running.server, running.config, { participantId: 'B40004', userId: 'TARGETED', email: 'targeted@example.com' }, running.clock);
     const { browser, tokens } = await logIn(user);
     // Someone else who knows the password guesses codes until the account locks.
     const start = await startAuthorization(running.issuer);
@@ -201,6 +211,10 @@ describe('sessions and tokens under attack', () => {
       actor: 'system:lockout',
       details: expect.objectContaining({ cause: 'lock' }),
     });
+    const notice = await running.mail.mailTo('targeted@example.com');
+    expect(notice.subject).toBe('Your CCASS login was locked');
+    expect(notice.text).toContain('How: after repeated failed attempts to log in');
+    expect(notice.text).toMatch(/From address: (::ffff:)?127\.0\.0\.1/);
   });
 
   it('keeps the login that changes its own second factor, and ends the sessions opened with the old one', async () => {
