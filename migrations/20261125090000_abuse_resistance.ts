@@ -7,6 +7,8 @@
  * - rate_limits: rate-limiter-flexible's PostgreSQL store (its own column layout), so that
  *   per-address limits hold across every node. Created here rather than by the library at
  *   start-up: the application's database role needs no DDL rights.
+ * - login_progress.change_password: the user asked to change their password during this
+ *   login; the new one is set once both factors are proven, with the current one typed again.
  * - oidc_payloads.account_id: whose session, grant, code or token a row is, so that a
  *   password change, second-factor reset, lock or disable can end all of a user's access
  *   in one statement.
@@ -16,6 +18,10 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('users', (table) => {
     table.integer('lockout_count').notNullable().defaultTo(0);
+  });
+
+  await knex.schema.alterTable('login_progress', (table) => {
+    table.boolean('change_password').notNullable().defaultTo(false);
   });
 
   await knex.schema.createTable('rate_limits', (table) => {
@@ -39,6 +45,9 @@ export async function down(knex: Knex): Promise<void> {
     table.dropColumn('account_id');
   });
   await knex.schema.dropTable('rate_limits');
+  await knex.schema.alterTable('login_progress', (table) => {
+    table.dropColumn('change_password');
+  });
   await knex.schema.alterTable('users', (table) => {
     table.dropColumn('lockout_count');
   });

@@ -102,6 +102,7 @@ export function createApp(deps: AppDependencies): Koa {
     smartcard: deps.smartcard,
     metrics: deps.metrics,
     limits: deps.limits,
+    passwordRules: deps.config.password,
     interactionTtlSeconds: deps.config.oidc.ttl.interaction,
     totp: deps.totp,
     emailOtp: deps.emailOtp,

@@ -17,7 +17,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies, type SendOutcome } from '../factors/email-otp.js';
-import type { PasswordHasher } from '../factors/password.js';
+import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import { confirmTotpEnrolment, pendingTotpEnrolment, verifyTotp, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
@@ -58,6 +58,8 @@ export interface InteractionDependencies {
   /** Smartcard login, when configured. */
   smartcard?: SmartcardLogin | undefined;
   metrics: Metrics;
+  /** What a new password must satisfy (a user may change theirs during a login). */
+  passwordRules: PasswordRules;
   /** Per-address limits on failed passwords and codes, and on emails sent. */
   limits: RateLimits;
   totp: TotpDependencies;
@@ -96,6 +98,7 @@ const SMARTCARD_MESSAGES: Partial<Record<SmartcardFailureReason, string>> = {
 const csrfOnlyForm = z.object({ csrf: z.string().max(200) });
 const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
 const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
+const newPasswordForm = z.object({ csrf: z.string().max(200), current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) });
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -104,6 +107,7 @@ interface LoginState {
   user: UserRow;
   proven: ProvenFactor[];
   changeMethod: boolean;
+  changePassword: boolean;
   step: LoginStep;
 }
 
@@ -170,7 +174,14 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return undefined;
     }
     const proven = progress.factors as ProvenFactor[];
-    return { details, user, proven, changeMethod: progress.changeMethod, step: nextLoginStep(proven, user, progress.changeMethod) };
+    return {
+      details,
+      user,
+      proven,
+      changeMethod: progress.changeMethod,
+      changePassword: progress.changePassword,
+      step: nextLoginStep(proven, user, progress.changeMethod, progress.changePassword),
+    };
   }
 
   /**
@@ -242,10 +253,25 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       email: maskEmail(state.user.email ?? ''),
       digits: state.step === 'totp' ? deps.totp.parameters.digits : 6,
       // An enrolled user may ask to change method; the new one is chosen after this code.
-      canChangeMethod: state.user.second_factor !== null && !state.changeMethod,
+      canChangeMethod: state.user.second_factor !== null && !state.changeMethod && !state.changePassword,
       changingMethod: state.changeMethod,
+      canChangePassword: state.user.second_factor !== null && !state.changeMethod && !state.changePassword,
+      changingPassword: state.changePassword,
       error: values.error,
       notice: values.notice,
+    });
+  }
+
+  function renderNewPassword(ctx: Context, state: LoginState, error?: string) {
+    ctx.type = 'html';
+    ctx.body = render('change-password', {
+      base: `/interaction/${state.details.uid}`,
+      csrf: csrf.issue(state.details.uid),
+      participantId: state.user.participant_id,
+      userId: state.user.user_id,
+      minLength: deps.passwordRules.minLength,
+      maxLength: deps.passwordRules.maxLength,
+      error,
     });
   }
 
@@ -337,7 +363,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await queries.loginProgress.addFactor(state.details.uid, factor);
     const proven = [...state.proven, factor];
     const user = (await queries.users.findBySubject(state.user.id)) ?? state.user;
-    if (nextLoginStep(proven, user, state.changeMethod) === 'complete') {
+    if (nextLoginStep(proven, user, state.changeMethod, state.changePassword) === 'complete') {
       await completeLogin(ctx, { ...state, user }, proven);
       return;
     }
@@ -387,6 +413,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         renderCodePage(ctx, state, values);
         return;
       }
+      case 'new-password':
+        renderNewPassword(ctx, state);
+        return;
       case 'choose-method':
         ctx.type = 'html';
         ctx.body = render('choose-method', {
@@ -613,6 +642,59 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await queries.loginProgress.requestMethodChange(request.details.uid);
     ctx.status = 303;
     ctx.redirect(`/interaction/${request.details.uid}`);
+  });
+
+  router.post('/:uid/change-password', async (ctx) => {
+    const request = await stepPost(ctx, csrfOnlyForm, ['totp', 'email-otp']);
+    if (!request) return;
+    await queries.loginProgress.setPasswordChange(request.details.uid, true);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${request.details.uid}`);
+  });
+
+  /**
+   * The new password, once both factors of this login are proven. The current password is
+   * typed again (ASVS 2.1.6): a wrong one counts towards the lock like any failed password.
+   */
+  router.post('/:uid/password', async (ctx) => {
+    const request = await stepPost(ctx, newPasswordForm, ['new-password']);
+    if (!request) return;
+    const { details, form, state } = request;
+    if (await guard.refused(ctx, 'loginFailures')) return;
+    const current = state.user.password_hash ? await deps.hasher.verify(state.user.password_hash, form.current) : false;
+    if (!current) {
+      await guard.count(ctx, 'loginFailures');
+      if (await secondFactorFailed(ctx, state, 'password_change', 'wrong_password')) return;
+      ctx.status = 401;
+      renderNewPassword(ctx, state, 'Your current password is not correct.');
+      return;
+    }
+    const problems = passwordProblems(form.password, deps.passwordRules, { userId: state.user.user_id, participantId: state.user.participant_id });
+    const error = problems.length
+      ? `Your new password ${problems.join('; ')}.`
+      : form.password !== form.confirmation
+        ? 'The two new passwords are not the same. Type the same password in both fields.'
+        : form.password === form.current
+          ? 'Choose a password different from your current one.'
+          : undefined;
+    if (error) {
+      ctx.status = 400;
+      renderNewPassword(ctx, state, error);
+      return;
+    }
+    await queries.users.setPasswordHash(state.user.id, await deps.hasher.hash(form.password));
+    const actor = userActor(state.user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string });
+    await audit(ctx, 'user.password.change', 'success', state.user, details, { by: 'user' });
+    // Whoever held a session opened with the old password must log in again; this login goes on.
+    await revokeUserAccess({ queries, notices }, state.user, 'password_change', actor, details.uid);
+    await queries.loginProgress.setPasswordChange(details.uid, false);
+    const next = nextLoginStep(state.proven, state.user, state.changeMethod, false);
+    if (next === 'complete') {
+      await completeLogin(ctx, state, state.proven);
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}`);
   });
 
   router.get('/:uid/enrol-totp', async (ctx) => {

@@ -7,6 +7,8 @@ export interface LoginProgress {
   factors: string[];
   /** The user asked to change their second factor once the current one is proven. */
   changeMethod: boolean;
+  /** The user asked to set a new password once the second factor is proven. */
+  changePassword: boolean;
 }
 
 export function loginProgressQueries(db: Database) {
@@ -14,19 +16,22 @@ export function loginProgressQueries(db: Database) {
     /** Starts (or restarts, after a new password step) the progress of an interaction. */
     async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date): Promise<void> {
       await db('login_progress')
-        .insert({ interaction_hash: hashId(interactionUid), user_id: userId, factors, change_method: false, expires_at: expiresAt })
+        .insert({ interaction_hash: hashId(interactionUid), user_id: userId, factors, change_method: false, change_password: false, expires_at: expiresAt })
         .onConflict('interaction_hash')
-        .merge(['user_id', 'factors', 'change_method', 'expires_at']);
+        .merge(['user_id', 'factors', 'change_method', 'change_password', 'expires_at']);
     },
     async find(interactionUid: string, now: Date): Promise<LoginProgress | undefined> {
       const row = await db('login_progress')
         .where({ interaction_hash: hashId(interactionUid) })
         .andWhere('expires_at', '>', now)
-        .first<{ user_id: string; factors: string[]; change_method: boolean } | undefined>();
-      return row ? { userId: row.user_id, factors: row.factors, changeMethod: row.change_method } : undefined;
+        .first<{ user_id: string; factors: string[]; change_method: boolean; change_password: boolean } | undefined>();
+      return row ? { userId: row.user_id, factors: row.factors, changeMethod: row.change_method, changePassword: row.change_password } : undefined;
     },
     async requestMethodChange(interactionUid: string): Promise<void> {
       await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).update({ change_method: true });
+    },
+    async setPasswordChange(interactionUid: string, wanted: boolean): Promise<void> {
+      await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).update({ change_password: wanted });
     },
     async addFactor(interactionUid: string, factor: string): Promise<void> {
       await db('login_progress')

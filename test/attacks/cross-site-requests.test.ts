@@ -65,16 +65,21 @@ describe('cross-site request forgery', () => {
       expect(accepted.status).toBe(303);
     });
 
-    it('guards the one-time code form and the change of method', async () => {
+    it('guards the one-time code form and the changes of method and password', async () => {
       const user = await newUser('totp');
       const start = await startAuthorization(running.issuer);
       const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
       const token = inputValue(codePage.body, 'csrf');
       const changed = await forgeThenPost(start.browser, `${start.interactionUrl}/change-method`, {}, token, await foreignToken());
       expect(changed.status).toBe(303);
+      expect((await forgeThenPost(start.browser, `${start.interactionUrl}/change-password`, {}, token, await foreignToken())).status).toBe(303);
       const accepted = await forgeThenPost(start.browser, `${start.interactionUrl}/otp`, { code: code(user) }, token, await foreignToken());
       running.clock.advance(30);
       expect(accepted.status).toBe(303);
+      // Both changes were asked for: the new password comes first.
+      const newPassword = { current: user.password, password: 'a fresh passphrase for csrf', confirmation: 'a fresh passphrase for csrf' };
+      const set = await forgeThenPost(start.browser, `${start.interactionUrl}/password`, newPassword, token, await foreignToken());
+      expect(set.status).toBe(303);
     });
 
     it('guards the resend of an emailed code', async () => {

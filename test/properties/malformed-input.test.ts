@@ -88,7 +88,7 @@ describe('generated bad input, on every endpoint', () => {
   }
 
   describe('login pages', () => {
-    const forms = ['login', 'otp', 'otp/resend', 'method', 'change-method', 'enrol-totp', 'confirm', 'abort', 'smartcard'];
+    const forms = ['login', 'otp', 'otp/resend', 'method', 'change-method', 'change-password', 'password', 'enrol-totp', 'confirm', 'abort', 'smartcard'];
 
     it.each(forms)('POST /interaction/:uid/%s: bad form fields get a 4xx and change nothing', async (form) => {
       await refusedAndUnchanged(formFields, (fields) => send(start.browser, 'POST', `${new URL(start.interactionUrl).pathname}/${form}`, encodeForm(fields)));

@@ -43,6 +43,15 @@ describe('login steps', () => {
     expect(nextLoginStep(['pwd', 'email'], emailUser, true)).toBe('choose-method');
   });
 
+  it('asks for a new password only after both current factors, before a new method', () => {
+    expect(nextLoginStep(['pwd'], totpUser, false, true)).toBe('totp');
+    expect(nextLoginStep(['pwd', 'totp'], totpUser, false, true)).toBe('new-password');
+    expect(nextLoginStep(['pwd', 'totp'], totpUser, true, true)).toBe('new-password');
+    expect(nextLoginStep(['pwd', 'totp'], totpUser, true, false)).toBe('choose-method');
+    expect(nextLoginStep(['pwd', 'email'], emailUser, false, true)).toBe('new-password');
+    expect(nextLoginStep(['pwd', 'email'], emailUser, false, false)).toBe('complete');
+  });
+
   it('stops an email-method user whose email was removed', () => {
     expect(nextLoginStep(['pwd'], { second_factor: 'email', email: null })).toBe('no-second-factor');
   });
