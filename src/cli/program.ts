@@ -32,6 +32,7 @@ import { bindSmartcard, listSmartcards, unbindSmartcard } from '../directory/sma
 import { createSmartcardTrustStore } from '../factors/smartcard-trust.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { readinessReport, readinessReportCsv, readinessReportTable } from '../reports/readiness-report.js';
 import { openDatabase, type OpenDatabase } from '../store/open.js';
 
 /** What the commands touch outside the database; tests pass their own. */
@@ -375,6 +376,32 @@ export function buildProgram(io: CliIo): Command {
         }
         for (const card of cards) io.out(`${card.fingerprint}  serial ${card.serial}  until ${card.notAfter.toISOString()}  ${card.subject.replace(/\n/g, ', ')}\n`);
         if (cards.length === 0) io.out('no smartcards\n');
+      }),
+    );
+
+  program
+    .command('report')
+    .description('reports for operators')
+    .command('readiness')
+    .description('migration readiness per participant: email registered, activated, password, second factor, locked, smartcard-only users')
+    .option('--participant <participant-id>', 'only this participant')
+    .option('--days <n>', 'the window for "smartcard only" (days)', '30')
+    .option('--csv', 'CSV (one row per participant) instead of a table')
+    .option('--json', 'JSON')
+    .action((options: { participant?: string; days: string; csv?: boolean; json?: boolean }) =>
+      withDatabase(async ({ queries }) => {
+        const fields: Record<string, string> = {};
+        const participantId = options.participant === undefined ? undefined : normaliseParticipantId(options.participant);
+        if (options.participant !== undefined && !participantId) fields['participant'] = PARTICIPANT_ID_RULE;
+        const windowDays = Number(options.days);
+        if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 366) fields['days'] = 'a whole number of days from 1 to 366';
+        if (options.csv && options.json) fields['csv'] = 'choose --csv or --json, not both';
+        if (Object.keys(fields).length) throw new ValidationError('Invalid options', fields);
+        if (participantId && !(await queries.participants.findById(participantId))) throw new NotFoundError(`participant ${participantId} not found`);
+        const report = await readinessReport(queries, { now: systemClock.now(), participantId, windowDays });
+        if (options.csv) io.out(readinessReportCsv(report));
+        else if (options.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+        else io.out(readinessReportTable(report));
       }),
     );
 

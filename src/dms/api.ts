@@ -7,6 +7,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { readinessReport } from '../reports/readiness-report.js';
 import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { noStore } from '../http/security-headers.js';
@@ -137,6 +138,11 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
     const report = await registerEmailsFromCsv(deps, da(ctx), upload.bytes, deps.csvLimits);
     if (!report.accepted) return problem(ctx, report.status, report.problem);
     ctx.body = report;
+  });
+
+  router.get('/readiness', async (ctx) => {
+    const report = await readinessReport(deps.queries, { now: deps.clock.now(), participantId: da(ctx).participantId });
+    ctx.body = { generatedAt: report.generatedAt, windowDays: report.windowDays, ...report.participants[0] };
   });
 
   router.get('/audit', async (ctx) => {

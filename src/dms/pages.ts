@@ -28,6 +28,7 @@ import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsCookieOptions, dmsState, PENDING_COOKIE, requireDa, SESSION_COOKIE } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
+import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
 
 export interface DmsPageDependencies extends DmsDependencies {
   signIn: DmsSignIn;
@@ -240,6 +241,28 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     const report = await registerEmailsFromCsv(deps, dmsState(ctx).da, upload.bytes, deps.csvLimits);
     if (!report.accepted) return page(ctx, report.status, 'dms-upload', { limits: deps.csvLimits, problem: report.problem });
     page(ctx, 200, 'dms-upload', { limits: deps.csvLimits, report });
+  });
+
+  // --- readiness ---------------------------------------------------------------------------
+
+  /** The firm's row of the operators' migration readiness report. */
+  router.get('/readiness', signedIn, async (ctx) => {
+    const report = await readinessReport(deps.queries, { now: deps.clock.now(), participantId: dmsState(ctx).da.participantId });
+    const [row] = report.participants;
+    page(ctx, 200, 'dms-readiness', {
+      windowDays: report.windowDays,
+      generatedAt: report.generatedAt.toISOString(),
+      readyPercent: row ? readyPercent(row) : '-',
+      rows: READINESS_COLUMNS.map((column) => ({ label: column.description, value: row?.[column.key] ?? 0 })),
+    });
+  });
+
+  router.get('/readiness.csv', signedIn, async (ctx) => {
+    const { participantId } = dmsState(ctx).da;
+    const report = await readinessReport(deps.queries, { now: deps.clock.now(), participantId });
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.attachment(`readiness-${participantId}-${report.generatedAt.toISOString().slice(0, 10)}.csv`);
+    ctx.body = readinessReportCsv(report);
   });
 
   // --- audit -------------------------------------------------------------------------------

@@ -353,7 +353,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       renderMessage(ctx, 403, 'You cannot log in this way now', REFUSAL_MESSAGES[refusal]);
       return;
     }
-    await queries.users.clearFailures(state.user.id);
+    await queries.users.recordLogin(state.user.id, 'two-factor', clock.now());
     await audit(ctx, 'login', 'success', state.user, state.details, { method: proven.join('+'), amr, acr: ACR.twoFactor });
     await finish(ctx, { login: { accountId: state.user.id, acr: ACR.twoFactor, amr, remember: true } });
   }
@@ -557,6 +557,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     const acr = acrFor('smartcard');
     const amr = [...SMARTCARD_AMR];
+    await queries.users.recordLogin(outcome.user.id, 'smartcard', clock.now());
     await audit(ctx, 'login', 'success', outcome.user, details, { method: 'smartcard', amr, acr, certificate: card });
     await finish(ctx, { login: { accountId: outcome.user.id, acr, amr, remember: true } });
   });

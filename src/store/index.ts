@@ -7,6 +7,7 @@ import { enrolmentSessionQueries } from './enrolment-sessions.js';
 import { loginProgressQueries } from './login-progress.js';
 import { participantQueries } from './participants.js';
 import { phaseControlQueries } from './phase-controls.js';
+import { readinessReportQueries } from './readiness-report.js';
 import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
 import { userAccessQueries } from './user-access.js';
@@ -27,6 +28,7 @@ export function createQueries(db: Database) {
     phaseControls: phaseControlQueries(db),
     smartcardBindings: smartcardBindingQueries(db),
     userAccess: userAccessQueries(db),
+    readinessReport: readinessReportQueries(db),
   };
 }
 

@@ -24,6 +24,8 @@ export interface UserRow {
   failed_attempts: number;
   lockout_count: number;
   locked_until: Date | null;
+  last_smartcard_login_at: Date | null;
+  last_two_factor_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -123,6 +125,20 @@ export function userQueries(db: Database) {
         .returning(['failed_attempts'])) as { failed_attempts: number }[];
       // After a counted failure the count is 0 only if it reached the threshold just now.
       return { locked: rows[0]?.failed_attempts === 0 };
+    },
+    /**
+     * A completed login, its time noted by method for the readiness report. A password +
+     * code login also clears failures and locks (as clearFailures), in the same statement;
+     * a smartcard login leaves them alone (it did not prove the password).
+     */
+    async recordLogin(id: string, method: 'smartcard' | 'two-factor', at: Date): Promise<void> {
+      await db('users')
+        .where({ id })
+        .update(
+          method === 'smartcard'
+            ? { last_smartcard_login_at: at }
+            : { last_two_factor_login_at: at, failed_attempts: 0, lockout_count: 0, locked_until: null },
+        );
     },
     /** After a successful login or an unlock: no failures, no lock, and the next lock is a first one again. */
     async clearFailures(id: string): Promise<void> {

@@ -1,0 +1,214 @@
+/**
+ * The migration readiness report: exact counts for participants with users in every state,
+ * the login-time columns kept up to date by real logins, the CLI (table, CSV, JSON, bad
+ * options), DMS (a DA sees only their own firm) and one query however many users there are.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import { readinessReport } from '../../src/reports/readiness-report.js';
+import { cliRunner } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { nextTotp, seedDa, signInToDms } from '../support/dms.js';
+import { followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('migration readiness report', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let alice: SeededUser;
+  let da: SeededUser;
+
+  const at = (user: SeededUser) => database.db('users').where({ participant_id: user.participantId, user_id: user.userId });
+  const cli = (args: string[]) => cliRunner({ DATABASE_URL: database.url })(args);
+
+  async function activationLink(user: SeededUser, used: boolean) {
+    const now = running.clock.now();
+    await database.db('activation_tokens').insert({
+      user_id: user.subject,
+      token_hash: createHash('sha256').update(randomBytes(32)).digest('base64url'),
+      email: user.email ?? 'x@example.com',
+      created_at: now,
+      expires_at: new Date(now.getTime() + 3 * DAY),
+      used_at: used ? now : null,
+    });
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    running = await startTestServer(database.db, database.url);
+    const seed = (participantId: string, userId: string, extra: Parameters<typeof seedUser>[2] extends infer T ? Partial<T> : never = {}) =>
+      seedUser(running.server, running.config, { participantId, userId, email: `${userId.toLowerCase()}@example.com`, ...extra }, running.clock);
+
+    // B00001: one user in each state.
+    alice = await seed('B00001', 'ALICE'); // ready (TOTP), activated through a link
+    await activationLink(alice, true);
+    const bob = await seed('B00001', 'BOB', { secondFactor: 'email' }); // ready (email codes)
+    const carol = await seed('B00001', 'CAROL', { status: 'pending', secondFactor: 'none' }); // link sent, not used
+    await activationLink(carol, false);
+    await seed('B00001', 'DAVE', { secondFactor: 'none' }); // password set by an operator, no second factor
+    const erin = await seed('B00001', 'ERIN'); // ready but locked
+    await at(erin).update({ locked_until: new Date(running.clock.now().getTime() + 3600_000) });
+    await seed('B00001', 'FRANK', { status: 'disabled' });
+    await seed('B00001', 'GINA', { email: undefined, status: 'pending', secondFactor: 'none' }); // no email
+    const helen = await seed('B00001', 'HELEN', { status: 'pending', secondFactor: 'none' });
+
+    // Smartcard logins: ALICE (2 days ago, but she logs in with 2FA below), CAROL (not ready),
+    // BOB (smartcard 1 day ago, 2FA 40 days ago: only smartcard within the window),
+    // HELEN (40 days ago: outside the window).
+    const daysAgo = (days: number) => new Date(running.clock.now().getTime() - days * DAY);
+    await at(alice).update({ last_smartcard_login_at: daysAgo(2) });
+    await at(carol).update({ last_smartcard_login_at: daysAgo(3) });
+    await at(bob).update({ last_smartcard_login_at: daysAgo(1), last_two_factor_login_at: daysAgo(40) });
+    await at(helen).update({ last_smartcard_login_at: daysAgo(40) });
+
+    // B00002: a DA and one ready user. B00003: no users, and a name a spreadsheet would run.
+    da = await seedDa(running, 'B00002', 'ADMIN');
+    await seed('B00002', 'IVAN');
+    await database.db('participants').insert({ id: 'B00003', name: '=HYPERLINK("http://evil.example","x")' });
+  });
+  afterAll(async () => {
+    await running.close();
+    await database.drop();
+  });
+
+  it('records when a user last completed a password + code login', async () => {
+    const before = running.clock.now();
+    const start = await startAuthorization(running.issuer);
+    const codePage = await passwordStep(start, { participantId: alice.participantId, userId: alice.userId, password: alice.password });
+    const callback = await followToCallback(start, await submitCode(start, codePage, nextTotp(running, alice)));
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    const row = await at(alice).first();
+    expect(row.last_two_factor_login_at.getTime()).toBeGreaterThan(before.getTime());
+    expect(row.last_two_factor_login_at.getTime()).toBeLessThanOrEqual(running.clock.now().getTime());
+    expect(row.last_smartcard_login_at).not.toBeNull(); // the smartcard time stays as it was
+  });
+
+  it('counts every state per participant, with totals', async () => {
+    const report = await readinessReport(running.server.queries, { now: running.clock.now() });
+    expect(report.participants.map((row) => row.participant_id)).toEqual(['B00001', 'B00002', 'B00003']);
+    expect(report.participants[0]).toEqual({
+      participant_id: 'B00001',
+      participant_name: 'Participant B00001',
+      users: 7, // FRANK is disabled
+      disabled: 1,
+      email_registered: 6, // all but GINA
+      activation_sent: 2, // ALICE, CAROL
+      activated: 1, // ALICE
+      password_set: 4, // ALICE, BOB, DAVE, ERIN
+      totp: 2, // ALICE, ERIN
+      email_otp: 1, // BOB
+      locked: 1, // ERIN
+      ready: 2, // ALICE, BOB
+      smartcard_only: 2, // BOB, CAROL (ALICE logged in with 2FA since; HELEN outside the window)
+      smartcard_only_not_ready: 1, // CAROL
+    });
+    expect(report.participants[1]).toMatchObject({ participant_id: 'B00002', users: 2, ready: 2, smartcard_only: 0 });
+    expect(report.participants[2]).toMatchObject({ participant_id: 'B00003', users: 0, ready: 0 });
+    expect(report.totals).toMatchObject({ users: 9, ready: 4, disabled: 1, smartcard_only_not_ready: 1 });
+  });
+
+  it('narrows the window for "smartcard only" when asked', async () => {
+    const report = await readinessReport(running.server.queries, { now: running.clock.now(), participantId: 'B00001', windowDays: 2 });
+    expect(report.participants).toHaveLength(1);
+    expect(report.participants[0]).toMatchObject({ smartcard_only: 1, smartcard_only_not_ready: 0 }); // BOB only
+  });
+
+  it('prints a table with a total row in the CLI', async () => {
+    const result = await cli(['report', 'readiness']);
+    expect(result.code).toBe(0);
+    const lines = result.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Migration readiness at .* Hong Kong time; "smartcard only" = last 30 days$/);
+    expect(lines[1]).toMatch(/^PARTICIPANT\s+USERS\s+EMAIL\s+LINK SENT\s+ACTIVATED\s+PASSWORD\s+TOTP\s+EMAIL OTP\s+READY\s+LOCKED\s+SMARTCARD ONLY\s+AT RISK\s+DISABLED\s+READY %$/);
+    expect(lines[2]).toMatch(/^B00001\s+7\s+6\s+2\s+1\s+4\s+2\s+1\s+2\s+1\s+2\s+1\s+1\s+28%$/);
+    expect(lines[4]).toMatch(/^B00003\s+0\s.*\s-$/);
+    expect(lines[5]).toMatch(/^TOTAL\s+9\s/);
+  });
+
+  it('writes CSV that a spreadsheet opens safely', async () => {
+    const result = await cli(['report', 'readiness', '--csv']);
+    expect(result.code).toBe(0);
+    const records = parse(result.out, { columns: true }) as Array<Record<string, string>>;
+    expect(records).toHaveLength(3);
+    expect(records[0]).toMatchObject({ participant_id: 'B00001', users: '7', second_factor_totp: '2', second_factor_email: '1', ready: '2', smartcard_only_not_ready: '1', window_days: '30' });
+    expect(records[2]?.['participant_name']).toBe('\'=HYPERLINK("http://evil.example","x")');
+  });
+
+  it('reports one participant as JSON, and refuses bad options with the usual exit codes', async () => {
+    const json = await cli(['report', 'readiness', '--participant', 'b00002', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({ windowDays: 30, participants: [{ participant_id: 'B00002', users: 2 }], totals: { users: 2 } });
+    expect(await cli(['report', 'readiness', '--days', '0'])).toMatchObject({ code: 2 });
+    expect(await cli(['report', 'readiness', '--participant', 'not valid!'])).toMatchObject({ code: 2 });
+    expect(await cli(['report', 'readiness', '--participant', 'Z99999'])).toMatchObject({ code: 3 });
+  });
+
+  it("shows a DA their own firm's figures in DMS (page, CSV and API), and no other firm's", async () => {
+    const dms = await signInToDms(running, da);
+    const page = await dms.browser.request(`${running.issuer}/dms/readiness`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Readiness of B00002');
+    expect(page.body).toContain('<strong>100%</strong>');
+    expect(page.body).not.toContain('B00001');
+
+    const csv = await dms.browser.request(`${running.issuer}/dms/readiness.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="readiness-B00002-\d{4}-\d{2}-\d{2}\.csv"/);
+    const records = parse(csv.body, { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((record) => record['participant_id'])).toEqual(['B00002']);
+
+    const api = await dms.api('GET', '/dms/api/readiness');
+    expect(api.status).toBe(200);
+    expect(api.body).toMatchObject({ participant_id: 'B00002', users: 2, ready: 2, windowDays: 30 });
+  });
+
+  it('needs a DMS session', async () => {
+    const response = await fetch(`${running.issuer}/dms/api/readiness`, { headers: { accept: 'application/json' }, redirect: 'manual' });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('migration readiness report at scale', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // 50 participants × 1,000 users, in every state, inserted set-wise.
+    await database.db.raw(`insert into participants (id, name) select 'P' || lpad(n::text, 5, '0'), 'Participant ' || n from generate_series(1, 50) n`);
+    await database.db.raw(`
+      insert into users (participant_id, user_id, display_name, email, status, password_hash, second_factor, last_smartcard_login_at)
+      select 'P' || lpad((1 + n % 50)::text, 5, '0'), 'U' || n, 'User ' || n,
+        case when n % 10 = 0 then null else 'u' || n || '@example.com' end,
+        case when n % 4 = 0 then 'pending' else 'active' end,
+        case when n % 4 = 0 then null else '$argon2id$placeholder' end,
+        case when n % 4 = 0 then null when n % 3 = 0 then 'email' when n % 3 = 1 then 'totp' else null end,
+        case when n % 5 = 0 then now() - interval '1 day' else null end
+      from generate_series(1, 50000) n`);
+    await database.db.raw(`
+      insert into activation_tokens (user_id, token_hash, email, created_at, expires_at, used_at)
+      select id, md5(id::text), coalesce(email, 'x@example.com'), now(), now() + interval '3 days', case when status = 'active' then now() end
+      from users where email is not null`);
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('answers for 50,000 users with one query', async () => {
+    const { createQueries } = await import('../../src/store/index.js');
+    const queries = createQueries(database.db);
+    const statements: string[] = [];
+    const listener = (query: { sql: string }) => statements.push(query.sql);
+    database.db.on('query', listener);
+    const report = await readinessReport(queries, { now: new Date() });
+    database.db.removeListener('query', listener);
+    expect(statements).toHaveLength(1);
+    expect(report.participants).toHaveLength(50);
+    expect(report.totals.users).toBe(50000);
+    expect(report.totals.email_registered).toBe(45000);
+    expect(report.totals.password_set).toBe(37500);
+    const ready = await database.db.raw(`select count(*)::int as n from users where status = 'active' and email is not null and second_factor is not null`);
+    expect(report.totals.ready).toBe(ready.rows[0].n);
+    expect(report.totals.smartcard_only).toBe(10000);
+  });
+});
