@@ -21,6 +21,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loadProviderKeys, type ProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
+import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { loadSecretBox } from './secrets/load.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import type { Database } from './store/database.js';
@@ -32,7 +33,10 @@ import { NO_RATE_LIMITS, type RateLimits } from './policy/rate-limits.js';
 
 export interface Server {
   app: Koa;
-  provider: Provider;
+  /** This node's oidc-provider instance now (replaced when signing keys rotate). */
+  readonly provider: Provider;
+  /** Holds the provider; `refresh()` picks up rotated signing keys at once instead of at the next poll. */
+  providers: ProviderHost;
   queries: Queries;
   hasher: PasswordHasher;
   keys: ProviderKeys;
@@ -72,8 +76,8 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
   const queries = createQueries(db);
   const hasher = createPasswordHasher(config.password.argon2);
   const render = createRenderer();
-  const keys = await loadProviderKeys(config, db);
   const box = await loadSecretBox(config, db);
+  const keys = await loadProviderKeys(config, db, box);
   const mailer = options.mailer ?? createMailer(config.smtp, log);
   const totp: TotpDependencies = {
     credentials: queries.totpCredentials,
@@ -95,13 +99,17 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
   };
   const metrics = createMetrics(policy);
   const smartcard = config.smartcard.caFile ? smartcardLogin(config, log) : undefined;
-  const provider = createProvider({ config, db, queries, keys, render, log, policy });
+  const providers = await createProviderHost(
+    keys.signing,
+    (jwks) => createProvider({ config, db, queries, jwks, cookieKeys: keys.cookieKeys, render, log, policy }),
+    log,
+  );
   const limits = config.rateLimits.enabled ? postgresRateLimits(db, { ipv6PrefixLength: config.rateLimits.ipv6PrefixLength, limits: config.rateLimits }) : NO_RATE_LIMITS;
   const app = createApp({
     config,
     db,
     queries,
-    provider,
+    provider: providers,
     hasher,
     render,
     cookieKeys: keys.cookieKeys,
@@ -136,9 +144,21 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     purgeTimer.unref();
   }
 
+  // Signing keys in the database can rotate: every node picks up a change within refreshSeconds.
+  let keysTimer: NodeJS.Timeout | undefined;
+  if (keys.signing.kind === 'database') {
+    keysTimer = setInterval(() => {
+      providers.refresh().catch((error: unknown) => log.warn({ err: error }, 'checking the signing keys failed; the current ones stay in use'));
+    }, config.oidc.keys.refreshSeconds * 1000);
+    keysTimer.unref();
+  }
+
   return {
     app,
-    provider,
+    get provider() {
+      return providers.current();
+    },
+    providers,
     queries,
     hasher,
     keys,
@@ -152,6 +172,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     limits,
     stop: () => {
       clearInterval(purgeTimer);
+      clearInterval(keysTimer);
       if (!options.mailer) mailer.close();
     },
   };

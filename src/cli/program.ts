@@ -24,7 +24,7 @@ import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type U
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
 import { createPasswordHasher } from '../factors/password.js';
 import { createLogger } from '../observability/logger.js';
-import { generateSigningKeys } from '../oidc/keys.js';
+import { registerKeyCommands } from './key-commands.js';
 import { createPhasePolicy } from '../policy/phase-policy.js';
 import { addPilotParticipant, clearPhasePin, phaseReport, pinPhase, removePilotParticipant, type PhaseReport } from '../policy/phase-control.js';
 import { formatHongKongTime, parseHongKongTime, PHASES } from '../policy/phases.js';
@@ -131,14 +131,7 @@ export function buildProgram(io: CliIo): Command {
       }),
     );
 
-  program
-    .command('keys')
-    .description('signing keys')
-    .command('generate')
-    .description('print a new JSON Web Key Set (RS256 + ES256 private keys) for oidc.jwksFile / JWKS_FILE')
-    .action(async () => {
-      io.out(`${JSON.stringify(await generateSigningKeys(), null, 2)}\n`);
-    });
+  registerKeyCommands(program, io, withDatabase, actor);
 
   const participant = program.command('participant').description('CCASS Participants');
   participant

@@ -262,8 +262,21 @@ export const configSchema = z
       .prefault({}),
     oidc: z
       .object({
-        /** A JWKS file with private signing keys. Required in production. */
+        /**
+         * A JWKS file with private signing keys, supplied from outside (signing keys first).
+         * Unset: keys live in the database, sealed with secrets.encryptionKeys, rotated with `keys` commands.
+         */
         jwksFile: z.string().min(1).optional(),
+        /** Signing keys kept in the database (no jwksFile). */
+        keys: z
+          .object({
+            /** How often a node checks for a key added, promoted or retired. */
+            refreshSeconds: z.number().int().min(1).max(3600).default(30),
+            /** A new key is published this long before `keys promote` lets it sign (relying parties cache JWKS). */
+            publishBeforeSigningSeconds: z.number().int().min(1).default(3600),
+          })
+          .strict()
+          .prefault({}),
         /**
          * Keys that sign cookies, newest first; at least 32 characters each. Required in production.
          * Unset in development: generated once and kept in the database.
@@ -304,6 +317,9 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['phases', 'schedule', index, 'from'], message: 'must be later than the entry before it' });
       }
     });
+    if (config.oidc.keys.publishBeforeSigningSeconds < config.oidc.keys.refreshSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['oidc', 'keys', 'publishBeforeSigningSeconds'], message: 'must be at least oidc.keys.refreshSeconds (every node must publish a key before any signs with it)' });
+    }
     if (config.oidc.ttl.sessionIdle > config.oidc.ttl.session) {
       ctx.addIssue({ code: 'custom', path: ['oidc', 'ttl', 'sessionIdle'], message: 'must not be longer than oidc.ttl.session' });
     }
@@ -336,9 +352,6 @@ export const configSchema = z
     // node and an http issuer would send cookies and codes in the clear.
     if (!config.issuer.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must be an https URL in production' });
-    }
-    if (!config.oidc.jwksFile) {
-      ctx.addIssue({ code: 'custom', path: ['oidc', 'jwksFile'], message: 'is required in production' });
     }
     if (config.oidc.cookieKeys.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['oidc', 'cookieKeys'], message: 'is required in production' });

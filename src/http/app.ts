@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import type { ProviderRef } from '../oidc/provider-host.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import type { EmailOtpDependencies } from '../factors/email-otp.js';
@@ -40,7 +41,7 @@ export interface AppDependencies {
   config: Config;
   db: Database;
   queries: Queries;
-  provider: Provider;
+  provider: ProviderRef;
   hasher: PasswordHasher;
   render: Renderer;
   cookieKeys: string[];
@@ -155,6 +156,17 @@ export function createApp(deps: AppDependencies): Koa {
     app.use(router.allowedMethods());
   }
 
-  app.use(mount(deps.provider));
+  // oidc-provider is mounted last. The instance can be replaced (signing key rotation):
+  // each request goes to the current one, mounted once per instance.
+  let mountedFor: Provider | undefined;
+  let mounted: Koa.Middleware = async () => undefined;
+  app.use((ctx, next) => {
+    const provider = deps.provider.current();
+    if (provider !== mountedFor) {
+      mounted = mount(provider);
+      mountedFor = provider;
+    }
+    return mounted(ctx, next);
+  });
   return app;
 }

@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { ProviderRef } from '../oidc/provider-host.js';
 import { errors as oidcErrors } from 'oidc-provider';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -44,7 +45,8 @@ import { userActor, type Actor } from '../directory/actor.js';
 import { authenticateWithPassword } from './password-login.js';
 
 export interface InteractionDependencies {
-  provider: Provider;
+  /** This node's provider (rebuilt when signing keys rotate: ask for it on each use). */
+  provider: ProviderRef;
   queries: Queries;
   hasher: PasswordHasher;
   render: Renderer;
@@ -127,7 +129,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   /** The interaction the browser's cookie points at, which must be the one in the URL. */
   async function loadInteraction(ctx: Context): Promise<InteractionDetails | undefined> {
     try {
-      const details = await provider.interactionDetails(ctx.req, ctx.res);
+      const details = await provider.current().interactionDetails(ctx.req, ctx.res);
       if (details.uid === ctx['params'].uid) return details;
     } catch (error) {
       if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
@@ -207,14 +209,14 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   }
 
   async function clientName(details: InteractionDetails): Promise<string> {
-    const client = await provider.Client.find(String(details.params['client_id']));
+    const client = await provider.current().Client.find(String(details.params['client_id']));
     return client?.clientName ?? 'CCASS';
   }
 
   /** Which login methods this request's client accepts: its acr_values and its configuration. */
   async function requirementOf(details: InteractionDetails): Promise<ClientRequirement> {
     const clientId = String(details.params['client_id']);
-    const client = await provider.Client.find(clientId);
+    const client = await provider.current().Client.find(clientId);
     const raw = details.params['acr_values'];
     const requested = typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
     return { accepts: acceptedMethods(requested, client ? requiresTwoFactor(client) : false), administration: clientId === DMS_CLIENT_ID };
@@ -337,7 +339,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2]) {
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    const redirectTo = await provider.current().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
@@ -737,8 +739,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (details.prompt.name !== 'consent' || !accountId) return ctx.throw(400, 'nothing to confirm');
 
     const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
+      ? await provider.current().Grant.find(details.grantId)
+      : new (provider.current().Grant)({ accountId, clientId: String(details.params['client_id']) });
     if (!grant) return ctx.throw(400, 'the grant for this request no longer exists');
     const missingScopes = details.prompt.details['missingOIDCScope'] as string[] | undefined;
     const missingClaims = details.prompt.details['missingOIDCClaims'] as string[] | undefined;

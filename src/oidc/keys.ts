@@ -1,44 +1,60 @@
 /**
- * Where the provider's keys come from. Production: a JWKS file of private keys
- * (oidc.jwksFile) and cookie keys from configuration. Development and test: generated
- * once and kept in the database, so restarts and other nodes keep using them.
+ * Where the provider's keys come from.
+ *
+ * Signing keys: from `oidc.jwksFile` when set (supplied from outside, e.g. by a secrets
+ * manager; rotated by replacing the file and restarting nodes one by one), otherwise from
+ * the `signing_keys` table, sealed with `secrets.encryptionKeys` and rotated with the
+ * `keys` CLI while every node keeps serving (see signing-key-store.ts).
+ *
+ * Cookie keys: from configuration; outside production, generated once and kept in the
+ * database so that restarts and other nodes keep using them.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'oidc-provider';
+import type { Jwks } from './key-generation.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
 import { getOrCreateGeneratedSecret } from '../store/generated-secrets.js';
+import { signingKeyQueries } from '../store/signing-keys.js';
+import { databaseKeySource, ensureSigningKeys } from './signing-key-store.js';
+export { generateSigningKey, generateSigningKeys, type Jwks } from './key-generation.js';
+
+/** The signing keys as a node sees them now, and a cheap check for whether they changed. */
+export interface SigningKeySource {
+  /** 'file' keys change only with a restart; 'database' keys change through the CLI. */
+  kind: 'file' | 'database';
+  /** Changes whenever the published keys or their roles change. */
+  version(): Promise<string>;
+  /** The private JWKS to give oidc-provider, signing keys first. */
+  load(): Promise<{ version: string; jwks: Jwks }>;
+}
 
 export interface ProviderKeys {
-  jwks: { keys: JWK[] };
+  signing: SigningKeySource;
   cookieKeys: string[];
 }
 
-/** RS256 is what every relying party supports; ES256 is offered for those that ask for it. */
-export async function generateSigningKeys(): Promise<{ keys: JWK[] }> {
-  const keys: JWK[] = [];
-  for (const alg of ['RS256', 'ES256'] as const) {
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
-    const jwk = await exportJWK(privateKey);
-    keys.push({ ...jwk, alg, use: 'sig', kid: `${alg.toLowerCase()}-${randomBytes(6).toString('hex')}` } as JWK);
+export async function loadProviderKeys(config: Config, db: Database, box: SecretBox): Promise<ProviderKeys> {
+  let signing: SigningKeySource;
+  if (config.oidc.jwksFile) {
+    const jwks = await readJwksFile(config.oidc.jwksFile);
+    const version = `file:${jwks.keys.map((key) => key.kid ?? '').join(',')}`;
+    signing = { kind: 'file', version: async () => version, load: async () => ({ version, jwks }) };
+  } else {
+    const queries = signingKeyQueries(db);
+    await ensureSigningKeys(db, queries, box);
+    signing = databaseKeySource(queries, box);
   }
-  return { keys };
-}
-
-export async function loadProviderKeys(config: Config, db: Database): Promise<ProviderKeys> {
-  const jwks = config.oidc.jwksFile
-    ? await readJwksFile(config.oidc.jwksFile)
-    : await getOrCreateGeneratedSecret(db, 'oidc.signing-jwks', generateSigningKeys);
   const cookieKeys = config.oidc.cookieKeys.length
     ? config.oidc.cookieKeys
     : await getOrCreateGeneratedSecret(db, 'oidc.cookie-keys', async () => [randomBytes(32).toString('base64url')]);
-  return { jwks, cookieKeys };
+  return { signing, cookieKeys };
 }
 
-async function readJwksFile(file: string): Promise<{ keys: JWK[] }> {
+async function readJwksFile(file: string): Promise<Jwks> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));

@@ -18,13 +18,15 @@ import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
 import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_TWO_FACTOR } from './clients.js';
-import type { ProviderKeys } from './keys.js';
+import type { Jwks } from './key-generation.js';
 
 export interface ProviderDependencies {
   config: Config;
   db: Database;
   queries: Queries;
-  keys: ProviderKeys;
+  /** Private signing keys, the one to sign with first for each algorithm. */
+  jwks: Jwks;
+  cookieKeys: string[];
   render: Renderer;
   log: Logger;
   policy: PhasePolicy;
@@ -38,7 +40,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const configuration: Configuration = {
     adapter: postgresAdapterFactory(deps.db),
     // DMS is built in: a first-party client of this provider like CCASS Terminal.
-    clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.keys.cookieKeys)],
+    clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.cookieKeys)],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -46,9 +48,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       id_token_signed_response_alg: 'RS256',
     },
     extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR] },
-    jwks: deps.keys.jwks,
+    jwks: deps.jwks,
     cookies: {
-      keys: deps.keys.cookieKeys,
+      keys: deps.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },

@@ -8,6 +8,7 @@ import { loginProgressQueries } from './login-progress.js';
 import { participantQueries } from './participants.js';
 import { phaseControlQueries } from './phase-controls.js';
 import { readinessReportQueries } from './readiness-report.js';
+import { signingKeyQueries } from './signing-keys.js';
 import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
 import { userAccessQueries } from './user-access.js';
@@ -29,6 +30,7 @@ export function createQueries(db: Database) {
     smartcardBindings: smartcardBindingQueries(db),
     userAccess: userAccessQueries(db),
     readinessReport: readinessReportQueries(db),
+    signingKeys: signingKeyQueries(db),
   };
 }
 

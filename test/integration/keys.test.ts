@@ -6,12 +6,14 @@ import { ConfigError } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { generateSigningKeys, loadProviderKeys } from '../../src/oidc/keys.js';
 import { buildServer } from '../../src/server.js';
+import { createSecretBox, generateEncryptionKeyEntry, parseEncryptionKeys } from '../../src/secrets/secret-box.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testConfig } from '../support/server.js';
 
 describe('signing and cookie keys from configuration', () => {
   let database: TestDatabase;
   const dir = mkdtempSync(path.join(tmpdir(), 'ccass-keys-'));
+  const box = createSecretBox(parseEncryptionKeys([generateEncryptionKeyEntry('test')]));
   beforeAll(async () => {
     database = await createTestDatabase();
   });
@@ -39,8 +41,8 @@ describe('signing and cookie keys from configuration', () => {
     writeFileSync(notJson, 'nope');
     for (const file of [publicOnly, notJson, path.join(dir, 'missing.json')]) {
       const config = testConfig('http://127.0.0.1:1', database.url, { oidc: { jwksFile: file } });
-      await expect(loadProviderKeys(config, database.db)).rejects.toThrow(ConfigError);
-      await expect(loadProviderKeys(config, database.db)).rejects.toThrow(/oidc\.jwksFile/);
+      await expect(loadProviderKeys(config, database.db, box)).rejects.toThrow(ConfigError);
+      await expect(loadProviderKeys(config, database.db, box)).rejects.toThrow(/oidc\.jwksFile/);
     }
   });
 });

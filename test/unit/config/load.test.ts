@@ -83,9 +83,17 @@ describe('configuration', () => {
   it('requires real keys, https and a database in production', () => {
     const message = configError(() => loadConfig({ raw: {}, env: { NODE_ENV: 'production' } }));
     expect(message).toMatch(/issuer.*https/);
-    expect(message).toMatch(/oidc\.jwksFile.*required in production/);
+    expect(message).toMatch(/secrets\.encryptionKeys.*required in production/);
+    // Signing keys may come from the database (sealed with secrets.encryptionKeys) instead of a file.
+    expect(message).not.toMatch(/jwksFile/);
     expect(message).toMatch(/oidc\.cookieKeys.*required in production/);
     expect(message).toMatch(/database\.url.*required in production/);
+  });
+
+  it('keeps a new signing key published for at least one key refresh before it may sign', () => {
+    expect(configError(() => loadConfig({ raw: { oidc: { keys: { refreshSeconds: 60, publishBeforeSigningSeconds: 30 } } }, env: {} }))).toMatch(
+      /oidc\.keys\.publishBeforeSigningSeconds.*at least oidc\.keys\.refreshSeconds/,
+    );
   });
 
   it('reads the file named by CONFIG_FILE and reports a missing or broken one', () => {
