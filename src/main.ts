@@ -1,12 +1,11 @@
 /**
  * `npm start`: load and validate the configuration, open the database (embedded when no
- * DATABASE_URL), migrate, serve, and shut down cleanly on SIGTERM/SIGINT.
+ * DATABASE_URL), check the schema, serve, and drain and shut down cleanly on SIGTERM/SIGINT.
  */
-import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
 import { buildServer } from './server.js';
-import { createSmartcardListener } from './http/smartcard-listener.js';
+import { ListenerConfigError, startListeners } from './http/listeners.js';
 import { migrateToLatest, pendingMigrationNames } from './store/migrate.js';
 import { openDatabase } from './store/open.js';
 
@@ -47,53 +46,35 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   for (const problem of server.smartcard?.trust.problems() ?? []) log.error({ problem }, 'smartcard trust file cannot be used');
-  const httpServer = createServer(server.app.callback());
-  httpServer.keepAliveTimeout = 65_000; // longer than typical load balancer idle timeouts
-  await new Promise<void>((resolve) => httpServer.listen(config.server.port, config.server.host, resolve));
-  log.info({ issuer: config.issuer, host: config.server.host, port: config.server.port, embeddedDatabase: database.embedded }, 'ccass-auth listening');
-  const listeners: Array<{ close(callback: () => void): void; closeIdleConnections(): void }> = [httpServer];
-  const tls = config.smartcard.tls;
-  if (tls) {
-    // Smartcard mode 1: the same app over TLS, asking every browser for a client certificate.
-    let httpsServer;
-    try {
-      httpsServer = createSmartcardListener(tls, server.app.callback());
-    } catch (error) {
-      process.stderr.write(`ccass-auth: smartcard.tls.certFile / keyFile: ${error instanceof Error ? error.message : String(error)}\n`);
-      await database.close();
-      process.exit(78);
-    }
-    await new Promise<void>((resolve) => httpsServer.listen(tls.port, tls.host, resolve));
-    listeners.push(httpsServer);
-    log.info({ host: tls.host, port: tls.port, loginOrigin: server.smartcard?.loginOrigin }, 'smartcard TLS listener ready');
+  let running;
+  try {
+    running = await startListeners(server, config, log);
+  } catch (error) {
+    if (!(error instanceof ListenerConfigError)) throw error;
+    process.stderr.write(`ccass-auth: ${error.message}\n`);
+    await database.close();
+    process.exit(78);
   }
+  log.info({ issuer: config.issuer, listeners: running.addresses, embeddedDatabase: database.embedded, loginOrigin: server.smartcard?.loginOrigin }, 'ccass-auth listening');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    server.stop();
-    let open = listeners.length;
-    const closed = () => {
-      open -= 1;
-      if (open > 0) return;
-      database.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          log.error({ err: error }, 'error while closing the database');
-          process.exit(1);
-        },
-      );
-    };
-    for (const listener of listeners) {
-      listener.close(closed);
-      listener.closeIdleConnections();
-    }
-    setTimeout(() => process.exit(1), 10_000).unref();
+  // SIGTERM (orchestrators) and SIGINT (a terminal): drain, close the listeners, then the pool.
+  const stop = (signal: string) => {
+    log.info({ signal }, 'signal received');
+    running.shutdown().then(
+      () => database.close(),
+    ).then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -16,9 +16,10 @@ import { createSmartcardTrustStore } from './factors/smartcard-trust.js';
 import { certificateSource } from './interactions/client-certificate.js';
 import type { SmartcardLogin } from './interactions/routes.js';
 import { createRenderer } from './http/render.js';
-import { createMailer, type Mailer } from './mail/mailer.js';
+import { countingMailer, createMailer, type Mailer } from './mail/mailer.js';
 import type { Logger } from './observability/logger.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
+import { countEmail, createMetrics, type Metrics } from './observability/metrics.js';
+import { createLifecycle, type Lifecycle } from './observability/lifecycle.js';
 import { loadProviderKeys, type ProviderKeys } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
@@ -50,6 +51,8 @@ export interface Server {
   smartcard: SmartcardLogin | undefined;
   metrics: Metrics;
   limits: RateLimits;
+  /** Draining (shutting down) or not; readiness reports it. */
+  lifecycle: Lifecycle;
   /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
   stop(): void;
 }
@@ -78,7 +81,10 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
   const render = createRenderer();
   const box = await loadSecretBox(config, db);
   const keys = await loadProviderKeys(config, db, box);
-  const mailer = options.mailer ?? createMailer(config.smtp, log);
+  const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
+  const metrics = createMetrics({ policy, db, queries, clock });
+  const baseMailer = options.mailer ?? createMailer(config.smtp, log);
+  const mailer = countingMailer(baseMailer, countEmail(metrics));
   const totp: TotpDependencies = {
     credentials: queries.totpCredentials,
     box,
@@ -87,7 +93,6 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     clock,
   };
   const emailOtp: EmailOtpDependencies = { challenges: queries.emailOtpChallenges, box, mailer, settings: config.emailOtp, clock };
-  const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
   const activation: ActivationDependencies & { queries: Queries } = {
     queries,
     mailer,
@@ -97,7 +102,6 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     policy,
     log,
   };
-  const metrics = createMetrics(policy);
   const smartcard = config.smartcard.caFile ? smartcardLogin(config, log) : undefined;
   const providers = await createProviderHost(
     keys.signing,
@@ -105,6 +109,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     log,
   );
   const limits = config.rateLimits.enabled ? postgresRateLimits(db, { ipv6PrefixLength: config.rateLimits.ipv6PrefixLength, limits: config.rateLimits }) : NO_RATE_LIMITS;
+  const lifecycle = createLifecycle();
   const app = createApp({
     config,
     db,
@@ -123,6 +128,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     smartcard,
     metrics,
     limits,
+    lifecycle,
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -170,10 +176,11 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     smartcard,
     metrics,
     limits,
+    lifecycle,
     stop: () => {
       clearInterval(purgeTimer);
       clearInterval(keysTimer);
-      if (!options.mailer) mailer.close();
+      if (!options.mailer) baseMailer.close();
     },
   };
 }

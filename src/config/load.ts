@@ -45,6 +45,8 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { variable: 'COOKIE_KEYS', path: ['oidc', 'cookieKeys'], parse: asList },
   { variable: 'SECRETS_ENCRYPTION_KEYS', path: ['secrets', 'encryptionKeys'], parse: asList },
   { variable: 'PHASE_OVERRIDE', path: ['phases', 'override'], parse: asString },
+  { variable: 'METRICS_PORT', path: ['metrics', 'port'], parse: asString },
+  { variable: 'METRICS_TOKEN', path: ['metrics', 'token'], parse: asString },
 ];
 
 export interface LoadOptions {

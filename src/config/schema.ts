@@ -59,6 +59,10 @@ export const configSchema = z
         trustProxy: z.boolean().default(false),
         /** Largest form or JSON body accepted by our own routes. */
         bodyLimit: z.string().regex(/^\d+(kb|mb)$/).default('16kb'),
+        /** On SIGTERM: readiness fails at once, and the listeners keep accepting this long so the load balancer notices… */
+        shutdownDelaySeconds: z.number().min(0).max(60).default(5),
+        /** …then requests in flight get this long to finish before their connections are cut. */
+        shutdownTimeoutSeconds: z.number().min(1).max(300).default(20),
       })
       .strict()
       .prefault({}),
@@ -83,6 +87,16 @@ export const configSchema = z
       .strict()
       .prefault({}),
     log: z.object({ level: logLevel.default('info') }).strict().prefault({}),
+    metrics: z
+      .object({
+        /** Serve /metrics on this port of its own (not on server.port), for the monitoring network only. */
+        port: z.coerce.number().int().min(1).max(65535).optional(),
+        host: z.string().min(1).default('0.0.0.0'),
+        /** Require "Authorization: Bearer <token>" on /metrics; at least 32 characters. */
+        token: z.string().min(32, 'must be at least 32 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     smtp: z
       .object({
         url: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
@@ -347,6 +361,9 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: `duplicate client_id "${id}"` });
       }
     });
+    if (config.metrics.port && config.metrics.port === config.server.port) {
+      ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'must differ from server.port' });
+    }
     if (config.env !== 'production') return;
     // Production refuses the conveniences of development: generated keys would differ per
     // node and an http issuer would send cookies and codes in the clear.
@@ -364,6 +381,9 @@ export const configSchema = z
     }
     if (config.secrets.encryptionKeys.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['secrets', 'encryptionKeys'], message: 'is required in production' });
+    }
+    if (!config.metrics.port && !config.metrics.token) {
+      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'needs metrics.port (a port of its own) or metrics.token in production: /metrics must not be public' });
     }
   });
 

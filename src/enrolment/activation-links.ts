@@ -63,7 +63,7 @@ export async function sendActivationLink(deps: ActivationDependencies, user: Use
   const expiresAt = new Date(now.getTime() + deps.settings.ttlHours * 3600_000);
   await deps.queries.activationTokens.issue({ user_id: user.id, token_hash: hashActivationToken(token), email, created_at: now, expires_at: expiresAt });
   try {
-    await deps.mailer.send({ to: email, subject: 'Set up your CCASS login', text: activationMailText(deps, user, token, expiresAt) });
+    await deps.mailer.send({ kind: 'activation', to: email, subject: 'Set up your CCASS login', text: activationMailText(deps, user, token, expiresAt) });
   } catch (error) {
     deps.log.warn({ err: error, participantId: user.participant_id, userId: user.user_id }, 'activation email could not be sent');
     await deps.queries.audit.record(auditEvent(actor, 'activation.send', 'failure', user, { reason: 'mail_failed' }));
@@ -135,7 +135,7 @@ async function notifyEmailChanged(deps: ActivationDependencies, user: UserRow, p
   if (previous) recipients.push(['old', previous]);
   for (const [recipient, to] of recipients) {
     try {
-      await deps.mailer.send({ to, subject: 'Your CCASS designated email address changed', text: text(recipient) });
+      await deps.mailer.send({ kind: 'email-change', to, subject: 'Your CCASS designated email address changed', text: text(recipient) });
     } catch (error) {
       deps.log.warn({ err: error, participantId: user.participant_id, userId: user.user_id }, 'email change notice could not be sent');
     }

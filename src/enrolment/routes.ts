@@ -128,6 +128,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       if (isActivationTokenShaped(token)) await guard.count(ctx, 'activationFailures');
       return linkProblem(ctx, link.state);
     }
+    deps.metrics.activationSteps.inc({ step: 'link_opened' });
     ctx.cookies.set(LINK_COOKIE, token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
     ctx.status = 303;
     ctx.redirect('/activate/password');
@@ -169,6 +170,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       return renderPasswordForm(ctx, 400, token, link.user, error.message);
     }
     if (!outcome.ok) return linkProblem(ctx, outcome.link);
+    deps.metrics.activationSteps.inc({ step: 'password_set' });
     ctx.cookies.set(LINK_COOKIE, null, cookieOptions(ctx, 0));
     ctx.cookies.set(ENROLMENT_COOKIE, outcome.enrolmentSession, cookieOptions(ctx, deps.settings.enrolmentMinutes * 60_000));
     ctx.status = 303;
@@ -216,6 +218,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       auditEvent(userActor(enrolment.user, origin(ctx)), 'second_factor.enrol', 'success', enrolment.user, { method, during: 'activation' }),
     );
     await finishEnrolmentSession(queries, enrolment.session);
+    deps.metrics.activationSteps.inc({ step: 'second_factor_enrolled' });
     ctx.cookies.set(ENROLMENT_COOKIE, null, cookieOptions(ctx, 0));
     page(ctx, 200, 'activate-done', { method });
   }

@@ -60,6 +60,7 @@ export async function sendEmailOtp(
   });
   const minutes = Math.round(settings.ttlSeconds / 60);
   await deps.mailer.send({
+    kind: 'one-time-code',
     to: user.email,
     // The code stays out of the subject: subjects are logged and shown in notifications.
     subject: 'Your CCASS login code',

@@ -27,7 +27,10 @@ import { interactionRoutes, type SmartcardLogin } from '../interactions/routes.j
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import { healthRoutes } from '../observability/health.js';
-import { metricsRoutes, type Metrics } from '../observability/metrics.js';
+import type { Lifecycle } from '../observability/lifecycle.js';
+import type { Metrics } from '../observability/metrics.js';
+import { metricsRoutes } from '../observability/metrics-endpoint.js';
+import { requestTiming } from '../observability/http-metrics.js';
 import { statusRoutes } from '../observability/status.js';
 import type { Logger } from '../observability/logger.js';
 import { requestContext } from '../observability/request-context.js';
@@ -56,6 +59,7 @@ export interface AppDependencies {
   metrics: Metrics;
   /** Per-address limits on guessing and on mail sent. */
   limits: RateLimits;
+  lifecycle: Lifecycle;
 }
 
 /** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
@@ -69,6 +73,12 @@ export function createApp(deps: AppDependencies): Koa {
   // oidc-provider runs mounted inside this app and sets its cookies through our context:
   // the same keys must sign them here as verify them there.
   app.keys = deps.cookieKeys;
+  app.use(requestTiming(deps.metrics));
+  // While draining, every answer closes its connection: keep-alive clients reconnect, to another node.
+  app.use((ctx, next) => {
+    if (deps.lifecycle.draining()) ctx.set('Connection', 'close');
+    return next();
+  });
   app.use(requestContext(deps.log));
   app.use(securityHeaders({ https: deps.config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.log, deps.render));
@@ -85,9 +95,10 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.set('Cache-Control', 'public, max-age=86400');
   });
   app.use(assets.routes());
-  app.use(healthRoutes(deps.db).routes());
+  app.use(healthRoutes(deps.db, deps.lifecycle).routes());
   app.use(statusRoutes(deps.policy, Boolean(deps.smartcard)).routes());
-  app.use(metricsRoutes(deps.metrics).routes());
+  // With a metrics port of its own, the public port does not answer /metrics at all.
+  if (!deps.config.metrics.port) app.use(metricsRoutes(deps.metrics, deps.config.metrics.token).routes());
 
   const csrf = createCsrfTokens(deps.cookieKeys);
   const interactions = interactionRoutes({

@@ -298,8 +298,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}) {
     // A login's verdict: completed or refused by policy ('login'), or a refused smartcard.
+    const { phase } = await deps.policy.current();
     if (type === 'login' || (type === 'login.smartcard' && outcome === 'failure')) {
-      deps.metrics.logins.inc({ method: extra['method'] === 'smartcard' ? 'smartcard' : 'password+otp', outcome });
+      deps.metrics.logins.inc({ method: extra['method'] === 'smartcard' ? 'smartcard' : 'password+otp', outcome, phase });
     }
     await queries.audit.record({
       type,
@@ -309,12 +310,13 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       clientId: String(details.params['client_id']),
       ip: ctx.ip,
       requestId: ctx.state['requestId'] as string,
-      details: { ...extra, phase: (await deps.policy.current()).phase },
+      details: { ...extra, phase },
     });
   }
 
   /** A failed second factor: counts towards the lock; answers with the page to show next. */
   async function secondFactorFailed(ctx: Context, state: LoginState, method: string, reason: string): Promise<boolean> {
+    if (method !== 'password_change') deps.metrics.secondFactorFailures.inc({ method });
     const { locked } = await queries.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, state.user.lockout_count, clock.now()));
     await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked });
     if (locked) {
@@ -492,7 +494,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       }
     }
     if (!outcome.ok) {
-      deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure' });
+      deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure', phase: (await deps.policy.current()).phase });
       await guard.count(ctx, 'loginFailures');
       if (outcome.lockedNow && outcome.user) {
         await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });

@@ -9,7 +9,11 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../observability/logger.js';
 
+/** What a message is for: the label of the emails-sent metric. */
+export type MailKind = 'one-time-code' | 'activation' | 'email-change' | 'security-notice';
+
 export interface MailMessage {
+  kind: MailKind;
   to: string;
   subject: string;
   text: string;
@@ -24,7 +28,7 @@ export function createMailer(options: { url?: string | undefined; from: string; 
   if (options.url) {
     const transport = nodemailer.createTransport(options.url);
     return {
-      async send(message) {
+      async send({ kind: _kind, ...message }) {
         await transport.sendMail({ from: options.from, ...message });
         log.info({ to: message.to, subject: message.subject }, 'mail sent');
       },
@@ -35,7 +39,7 @@ export function createMailer(options: { url?: string | undefined; from: string; 
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const outbox = path.resolve(options.outboxDir);
   return {
-    async send(message) {
+    async send({ kind: _kind, ...message }) {
       const info = await transport.sendMail({ from: options.from, ...message });
       await mkdir(outbox, { recursive: true, mode: 0o700 });
       const file = path.join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^A-Za-z0-9.@-]/g, '')}.eml`);
@@ -43,5 +47,21 @@ export function createMailer(options: { url?: string | undefined; from: string; 
       log.warn({ to: message.to, subject: message.subject, file }, 'no SMTP configured: mail written to the outbox');
     },
     close: () => transport.close(),
+  };
+}
+
+/** Counts every message by kind and outcome (sent, failed); failures still throw to the caller. */
+export function countingMailer(mailer: Mailer, count: (kind: MailKind, outcome: 'sent' | 'failed') => void): Mailer {
+  return {
+    async send(message) {
+      try {
+        await mailer.send(message);
+      } catch (error) {
+        count(message.kind, 'failed');
+        throw error;
+      }
+      count(message.kind, 'sent');
+    },
+    close: () => mailer.close(),
   };
 }

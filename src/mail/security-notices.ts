@@ -70,7 +70,7 @@ export function createSecurityNotices(deps: { mailer: Mailer; log: Logger; now: 
     async send(user, cause, context = {}) {
       if (!user.email) return;
       try {
-        await deps.mailer.send({ to: user.email, ...securityNoticeText(user, cause, deps.now(), context) });
+        await deps.mailer.send({ kind: 'security-notice', to: user.email, ...securityNoticeText(user, cause, deps.now(), context) });
       } catch (error) {
         deps.log.warn({ err: error, cause, participantId: user.participant_id, userId: user.user_id }, 'security notice could not be sent');
       }

@@ -1,11 +1,13 @@
 import Router from '@koa/router';
 import { isDatabaseReachable, type Database } from '../store/database.js';
+import type { Lifecycle } from './lifecycle.js';
 
 /**
- * `/healthz`: the process is up (liveness). `/readyz`: this node can serve logins, i.e. its
- * database answers (readiness; a load balancer stops sending traffic when it fails).
+ * `/healthz`: the process is up (liveness). `/readyz`: this node can serve logins, i.e. it
+ * is not shutting down and its database answers (readiness; a load balancer stops sending
+ * traffic when it fails).
  */
-export function healthRoutes(db: Database): Router {
+export function healthRoutes(db: Database, lifecycle: Lifecycle): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -13,6 +15,11 @@ export function healthRoutes(db: Database): Router {
   });
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    if (lifecycle.draining()) {
+      ctx.status = 503;
+      ctx.body = { status: 'not ready', checks: { shutdown: 'draining' } };
+      return;
+    }
     const database = await isDatabaseReachable(db);
     ctx.status = database ? 200 : 503;
     ctx.body = { status: database ? 'ready' : 'not ready', checks: { database: database ? 'ok' : 'unreachable' } };

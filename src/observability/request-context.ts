@@ -10,6 +10,9 @@ import type { Logger } from './logger.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** Polled every few seconds by load balancers and Prometheus: logged at debug, or they drown the rest. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
 export function requestContext(log: Logger): Middleware {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
@@ -22,7 +25,7 @@ export function requestContext(log: Logger): Middleware {
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const status = ctx.status;
-      const level = status >= 500 ? 'error' : 'info';
+      const level = PROBES.has(ctx.path) ? 'debug' : status >= 500 ? 'error' : 'info';
       log[level](
         { requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
         'request',

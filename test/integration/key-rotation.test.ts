@@ -69,7 +69,7 @@ describe('signing key rotation', () => {
   });
 
   it('rotates the RS256 key while users stay logged in and earlier tokens keep verifying', async () => {
-    const [oldKid] = (await database.db('signing_keys').where({ alg: 'RS256', state: 'active' })).map((row) => row.kid as string);
+    const oldKid = (await database.db('signing_keys').where({ alg: 'RS256', state: 'active' }).first()).kid as string;
     const before = await login();
     expect(decodeProtectedHeader(before.id_token).kid).toBe(oldKid);
 
