@@ -171,8 +171,6 @@ export const configSchema = z
         activationFailures: rateLimit(20, 60 * 60),
         /** Emails triggered from one address (code resends, activation enrolment codes). */
         emails: rateLimit(30, 60 * 60),
-        /** Form posts of any kind to the login and activation pages from one address. */
-        formPosts: rateLimit(600, 60),
       })
       .strict()
       .prefault({}),
