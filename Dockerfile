@@ -18,6 +18,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
+# The configuration of the local multi-node stack (docker-compose.yml: CONFIG_FILE). Only this
+# file: deploy/local (keys, certificates, secrets) is mounted at run time, never built in.
+COPY deploy/compose.yaml ./deploy/compose.yaml
 # Writable by the service user: the development outbox (.data/outbox) when no SMTP is configured.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
