@@ -118,7 +118,7 @@ describe('migration phases on a running server', () => {
     expect(metrics.text).toContain('ccass_auth_phase{phase="parallel-run"} 1');
     expect(metrics.text).toContain('ccass_auth_phase{phase="2fa-only"} 0');
     expect(metrics.text).toMatch(/ccass_auth_phase_next_switch_timestamp_seconds \d{10}/);
-    expect(metrics.text).toMatch(/ccass_auth_logins_total\{method="password\+otp",outcome="success"\} \d/);
+    expect(metrics.text).toMatch(/ccass_auth_logins_total\{method="password\+otp",outcome="success",phase="parallel-run"\} \d/);
   });
 
   it("obeys an operator's pin on every node within refreshSeconds, and the schedule again once cleared", async () => {
