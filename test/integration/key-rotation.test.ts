@@ -14,7 +14,7 @@ import { generateSigningKeys } from '../../src/oidc/keys.js';
 import { cliRunner } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { nextTotp } from '../support/dms.js';
-import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { exchangeCode, followToCallback, refreshGrant, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
 
 describe('signing key rotation', () => {
@@ -95,13 +95,8 @@ describe('signing key rotation', () => {
     expect((await verified(before.id_token)).protectedHeader.kid).toBe(oldKid);
     expect((await verified(after.id_token)).protectedHeader.kid).toBe(newKid);
     // …and the refresh token issued before it still works, now with an ID token from the new key.
-    const refreshed = await request(running.http)
-      .post('/token')
-      .auth(TERMINAL.clientId, TERMINAL.clientSecret)
-      .type('form')
-      .send({ grant_type: 'refresh_token', refresh_token: before.refresh_token })
-      .expect(200);
-    expect(decodeProtectedHeader(refreshed.body.id_token).kid).toBe(newKid);
+    const refreshed = await refreshGrant(running.http, before.refresh_token);
+    expect(decodeProtectedHeader(refreshed.id_token).kid).toBe(newKid);
 
     // 3. Retire: the signing key never; the old one only once its tokens have expired, unless forced.
     expect(await cli(['keys', 'retire', newKid])).toMatchObject({ code: 5, error: expect.stringContaining('is signing') });

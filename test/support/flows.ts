@@ -78,3 +78,14 @@ export async function exchangeCode(http: HttpServer, start: AuthorizationStart, 
     .expect(200);
   return response.body;
 }
+
+/** A refresh token grant as CCASS Terminal would send it; expects 200 and returns the new tokens. */
+export async function refreshGrant(http: HttpServer, refreshToken: string | undefined): Promise<{ id_token: string; access_token: string; refresh_token?: string }> {
+  const response = await request(http)
+    .post('/token')
+    .auth(TERMINAL.clientId, TERMINAL.clientSecret)
+    .type('form')
+    .send({ grant_type: 'refresh_token', refresh_token: refreshToken })
+    .expect(200);
+  return response.body;
+}

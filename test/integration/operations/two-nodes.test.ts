@@ -10,7 +10,7 @@ import { pinPhase, clearPhasePin } from '../../../src/policy/phase-control.js';
 import { cliRunner } from '../../support/cli.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../../support/flows.js';
+import { exchangeCode, followToCallback, refreshGrant, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../../support/flows.js';
 import { seedUser, TERMINAL, testConfig, type SeededUser } from '../../support/server.js';
 import { rfc6238 } from '../../support/totp.js';
 
@@ -71,13 +71,8 @@ describe('two nodes, one database', () => {
     expect(again.loginPage.url.startsWith(TERMINAL.redirectUri)).toBe(true);
     // …the access token from B is valid at A's userinfo, and the refresh token issued by B refreshes at A.
     await request(cluster.http).get('/me').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
-    const refreshed = await request(cluster.http)
-      .post('/token')
-      .auth(TERMINAL.clientId, TERMINAL.clientSecret)
-      .type('form')
-      .send({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
-      .expect(200);
-    expect(refreshed.body.id_token).toBeTruthy();
+    const refreshed = await refreshGrant(cluster.http, tokens.refresh_token);
+    expect(refreshed.id_token).toBeTruthy();
     expect(node(A).served).toEqual(expect.arrayContaining(['GET /me', 'POST /token']));
   });
 
