@@ -1,0 +1,52 @@
+/**
+ * How many SQL statements one full login costs, and which: the server is built in this
+ * process on the benchmark database, and every statement knex sends is counted while one
+ * login runs through real HTTP.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../src/config/schema.js';
+import { createLogger } from '../src/observability/logger.js';
+import { buildServer } from '../src/server.js';
+import type { Database } from '../src/store/database.js';
+import { fullLogin, HttpClient, totpCode, type Client, type Credentials } from './http-client.js';
+
+export interface QueryCount {
+  total: number;
+  byStatement: Record<string, number>;
+  requests: number;
+}
+
+function statementLabel(sql: string): string {
+  const text = sql.trim().toLowerCase();
+  const verb = /^\w+/.exec(text)?.[0] ?? '?';
+  const table = /\b(?:from|into|update)\s+"?([a-z_]+)"?/.exec(text)?.[1] ?? '';
+  return `${verb} ${table}`.trim();
+}
+
+export async function countQueriesPerLogin(db: Database, config: Config, user: Credentials, client: Client): Promise<QueryCount> {
+  const server = await buildServer(config, db, createLogger('silent'));
+  const http = createServer(server.app.callback());
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const httpClient = new HttpClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, 1);
+  const byStatement: Record<string, number> = {};
+  let total = 0;
+  const listener = (query: { sql: string }) => {
+    total += 1;
+    const label = statementLabel(query.sql);
+    byStatement[label] = (byStatement[label] ?? 0) + 1;
+  };
+  try {
+    // The same phase policy read every node does: warm it so the count is a steady-state login's.
+    await server.policy.current();
+    db.on('query', listener);
+    const result = await fullLogin(httpClient, client, user, totpCode(user.totpSecret, Date.now() / 1000, config.totp.period));
+    db.removeListener('query', listener);
+    return { total, byStatement, requests: result.requests };
+  } finally {
+    db.removeListener('query', listener);
+    await httpClient.close();
+    server.stop();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  }
+}
