@@ -111,6 +111,7 @@ export async function fullLogin(http: HttpClient, client: Client, user: Credenti
   let requests = 0;
   const step = async (method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: string) => {
     requests += 1;
+    if (process.env['BENCH_PRINT_QUERIES']) process.stderr.write(`${method} ${path.split('?')[0]}\n`);
     const response = await http.request(method, path, { ...jar.header(), ...headers }, body);
     jar.take(response.setCookies);
     return response;

@@ -35,6 +35,7 @@ export async function countQueriesPerLogin(db: Database, config: Config, user: C
     total += 1;
     const label = statementLabel(query.sql);
     byStatement[label] = (byStatement[label] ?? 0) + 1;
+    if (process.env['BENCH_PRINT_QUERIES']) process.stderr.write(`  sql: ${query.sql.slice(0, 160)}\n`);
   };
   try {
     // The same phase policy read every node does: warm it so the count is a steady-state login's.

@@ -2,6 +2,7 @@
  * `npm start`: load and validate the configuration, open the database (embedded when no
  * DATABASE_URL), check the schema, serve, and drain and shut down cleanly on SIGTERM/SIGINT.
  */
+import './runtime.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
 import { buildServer } from './server.js';

@@ -45,14 +45,14 @@ export function registerKeyCommands(program: Command, io: { out(text: string): v
   const keys = program.command('keys').description('signing keys (published in the JWKS; rotated without downtime)');
 
   /** The database's key store, with what rotating needs; refused when keys come from a file. */
-  const withKeys = <T>(work: (deps: KeyRotationDependencies) => Promise<T>) =>
+  const withKeys = <T>(work: (deps: KeyRotationDependencies, config: Config) => Promise<T>) =>
     withDatabase(async ({ config, database, queries }) => {
       if (config.oidc.jwksFile) {
         throw new ForbiddenError(`signing keys come from oidc.jwksFile (${config.oidc.jwksFile}): rotate them by changing that file (see docs/runbook.md)`);
       }
       const box = await loadSecretBox(config, database.db);
       await ensureSigningKeys(database.db, queries.signingKeys, box);
-      return work({ queries, box, settings: rotationSettings(config), now: () => systemClock.now() });
+      return work({ queries, box, settings: rotationSettings(config), now: () => systemClock.now() }, config);
     });
 
   keys
@@ -84,10 +84,10 @@ export function registerKeyCommands(program: Command, io: { out(text: string): v
   keys
     .command('add')
     .description('add a key: published in the JWKS from now on, signing only once promoted')
-    .option('--alg <alg>', 'RS256 or ES256', 'RS256')
-    .action((options: { alg: string }) =>
-      withKeys(async (deps) => {
-        const key = await addSigningKey(deps, options.alg.toUpperCase(), actor);
+    .option('--alg <alg>', 'ES256 or RS256 (default: oidc.idTokenSigningAlg)')
+    .action((options: { alg?: string }) =>
+      withKeys(async (deps, config) => {
+        const key = await addSigningKey(deps, (options.alg ?? config.oidc.idTokenSigningAlg).toUpperCase(), actor);
         const promoteAt = new Date(key.created_at.getTime() + deps.settings.publishBeforeSigningSeconds * 1000);
         io.out(`key ${key.kid} (${key.alg}) added and published; promote it after ${formatHongKongTime(promoteAt)} Hong Kong time: ccass-auth keys promote ${key.kid}\n`);
       }),

@@ -9,6 +9,7 @@
  *   - repetitive or sequential characters ("aaaaaaaaaaaa", "abcabcabcabc", "123456789012");
  *   - context-specific words: the user's own ID, their participant ID, the service's names.
  */
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { comparisonForm, isCommonPassword } from './password-blocklist.js';
 
@@ -16,6 +17,40 @@ export interface Argon2Parameters {
   memoryCost: number;
   timeCost: number;
   parallelism: number;
+  /**
+   * How many hashes or verifications run at once (the rest wait their turn). Default: one
+   * per core but one, so the event loop keeps a core for everything else a login needs.
+   */
+  concurrency?: number | undefined;
+}
+
+/** The default number of argon2 computations at once: every core but one (at least one). */
+export function defaultHashingConcurrency(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
+
+/**
+ * Runs at most `limit` tasks at once, the others in arrival order. argon2 runs on libuv's
+ * thread pool; left alone, as many verifications as there are pool threads compete with the
+ * event loop for the cores, and every request in flight slows down. Queued here instead,
+ * verifications finish in order and the event loop keeps its core.
+ */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    running -= 1;
+    waiting.shift()?.();
+  };
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
 }
 
 export interface PasswordHasher {
@@ -31,20 +66,21 @@ export interface PasswordHasher {
   needsRehash(hash: string): boolean;
 }
 
-export function createPasswordHasher(parameters: Argon2Parameters): PasswordHasher {
+export function createPasswordHasher({ concurrency, ...parameters }: Argon2Parameters): PasswordHasher {
   const options = { type: argon2.argon2id, ...parameters } as const;
+  const limit = createLimiter(concurrency ?? defaultHashingConcurrency());
   let dummyHash: Promise<string> | undefined;
 
   const verify = async (hash: string, password: string): Promise<boolean> => {
     try {
-      return await argon2.verify(hash, normalise(password));
+      return await limit(() => argon2.verify(hash, normalise(password)));
     } catch {
       return false;
     }
   };
 
   return {
-    hash: (password) => argon2.hash(normalise(password), options),
+    hash: (password) => limit(() => argon2.hash(normalise(password), options)),
     verify,
     async verifyAgainstDummy(password) {
       dummyHash ??= argon2.hash('dummy password for timing equalisation', options);

@@ -13,6 +13,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ProviderRef } from '../oidc/provider-host.js';
+import type { LoginProgress } from '../store/login-progress.js';
 import { errors as oidcErrors } from 'oidc-provider';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -103,6 +104,7 @@ const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp',
 const newPasswordForm = z.object({ csrf: z.string().max(200), current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) });
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+type InteractionResult = Parameters<Provider['interactionResult']>[2];
 
 interface LoginState {
   details: InteractionDetails;
@@ -158,12 +160,12 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   }
 
   /** Where a login with a proven password stands; undefined (and a page already rendered) if it cannot go on. */
-  async function loadLoginState(ctx: Context, details: InteractionDetails): Promise<LoginState | undefined> {
+  async function loadLoginState(ctx: Context, details: InteractionDetails, loaded?: LoginProgress): Promise<LoginState | undefined> {
     if (details.prompt.name !== 'login') {
       renderMessage(ctx, 400, 'Request not accepted', 'This login step is already complete.');
       return undefined;
     }
-    const progress = await queries.loginProgress.find(details.uid, clock.now());
+    const progress = loaded ?? (await queries.loginProgress.find(details.uid, clock.now()));
     const user = progress ? await queries.users.findBySubject(progress.userId) : undefined;
     if (!progress || !user) {
       ctx.status = 303;
@@ -340,10 +342,16 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await revokeUserAccess({ queries, notices }, state.user, 'second_factor_change', actor, state.details.uid);
   }
 
-  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2]) {
-    const redirectTo = await provider.current().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  /**
+   * Hands the interaction's result to oidc-provider and sends the browser back to it. What
+   * `provider.interactionResult(..., { mergeWithLastSubmission: false })` does, on the
+   * interaction this request already loaded, instead of reading it from the database again.
+   */
+  async function finish(ctx: Context, details: InteractionDetails, result: InteractionResult) {
+    details.result = result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(redirectTo);
+    ctx.redirect(details.returnTo);
   }
 
   /** Every factor the login needs is proven: hand the result to oidc-provider. */
@@ -359,18 +367,19 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     await queries.users.recordLogin(state.user.id, 'two-factor', clock.now());
     await audit(ctx, 'login', 'success', state.user, state.details, { method: proven.join('+'), amr, acr: ACR.twoFactor });
-    await finish(ctx, { login: { accountId: state.user.id, acr: ACR.twoFactor, amr, remember: true } });
+    await finish(ctx, state.details, { login: { accountId: state.user.id, acr: ACR.twoFactor, amr, remember: true } });
   }
 
   /** After a step succeeded: finish, or show the next step (post/redirect/get). */
   async function advance(ctx: Context, state: LoginState, factor: ProvenFactor) {
-    await queries.loginProgress.addFactor(state.details.uid, factor);
     const proven = [...state.proven, factor];
-    const user = (await queries.users.findBySubject(state.user.id)) ?? state.user;
-    if (nextLoginStep(proven, user, state.changeMethod, state.changePassword) === 'complete') {
-      await completeLogin(ctx, { ...state, user }, proven);
+    // A code proves a factor and changes nothing about the user: the state loaded for this
+    // request still holds. A completed login's progress row is deleted, so it is not updated first.
+    if (nextLoginStep(proven, state.user, state.changeMethod, state.changePassword) === 'complete') {
+      await completeLogin(ctx, state, proven);
       return;
     }
+    await queries.loginProgress.addFactor(state.details.uid, factor);
     ctx.status = 303;
     ctx.redirect(`/interaction/${state.details.uid}`);
   }
@@ -396,7 +405,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       await renderLogin(ctx, details);
       return;
     }
-    const state = await loadLoginState(ctx, details);
+    const state = await loadLoginState(ctx, details, progress);
     if (!state) return;
     switch (state.step) {
       case 'password':
@@ -563,7 +572,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const amr = [...SMARTCARD_AMR];
     await queries.users.recordLogin(outcome.user.id, 'smartcard', clock.now());
     await audit(ctx, 'login', 'success', outcome.user, details, { method: 'smartcard', amr, acr, certificate: card });
-    await finish(ctx, { login: { accountId: outcome.user.id, acr, amr, remember: true } });
+    await finish(ctx, details, { login: { accountId: outcome.user.id, acr, amr, remember: true } });
   });
 
   router.post('/:uid/otp', async (ctx) => {
@@ -749,7 +758,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (missingScopes?.length) grant.addOIDCScope(missingScopes.join(' '));
     if (missingClaims?.length) grant.addOIDCClaims(missingClaims);
     const grantId = await grant.save();
-    await finish(ctx, { consent: { grantId } });
+    await finish(ctx, details, { consent: { grantId } });
   });
 
   router.post('/:uid/abort', async (ctx) => {
@@ -757,7 +766,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!details) return;
     if (!parseForm(ctx, details, csrfOnlyForm)) return;
     await queries.loginProgress.finish(details.uid);
-    await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the login.' });
+    await finish(ctx, details, { error: 'access_denied', error_description: 'The user cancelled the login.' });
   });
 
   return router;

@@ -13,6 +13,7 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
     ...(client.client_secret
       ? { client_secret: client.client_secret, token_endpoint_auth_method: 'client_secret_basic' }
       : { token_endpoint_auth_method: 'none' }),
+    ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
     [FIRST_PARTY]: client.first_party,
     [REQUIRE_TWO_FACTOR]: client.require_two_factor,
   };

@@ -40,7 +40,7 @@ export interface ProviderKeys {
 export async function loadProviderKeys(config: Config, db: Database, box: SecretBox): Promise<ProviderKeys> {
   let signing: SigningKeySource;
   if (config.oidc.jwksFile) {
-    const jwks = await readJwksFile(config.oidc.jwksFile);
+    const jwks = await readJwksFile(config.oidc.jwksFile, signingAlgorithmsInUse(config));
     const version = `file:${jwks.keys.map((key) => key.kid ?? '').join(',')}`;
     signing = { kind: 'file', version: async () => version, load: async () => ({ version, jwks }) };
   } else {
@@ -54,7 +54,12 @@ export async function loadProviderKeys(config: Config, db: Database, box: Secret
   return { signing, cookieKeys };
 }
 
-async function readJwksFile(file: string): Promise<Jwks> {
+/** The algorithms ID tokens are signed with: the default and any a client asks for. */
+export function signingAlgorithmsInUse(config: Config): Set<string> {
+  return new Set([config.oidc.idTokenSigningAlg, ...config.oidc.clients.flatMap((client) => client.id_token_signed_response_alg ?? [])]);
+}
+
+async function readJwksFile(file: string, algorithms: Set<string>): Promise<Jwks> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
@@ -70,8 +75,11 @@ async function readJwksFile(file: string): Promise<Jwks> {
       throw new ConfigError(`oidc.jwksFile: key ${index} in ${file} is not a private key (no "d")`);
     }
   });
-  if (!keys.some((key: JWK) => key.kty === 'RSA')) {
-    throw new ConfigError(`oidc.jwksFile: ${file} needs at least one RSA key (RS256 is the default ID token algorithm)`);
+  const kty: Record<string, string> = { RS256: 'RSA', ES256: 'EC' };
+  for (const alg of algorithms) {
+    if (!keys.some((key: JWK) => key.alg === alg || (key.alg === undefined && key.kty === kty[alg]))) {
+      throw new ConfigError(`oidc.jwksFile: ${file} has no ${alg} key, and ID tokens are signed with ${alg} (oidc.idTokenSigningAlg or a client's id_token_signed_response_alg)`);
+    }
   }
   return { keys };
 }

@@ -45,7 +45,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'RS256',
+      id_token_signed_response_alg: config.oidc.idTokenSigningAlg,
     },
     extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR] },
     jwks: deps.jwks,

@@ -68,15 +68,15 @@ describe('signing key rotation', () => {
     expect(listed.out.match(/\sactive\s/g)).toHaveLength(2);
   });
 
-  it('rotates the RS256 key while users stay logged in and earlier tokens keep verifying', async () => {
-    const oldKid = (await database.db('signing_keys').where({ alg: 'RS256', state: 'active' }).first()).kid as string;
+  it('rotates the ES256 key (the default ID token algorithm) while users stay logged in and earlier tokens keep verifying', async () => {
+    const oldKid = (await database.db('signing_keys').where({ alg: 'ES256', state: 'active' }).first()).kid as string;
     const before = await login();
     expect(decodeProtectedHeader(before.id_token).kid).toBe(oldKid);
 
     // 1. Add: published by the node at its next check, not used to sign.
-    const added = await cli(['keys', 'add', '--alg', 'RS256']);
+    const added = await cli(['keys', 'add', '--alg', 'ES256']);
     expect(added.code).toBe(0);
-    const newKid = /key (rs256-[0-9a-f]+) \(RS256\) added/.exec(added.out)?.[1] as string;
+    const newKid = /key (es256-[0-9a-f]+) \(ES256\) added/.exec(added.out)?.[1] as string;
     expect(newKid).toBeTruthy();
     expect(await running.server.providers.refresh()).toBe(true);
     expect(await kidsOf()).toEqual(expect.arrayContaining([oldKid, newKid]));

@@ -125,8 +125,8 @@ describe('two nodes, one database', () => {
 
   it('signs with a newly promoted key on both nodes, each picking it up by itself', async () => {
     const cli = cliRunner({ DATABASE_URL: database.url, SECRETS_ENCRYPTION_KEYS: encryptionKey });
-    const added = await cli(['keys', 'add', '--alg', 'RS256']);
-    const kid = /key (\S+) \(RS256\)/.exec(added.out)?.[1] as string;
+    const added = await cli(['keys', 'add', '--alg', 'ES256']);
+    const kid = /key (\S+) \(ES256\)/.exec(added.out)?.[1] as string;
     expect(await cli(['keys', 'promote', kid, '--force'])).toMatchObject({ code: 0 });
 
     // No one tells the nodes: each notices within oidc.keys.refreshSeconds (1 s here).

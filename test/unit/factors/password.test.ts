@@ -166,3 +166,39 @@ describe('password rules: common, trivial and context-specific passwords (NIST 8
     expect(passwordProblems('tinsel orbit maple', rules, { userId: 'someone' })).toEqual([]);
   });
 });
+
+describe('createLimiter', () => {
+  it('runs at most `limit` tasks at once, the rest in arrival order', async () => {
+    const { createLimiter } = await import('../../../src/factors/password.js');
+    const limit = createLimiter(2);
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const task = (id: number) => async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push(id);
+      running -= 1;
+      return id;
+    };
+    const results = await Promise.all([1, 2, 3, 4, 5].map((id) => limit(task(id))));
+    expect(results).toEqual([1, 2, 3, 4, 5]);
+    expect(most).toBe(2);
+    expect(order.slice(2)).toEqual([3, 4, 5]);
+  });
+
+  it('frees its place when a task fails', async () => {
+    const { createLimiter } = await import('../../../src/factors/password.js');
+    const limit = createLimiter(1);
+    await expect(limit(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(limit(async () => 'next')).resolves.toBe('next');
+  });
+
+  it('defaults to every core but one', async () => {
+    const { defaultHashingConcurrency } = await import('../../../src/factors/password.js');
+    expect(defaultHashingConcurrency(1)).toBe(1);
+    expect(defaultHashingConcurrency(2)).toBe(1);
+    expect(defaultHashingConcurrency(8)).toBe(7);
+  });
+});
