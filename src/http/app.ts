@@ -65,6 +65,16 @@ export interface AppDependencies {
 /** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
 const RAW_UPLOADS = new Set(['/dms/upload', '/dms/api/uploads']);
 
+/** The routes this app answers itself (the rest is oidc-provider's). */
+const OWN_ROUTES = /^\/(interaction|activate|dms)(\/|$)/;
+
+/** Whether any string in a parsed query or body holds U+0000. */
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 8 || value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1));
+}
+
 const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
 
 export function createApp(deps: AppDependencies): Koa {
@@ -159,6 +169,14 @@ export function createApp(deps: AppDependencies): Koa {
     if (/^\/(interaction|activate|dms)\//.test(ctx.path)) {
       if (!ctx.is('application/x-www-form-urlencoded')) ctx.throw(415, 'Forms must be sent as application/x-www-form-urlencoded.');
       return forms(ctx, next);
+    }
+    return next();
+  });
+  // PostgreSQL text cannot hold U+0000: input carrying it is refused here, as bad input (400),
+  // instead of failing in the database as a 500.
+  app.use((ctx, next) => {
+    if (OWN_ROUTES.test(ctx.path) && (containsNul(ctx.query) || containsNul(ctx.request.body))) {
+      ctx.throw(400, 'The request contains a NUL character, which no field accepts.');
     }
     return next();
   });
