@@ -15,6 +15,7 @@ import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
 import { sessionExpiresAt, sessionTtlSeconds, type SessionLifetime } from '../policy/session-lifetime.js';
 import { interactionPolicyWithAssurance } from './acr-policy.js';
+import { createSessionActivity } from './session-activity.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
 import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_TWO_FACTOR } from './clients.js';
@@ -36,6 +37,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const { config, render } = deps;
   const ttl = config.oidc.ttl;
   const sessionLifetime: SessionLifetime = { idleSeconds: ttl.sessionIdle, absoluteSeconds: ttl.session };
+  const sessionActivity = createSessionActivity((uid, expiresAt) => deps.queries.userAccess.extendOidcSession(uid, expiresAt), { minIntervalSeconds: 60 });
 
   const configuration: Configuration = {
     adapter: postgresAdapterFactory(deps.db),
@@ -120,7 +122,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       }
       // Tokens that live with the session: the relying party is in use, so the session is too.
       if (refreshToken.expiresWithSession && refreshToken.sessionUid) {
-        await deps.queries.userAccess.extendOidcSession(refreshToken.sessionUid, sessionExpiresAt(sessionLifetime, new Date(), refreshToken.authTime));
+        await sessionActivity.touch(refreshToken.sessionUid, sessionExpiresAt(sessionLifetime, new Date(), refreshToken.authTime));
       }
       // oidc-provider's default policy: rotate for public clients, and when 70% of the lifetime has passed.
       if (refreshToken.totalLifetime() >= 365.25 * 24 * 3600) return false;

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { prepared } from './prepared.js';
 
 /** One audit record. Never put a password, code, token or secret in `details`. */
 export interface AuditEvent {
@@ -39,19 +40,25 @@ export interface AuditFilter {
 }
 
 export function auditQueries(db: Database) {
+  // Several records per login: prepared once per connection (prepared.ts).
+  const insert = prepared(
+    db,
+    'audit_insert',
+    'insert into audit_events (type, outcome, actor, participant_id, user_id, client_id, ip, request_id, details) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+  );
   return {
     async record(event: AuditEvent): Promise<void> {
-      await db('audit_events').insert({
-        type: event.type,
-        outcome: event.outcome,
-        actor: event.actor ?? null,
-        participant_id: event.participantId ?? null,
-        user_id: event.userId ?? null,
-        client_id: event.clientId ?? null,
-        ip: event.ip ?? null,
-        request_id: event.requestId ?? null,
-        details: event.details ?? {},
-      });
+      await insert([
+        event.type,
+        event.outcome,
+        event.actor ?? null,
+        event.participantId ?? null,
+        event.userId ?? null,
+        event.clientId ?? null,
+        event.ip ?? null,
+        event.requestId ?? null,
+        JSON.stringify(event.details ?? {}),
+      ]);
     },
     /**
      * Newest first. `type` matches a type or, ending in ".", every type under it ("dms." );

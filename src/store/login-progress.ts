@@ -1,5 +1,6 @@
 import { hashId } from './oidc-adapter.js';
 import type { Database } from './database.js';
+import { prepared } from './prepared.js';
 
 /** The factors one login (one oidc-provider interaction) has proven so far, for which user. */
 export interface LoginProgress {
@@ -12,6 +13,11 @@ export interface LoginProgress {
 }
 
 export function loginProgressQueries(db: Database) {
+  const findLive = prepared<{ user_id: string; factors: string[]; change_method: boolean; change_password: boolean }>(
+    db,
+    'login_progress_find',
+    'select user_id, factors, change_method, change_password from login_progress where interaction_hash = $1 and expires_at > $2',
+  );
   return {
     /** Starts (or restarts, after a new password step) the progress of an interaction. */
     async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date): Promise<void> {
@@ -21,10 +27,7 @@ export function loginProgressQueries(db: Database) {
         .merge(['user_id', 'factors', 'change_method', 'change_password', 'expires_at']);
     },
     async find(interactionUid: string, now: Date): Promise<LoginProgress | undefined> {
-      const row = await db('login_progress')
-        .where({ interaction_hash: hashId(interactionUid) })
-        .andWhere('expires_at', '>', now)
-        .first<{ user_id: string; factors: string[]; change_method: boolean; change_password: boolean } | undefined>();
+      const [row] = (await findLive([hashId(interactionUid), now])).rows;
       return row ? { userId: row.user_id, factors: row.factors, changeMethod: row.change_method, changePassword: row.change_password } : undefined;
     },
     async requestMethodChange(interactionUid: string): Promise<void> {

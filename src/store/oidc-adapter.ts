@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from './database.js';
+import { prepared } from './prepared.js';
 
 const TABLE = 'oidc_payloads';
 
@@ -32,67 +33,79 @@ interface Row {
   expires_at: Date | null;
 }
 
+const LIVE = '(expires_at is null or expires_at > now())';
+const COLUMNS = 'payload, consumed_at, expires_at';
+
+/** The adapter's statements, prepared once per pool (see prepared.ts). */
+function statements(db: Database) {
+  return {
+    upsert: prepared(
+      db,
+      'oidc_upsert',
+      `insert into ${TABLE} (model, id_hash, payload, grant_id_hash, user_code, uid, account_id, expires_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (model, id_hash) do update set payload = excluded.payload, grant_id_hash = excluded.grant_id_hash,
+         user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id, expires_at = excluded.expires_at`,
+    ),
+    find: prepared<Row>(db, 'oidc_find', `select ${COLUMNS} from ${TABLE} where model = $1 and id_hash = $2 and ${LIVE} limit 1`),
+    findByUid: prepared<Row>(db, 'oidc_find_by_uid', `select ${COLUMNS} from ${TABLE} where model = $1 and uid = $2 and ${LIVE} limit 1`),
+    findByUserCode: prepared<Row>(db, 'oidc_find_by_user_code', `select ${COLUMNS} from ${TABLE} where model = $1 and user_code = $2 and ${LIVE} limit 1`),
+    consume: prepared(db, 'oidc_consume', `update ${TABLE} set consumed_at = now() where model = $1 and id_hash = $2 and consumed_at is null`),
+    destroy: prepared(db, 'oidc_destroy', `delete from ${TABLE} where model = $1 and id_hash = $2`),
+    revokeByGrant: prepared(db, 'oidc_revoke_by_grant', `delete from ${TABLE} where grant_id_hash = $1`),
+  };
+}
+
+type Statements = ReturnType<typeof statements>;
+
 export class PostgresAdapter implements Adapter {
   constructor(
-    private readonly db: Database,
+    private readonly sql: Statements,
     private readonly model: string,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const { jti: _jti, ...stored } = payload;
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-    await this.db(TABLE)
-      .insert({
-        model: this.model,
-        id_hash: hashId(id),
-        payload: stored,
-        grant_id_hash: GRANT_MEMBERS.has(this.model) && payload.grantId ? hashId(payload.grantId) : null,
-        user_code: payload.userCode ?? null,
-        uid: payload.uid ?? null,
-        account_id: accountIdOf(payload),
-        expires_at: expiresAt,
-      })
-      .onConflict(['model', 'id_hash'])
-      .merge(['payload', 'grant_id_hash', 'user_code', 'uid', 'account_id', 'expires_at']);
+    await this.sql.upsert([
+      this.model,
+      hashId(id),
+      JSON.stringify(stored),
+      GRANT_MEMBERS.has(this.model) && payload.grantId ? hashId(payload.grantId) : null,
+      payload.userCode ?? null,
+      payload.uid ?? null,
+      accountIdOf(payload),
+      expiresAt,
+    ]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.live().where({ id_hash: hashId(id) }).first<Row | undefined>();
+    const [row] = (await this.sql.find([this.model, hashId(id)])).rows;
     return row ? withState(row, id) : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const row = await this.live().where({ uid }).first<Row | undefined>();
+    const [row] = (await this.sql.findByUid([this.model, uid])).rows;
     return row ? withState(row) : undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const row = await this.live().where({ user_code: userCode }).first<Row | undefined>();
+    const [row] = (await this.sql.findByUserCode([this.model, userCode])).rows;
     return row ? withState(row) : undefined;
   }
 
   async consume(id: string): Promise<void> {
-    await this.db(TABLE)
-      .where({ model: this.model, id_hash: hashId(id) })
-      .whereNull('consumed_at')
-      .update({ consumed_at: this.db.fn.now() });
+    await this.sql.consume([this.model, hashId(id)]);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db(TABLE).where({ model: this.model, id_hash: hashId(id) }).delete();
+    await this.sql.destroy([this.model, hashId(id)]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     // Every artefact of the grant, whatever its model: one adapter instance is asked per model
     // by oidc-provider, but a single statement is cheaper and leaves nothing behind.
-    await this.db(TABLE).where({ grant_id_hash: hashId(grantId) }).delete();
-  }
-
-  private live() {
-    return this.db(TABLE)
-      .select('payload', 'consumed_at', 'expires_at')
-      .where({ model: this.model })
-      .andWhere((query) => query.whereNull('expires_at').orWhere('expires_at', '>', this.db.fn.now()));
+    await this.sql.revokeByGrant([hashId(grantId)]);
   }
 }
 
@@ -116,9 +129,10 @@ function withState(row: Row, id?: string): AdapterPayload {
 
 /** The adapter class oidc-provider instantiates once per model name. */
 export function postgresAdapterFactory(db: Database): new (model: string) => Adapter {
+  const sql = statements(db);
   return class extends PostgresAdapter {
     constructor(model: string) {
-      super(db, model);
+      super(sql, model);
     }
   };
 }

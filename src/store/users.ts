@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { prepared } from './prepared.js';
 
 export type UserStatus = 'pending' | 'active' | 'disabled';
 export type SecondFactorMethod = 'totp' | 'email';
@@ -59,7 +60,34 @@ const ACTIVATION_EXPIRY_SQL = `(select max(t.expires_at) from activation_tokens 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The columns of UserRow, named rather than `*` in prepared statements: a statement prepared
+ * with `*` fails on every open connection once a migration adds a column to the table.
+ */
+const USER_COLUMNS = [
+  'id',
+  'participant_id',
+  'user_id',
+  'display_name',
+  'email',
+  'role',
+  'status',
+  'password_hash',
+  'password_changed_at',
+  'second_factor',
+  'failed_attempts',
+  'lockout_count',
+  'locked_until',
+  'last_smartcard_login_at',
+  'last_two_factor_login_at',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof UserRow>;
+
 export function userQueries(db: Database) {
+  // Every login step finds its user: prepared once per connection (prepared.ts).
+  const byLogin = prepared<UserRow>(db, 'users_by_login', `select ${USER_COLUMNS.join(', ')} from users where participant_id = $1 and user_id = $2`);
+  const bySubject = prepared<UserRow>(db, 'users_by_subject', `select ${USER_COLUMNS.join(', ')} from users where id = $1`);
   return {
     async insert(user: {
       participant_id: string;
@@ -76,12 +104,12 @@ export function userQueries(db: Database) {
       return row;
     },
     async findByLogin(participantId: string, userId: string): Promise<UserRow | undefined> {
-      return db<UserRow>('users').where({ participant_id: participantId, user_id: userId }).first();
+      return (await byLogin([participantId, userId])).rows[0];
     },
     /** By subject (the OIDC `sub`); anything that is not a UUID finds nothing. */
     async findBySubject(subject: string): Promise<UserRow | undefined> {
       if (!UUID.test(subject)) return undefined;
-      return db<UserRow>('users').where({ id: subject }).first();
+      return (await bySubject([subject])).rows[0];
     },
     async list(filter: { participantId?: string } = {}): Promise<UserRow[]> {
       const query = db<UserRow>('users').orderBy(['participant_id', 'user_id']);

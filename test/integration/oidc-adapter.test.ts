@@ -1,4 +1,4 @@
-import { hashId, PostgresAdapter, purgeExpiredOidcPayloads } from '../../src/store/oidc-adapter.js';
+import { hashId, postgresAdapterFactory, purgeExpiredOidcPayloads } from '../../src/store/oidc-adapter.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe('PostgreSQL adapter for oidc-provider', () => {
@@ -10,7 +10,7 @@ describe('PostgreSQL adapter for oidc-provider', () => {
     await database.drop();
   });
 
-  const adapter = (model: string) => new PostgresAdapter(database.db, model);
+  const adapter = (model: string) => new (postgresAdapterFactory(database.db))(model);
 
   it('stores a payload and finds it by id, with its jti', async () => {
     await adapter('AccessToken').upsert('token-1', { jti: 'token-1', accountId: 'acc', grantId: 'g1', kind: 'AccessToken' }, 60);

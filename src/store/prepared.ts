@@ -1,0 +1,36 @@
+/**
+ * Named prepared statements for the hottest queries (oidc-provider's storage, finding users,
+ * the audit insert). PostgreSQL parses and plans a named statement once per connection, and
+ * the statement skips knex's query building: on this project's login benchmark that halves
+ * the time each of these queries costs (BENCHMARKS.md). They run on knex's own pool, and are
+ * announced on its 'query' event like every other statement, so logging and counting see them.
+ */
+import type { Database } from './database.js';
+
+interface PgConnection {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+export interface PreparedStatement<Row> {
+  (values: unknown[]): Promise<{ rows: Row[]; rowCount: number }>;
+}
+
+const names = new Set<string>();
+
+/** A statement run by name. Names are global to a connection: each must be used for one text only. */
+export function prepared<Row = Record<string, unknown>>(db: Database, name: string, text: string): PreparedStatement<Row> {
+  if (names.has(`${name}\u0000${text}`) === false && [...names].some((entry) => entry.startsWith(`${name}\u0000`))) {
+    throw new Error(`prepared statement name ${name} is already used for another statement`);
+  }
+  names.add(`${name}\u0000${text}`);
+  return async (values) => {
+    const connection = (await db.client.acquireConnection()) as PgConnection;
+    try {
+      db.emit('query', { sql: text, bindings: values, method: 'prepared', name });
+      const result = await connection.query({ name, text, values });
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
+  };
+}
