@@ -1,6 +1,7 @@
 /** The benchmark's figures as text: printed, and written to BENCHMARKS.md with the command that produced them. */
 import { writeFileSync } from 'node:fs';
 import type { LoadResult } from './measure.js';
+import type { CpuSnapshot } from './cpu.js';
 import type { QueryCount } from './query-count.js';
 
 export interface BenchReport {
@@ -12,8 +13,9 @@ export interface BenchReport {
   hashingBound: { verifiesPerSecond: number; serialVerifyMs: number; threadpool: number };
   queriesPerLogin: QueryCount;
   singleLoginMs: number;
-  logins: Array<LoadResult & { eventLoopP99Ms: number }>;
+  logins: Array<LoadResult & { eventLoopP99Ms: number; cpuMsPerLogin: CpuSnapshot }>;
   refresh: LoadResult | undefined;
+  refreshCpuMs: CpuSnapshot | undefined;
   bareRefresh: LoadResult | undefined;
   discovery: LoadResult | undefined;
   jwks: LoadResult | undefined;
@@ -92,12 +94,30 @@ export function renderReport(report: BenchReport): string {
   lines.push(
     `Hashing bound: **${fixed(bound)} argon2id verifications/s** on ${report.machine.cores} cores (one verification alone: ${fixed(report.hashingBound.serialVerifyMs)} ms). A full login is ${report.queriesPerLogin.requests} HTTP requests: authorization request, login page, password, code page, TOTP, return to /auth, code exchange. Single-login latency (concurrency 1, p50): ${fixed(report.singleLoginMs)} ms.`,
     '',
-    '| concurrency | logins/s | ÷ hashing bound | p50 ms | p95 ms | p99 ms | p99 ÷ single | event-loop p99 ms | failed |',
+    'Event-loop delay: the server\'s `nodejs_eventloop_lag_p99_seconds` over the level (scraped before and after; the scrape resets it) minus the 10 ms interval at which prom-client samples it (an idle loop reads 10 ms).',
+    '',
+    '| concurrency | logins/s | ÷ hashing bound | p50 ms | p95 ms | p99 ms | p99 ÷ single | event-loop delay p99 ms | failed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const level of report.logins) {
     lines.push(
       `| ${level.concurrency} | ${fixed(level.perSecond)} | ${fixed((level.perSecond / bound) * 100)}% | ${fixed(level.p50)} | ${fixed(level.p95)} | ${fixed(level.p99)} | ${fixed(level.p99 / report.singleLoginMs, 2)} | ${fixed(level.eventLoopP99Ms)} | ${level.failed} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    '### Where a login\'s CPU goes',
+    '',
+    `CPU time per completed login, from /proc, by process. The hashing bound gives argon2 every core; a real login also needs the server's event loop (HTTP, oidc-provider, templates, database client), PostgreSQL and — here, on the same ${report.machine.cores} cores — the load generator. With ${fixed(report.hashingBound.serialVerifyMs)} ms of argon2 per login, the ratio to the bound cannot exceed argon2's share of the total.`,
+    '',
+    '| concurrency | server (event loop + argon2) ms | of which argon2 ≈ ms | PostgreSQL ms | load generator ms | total ms | argon2 share |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const level of report.logins) {
+    const cpu = level.cpuMsPerLogin;
+    const total = cpu.server + cpu.postgres + cpu.loadGenerator;
+    lines.push(
+      `| ${level.concurrency} | ${fixed(cpu.server)} | ${fixed(report.hashingBound.serialVerifyMs)} | ${fixed(cpu.postgres)} | ${fixed(cpu.loadGenerator)} | ${fixed(total)} | ${fixed((report.hashingBound.serialVerifyMs / total) * 100)}% |`,
     );
   }
   lines.push('');
@@ -108,6 +128,10 @@ export function renderReport(report: BenchReport): string {
   lines.push(loadRow('GET /.well-known/openid-configuration', report.discovery));
   lines.push(loadRow('GET /jwks', report.jwks));
   lines.push('');
+  if (report.refreshCpuMs) {
+    const cpu = report.refreshCpuMs;
+    lines.push(`CPU per refresh grant (ours): server ${fixed(cpu.server, 2)} ms, PostgreSQL ${fixed(cpu.postgres, 2)} ms, load generator ${fixed(cpu.loadGenerator, 2)} ms.`, '');
+  }
   if (report.refresh && report.bareRefresh) {
     lines.push(`Refresh ratio, ours ÷ bare: **${fixed(report.refresh.perSecond / report.bareRefresh.perSecond, 2)}×**. The bare provider has no database, no hooks and no Koa app around it; both sign an ID token per grant.`, '');
   }

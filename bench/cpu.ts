@@ -1,0 +1,60 @@
+/**
+ * Where the CPU goes during a benchmark level (Linux /proc): the server process (its event
+ * loop and its argon2 threads), every PostgreSQL process, and this load generator. Divided by
+ * the logins done, it says what each part costs per login — and so why logins/s sits where it
+ * does against the hashing bound, which has all the cores to itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+function processCpuMs(pid: number | string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / clockTicks()) * 1000;
+  } catch {
+    return 0;
+  }
+}
+
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+export interface CpuSnapshot {
+  server: number;
+  postgres: number;
+  loadGenerator: number;
+}
+
+export function cpuSnapshot(serverPid: number): CpuSnapshot {
+  const own = process.cpuUsage();
+  return { server: processCpuMs(serverPid), postgres: postgresCpuMs(), loadGenerator: (own.user + own.system) / 1000 };
+}
+
+/** CPU milliseconds per operation between two snapshots (processes that vanished count as 0). */
+export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, operations: number): CpuSnapshot {
+  const per = (key: keyof CpuSnapshot) => (operations > 0 ? (after[key] - before[key]) / operations : Number.NaN);
+  return { server: per('server'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
+}
