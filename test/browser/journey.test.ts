@@ -1,0 +1,241 @@
+/**
+ * The user's journey in a real browser (Debian's Chromium through playwright-core): a DA logs
+ * in to DMS and registers a user's email → the activation mail reaches the SMTP sink → the
+ * user opens the link, sets a password, enrols an authenticator by reading the QR code off the
+ * rendered page (a screenshot of the image, decoded with jsQR) → logs in through the example
+ * relying party (examples/ccass-terminal.mjs) with password + TOTP → sees the claims → logs
+ * out. Also: a keyboard-only login, a narrow screen, no page breaking the CSP, and axe-core's
+ * accessibility rules. Screenshots of each step go to test-output/browser/ (not in git).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as jsqrModule from 'jsqr';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { ACR } from '../../src/oidc/assurance.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { activationLinkIn, nextTotp, seedDa } from '../support/dms.js';
+import { seedUser, startTestServer, testConfig, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { rfc6238, secretFromUri } from '../support/totp.js';
+
+/** jsQR is a CommonJS module: its function is the default export or the module itself. */
+type QrDecoder = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR = ((jsqrModule as unknown as { default?: QrDecoder }).default ?? (jsqrModule as unknown as QrDecoder)) as QrDecoder;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'browser', 'en');
+const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** The example relying party as a newcomer runs it: `node examples/ccass-terminal.mjs`. */
+async function startExampleRelyingParty(issuer: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'examples', 'ccass-terminal.mjs')], {
+    env: { ...process.env, ISSUER: issuer, CLIENT_ID: RP.clientId, CLIENT_SECRET: RP.clientSecret, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the example relying party exited with ${code}`)));
+  });
+  return child;
+}
+
+describe('the journey in a real browser (English)', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let browser: Browser;
+  let relyingParty: ChildProcess;
+  let rpOrigin: string;
+  let da: SeededUser;
+  let step = 0;
+  const cspViolations: string[] = [];
+
+  async function shot(page: Page, name: string): Promise<void> {
+    step += 1;
+    await page.screenshot({ path: path.join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  }
+
+  async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+    const context = await browser.newContext({ locale: 'en-GB', ...options });
+    context.on('console', (message) => {
+      if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return context;
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    database = await createTestDatabase();
+    const rpPort = await freePort();
+    rpOrigin = `http://localhost:${rpPort}`;
+    const clients = [
+      ...testConfig('http://unused', database.url).oidc.clients,
+      { client_id: RP.clientId, client_name: 'CCASS Terminal', client_secret: RP.clientSecret, redirect_uris: [`${rpOrigin}/callback`], post_logout_redirect_uris: [`${rpOrigin}/`], first_party: true },
+    ];
+    running = await startTestServer(database.db, database.url, { oidc: { clients } });
+    da = await seedDa(running, 'B01234', 'ADMIN1');
+    // The operator registered the firm's users; the DA gives them their designated emails.
+    await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1', status: 'pending', secondFactor: 'none' }, running.clock);
+    relyingParty = await startExampleRelyingParty(running.issuer, rpPort);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    relyingParty?.kill();
+    await running?.close();
+    await database?.drop();
+  });
+
+  it('takes a user from registration by their DA to a login at CCASS Terminal and out again', async () => {
+    // 1. The DA logs in to DMS with password + authenticator code.
+    const daContext = await newContext();
+    const dms = await daContext.newPage();
+    await dms.goto(`${running.issuer}/dms`);
+    await dms.getByLabel('Participant ID').fill(da.participantId);
+    await dms.getByLabel('User ID').fill(da.userId);
+    await dms.getByLabel('Password').fill(da.password);
+    await shot(dms, 'da-login');
+    await dms.getByRole('button', { name: 'Log in', exact: true }).click();
+    await dms.getByLabel('Code').fill(nextTotp(running, da));
+    await dms.getByRole('button', { name: 'Continue' }).click();
+    await dms.getByRole('heading', { name: 'Users of B01234' }).waitFor();
+    await shot(dms, 'dms-users');
+
+    // 2. …and registers the user's designated email: the activation mail goes out.
+    await dms.getByRole('link', { name: 'TRADER1' }).click();
+    await dms.getByLabel('Email address').fill('trader1@b01234.example.com');
+    await dms.getByRole('button', { name: 'Register email and send activation' }).click();
+    await dms.getByText('Email registered').waitFor();
+    await shot(dms, 'dms-email-registered');
+    const link = activationLinkIn(await running.mail.mailTo('trader1@b01234.example.com'));
+
+    // 3. The user, on a phone-sized screen, opens the link and sets a password.
+    const userContext = await newContext({ viewport: { width: 375, height: 740 } });
+    const user = await userContext.newPage();
+    await user.goto(link);
+    const password = 'a long and private passphrase 2026';
+    await user.getByLabel('New password').fill(password);
+    await user.getByLabel('Type it again').fill(password);
+    await shot(user, 'activate-password');
+    await user.getByRole('button', { name: 'Set password and continue' }).click();
+
+    // 4. Chooses an authenticator app and reads the QR code from the screen.
+    await user.getByRole('button', { name: /Authenticator app/ }).click();
+    const qr = user.getByRole('img', { name: /QR code/ });
+    await qr.waitFor();
+    await shot(user, 'enrol-totp');
+    const png = PNG.sync.read(await qr.screenshot());
+    const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    expect(decoded?.data).toMatch(/^otpauth:\/\/totp\/.*secret=/);
+    const secret = secretFromUri(decoded?.data as string);
+    const code = () => rfc6238(secret, running.clock.now().getTime() / 1000);
+    await user.getByLabel('Code from the app').fill(code());
+    await user.getByRole('button', { name: 'Activate and continue' }).click();
+    await user.getByRole('heading', { name: /ready/i }).waitFor();
+    expect(await horizontalOverflow(user)).toBe(false);
+    await shot(user, 'activation-done');
+
+    // 5. Logs in at CCASS Terminal (the example relying party) with password + TOTP.
+    await user.goto(rpOrigin);
+    await user.getByRole('link', { name: 'Log in', exact: true }).click();
+    await user.getByLabel('Participant ID').fill('B01234');
+    await user.getByLabel('User ID').fill('TRADER1');
+    await user.getByLabel('Password').fill(password);
+    await user.getByRole('button', { name: 'Log in', exact: true }).click();
+    running.clock.advance(running.config.totp.period); // the enrolment used this time step
+    await user.getByLabel('Code').fill(code());
+    expect(await horizontalOverflow(user)).toBe(false);
+    await shot(user, 'login-code');
+    await user.getByRole('button', { name: 'Continue' }).click();
+
+    // 6. Sees who they are and how they logged in.
+    await user.getByRole('heading', { name: 'Logged in to CCASS Terminal' }).waitFor();
+    await shot(user, 'relying-party-claims');
+    expect(JSON.parse((await user.locator('#claim-participant_id').textContent()) ?? '')).toBe('B01234');
+    expect(JSON.parse((await user.locator('#claim-user_id').textContent()) ?? '')).toBe('TRADER1');
+    expect(JSON.parse((await user.locator('#claim-acr').textContent()) ?? '')).toBe(ACR.twoFactor);
+    expect(JSON.parse((await user.locator('#claim-amr').textContent()) ?? '')).toEqual(expect.arrayContaining(['pwd', 'otp', 'totp']));
+
+    // 7. Logs out: the provider asks, then returns to CCASS Terminal.
+    await user.getByRole('link', { name: 'Log out' }).click();
+    await user.getByRole('button', { name: 'Yes, log me out' }).click();
+    await user.waitForURL(`${rpOrigin}/`);
+    await user.getByRole('link', { name: 'Log in', exact: true }).waitFor();
+    await shot(user, 'logged-out');
+
+    expect(cspViolations).toEqual([]);
+    await daContext.close();
+    await userContext.close();
+  }, 120_000);
+
+  it('logs in with the keyboard alone', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'KEYBOARD', email: 'keyboard@b01234.example.com' }, running.clock);
+    await page.goto(`${rpOrigin}/login`);
+    // The participant field has the focus; Tab moves through the form in reading order.
+    await page.keyboard.type('B01234');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(trader.userId);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(trader.password);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Code').waitFor();
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('code');
+    await page.keyboard.type(nextTotp(running, trader));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Logged in to CCASS Terminal' }).waitFor();
+    await shot(page, 'keyboard-login-done');
+    await context.close();
+  }, 60_000);
+
+  it('has no serious accessibility violations on the pages users see (axe-core)', async () => {
+    // axe is injected as a script: this context lets it past the CSP (the journey above checks the CSP itself).
+    const context = await newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'AXE', email: 'axe@b01234.example.com' }, running.clock);
+    const audit = async (name: string) => {
+      await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
+      const results = (await page.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as {
+        violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+      };
+      const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+      expect({ page: name, violations: serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`) }).toEqual({ page: name, violations: [] });
+    };
+    await page.goto(`${rpOrigin}/login`);
+    await audit('login');
+    await page.getByLabel('Participant ID').fill('B01234');
+    await page.getByLabel('User ID').fill(trader.userId);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await page.getByRole('alert').waitFor();
+    await audit('login with an error');
+    await page.getByLabel('Password').fill(trader.password);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await page.getByLabel('Code').waitFor();
+    await audit('code');
+    await page.goto(`${running.issuer}/interaction/not-a-login`);
+    await audit('error page');
+    await context.close();
+  }, 60_000);
+});
+
+async function horizontalOverflow(page: Page): Promise<boolean> {
+  return (await page.evaluate('document.documentElement.scrollWidth > window.innerWidth + 1')) as boolean;
+}
