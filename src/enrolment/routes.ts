@@ -6,6 +6,8 @@
  * /activate), so it does not linger in history or reach another site in a Referer.
  * Opening the link does not use it up (mail scanners open links); setting the password does.
  */
+import { pageLocale } from '../http/locale.js';
+import { msg, type Translatable } from '../i18n/translate.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
@@ -89,7 +91,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   function page(ctx: Context, status: number, view: string, data: Record<string, unknown>) {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render(view, { requestId: ctx.state['requestId'], ...data });
+    ctx.body = render(view, { requestId: ctx.state['requestId'], ...data }, pageLocale(ctx));
   }
   const message = (ctx: Context, status: number, title: string, text: string) => page(ctx, status, 'error', { title, message: text });
   const linkProblem = (ctx: Context, state: Exclude<LinkState['state'], 'valid'>) => {
@@ -136,7 +138,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   const linkBinding = (token: string) => `activation:${hashActivationToken(token)}`;
 
-  function renderPasswordForm(ctx: Context, status: number, token: string, user: UserRow, error?: string) {
+  function renderPasswordForm(ctx: Context, status: number, token: string, user: UserRow, error?: Translatable) {
     page(ctx, status, 'activate-password', {
       csrf: csrf.issue(linkBinding(token)),
       participantId: user.participant_id,
@@ -223,7 +225,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     page(ctx, 200, 'activate-done', { method });
   }
 
-  function renderCodePage(ctx: Context, status: number, enrolment: Enrolment, values: { error?: string; notice?: string } = {}) {
+  function renderCodePage(ctx: Context, status: number, enrolment: Enrolment, values: { error?: Translatable; notice?: Translatable } = {}) {
     page(ctx, status, 'otp', {
       base: '/activate',
       csrf: csrf.issue(enrolment.binding),
@@ -236,7 +238,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     });
   }
 
-  async function renderEnrolTotp(ctx: Context, status: number, enrolment: Enrolment, error?: string) {
+  async function renderEnrolTotp(ctx: Context, status: number, enrolment: Enrolment, error?: Translatable) {
     const pending = await pendingTotpEnrolment(deps.totp, enrolment.user);
     page(ctx, status, 'enrol-totp', {
       base: '/activate',
@@ -291,7 +293,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     if (await hasOpenEmailOtp(deps.emailOtp, enrolment.user.id, emailBinding(enrolment))) return renderCodePage(ctx, 200, enrolment);
     if (!(await guard.spend(ctx, 'emails'))) return;
     const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
-    renderCodePage(ctx, 200, enrolment, outcome.sent ? {} : { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` });
+    renderCodePage(ctx, 200, enrolment, outcome.sent ? {} : { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) });
   });
 
   router.post('/otp', async (ctx) => {
@@ -315,9 +317,9 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     const { enrolment } = request;
     if (!(await guard.spend(ctx, 'emails'))) return;
     const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
-    if (outcome.sent) return renderCodePage(ctx, 200, enrolment, { notice: 'We sent a new code to your designated email address.' });
+    if (outcome.sent) return renderCodePage(ctx, 200, enrolment, { notice: msg('otp.sent') });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    renderCodePage(ctx, 429, enrolment, { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` });
+    renderCodePage(ctx, 429, enrolment, { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) });
   });
 
   return router;

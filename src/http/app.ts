@@ -39,6 +39,7 @@ import type { Queries } from '../store/index.js';
 import { errorHandler } from './error-handler.js';
 import type { Renderer } from './render.js';
 import { securityHeaders } from './security-headers.js';
+import { localeMiddleware } from './locale.js';
 
 export interface AppDependencies {
   config: Config;
@@ -91,6 +92,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(requestContext(deps.log));
   app.use(securityHeaders({ https: deps.config.issuer.startsWith('https://') }));
+  app.use(localeMiddleware({ https: deps.config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.log, deps.render));
 
   const assets = new Router();

@@ -3,6 +3,7 @@
  * (bad body, too large, wrong content type) become clear 4xx answers; anything else is a
  * logged 500 that shows the user only a reference number.
  */
+import { pageLocale } from './locale.js';
 import type { Middleware } from 'koa';
 import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -43,7 +44,7 @@ export function errorHandler(log: Logger, render: Renderer): Middleware {
         ctx.body = { error: status >= 500 ? 'server_error' : 'invalid_request', message, ...(fields ? { fields } : {}), requestId };
       } else {
         ctx.type = 'html';
-        ctx.body = render('error', { title: status >= 500 ? 'Something went wrong' : 'Request not accepted', message, requestId });
+        ctx.body = render('error', { title: status >= 500 ? 'error.somethingWrong' : 'error.notAccepted', message, requestId }, pageLocale(ctx));
       }
     }
   };

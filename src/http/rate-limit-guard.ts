@@ -3,6 +3,7 @@
  * limit (429, Retry-After, a message about the network and never about an account), and
  * counting a failure, with one audit record when an address reaches a limit.
  */
+import { pageLocale } from './locale.js';
 import type { Context } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -25,7 +26,7 @@ export function rateLimitGuard(deps: { limits: RateLimits; metrics: Metrics; log
     ctx.status = 429;
     ctx.set('Retry-After', String(retryAfterSeconds));
     ctx.type = 'html';
-    ctx.body = deps.render('error', { title: 'Please wait', message: rateLimitMessage(retryAfterSeconds), requestId: ctx.state['requestId'] });
+    ctx.body = deps.render('error', { title: 'error.pleaseWait', message: rateLimitMessage(retryAfterSeconds), requestId: ctx.state['requestId'] }, pageLocale(ctx));
   }
   async function consume(ctx: Context, action: LimitedAction) {
     const { verdict, limitReached } = await deps.limits.consume(action, ctx.ip);

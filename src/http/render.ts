@@ -4,8 +4,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import { DEFAULT_LOCALE, hongKongDateTime, htmlLang } from '../i18n/locales.js';
+import { translator } from '../i18n/translate.js';
+import type { PageLocale } from './locale.js';
 
-export type Renderer = (view: string, data: Record<string, unknown>) => string;
+/**
+ * Renders a view in the page's language: every view gets `t` (messages by key), `lang` (for
+ * the html element), `hkTime` (a Hong Kong date and time in that language) and the language
+ * switch. Without a page locale: English, no switch (mail-like pages, tests).
+ */
+export type Renderer = (view: string, data: Record<string, unknown>, page?: PageLocale) => string;
 
 export function createRenderer(): Renderer {
   const eta = new Eta({
@@ -14,5 +22,14 @@ export function createRenderer(): Renderer {
     cache: true,
     autoTrim: false,
   });
-  return (view, data) => eta.render(`./${view}`, data);
+  return (view, data, page) => {
+    const locale = page?.locale ?? DEFAULT_LOCALE;
+    return eta.render(`./${view}`, {
+      hkTime: (iso: string | Date) => hongKongDateTime(new Date(iso), locale),
+      ...data,
+      t: translator(locale),
+      lang: htmlLang(locale),
+      languageSwitch: page?.switchHref,
+    });
+  };
 }

@@ -13,6 +13,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ProviderRef } from '../oidc/provider-host.js';
+import { pageLocale, preferUiLocales } from '../http/locale.js';
+import { msg, type Translatable } from '../i18n/translate.js';
 import type { LoginProgress } from '../store/login-progress.js';
 import { errors as oidcErrors } from 'oidc-provider';
 import QRCode from 'qrcode';
@@ -125,14 +127,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   function renderMessage(ctx: Context, status: number, title: string, message: string) {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render('error', { title, message, requestId: ctx.state['requestId'] });
+    ctx.body = render('error', { title, message, requestId: ctx.state['requestId'] }, pageLocale(ctx));
   }
 
   /** The interaction the browser's cookie points at, which must be the one in the URL. */
   async function loadInteraction(ctx: Context): Promise<InteractionDetails | undefined> {
     try {
       const details = await provider.current().interactionDetails(ctx.req, ctx.res);
-      if (details.uid === ctx['params'].uid) return details;
+      if (details.uid === ctx['params'].uid) {
+        preferUiLocales(ctx, details.params['ui_locales']);
+        return details;
+      }
     } catch (error) {
       if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
     }
@@ -224,7 +229,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     return { accepts: acceptedMethods(requested, client ? requiresTwoFactor(client) : false), administration: clientId === DMS_CLIENT_ID };
   }
 
-  async function renderLogin(ctx: Context, details: InteractionDetails, values: { participantId?: string; userId?: string; error?: string } = {}) {
+  async function renderLogin(ctx: Context, details: InteractionDetails, values: { participantId?: string; userId?: string; error?: Translatable } = {}) {
     const [snapshot, requirement] = await Promise.all([deps.policy.current(), requirementOf(details)]);
     const access = loginAccess(snapshot.phase, false, requirement);
     ctx.type = 'html';
@@ -239,7 +244,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       showPassword: passwordLoginMayApply(snapshot.phase, snapshot.pilots.size > 0, requirement),
       smartcardAction: deps.smartcard && access.smartcard ? `${deps.smartcard.loginOrigin}/interaction/${details.uid}/smartcard` : undefined,
       banner: phaseBanner(snapshot),
-    });
+    }, pageLocale(ctx));
   }
 
   /** Why `method` may not complete this login now (phase, pilot, client), or null. */
@@ -248,7 +253,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     return refusalFor(method, snapshot.phase, user ? snapshot.pilots.has(user.participant_id) : false, requirement);
   }
 
-  function renderCodePage(ctx: Context, state: LoginState, values: { error?: string; notice?: string } = {}) {
+  function renderCodePage(ctx: Context, state: LoginState, values: { error?: Translatable; notice?: Translatable } = {}) {
     ctx.type = 'html';
     ctx.body = render('otp', {
       base: `/interaction/${state.details.uid}`,
@@ -263,10 +268,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       changingPassword: state.changePassword,
       error: values.error,
       notice: values.notice,
-    });
+    }, pageLocale(ctx));
   }
 
-  function renderNewPassword(ctx: Context, state: LoginState, error?: string) {
+  function renderNewPassword(ctx: Context, state: LoginState, error?: Translatable) {
     ctx.type = 'html';
     ctx.body = render('change-password', {
       base: `/interaction/${state.details.uid}`,
@@ -276,10 +281,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       minLength: deps.passwordRules.minLength,
       maxLength: deps.passwordRules.maxLength,
       error,
-    });
+    }, pageLocale(ctx));
   }
 
-  async function renderEnrolTotp(ctx: Context, state: LoginState, error?: string) {
+  async function renderEnrolTotp(ctx: Context, state: LoginState, error?: Translatable) {
     const enrolment = await pendingTotpEnrolment(deps.totp, state.user);
     ctx.type = 'html';
     ctx.body = render('enrol-totp', {
@@ -290,12 +295,12 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       issuer: deps.totp.issuer,
       digits: deps.totp.parameters.digits,
       error,
-    });
+    }, pageLocale(ctx));
   }
 
-  function sendNotice(outcome: SendOutcome): { notice?: string; error?: string } {
-    if (outcome.sent) return { notice: 'We sent a new code to your designated email address.' };
-    return { error: `Please wait ${outcome.retryAfterSeconds} seconds before asking for another code.` };
+  function sendNotice(outcome: SendOutcome): { notice?: Translatable; error?: Translatable } {
+    if (outcome.sent) return { notice: msg('otp.sent') };
+    return { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) };
   }
 
   async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}) {
@@ -395,7 +400,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         csrf: csrf.issue(details.uid),
         clientName: await clientName(details),
         scopes: missing.filter((scope) => scope !== 'openid'),
-      });
+      }, pageLocale(ctx));
       return;
     }
     if (details.prompt.name !== 'login') return ctx.throw(400, `unsupported interaction prompt ${details.prompt.name}`);
@@ -436,7 +441,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
           csrf: csrf.issue(details.uid),
           email: state.user.email ? maskEmail(state.user.email) : undefined,
           current: state.user.second_factor,
-        });
+        }, pageLocale(ctx));
         return;
       case 'no-second-factor':
         await queries.loginProgress.finish(details.uid);

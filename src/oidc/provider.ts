@@ -11,6 +11,7 @@ import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
+import { pageLocale } from '../http/locale.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
 import { sessionExpiresAt, sessionTtlSeconds, type SessionLifetime } from '../policy/session-lifetime.js';
@@ -81,11 +82,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = render('logout', { form });
+          ctx.body = render('logout', { form }, pageLocale(ctx));
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = render('logged-out', {});
+          ctx.body = render('logged-out', {}, pageLocale(ctx));
         },
       },
       userinfo: { enabled: true },
@@ -144,10 +145,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.body = render('error', {
-        title: 'Sign-in could not continue',
+        title: 'error.signInStopped',
         message: out.error_description ?? out.error,
         requestId: ctx.state['requestId'],
-      });
+      }, pageLocale(ctx));
     },
   };
 

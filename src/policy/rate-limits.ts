@@ -1,3 +1,4 @@
+import { msg, type Message } from '../i18n/translate.js';
 /**
  * Limits per client address, on top of the per-account lockout: the lockout stops guessing
  * one account's password; these stop one address guessing across many accounts (password
@@ -21,9 +22,9 @@ export interface RateLimits {
 }
 
 /** What a person refused by a limit is told: about their network, never about an account. */
-export function rateLimitMessage(retryAfterSeconds: number): string {
+export function rateLimitMessage(retryAfterSeconds: number): Message {
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-  return `Too many attempts from your network. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`;
+  return minutes === 1 ? msg('error.tooManyAttemptsOne') : msg('error.tooManyAttempts', { minutes });
 }
 
 /** For when limits are switched off (closed load tests only). */

@@ -24,10 +24,14 @@ export interface Page {
 export class Browser {
   readonly jar = new CookieJar();
 
-  constructor(readonly transport: Transport = {}) {}
+  /** `headers` go with every request, as a browser's settings would send them (e.g. Accept-Language). */
+  constructor(
+    readonly transport: Transport = {},
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
     const cookie = await this.jar.getCookieString(url);
     if (cookie) headers['cookie'] = cookie;
     let body: string | undefined;
