@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import * as jsqrModule from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import type { Locale } from '../../src/i18n/locales.js';
+import { translator, type MessageKey } from '../../src/i18n/translate.js';
 import { ACR } from '../../src/oidc/assurance.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { activationLinkIn, nextTotp, seedDa } from '../support/dms.js';
@@ -28,7 +30,6 @@ const jsQR = ((jsqrModule as unknown as { default?: QrDecoder }).default ?? (jsq
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-output', 'browser', 'en');
 const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
 
 async function freePort(): Promise<number> {
@@ -52,7 +53,18 @@ async function startExampleRelyingParty(issuer: string, port: number): Promise<C
   return child;
 }
 
-describe('the journey in a real browser (English)', () => {
+/** Each journey runs once per language; the user's browser says which (Accept-Language). */
+const LANGUAGES: Array<{ locale: Locale; browserLocale: string }> = [
+  { locale: 'en', browserLocale: 'en-GB' },
+  { locale: 'zh-Hant', browserLocale: 'zh-HK' },
+];
+
+describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, browserLocale }) => {
+  const t = translator(locale);
+  const SHOTS = path.join(ROOT, 'test-output', 'browser', locale);
+  /** A form field by its label in this language (exact: "密碼" must not find "一次性密碼"). */
+  const field = (page: Page, key: MessageKey) => page.getByLabel(t(key), { exact: true });
+  const button = (page: Page, key: MessageKey) => page.getByRole('button', { name: t(key), exact: true });
   let database: TestDatabase;
   let running: RunningTestServer;
   let browser: Browser;
@@ -60,6 +72,7 @@ describe('the journey in a real browser (English)', () => {
   let rpOrigin: string;
   let da: SeededUser;
   let step = 0;
+  const trader = 'TRADER1';
   const cspViolations: string[] = [];
 
   async function shot(page: Page, name: string): Promise<void> {
@@ -68,7 +81,7 @@ describe('the journey in a real browser (English)', () => {
   }
 
   async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
-    const context = await browser.newContext({ locale: 'en-GB', ...options });
+    const context = await browser.newContext({ locale: browserLocale, ...options });
     context.on('console', (message) => {
       if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
     });
@@ -87,7 +100,7 @@ describe('the journey in a real browser (English)', () => {
     running = await startTestServer(database.db, database.url, { oidc: { clients } });
     da = await seedDa(running, 'B01234', 'ADMIN1');
     // The operator registered the firm's users; the DA gives them their designated emails.
-    await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1', status: 'pending', secondFactor: 'none' }, running.clock);
+    await seedUser(running.server, running.config, { participantId: 'B01234', userId: trader, status: 'pending', secondFactor: 'none' }, running.clock);
     relyingParty = await startExampleRelyingParty(running.issuer, rpPort);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -104,7 +117,8 @@ describe('the journey in a real browser (English)', () => {
 
   it('takes a user from registration by their DA to a login at CCASS Terminal and out again', async () => {
     // 1. The DA logs in to DMS with password + authenticator code.
-    const daContext = await newContext();
+    // DMS (the DA's pages) is in English for now.
+    const daContext = await newContext({ locale: 'en-GB' });
     const dms = await daContext.newPage();
     await dms.goto(`${running.issuer}/dms`);
     await dms.getByLabel('Participant ID').fill(da.participantId);
@@ -112,13 +126,13 @@ describe('the journey in a real browser (English)', () => {
     await dms.getByLabel('Password').fill(da.password);
     await shot(dms, 'da-login');
     await dms.getByRole('button', { name: 'Log in', exact: true }).click();
-    await dms.getByLabel('Code').fill(nextTotp(running, da));
+    await dms.getByLabel('One-time code', { exact: true }).fill(nextTotp(running, da));
     await dms.getByRole('button', { name: 'Continue' }).click();
     await dms.getByRole('heading', { name: 'Users of B01234' }).waitFor();
     await shot(dms, 'dms-users');
 
     // 2. …and registers the user's designated email: the activation mail goes out.
-    await dms.getByRole('link', { name: 'TRADER1' }).click();
+    await dms.getByRole('link', { name: trader }).click();
     await dms.getByLabel('Email address').fill('trader1@b01234.example.com');
     await dms.getByRole('button', { name: 'Register email and send activation' }).click();
     await dms.getByText('Email registered').waitFor();
@@ -130,14 +144,15 @@ describe('the journey in a real browser (English)', () => {
     const user = await userContext.newPage();
     await user.goto(link);
     const password = 'a long and private passphrase 2026';
-    await user.getByLabel('New password').fill(password);
-    await user.getByLabel('Type it again').fill(password);
+    await user.getByRole('heading', { name: t('activate.heading') }).waitFor();
+    await field(user, 'activate.newPassword').fill(password);
+    await field(user, 'activate.again').fill(password);
     await shot(user, 'activate-password');
-    await user.getByRole('button', { name: 'Set password and continue' }).click();
+    await button(user, 'activate.submit').click();
 
     // 4. Chooses an authenticator app and reads the QR code from the screen.
-    await user.getByRole('button', { name: /Authenticator app/ }).click();
-    const qr = user.getByRole('img', { name: /QR code/ });
+    await button(user, 'method.totpRecommended').click();
+    const qr = user.getByRole('img', { name: t('enrol.qrAlt') });
     await qr.waitFor();
     await shot(user, 'enrol-totp');
     const png = PNG.sync.read(await qr.screenshot());
@@ -145,36 +160,38 @@ describe('the journey in a real browser (English)', () => {
     expect(decoded?.data).toMatch(/^otpauth:\/\/totp\/.*secret=/);
     const secret = secretFromUri(decoded?.data as string);
     const code = () => rfc6238(secret, running.clock.now().getTime() / 1000);
-    await user.getByLabel('Code from the app').fill(code());
-    await user.getByRole('button', { name: 'Activate and continue' }).click();
-    await user.getByRole('heading', { name: /ready/i }).waitFor();
+    await field(user, 'enrol.code').fill(code());
+    await button(user, 'enrol.submit').click();
+    await user.getByRole('heading', { name: t('done.heading') }).waitFor();
     expect(await horizontalOverflow(user)).toBe(false);
     await shot(user, 'activation-done');
 
     // 5. Logs in at CCASS Terminal (the example relying party) with password + TOTP.
     await user.goto(rpOrigin);
     await user.getByRole('link', { name: 'Log in', exact: true }).click();
-    await user.getByLabel('Participant ID').fill('B01234');
-    await user.getByLabel('User ID').fill('TRADER1');
-    await user.getByLabel('Password').fill(password);
-    await user.getByRole('button', { name: 'Log in', exact: true }).click();
+    await user.getByRole('heading', { name: t('login.heading', { client: 'CCASS Terminal' }) }).waitFor();
+    await shot(user, 'login');
+    await field(user, 'login.participantId').fill('B01234');
+    await field(user, 'login.userId').fill(trader);
+    await field(user, 'login.password').fill(password);
+    await button(user, 'login.submit').click();
     running.clock.advance(running.config.totp.period); // the enrolment used this time step
-    await user.getByLabel('Code').fill(code());
+    await field(user, 'otp.code').fill(code());
     expect(await horizontalOverflow(user)).toBe(false);
     await shot(user, 'login-code');
-    await user.getByRole('button', { name: 'Continue' }).click();
+    await button(user, 'otp.submit').click();
 
     // 6. Sees who they are and how they logged in.
     await user.getByRole('heading', { name: 'Logged in to CCASS Terminal' }).waitFor();
     await shot(user, 'relying-party-claims');
     expect(JSON.parse((await user.locator('#claim-participant_id').textContent()) ?? '')).toBe('B01234');
-    expect(JSON.parse((await user.locator('#claim-user_id').textContent()) ?? '')).toBe('TRADER1');
+    expect(JSON.parse((await user.locator('#claim-user_id').textContent()) ?? '')).toBe(trader);
     expect(JSON.parse((await user.locator('#claim-acr').textContent()) ?? '')).toBe(ACR.twoFactor);
     expect(JSON.parse((await user.locator('#claim-amr').textContent()) ?? '')).toEqual(expect.arrayContaining(['pwd', 'otp', 'totp']));
 
     // 7. Logs out: the provider asks, then returns to CCASS Terminal.
     await user.getByRole('link', { name: 'Log out' }).click();
-    await user.getByRole('button', { name: 'Yes, log me out' }).click();
+    await button(user, 'logout.yes').click();
     await user.waitForURL(`${rpOrigin}/`);
     await user.getByRole('link', { name: 'Log in', exact: true }).waitFor();
     await shot(user, 'logged-out');
@@ -187,18 +204,18 @@ describe('the journey in a real browser (English)', () => {
   it('logs in with the keyboard alone', async () => {
     const context = await newContext();
     const page = await context.newPage();
-    const trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'KEYBOARD', email: 'keyboard@b01234.example.com' }, running.clock);
+    const keyboardUser = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'KEYBOARD', email: 'keyboard@b01234.example.com' }, running.clock);
     await page.goto(`${rpOrigin}/login`);
     // The participant field has the focus; Tab moves through the form in reading order.
     await page.keyboard.type('B01234');
     await page.keyboard.press('Tab');
-    await page.keyboard.type(trader.userId);
+    await page.keyboard.type(keyboardUser.userId);
     await page.keyboard.press('Tab');
-    await page.keyboard.type(trader.password);
+    await page.keyboard.type(keyboardUser.password);
     await page.keyboard.press('Enter');
-    await page.getByLabel('Code').waitFor();
+    await field(page, 'otp.code').waitFor();
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('code');
-    await page.keyboard.type(nextTotp(running, trader));
+    await page.keyboard.type(nextTotp(running, keyboardUser));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Logged in to CCASS Terminal' }).waitFor();
     await shot(page, 'keyboard-login-done');
@@ -209,7 +226,7 @@ describe('the journey in a real browser (English)', () => {
     // axe is injected as a script: this context lets it past the CSP (the journey above checks the CSP itself).
     const context = await newContext({ bypassCSP: true });
     const page = await context.newPage();
-    const trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'AXE', email: 'axe@b01234.example.com' }, running.clock);
+    const axeUser = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'AXE', email: 'axe@b01234.example.com' }, running.clock);
     const audit = async (name: string) => {
       await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
       const results = (await page.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as {
@@ -220,15 +237,15 @@ describe('the journey in a real browser (English)', () => {
     };
     await page.goto(`${rpOrigin}/login`);
     await audit('login');
-    await page.getByLabel('Participant ID').fill('B01234');
-    await page.getByLabel('User ID').fill(trader.userId);
-    await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await field(page, 'login.participantId').fill('B01234');
+    await field(page, 'login.userId').fill(axeUser.userId);
+    await field(page, 'login.password').fill('not the password');
+    await button(page, 'login.submit').click();
     await page.getByRole('alert').waitFor();
     await audit('login with an error');
-    await page.getByLabel('Password').fill(trader.password);
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await page.getByLabel('Code').waitFor();
+    await field(page, 'login.password').fill(axeUser.password);
+    await button(page, 'login.submit').click();
+    await field(page, 'otp.code').waitFor();
     await audit('code');
     await page.goto(`${running.issuer}/interaction/not-a-login`);
     await audit('error page');
