@@ -9,8 +9,9 @@ import type { Context } from 'koa';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
+import { pageLocale } from '../http/locale.js';
 import { ForbiddenError, TooManyRequestsError, ValidationError } from '../errors.js';
-import { READINESS_STATES, type ReadinessState } from '../store/users.js';
+import { READINESS_STATES } from '../store/users.js';
 import {
   firmAuditTrail,
   getFirmUser,
@@ -38,31 +39,11 @@ export interface DmsPageDependencies extends DmsDependencies {
   sessionMaxHours: number;
 }
 
-export const STATE_LABELS: Record<ReadinessState, string> = {
-  disabled: 'Disabled',
-  locked: 'Locked',
-  'no-email': 'No email registered',
-  'activation-expired': 'Activation link expired',
-  'activation-sent': 'Activation email sent',
-  'password-set': 'Password set, no second factor',
-  ready: 'Ready',
-};
+/** What `?done=` after a change says on the user's page (post/redirect/get). */
+const NOTICES = new Set(['registered', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'mail-failed', 'second-factor-reset', 'locked', 'unlocked']);
 
-const NOTICES: Record<string, string> = {
-  registered: 'Email registered. An activation email is on its way to the user.',
-  changed: 'Email changed.',
-  'changed-activation': 'Email changed. A new activation email is on its way; the old link no longer works.',
-  unchanged: 'That is already the designated email: nothing changed.',
-  'activation-sent': 'A new activation email is on its way; earlier links no longer work.',
-  'mail-failed': 'The email address is saved, but the activation email could not be sent. Try "Resend activation email" in a few minutes.',
-  'second-factor-reset': 'Second factor reset: the user will set up a new one at their next login.',
-  locked: 'Login locked until you unlock it.',
-  unlocked: 'Login unlocked.',
-};
-
-export function hongKongTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { timeZone: 'Asia/Hong_Kong', dateStyle: 'medium', timeStyle: 'short' });
-}
+/** Every notice and state a DMS page can show, for the catalogue check. */
+export const DMS_MESSAGE_KEYS: readonly string[] = [...[...NOTICES].map((notice) => `dms.notice.${notice}`), ...READINESS_STATES.map((state) => `dms.state.${state}`)];
 
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -72,19 +53,18 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.use(noStore);
 
   const signedIn = requireDa(signIn, csrf, 'page');
-  const label = (state: ReadinessState) => STATE_LABELS[state];
 
   function page(ctx: Context, status: number, view: string, data: Record<string, unknown>) {
     const { da, csrf: token } = dmsState(ctx);
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render(view, { dms: { participantId: da.participantId, userId: da.userId, csrf: token }, label, hkTime: hongKongTime, ...data });
+    ctx.body = render(view, { dms: { participantId: da.participantId, userId: da.userId, csrf: token }, ...data }, pageLocale(ctx));
   }
 
   function refuse(ctx: Context, status: number, message: string) {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render('error', { title: 'Request not accepted', message, requestId: ctx.state['requestId'] });
+    ctx.body = render('error', { title: 'error.notAccepted', message, requestId: ctx.state['requestId'] }, pageLocale(ctx));
   }
 
   /** Parses a form post: its CSRF token must be this session's. */
@@ -137,7 +117,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
 
   router.get('/logged-out', (ctx) => {
     ctx.type = 'html';
-    ctx.body = render('dms-logged-out', {});
+    ctx.body = render('dms-logged-out', {}, pageLocale(ctx));
   });
 
   // --- users -----------------------------------------------------------------------------
@@ -150,7 +130,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     page(ctx, 200, 'dms-users', {
       list,
       query,
-      states: READINESS_STATES.map((id) => ({ id, label: STATE_LABELS[id] })),
+      states: READINESS_STATES.map((id) => ({ id })),
       previousPage: list.page > 1 ? link(list.page - 1) : undefined,
       nextPage: list.page * list.pageSize < list.total ? link(list.page + 1) : undefined,
     });
@@ -162,7 +142,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
 
   router.get('/users/:userId', signedIn, async (ctx) => {
     const user = await getFirmUser(deps, dmsState(ctx).da, ctx.params['userId'] as string);
-    await userPage(ctx, 200, user, { notice: NOTICES[single(ctx.query['done']) ?? ''] });
+    const done = single(ctx.query['done']);
+    await userPage(ctx, 200, user, { notice: done && NOTICES.has(done) ? `dms.notice.${done}` : undefined });
   });
 
   /**
@@ -253,7 +234,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       windowDays: report.windowDays,
       generatedAt: report.generatedAt.toISOString(),
       readyPercent: row ? readyPercent(row) : '-',
-      rows: READINESS_COLUMNS.map((column) => ({ label: column.description, value: row?.[column.key] ?? 0 })),
+      rows: READINESS_COLUMNS.map((column) => ({ key: column.key, value: row?.[column.key] ?? 0 })),
     });
   });
 

@@ -5,6 +5,8 @@
  * Accept-Language, else English. Any Chinese is served in Traditional characters: the
  * HKSCC publishes its circulars in English and Traditional Chinese.
  */
+import { describeHongKongTime } from '../policy/phases.js';
+
 export const LOCALES = ['en', 'zh-Hant'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
@@ -62,4 +64,12 @@ export function htmlLang(locale: Locale): string {
 /** A date and time in Hong Kong time, as people there write it in each language. */
 export function hongKongDateTime(instant: Date, locale: Locale): string {
   return instant.toLocaleString(locale === 'zh-Hant' ? 'zh-Hant-HK' : 'en-GB', { timeZone: 'Asia/Hong_Kong', dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A moment announced to users ("26 June 2023, 08:00 (Hong Kong time)"), in each language. */
+export function announcedHongKongTime(instant: Date, locale: Locale): string {
+  if (locale === 'en') return describeHongKongTime(instant);
+  const date = instant.toLocaleDateString('zh-Hant-HK', { timeZone: 'Asia/Hong_Kong', dateStyle: 'long' });
+  const time = instant.toLocaleTimeString('en-GB', { timeZone: 'Asia/Hong_Kong', hour: '2-digit', minute: '2-digit' });
+  return `${date} ${time}（香港時間）`;
 }

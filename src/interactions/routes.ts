@@ -13,7 +13,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ProviderRef } from '../oidc/provider-host.js';
-import { pageLocale, preferUiLocales } from '../http/locale.js';
+import { localeOf, pageLocale, preferUiLocales } from '../http/locale.js';
+import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
 import { msg, type Translatable } from '../i18n/translate.js';
 import type { LoginProgress } from '../store/login-progress.js';
 import { errors as oidcErrors } from 'oidc-provider';
@@ -29,7 +30,7 @@ import type { Logger } from '../observability/logger.js';
 import { acceptedMethods, ACR, acrFor, amrFor, SMARTCARD_AMR, type ProvenFactor } from '../oidc/assurance.js';
 import { requiresTwoFactor } from '../oidc/clients.js';
 import { DMS_CLIENT_ID } from '../dms/sign-in.js';
-import { loginAccess, passwordLoginMayApply, phaseBanner, REFUSAL_MESSAGES, refusalFor, type ClientRequirement, type LoginMethod } from '../policy/access.js';
+import { loginAccess, passwordLoginMayApply, phaseBanner, REFUSAL_MESSAGES, type PhaseBanner, refusalFor, type ClientRequirement, type LoginMethod } from '../policy/access.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from './client-certificate.js';
@@ -104,6 +105,12 @@ const csrfOnlyForm = z.object({ csrf: z.string().max(200) });
 const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
 const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
 const newPasswordForm = z.object({ csrf: z.string().max(200), current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) });
+
+/** The phase banner as a message in the page's language (its instant written for that language). */
+function bannerMessage(banner: PhaseBanner | undefined, locale: Locale): Translatable | undefined {
+  if (!banner) return undefined;
+  return banner.at ? msg(banner.key, { time: announcedHongKongTime(banner.at, locale) }) : banner.key;
+}
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 type InteractionResult = Parameters<Provider['interactionResult']>[2];
@@ -243,7 +250,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       // Before anyone has typed who they are, a pilot participant might be the one at the keyboard.
       showPassword: passwordLoginMayApply(snapshot.phase, snapshot.pilots.size > 0, requirement),
       smartcardAction: deps.smartcard && access.smartcard ? `${deps.smartcard.loginOrigin}/interaction/${details.uid}/smartcard` : undefined,
-      banner: phaseBanner(snapshot),
+      banner: bannerMessage(phaseBanner(snapshot), localeOf(ctx)),
     }, pageLocale(ctx));
   }
 

@@ -13,7 +13,7 @@
  * open whenever enrolment is. A client that asks for the 2FA level (or is configured to
  * require it, like DMS) never gets a smartcard login, in any phase.
  */
-import { describeHongKongTime, enrolmentOpen, type Phase, type PhaseState } from './phases.js';
+import { enrolmentOpen, type Phase, type PhaseState } from './phases.js';
 
 export type LoginMethod = 'smartcard' | 'two-factor';
 
@@ -87,15 +87,17 @@ export const REFUSAL_MESSAGES: Record<AccessRefusal, string> = {
 };
 
 /** The line a login page shows about the migration, if any: what changes next, and when. */
-export function phaseBanner(snapshot: Pick<PhaseState, 'phase' | 'next'>): string | undefined {
+/** What the login page announces about the phases, if anything: a message key and the instant it is about. */
+export interface PhaseBanner {
+  key: 'banner.smartcardEnds' | 'banner.twoFactorOpens' | 'banner.smartcardEnded';
+  at?: Date;
+}
+
+export function phaseBanner(snapshot: Pick<PhaseState, 'phase' | 'next'>): PhaseBanner | undefined {
   const now = phaseAllows(snapshot.phase, false);
   const next = snapshot.next && phaseAllows(snapshot.next.phase, false);
-  if (snapshot.next && now.smartcard && next && !next.smartcard) {
-    return `Smartcard access ends on ${describeHongKongTime(snapshot.next.at)}. From then on, log in with your password and one-time code.`;
-  }
-  if (snapshot.next && !now.twoFactor && next?.twoFactor) {
-    return `Login with password and one-time code opens on ${describeHongKongTime(snapshot.next.at)}.`;
-  }
-  if (!now.smartcard) return 'Smartcard login has ended. Log in with your password and one-time code.';
+  if (snapshot.next && now.smartcard && next && !next.smartcard) return { key: 'banner.smartcardEnds', at: snapshot.next.at };
+  if (snapshot.next && !now.twoFactor && next?.twoFactor) return { key: 'banner.twoFactorOpens', at: snapshot.next.at };
+  if (!now.smartcard) return { key: 'banner.smartcardEnded' };
   return undefined;
 }

@@ -117,25 +117,24 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
 
   it('takes a user from registration by their DA to a login at CCASS Terminal and out again', async () => {
     // 1. The DA logs in to DMS with password + authenticator code.
-    // DMS (the DA's pages) is in English for now.
-    const daContext = await newContext({ locale: 'en-GB' });
+    const daContext = await newContext();
     const dms = await daContext.newPage();
     await dms.goto(`${running.issuer}/dms`);
-    await dms.getByLabel('Participant ID').fill(da.participantId);
-    await dms.getByLabel('User ID').fill(da.userId);
-    await dms.getByLabel('Password').fill(da.password);
+    await field(dms, 'login.participantId').fill(da.participantId);
+    await field(dms, 'login.userId').fill(da.userId);
+    await field(dms, 'login.password').fill(da.password);
     await shot(dms, 'da-login');
-    await dms.getByRole('button', { name: 'Log in', exact: true }).click();
-    await dms.getByLabel('One-time code', { exact: true }).fill(nextTotp(running, da));
-    await dms.getByRole('button', { name: 'Continue' }).click();
-    await dms.getByRole('heading', { name: 'Users of B01234' }).waitFor();
+    await button(dms, 'login.submit').click();
+    await field(dms, 'otp.code').fill(nextTotp(running, da));
+    await button(dms, 'otp.submit').click();
+    await dms.getByRole('heading', { name: t('dms.users.heading', { participant: 'B01234' }) }).waitFor();
     await shot(dms, 'dms-users');
 
     // 2. …and registers the user's designated email: the activation mail goes out.
-    await dms.getByRole('link', { name: trader }).click();
-    await dms.getByLabel('Email address').fill('trader1@b01234.example.com');
-    await dms.getByRole('button', { name: 'Register email and send activation' }).click();
-    await dms.getByText('Email registered').waitFor();
+    await dms.getByRole('link', { name: trader, exact: true }).click();
+    await field(dms, 'dms.user.emailAddress').fill('trader1@b01234.example.com');
+    await button(dms, 'dms.user.registerEmail').click();
+    await dms.getByText(t('dms.notice.registered')).waitFor();
     await shot(dms, 'dms-email-registered');
     const link = activationLinkIn(await running.mail.mailTo('trader1@b01234.example.com'));
 

@@ -149,7 +149,7 @@ describe('migration readiness report', () => {
     const page = await dms.browser.request(`${running.issuer}/dms/readiness`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Readiness of B00002');
-    expect(page.body).toContain('<strong>100%</strong>');
+    expect(page.body).toContain('100% of your users are ready to log in with password and one-time code.');
     expect(page.body).not.toContain('B00001');
 
     const csv = await dms.browser.request(`${running.issuer}/dms/readiness.csv`);

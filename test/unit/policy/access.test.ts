@@ -1,3 +1,5 @@
+import { announcedHongKongTime } from '../../../src/i18n/locales.js';
+import { msg, translator } from '../../../src/i18n/translate.js';
 import { ANY_CLIENT, loginAccess, passwordLoginMayApply, phaseAllows, phaseBanner, refusalFor, type ClientRequirement } from '../../../src/policy/access.js';
 import { PHASES, type Phase } from '../../../src/policy/phases.js';
 
@@ -57,14 +59,19 @@ describe('the login page banner', () => {
   const cutOff = new Date('2023-06-25T16:00:00.000Z');
 
   it('tells parallel-run users when smartcard access ends', () => {
-    expect(phaseBanner({ phase: 'parallel-run', next: { phase: '2fa-only', at: cutOff } })).toBe(
+    expect(phaseBanner({ phase: 'parallel-run', next: { phase: '2fa-only', at: cutOff } })).toEqual({ key: 'banner.smartcardEnds', at: cutOff });
+    // As the page writes it, in each language.
+    expect(translator('en')(msg('banner.smartcardEnds', { time: announcedHongKongTime(cutOff, 'en') }))).toBe(
       'Smartcard access ends on 26 June 2023, 00:00 (Hong Kong time). From then on, log in with your password and one-time code.',
+    );
+    expect(translator('zh-Hant')(msg('banner.smartcardEnds', { time: announcedHongKongTime(cutOff, 'zh-Hant') }))).toBe(
+      '智能卡登入將於 2023年6月26日 00:00（香港時間） 停止。其後請以密碼及一次性密碼登入。',
     );
   });
 
   it('announces when password login opens, and that smartcards have ended', () => {
-    expect(phaseBanner({ phase: 'email-registration', next: { phase: 'parallel-run', at: cutOff } })).toMatch(/^Login with password and one-time code opens on 26 June 2023/);
-    expect(phaseBanner({ phase: '2fa-only', next: null })).toMatch(/^Smartcard login has ended/);
+    expect(phaseBanner({ phase: 'email-registration', next: { phase: 'parallel-run', at: cutOff } })).toEqual({ key: 'banner.twoFactorOpens', at: cutOff });
+    expect(phaseBanner({ phase: '2fa-only', next: null })).toEqual({ key: 'banner.smartcardEnded' });
   });
 
   it('says nothing when nothing is about to change', () => {
