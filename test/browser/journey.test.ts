@@ -9,8 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jsqrModule from 'jsqr';
@@ -21,6 +19,7 @@ import { translator, type MessageKey } from '../../src/i18n/translate.js';
 import { ACR } from '../../src/oidc/assurance.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { activationLinkIn, nextTotp, seedDa } from '../support/dms.js';
+import { freePort } from '../support/ports.js';
 import { seedUser, startTestServer, testConfig, type RunningTestServer, type SeededUser } from '../support/server.js';
 import { rfc6238, secretFromUri } from '../support/totp.js';
 
@@ -31,14 +30,6 @@ const jsQR = ((jsqrModule as unknown as { default?: QrDecoder }).default ?? (jsq
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** The example relying party as a newcomer runs it: `node examples/ccass-terminal.mjs`. */
 async function startExampleRelyingParty(issuer: string, port: number): Promise<ChildProcess> {

@@ -4,21 +4,13 @@
  * finishes (its connection closed after the answer), and only one that outlives the timeout
  * is cut. The metrics port, when configured, serves /metrics and the main port does not.
  */
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { startListeners, type RunningListeners } from '../../../src/http/listeners.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { buildServer, type Server } from '../../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { freePort } from '../../support/ports.js';
 import { testConfig } from '../../support/server.js';
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Opens a raw connection and sends a request whose body is still coming. */
 async function requestInFlight(port: number): Promise<{ socket: Socket; finish(): void; response: Promise<string> }> {
