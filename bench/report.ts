@@ -137,16 +137,29 @@ export function renderReport(report: BenchReport): string {
   }
   if (report.soak) {
     const { samples, result } = report.soak;
-    const secondHalf = samples.slice(Math.floor(samples.length / 2));
-    const heapPer1000 = slope(secondHalf.map((s) => [s.logins / 1000, s.heapMiB] as const));
-    const rssPer1000 = slope(secondHalf.map((s) => [s.logins / 1000, s.rssMiB] as const));
-    const first = samples[1] ?? samples[0];
-    const last = samples[samples.length - 1];
+    // The heap is a sawtooth (it grows until a collection): its trend is the trend of the floor it
+    // returns to. So: the lowest heap and RSS of each minute, after the first (warm-up), and the
+    // least-squares slope of those floors.
+    const perMinute = new Map<number, { logins: number; heapMiB: number; rssMiB: number }>();
+    for (const sample of samples) {
+      const minute = Math.floor(sample.seconds / 60);
+      const floor = perMinute.get(minute);
+      perMinute.set(minute, {
+        logins: Math.max(floor?.logins ?? 0, sample.logins),
+        heapMiB: Math.min(floor?.heapMiB ?? Infinity, sample.heapMiB),
+        rssMiB: Math.min(floor?.rssMiB ?? Infinity, sample.rssMiB),
+      });
+    }
+    const floors = [...perMinute.entries()].filter(([minute]) => minute > 0).map(([, floor]) => floor);
+    const heapPer1000 = slope(floors.map((f) => [f.logins / 1000, f.heapMiB] as const));
+    const rssPer1000 = slope(floors.map((f) => [f.logins / 1000, f.rssMiB] as const));
+    const first = floors[0];
+    const last = floors[floors.length - 1];
     lines.push('## Memory soak', '');
     lines.push(
       `${result.completed} logins at concurrency ${result.concurrency} in ${fixed(result.seconds / 60)} min (${result.failed} failed), the server's heap and RSS sampled every 5 s (${samples.length} samples).`,
-      `Heap used: ${fixed(first?.heapMiB ?? NaN)} MiB after warm-up → ${fixed(last?.heapMiB ?? NaN)} MiB at the end; RSS ${fixed(first?.rssMiB ?? NaN)} → ${fixed(last?.rssMiB ?? NaN)} MiB.`,
-      `Trend over the second half (least squares): heap ${fixed(heapPer1000, 2)} MiB per 1,000 logins, RSS ${fixed(rssPer1000, 2)} MiB per 1,000 logins.`,
+      `Floor of each minute (the lowest sample; the heap is a sawtooth between collections), after the first minute: heap ${fixed(first?.heapMiB ?? NaN)} → ${fixed(last?.heapMiB ?? NaN)} MiB, RSS ${fixed(first?.rssMiB ?? NaN)} → ${fixed(last?.rssMiB ?? NaN)} MiB.`,
+      `Trend of those floors (least squares): heap ${fixed(heapPer1000, 2)} MiB per 1,000 logins, RSS ${fixed(rssPer1000, 2)} MiB per 1,000 logins.`,
       '',
       '| logins | minutes | heap MiB | RSS MiB |',
       '| --- | --- | --- | --- |',

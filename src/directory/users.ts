@@ -5,7 +5,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
-import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
+import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow, UserStatus } from '../store/users.js';
 import {
@@ -118,8 +118,7 @@ export async function setUserPassword(
   actor: string,
 ): Promise<void> {
   const user = await findUser(deps.queries, ref);
-  const problems = passwordProblems(password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
-  if (problems.length) throw new ValidationError(`Password ${problems.join('; ')}`, { password: problems.join('; ') });
+  assertAcceptablePassword(password, deps.rules, { userId: user.user_id, participantId: user.participant_id }, 'Password');
   await deps.queries.users.setPasswordHash(user.id, await deps.hasher.hash(password));
   await deps.queries.audit.record({
     type: 'user.password.set',

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { auditEvent, userActor } from '../directory/actor.js';
 import { ValidationError } from '../errors.js';
-import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
+import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import { inspectActivationLink, type ActivationDependencies, type LinkState } from './activation-links.js';
@@ -44,8 +44,7 @@ export async function activateWithPassword(
   if (link.state !== 'valid') return { ok: false, link: link.state };
   const { user } = link;
 
-  const problems = passwordProblems(input.password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
-  if (problems.length) throw new ValidationError(`Your password ${problems.join('; ')}.`, { password: problems.join('; ') });
+  assertAcceptablePassword(input.password, deps.rules, { userId: user.user_id, participantId: user.participant_id }, 'Your password');
   if (input.password !== input.confirmation) {
     throw new ValidationError('The two passwords are not the same. Type the same password in both fields.', { confirmation: 'does not match' });
   }

@@ -7,7 +7,8 @@
  * Opening the link does not use it up (mail scanners open links); setting the password does.
  */
 import { pageLocale } from '../http/locale.js';
-import { msg, type Translatable } from '../i18n/translate.js';
+import { msg, passwordRefusal, type Translatable } from '../i18n/translate.js';
+import { PasswordRejectedError } from '../factors/password.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
@@ -169,7 +170,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       if (!(error instanceof ValidationError)) throw error;
       const link = await inspectActivationLink(deps, token);
       if (link.state !== 'valid') return linkProblem(ctx, link.state);
-      return renderPasswordForm(ctx, 400, token, link.user, error.message);
+      return renderPasswordForm(ctx, 400, token, link.user, error instanceof PasswordRejectedError ? passwordRefusal(error.problems) : error.message);
     }
     if (!outcome.ok) return linkProblem(ctx, outcome.link);
     deps.metrics.activationSteps.inc({ step: 'password_set' });

@@ -11,6 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
+import { ValidationError } from '../errors.js';
 import { comparisonForm, isCommonPassword } from './password-blocklist.js';
 
 export interface Argon2Parameters {
@@ -119,30 +120,67 @@ export const PASSWORD_MESSAGES = {
   trivial: 'is too easy to guess (repeated or sequential characters)',
 } as const;
 
-/** Problems with a proposed password, as messages for the user; empty when acceptable. */
-export function passwordProblems(password: string, rules: PasswordRules, context: PasswordContext = {}): string[] {
+/** Why a proposed password is refused, as data (pages word it in the user's language). */
+export type PasswordProblem =
+  | { code: 'tooShort'; limit: number }
+  | { code: 'tooLong'; limit: number }
+  | { code: 'userId' | 'contextWords' | 'common' | 'trivial' };
+
+/** A refused password: the message (English) for the CLI and the API, and the problems for pages. */
+export class PasswordRejectedError extends ValidationError {
+  constructor(
+    message: string,
+    fields: Record<string, string>,
+    readonly problems: readonly PasswordProblem[],
+  ) {
+    super(message, fields);
+  }
+}
+
+/** Problems with a proposed password; empty when acceptable. */
+export function passwordProblemList(password: string, rules: PasswordRules, context: PasswordContext = {}): PasswordProblem[] {
   const problems = lengthProblems(password, rules);
   // One reason why it is guessable is enough for the user; the first that applies wins.
   const guessable = guessabilityProblem(password, context);
-  if (guessable) problems.push(guessable);
+  if (guessable) problems.push({ code: guessable });
   return problems;
 }
 
-function lengthProblems(password: string, rules: PasswordRules): string[] {
-  const problems: string[] = [];
+/** A problem as the end of an English sentence ("[The password] must be at least 12 characters"). */
+export function describePasswordProblem(problem: PasswordProblem): string {
+  if (problem.code === 'tooShort') return `must be at least ${problem.limit} characters`;
+  if (problem.code === 'tooLong') return `must be at most ${problem.limit} characters`;
+  return PASSWORD_MESSAGES[problem.code];
+}
+
+/** Problems with a proposed password, as English messages; empty when acceptable. */
+export function passwordProblems(password: string, rules: PasswordRules, context: PasswordContext = {}): string[] {
+  return passwordProblemList(password, rules, context).map(describePasswordProblem);
+}
+
+/** Throws a PasswordRejectedError when the password is not acceptable (`subject` starts the English message). */
+export function assertAcceptablePassword(password: string, rules: PasswordRules, context: PasswordContext, subject: string): void {
+  const problems = passwordProblemList(password, rules, context);
+  if (!problems.length) return;
+  const text = problems.map(describePasswordProblem).join('; ');
+  throw new PasswordRejectedError(`${subject} ${text}.`, { password: text }, problems);
+}
+
+function lengthProblems(password: string, rules: PasswordRules): PasswordProblem[] {
+  const problems: PasswordProblem[] = [];
   // Length in characters (code points), not UTF-16 units: "密碼" is two characters.
   const length = [...normalise(password)].length;
-  if (length < rules.minLength) problems.push(`must be at least ${rules.minLength} characters`);
-  if (length > rules.maxLength) problems.push(`must be at most ${rules.maxLength} characters`);
+  if (length < rules.minLength) problems.push({ code: 'tooShort', limit: rules.minLength });
+  if (length > rules.maxLength) problems.push({ code: 'tooLong', limit: rules.maxLength });
   return problems;
 }
 
-function guessabilityProblem(password: string, context: PasswordContext): string | undefined {
+function guessabilityProblem(password: string, context: PasswordContext): keyof typeof PASSWORD_MESSAGES | undefined {
   const form = comparisonForm(password);
-  if (context.userId && form === comparisonForm(context.userId)) return PASSWORD_MESSAGES.userId;
-  if (isMostlyContextWords(form, contextWords(context))) return PASSWORD_MESSAGES.contextWords;
-  if (isCommonPassword(form)) return PASSWORD_MESSAGES.common;
-  if (isTrivialPattern(form)) return PASSWORD_MESSAGES.trivial;
+  if (context.userId && form === comparisonForm(context.userId)) return 'userId';
+  if (isMostlyContextWords(form, contextWords(context))) return 'contextWords';
+  if (isCommonPassword(form)) return 'common';
+  if (isTrivialPattern(form)) return 'trivial';
   return undefined;
 }
 

@@ -6,6 +6,7 @@
 import { en, type MessageKey } from './messages/en.js';
 import { zhHant, zhHantSentences } from './messages/zh-Hant.js';
 import type { Locale } from './locales.js';
+import type { PasswordProblem } from '../factors/password.js';
 
 export type { MessageKey } from './messages/en.js';
 export type MessageParams = Readonly<Record<string, string | number>>;
@@ -18,8 +19,8 @@ export interface Message {
 
 export const msg = (key: MessageKey, params?: MessageParams): Message => (params ? { key, params } : { key });
 
-/** What pages pass around: a key, a message with values, or text produced in English elsewhere. */
-export type Translatable = MessageKey | Message | string;
+/** What pages pass around: a key, a message with values, text produced in English elsewhere, or several of these (sentences). */
+export type Translatable = MessageKey | Message | string | readonly Translatable[];
 
 export type Translate = (text: Translatable | undefined | null, params?: MessageParams) => string;
 
@@ -38,10 +39,17 @@ function fill(template: string, params: MessageParams | undefined): string {
 export function translator(locale: Locale): Translate {
   const catalogue = CATALOGUES[locale];
   const sentences = SENTENCES[locale];
-  return (text, params) => {
+  const translate: Translate = (text, params) => {
     if (text === undefined || text === null) return '';
-    if (typeof text === 'object') return fill(catalogue[text.key], { ...text.params, ...params });
+    if (Array.isArray(text)) return (text as readonly Translatable[]).map((part) => translate(part, params)).join(locale === 'zh-Hant' ? '' : ' ');
+    if (typeof text === 'object') return fill(catalogue[(text as Message).key], { ...(text as Message).params, ...params });
     if (isKey(text)) return fill(catalogue[text], params);
     return Object.hasOwn(sentences, text) ? (sentences[text] as string) : text;
   };
+  return translate;
+}
+
+/** Why a password was refused, one sentence per problem, for a page. */
+export function passwordRefusal(problems: readonly PasswordProblem[]): Message[] {
+  return problems.map((problem) => msg(`password.problem.${problem.code}`, 'limit' in problem ? { limit: problem.limit } : undefined));
 }

@@ -15,14 +15,14 @@ import type Provider from 'oidc-provider';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import { localeOf, pageLocale, preferUiLocales } from '../http/locale.js';
 import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
-import { msg, type Translatable } from '../i18n/translate.js';
+import { msg, passwordRefusal, type Translatable } from '../i18n/translate.js';
 import type { LoginProgress } from '../store/login-progress.js';
 import { errors as oidcErrors } from 'oidc-provider';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies, type SendOutcome } from '../factors/email-otp.js';
-import { passwordProblems, type PasswordHasher, type PasswordRules } from '../factors/password.js';
+import { passwordProblemList, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import { confirmTotpEnrolment, pendingTotpEnrolment, verifyTotp, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
@@ -695,9 +695,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       renderNewPassword(ctx, state, 'Your current password is not correct.');
       return;
     }
-    const problems = passwordProblems(form.password, deps.passwordRules, { userId: state.user.user_id, participantId: state.user.participant_id });
-    const error = problems.length
-      ? `Your new password ${problems.join('; ')}.`
+    const problems = passwordProblemList(form.password, deps.passwordRules, { userId: state.user.user_id, participantId: state.user.participant_id });
+    const error: Translatable | undefined = problems.length
+      ? passwordRefusal(problems)
       : form.password !== form.confirmation
         ? 'The two new passwords are not the same. Type the same password in both fields.'
         : form.password === form.current

@@ -8,7 +8,7 @@
  * accessibility rules. Screenshots of each step go to test-output/browser/ (not in git).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jsqrModule from 'jsqr';
@@ -66,9 +66,12 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
   const trader = 'TRADER1';
   const cspViolations: string[] = [];
 
+  /** Every page of the journey is photographed and checked with axe. */
+  const accessibility: Record<string, string[]> = {};
   async function shot(page: Page, name: string): Promise<void> {
     step += 1;
     await page.screenshot({ path: path.join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+    if (page.url().startsWith(running.issuer)) accessibility[name] = await accessibilityViolations(page);
   }
 
   async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
@@ -141,6 +144,8 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     await button(user, 'activate.submit').click();
 
     // 4. Chooses an authenticator app and reads the QR code from the screen.
+    await button(user, 'method.totpRecommended').waitFor();
+    await shot(user, 'choose-method');
     await button(user, 'method.totpRecommended').click();
     const qr = user.getByRole('img', { name: t('enrol.qrAlt') });
     await qr.waitFor();
@@ -181,12 +186,17 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
 
     // 7. Logs out: the provider asks, then returns to CCASS Terminal.
     await user.getByRole('link', { name: 'Log out' }).click();
+    await button(user, 'logout.yes').waitFor();
+    await shot(user, 'logout-confirm');
     await button(user, 'logout.yes').click();
     await user.waitForURL(`${rpOrigin}/`);
     await user.getByRole('link', { name: 'Log in', exact: true }).waitFor();
     await shot(user, 'logged-out');
 
     expect(cspViolations).toEqual([]);
+    // Every provider page photographed above (DMS, activation, QR set-up, login, code, logout) passes axe.
+    expect(Object.keys(accessibility).length).toBeGreaterThanOrEqual(10);
+    expect(Object.fromEntries(Object.entries(accessibility).filter(([, violations]) => violations.length))).toEqual({});
     await daContext.close();
     await userContext.close();
   }, 120_000);
@@ -242,6 +252,23 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     await context.close();
   }, 60_000);
 });
+
+const AXE_SOURCE = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is: the serious and critical
+ * violations, as "rule: element" lines. Injected through the DevTools protocol, which the
+ * page's CSP does not govern, so the page is checked with its real CSP in force.
+ */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const results = (await page.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as {
+    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+  };
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
 
 async function horizontalOverflow(page: Page): Promise<boolean> {
   return (await page.evaluate('document.documentElement.scrollWidth > window.innerWidth + 1')) as boolean;

@@ -102,7 +102,7 @@ describe('changing one’s own password', () => {
     const { start, page } = await toNewPasswordPage(user);
     const before = await database.db('users').where({ user_id: user.userId }).first('password_hash');
     for (const [fields, message] of [
-      [{ current: user.password, password: 'password1234' }, 'Your new password'],
+      [{ current: user.password, password: 'password1234' }, 'The password is too common'],
       [{ current: user.password, password: 'a completely new passphrase 9', confirmation: 'a different passphrase 9' }, 'not the same'],
       [{ current: user.password, password: user.password }, 'different from your current one'],
     ] as const) {

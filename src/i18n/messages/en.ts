@@ -226,6 +226,13 @@ export const en = {
   'banner.twoFactorOpens': 'Login with password and one-time code opens on {time}.',
   'banner.smartcardEnded': 'Smartcard login has ended. Log in with your password and one-time code.',
 
+  'password.problem.tooShort': 'The password must be at least {limit} characters.',
+  'password.problem.tooLong': 'The password must be at most {limit} characters.',
+  'password.problem.userId': 'The password must not be your user ID.',
+  'password.problem.contextWords': 'The password must not be mostly your user ID, participant ID or the name of the service.',
+  'password.problem.common': 'The password is too common: it appears in lists of passwords attackers try first.',
+  'password.problem.trivial': 'The password is too easy to guess (repeated or sequential characters).',
+
   'error.notAccepted': 'Request not accepted',
   'error.somethingWrong': 'Something went wrong',
   'error.signInStopped': 'Sign-in could not continue',

@@ -229,6 +229,13 @@ export const zhHant: Record<MessageKey, string> = {
   'banner.twoFactorOpens': '以密碼及一次性密碼登入將於 {time} 開始。',
   'banner.smartcardEnded': '智能卡登入已停止。請以密碼及一次性密碼登入。',
 
+  'password.problem.tooShort': '密碼最少須有 {limit} 個字元。',
+  'password.problem.tooLong': '密碼最多只可有 {limit} 個字元。',
+  'password.problem.userId': '密碼不可以是您的用戶編號。',
+  'password.problem.contextWords': '密碼不可主要由您的用戶編號、參與者編號或本服務名稱組成。',
+  'password.problem.common': '密碼過於常見：它出現在攻擊者最先嘗試的密碼清單中。',
+  'password.problem.trivial': '密碼太容易被猜中（重複或連續的字元）。',
+
   'error.notAccepted': '要求不獲接納',
   'error.somethingWrong': '發生錯誤',
   'error.signInStopped': '登入未能繼續',
@@ -277,8 +284,9 @@ export const zhHantSentences: Readonly<Record<string, string>> = {
   'Smartcard not accepted': '智能卡未獲接納',
   'That code has expired or was tried too many times. Ask for a new code below.': '此密碼已失效或嘗試次數過多。請於下方要求新密碼。',
   'That code is not correct. Enter the code from the email.': '密碼不正確。請輸入電郵中的密碼。',
-  'The passwords do not match.': '兩次輸入的密碼不相符。',
-  'The current password is not correct.': '現有密碼不正確。',
+  'The two passwords are not the same. Type the same password in both fields.': '兩次輸入的密碼不相同。請在兩欄輸入相同的密碼。',
+  'The two new passwords are not the same. Type the same password in both fields.': '兩次輸入的新密碼不相同。請在兩欄輸入相同的密碼。',
+  'Choose a password different from your current one.': '請選擇與現有密碼不同的密碼。',
   // Activation links (enrolment/routes.ts).
   'This activation link is not valid': '此啟用連結無效',
   'The link is incomplete or was changed. Open it again from the email, or ask your Delegated Administrator to send a new one.':

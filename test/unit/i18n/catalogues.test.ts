@@ -64,3 +64,17 @@ describe('message catalogues', () => {
     expect({ file, words: text.match(/[A-Za-z\u4e00-\u9fff]{2,}/g) ?? [] }).toEqual({ file, words: [] });
   });
 });
+
+describe('password refusals', () => {
+  it('word each problem in the page language, one sentence each', async () => {
+    const { passwordProblemList } = await import('../../../src/factors/password.js');
+    const { passwordRefusal } = await import('../../../src/i18n/translate.js');
+    const problems = passwordProblemList('short', { minLength: 12, maxLength: 128 });
+    expect(translator('en')(passwordRefusal(problems))).toBe('The password must be at least 12 characters.');
+    expect(translator('zh-Hant')(passwordRefusal(problems))).toBe('密碼最少須有 12 個字元。');
+    const both = passwordProblemList('password', { minLength: 12, maxLength: 128 });
+    expect(translator('en')(passwordRefusal(both))).toBe(
+      'The password must be at least 12 characters. The password is too common: it appears in lists of passwords attackers try first.',
+    );
+  });
+});
