@@ -205,19 +205,26 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     const context = await newContext();
     const page = await context.newPage();
     const keyboardUser = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'KEYBOARD', email: 'keyboard@b01234.example.com' }, running.clock);
-    await page.goto(`${rpOrigin}/login`);
-    // The participant field has the focus; Tab moves through the form in reading order.
-    await page.keyboard.type('B01234');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type(keyboardUser.userId);
-    await page.keyboard.press('Tab');
-    await page.keyboard.type(keyboardUser.password);
-    await page.keyboard.press('Enter');
-    await field(page, 'otp.code').waitFor();
-    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('code');
-    await page.keyboard.type(nextTotp(running, keyboardUser));
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Logged in to CCASS Terminal' }).waitFor();
+    try {
+      await page.goto(`${rpOrigin}/login`);
+      // The participant field has the focus (autofocus); Tab moves through the form in reading order.
+      await page.waitForFunction("document.activeElement && document.activeElement.id === 'participantId'");
+      await page.keyboard.type('B01234');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(keyboardUser.userId);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(keyboardUser.password);
+      await page.keyboard.press('Enter');
+      await field(page, 'otp.code').waitFor();
+      await page.waitForFunction("document.activeElement && document.activeElement.id === 'code'");
+      await page.keyboard.type(nextTotp(running, keyboardUser));
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Logged in to CCASS Terminal' }).waitFor();
+    } catch (error) {
+      // What the page showed when the walk went wrong, for whoever reads the CI output.
+      await page.screenshot({ path: path.join(SHOTS, 'keyboard-login-failure.png'), fullPage: true });
+      throw new Error(`keyboard login stopped at ${page.url()}: ${(await page.locator('main').textContent())?.trim()}`, { cause: error });
+    }
     await shot(page, 'keyboard-login-done');
     await context.close();
   }, 60_000);
