@@ -41,7 +41,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const sessionActivity = createSessionActivity((uid, expiresAt) => deps.queries.userAccess.extendOidcSession(uid, expiresAt), { minIntervalSeconds: 60 });
 
   const configuration: Configuration = {
-    adapter: postgresAdapterFactory(deps.db),
+    // oidc-provider keeps the request it serves in its async context: a token's grant and session
+    // are fetched with it and kept for that request only.
+    adapter: postgresAdapterFactory(deps.db, () => Provider.ctx),
     // DMS is built in: a first-party client of this provider like CCASS Terminal.
     clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.cookieKeys)],
     clientDefaults: {

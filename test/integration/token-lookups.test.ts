@@ -1,0 +1,105 @@
+/**
+ * A token's grant and session are fetched with the token, in one statement, and kept for the
+ * request that fetched them only: a refresh costs three statements, and a grant or session
+ * that ends between two requests is seen ended by the second.
+ */
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { rfc6238 } from '../support/totp.js';
+import { hashId } from '../../src/store/oidc-adapter.js';
+
+interface Tokens {
+  id_token: string;
+  access_token: string;
+  refresh_token: string;
+}
+
+describe('token lookups', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    running = await startTestServer(database.db, database.url);
+  });
+  afterAll(async () => {
+    await running.close();
+    await database.drop();
+  });
+
+  async function logIn(userId: string): Promise<{ user: SeededUser; tokens: Tokens }> {
+    const user = await seedUser(running.server, running.config, { participantId: 'B50005', userId }, running.clock);
+    const start = await startAuthorization(running.issuer);
+    const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+    const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000));
+    running.clock.advance(30);
+    const tokens = (await exchangeCode(running.http, start, await followToCallback(start, afterCode))) as Tokens;
+    return { user, tokens };
+  }
+
+  const refresh = (refreshToken: string) =>
+    request(running.http).post('/token').auth(TERMINAL.clientId, TERMINAL.clientSecret).type('form').send({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  const userinfo = (accessToken: string) => request(running.http).get('/me').set('Authorization', `Bearer ${accessToken}`);
+
+  /** The statements `action` sends, by prepared-statement name or by their first words. */
+  async function statementsOf(action: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const listener = (query: { sql: string; name?: string }) => seen.push(query.name ?? query.sql.trim().split(/\s+/).slice(0, 4).join(' '));
+    database.db.on('query', listener);
+    try {
+      await action();
+    } finally {
+      database.db.removeListener('query', listener);
+    }
+    return seen;
+  }
+
+  it('refreshes with three statements: the token with its grant and session, the account, the new access token', async () => {
+    const { tokens } = await logIn('LOOKUPS1');
+    // The first refresh may also move the session's idle expiry (at most once a minute): not counted.
+    await refresh(tokens.refresh_token).expect(200);
+
+    let response: request.Response | undefined;
+    const statements = await statementsOf(async () => {
+      response = await refresh(tokens.refresh_token);
+    });
+    expect(response?.status).toBe(200);
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toBe('oidc_find_with_relatives');
+    expect(statements).not.toContain('oidc_find');
+    expect(statements).not.toContain('oidc_find_by_uid');
+  });
+
+  it('sees a grant that ended after the last request ended, though that request fetched it', async () => {
+    const { tokens } = await logIn('LOOKUPS2');
+    await refresh(tokens.refresh_token).expect(200);
+    const [token] = await database.db('oidc_payloads').where({ model: 'RefreshToken', id_hash: hashId(tokens.refresh_token) });
+    expect(await database.db('oidc_payloads').where({ model: 'Grant', id_hash: token.grant_id_hash }).delete()).toBe(1);
+
+    expect((await refresh(tokens.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('sees a session that ended after the last request ended: refresh refused, access token no longer accepted', async () => {
+    const { tokens } = await logIn('LOOKUPS3');
+    await refresh(tokens.refresh_token).expect(200);
+    await userinfo(tokens.access_token).expect(200);
+    const [token] = await database.db('oidc_payloads').where({ model: 'RefreshToken', id_hash: hashId(tokens.refresh_token) });
+    expect(await database.db('oidc_payloads').where({ model: 'Session', uid: token.payload.sessionUid }).delete()).toBe(1);
+
+    expect((await refresh(tokens.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
+    expect((await userinfo(tokens.access_token)).status).toBe(401);
+  });
+
+  it('does not hand one account the grant or session of another (each token brings its own)', async () => {
+    const first = await logIn('LOOKUPS4');
+    const second = await logIn('LOOKUPS5');
+    const [a, b] = await Promise.all([refresh(first.tokens.refresh_token), refresh(second.tokens.refresh_token)]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    const subjectOf = (idToken: string) => JSON.parse(Buffer.from(idToken.split('.')[1] as string, 'base64url').toString()).sub as string;
+    expect(subjectOf(a.body.id_token)).toBe(first.user.subject);
+    expect(subjectOf(b.body.id_token)).toBe(second.user.subject);
+  });
+});
