@@ -184,7 +184,7 @@ export const configSchema = z
             memoryCost: z.number().int().min(8192, 'must be at least 8192 KiB').default(19456),
             timeCost: z.number().int().min(1).default(2),
             parallelism: z.number().int().min(1).max(16).default(1),
-            /** argon2 computations at once on a node; unset: one per core but one (at least one). */
+            /** argon2 computations at once on a node; unset: one per core. */
             concurrency: z.number().int().min(1).max(256).optional(),
           })
           .strict()

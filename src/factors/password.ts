@@ -20,14 +20,20 @@ export interface Argon2Parameters {
   parallelism: number;
   /**
    * How many hashes or verifications run at once (the rest wait their turn). Default: one
-   * per core but one, so the event loop keeps a core for everything else a login needs.
+   * per core.
    */
   concurrency?: number | undefined;
 }
 
-/** The default number of argon2 computations at once: every core but one (at least one). */
+/**
+ * The default number of argon2 computations at once: one per core. Keeping a core back for
+ * the event loop was tried; on 2 cores it capped logins at one verification at a time and
+ * left CPU idle (41–42% of the hashing bound at concurrency 4 against 44–47% with one per
+ * core, event-loop delay p99 under 8 ms either way: BENCHMARKS.md). The operating system
+ * shares the cores between the pool's threads and the event loop well enough.
+ */
 export function defaultHashingConcurrency(cores = availableParallelism()): number {
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores);
 }
 
 /**

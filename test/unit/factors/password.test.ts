@@ -195,10 +195,10 @@ describe('createLimiter', () => {
     await expect(limit(async () => 'next')).resolves.toBe('next');
   });
 
-  it('defaults to every core but one', async () => {
+  it('defaults to one per core', async () => {
     const { defaultHashingConcurrency } = await import('../../../src/factors/password.js');
     expect(defaultHashingConcurrency(1)).toBe(1);
-    expect(defaultHashingConcurrency(2)).toBe(1);
-    expect(defaultHashingConcurrency(8)).toBe(7);
+    expect(defaultHashingConcurrency(2)).toBe(2);
+    expect(defaultHashingConcurrency(8)).toBe(8);
   });
 });
