@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { LoadResult } from './measure.js';
 import type { CpuSnapshot } from './cpu.js';
-import type { QueryCount } from './query-count.js';
+import type { QueryCount, QueryCounts } from './query-count.js';
 
 export interface BenchReport {
   command: string;
@@ -11,7 +11,7 @@ export interface BenchReport {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   users: number;
   hashingBound: { verifiesPerSecond: number; serialVerifyMs: number; threadpool: number };
-  queriesPerLogin: QueryCount;
+  queries: QueryCounts;
   singleLoginMs: number;
   logins: Array<LoadResult & { eventLoopP99Ms: number; cpuMsPerLogin: CpuSnapshot }>;
   refresh: LoadResult | undefined;
@@ -92,7 +92,7 @@ export function renderReport(report: BenchReport): string {
   lines.push('');
   lines.push('## Password logins against the hashing bound', '');
   lines.push(
-    `Hashing bound: **${fixed(bound)} argon2id verifications/s** on ${report.machine.cores} cores (one verification alone: ${fixed(report.hashingBound.serialVerifyMs)} ms). A full login is ${report.queriesPerLogin.requests} HTTP requests: authorization request, login page, password, code page, TOTP, return to /auth, code exchange. Single-login latency (concurrency 1, p50): ${fixed(report.singleLoginMs)} ms.`,
+    `Hashing bound: **${fixed(bound)} argon2id verifications/s** on ${report.machine.cores} cores (one verification alone: ${fixed(report.hashingBound.serialVerifyMs)} ms). A full login is ${report.queries.login.requests} HTTP requests: authorization request, login page, password, code page, TOTP, return to /auth, code exchange. Single-login latency (concurrency 1, p50): ${fixed(report.singleLoginMs)} ms.`,
     '',
     'Event-loop delay: the server\'s `nodejs_eventloop_lag_p99_seconds` over the level (scraped before and after; the scrape resets it) minus the 10 ms interval at which prom-client samples it (an idle loop reads 10 ms).',
     '',
@@ -121,7 +121,7 @@ export function renderReport(report: BenchReport): string {
     );
   }
   lines.push('');
-  lines.push(`SQL statements per full login: **${report.queriesPerLogin.total}** (${Object.entries(report.queriesPerLogin.byStatement).sort((a, b) => b[1] - a[1]).map(([label, count]) => `${label} ×${count}`).join(', ')}).`, '');
+  lines.push(`SQL statements per full login: ${statements(report.queries.login)}.`, '');
   lines.push('## Refresh, discovery and JWKS', '', '| requests | concurrency | per second | p50 ms | p99 ms | failed |', '| --- | --- | --- | --- | --- | --- |');
   lines.push(loadRow('refresh-token grant (ccass-auth, PostgreSQL)', report.refresh));
   lines.push(loadRow('refresh-token grant (bare oidc-provider, in-memory)', report.bareRefresh));
@@ -131,6 +131,7 @@ export function renderReport(report: BenchReport): string {
   if (report.refreshCpuMs) {
     const cpu = report.refreshCpuMs;
     lines.push(`CPU per refresh grant (ours): server ${fixed(cpu.server, 2)} ms, PostgreSQL ${fixed(cpu.postgres, 2)} ms, load generator ${fixed(cpu.loadGenerator, 2)} ms.`, '');
+    lines.push(`SQL statements per refresh grant: ${statements(report.queries.refresh)}.`, '');
   }
   if (report.refresh && report.bareRefresh) {
     lines.push(`Refresh ratio, ours ÷ bare: **${fixed(report.refresh.perSecond / report.bareRefresh.perSecond, 2)}×**. The bare provider has no database, no hooks and no Koa app around it; both sign an ID token per grant.`, '');
@@ -174,4 +175,9 @@ export function writeReport(report: BenchReport, file: string | undefined, _read
   const text = renderReport(report);
   if (file) writeFileSync(file, text);
   return text;
+}
+
+function statements(count: QueryCount): string {
+  const kinds = Object.entries(count.byStatement).sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ×${n}`);
+  return `**${count.total}** (${kinds.join(', ')})`;
 }

@@ -34,7 +34,7 @@ import { fullLogin, HttpClient, refreshGrant, totpCode, type Client, type Creden
 import { cpuPer, cpuSnapshot } from './cpu.js';
 import { runLoad, type LoadResult } from './measure.js';
 import { seedUsers } from './seed.js';
-import { countQueriesPerLogin } from './query-count.js';
+import { countQueries } from './query-count.js';
 import { writeReport, type BenchReport } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,6 +49,8 @@ const { values: args } = parseArgs({
     soak: { type: 'string', default: '0' },
     /** Which parts to run (all by default): logins, refresh, discovery, baseline. For profiling one of them. */
     only: { type: 'string', default: 'logins,refresh,discovery,baseline' },
+    /** How many argon2 computations the server runs at once (default: its own, one per core). */
+    'argon2-concurrency': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(ROOT, 'BENCHMARKS.md') },
   },
@@ -149,7 +151,9 @@ async function main(): Promise<void> {
   const origin = `http://127.0.0.1:${port}`;
   const metricsToken = randomBytes(32).toString('base64url');
   const client: Client = { clientId: 'bench-terminal', clientSecret: randomBytes(32).toString('base64url'), redirectUri: 'https://terminal.bench.example/callback' };
+  const argon2Concurrency = args['argon2-concurrency'] === undefined ? {} : { password: { argon2: { concurrency: Number(args['argon2-concurrency']) } } };
   const raw = {
+    ...argon2Concurrency,
     env: 'production',
     issuer: `https://auth.bench.example`,
     server: { host: '127.0.0.1', port, trustProxy: true, shutdownDelaySeconds: 0 },
@@ -173,7 +177,7 @@ async function main(): Promise<void> {
   const db = connectDatabase(databaseUrl);
   await migrateToLatest(db);
   const users = await seedUsers(db, config, Number(args.users));
-  const queriesPerLogin = await countQueriesPerLogin(db, config, users[users.length - 1] as Credentials, client);
+  const queries = await countQueries(db, config, users[users.length - 1] as Credentials, client);
   await db.destroy();
 
   log('measuring the hashing bound');
@@ -197,7 +201,7 @@ async function main(): Promise<void> {
     argon2,
     users: users.length,
     hashingBound: bound,
-    queriesPerLogin,
+    queries,
     logins: [],
     singleLoginMs: 0,
     refresh: undefined,
