@@ -7,7 +7,9 @@ import type { QueryCount, QueryCounts } from './query-count.js';
 export interface BenchReport {
   command: string;
   date: string;
-  machine: { cores: number; cpu: string; memoryGiB: number; node: string; postgres: string };
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; postgres: string; postgresVia: string };
+  /** argon2 computations the server runs at once. */
+  argon2Concurrency: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   users: number;
   hashingBound: { verifiesPerSecond: number; serialVerifyMs: number; threadpool: number };
@@ -83,8 +85,8 @@ export function renderReport(report: BenchReport): string {
   lines.push('# Benchmarks', '');
   lines.push(`Produced by \`${report.command}\` on ${report.date.slice(0, 16).replace('T', ' ')} UTC. Re-run it to refresh this file; figures are from one run on one machine.`, '');
   lines.push(
-    `Machine: ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, PostgreSQL ${report.machine.postgres} on the same machine; the load generator runs on the same cores.`,
-    `argon2id: ${report.argon2.memoryCost} KiB, t=${report.argon2.timeCost}, p=${report.argon2.parallelism} (the configured defaults). ${report.users} seeded users with TOTP.`,
+    `Machine: ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, PostgreSQL ${report.machine.postgres} on the same machine (reached over ${report.machine.postgresVia}); the load generator runs on the same cores.`,
+    `argon2id: ${report.argon2.memoryCost} KiB, t=${report.argon2.timeCost}, p=${report.argon2.parallelism} (the configured defaults), ${report.argon2Concurrency} at once on the server. ${report.users} seeded users with TOTP. The server runs in production mode with log level warn and per-address rate limits off (every request comes from one address here).`,
     '',
   );
   lines.push('## Targets', '', '| target | measured | met |', '| --- | --- | --- |');

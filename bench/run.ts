@@ -30,6 +30,7 @@ import { stringify } from 'yaml';
 import { ENV_OVERRIDES, loadConfig } from '../src/config/load.js';
 import { connectDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
+import { defaultHashingConcurrency } from '../src/factors/password.js';
 import { fullLogin, HttpClient, refreshGrant, totpCode, type Client, type Credentials } from './http-client.js';
 import { cpuPer, cpuSnapshot } from './cpu.js';
 import { runLoad, type LoadResult } from './measure.js';
@@ -64,6 +65,13 @@ const EVENT_LOOP_SAMPLING_MS = 10;
 
 const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'ccass_bench';
+
+/** How the server reaches PostgreSQL: a Unix socket (a `host` parameter naming a folder) or TCP. */
+function postgresRoute(url: string): string {
+  const parsed = new URL(url);
+  const socketFolder = parsed.searchParams.get('host');
+  return socketFolder?.startsWith('/') ? `its Unix socket in ${socketFolder}` : `TCP to ${parsed.hostname}:${parsed.port || 5432}`;
+}
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -197,7 +205,8 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(),
-    machine: { cores, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: '' },
+    machine: { cores, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: '', postgresVia: postgresRoute(databaseUrl) },
+    argon2Concurrency: config.password.argon2.concurrency ?? defaultHashingConcurrency(),
     argon2,
     users: users.length,
     hashingBound: bound,
