@@ -48,9 +48,11 @@ export interface CpuSnapshot {
   loadGenerator: number;
 }
 
-export function cpuSnapshot(serverPid: number): CpuSnapshot {
+/** CPU used so far by the server process(es), PostgreSQL and this process. */
+export function cpuSnapshot(serverPids: number | number[]): CpuSnapshot {
   const own = process.cpuUsage();
-  return { server: processCpuMs(serverPid), postgres: postgresCpuMs(), loadGenerator: (own.user + own.system) / 1000 };
+  const server = [serverPids].flat().reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  return { server, postgres: postgresCpuMs(), loadGenerator: (own.user + own.system) / 1000 };
 }
 
 /** CPU milliseconds per operation between two snapshots (processes that vanished count as 0). */

@@ -18,6 +18,9 @@ export interface BenchReport {
   logins: Array<LoadResult & { eventLoopP99Ms: number; cpuMsPerLogin: CpuSnapshot }>;
   refresh: LoadResult | undefined;
   refreshCpuMs: CpuSnapshot | undefined;
+  /** The same refresh grants spread over two server processes (nodes) on this machine. */
+  refreshTwoNodes: LoadResult | undefined;
+  refreshTwoNodesCpuMs: CpuSnapshot | undefined;
   bareRefresh: LoadResult | undefined;
   discovery: LoadResult | undefined;
   jwks: LoadResult | undefined;
@@ -68,7 +71,14 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     checks.push({ target: 'refresh-token grants ≥ 1,000/s', measured: `${fixed(report.refresh.perSecond, 0)}/s`, met: report.refresh.perSecond >= 1000 });
     if (report.bareRefresh) {
       const ratio = report.refresh.perSecond / report.bareRefresh.perSecond;
-      checks.push({ target: 'refresh ≥ 0.7× bare oidc-provider (in-memory)', measured: `${fixed(report.refresh.perSecond, 0)} / ${fixed(report.bareRefresh.perSecond, 0)} = ${fixed(ratio, 2)}×`, met: ratio >= 0.7 });
+      const twoNodes = report.refreshTwoNodes
+        ? ` (two nodes on the same cores: ${fixed(report.refreshTwoNodes.perSecond, 0)} / ${fixed(report.bareRefresh.perSecond, 0)} = ${fixed(report.refreshTwoNodes.perSecond / report.bareRefresh.perSecond, 2)}×)`
+        : '';
+      checks.push({
+        target: 'refresh ≥ 0.7× bare oidc-provider (in-memory)',
+        measured: `one node: ${fixed(report.refresh.perSecond, 0)} / ${fixed(report.bareRefresh.perSecond, 0)} = ${fixed(ratio, 2)}×${twoNodes}`,
+        met: ratio >= 0.7,
+      });
     }
   }
   return checks;
@@ -126,6 +136,7 @@ export function renderReport(report: BenchReport): string {
   lines.push(`SQL statements per full login: ${statements(report.queries.login)}.`, '');
   lines.push('## Refresh, discovery and JWKS', '', '| requests | concurrency | per second | p50 ms | p99 ms | failed |', '| --- | --- | --- | --- | --- | --- |');
   lines.push(loadRow('refresh-token grant (ccass-auth, PostgreSQL)', report.refresh));
+  if (report.refreshTwoNodes) lines.push(loadRow('refresh-token grant (ccass-auth, two nodes on the same cores)', report.refreshTwoNodes));
   lines.push(loadRow('refresh-token grant (bare oidc-provider, in-memory)', report.bareRefresh));
   lines.push(loadRow('GET /.well-known/openid-configuration', report.discovery));
   lines.push(loadRow('GET /jwks', report.jwks));
@@ -134,6 +145,14 @@ export function renderReport(report: BenchReport): string {
     const cpu = report.refreshCpuMs;
     lines.push(`CPU per refresh grant (ours): server ${fixed(cpu.server, 2)} ms, PostgreSQL ${fixed(cpu.postgres, 2)} ms, load generator ${fixed(cpu.loadGenerator, 2)} ms.`, '');
     lines.push(`SQL statements per refresh grant: ${statements(report.queries.refresh)}.`, '');
+  }
+  if (report.refreshTwoNodesCpuMs && report.refreshTwoNodes) {
+    const cpu = report.refreshTwoNodesCpuMs;
+    const total = cpu.server + cpu.postgres + cpu.loadGenerator;
+    lines.push(
+      `One node is one Node.js process, whose event loop runs on one core; refresh grants (no argon2) are bound by it. Nodes share everything through PostgreSQL, so a second process on the same machine can use the other core (a bare oidc-provider with its in-memory adapter cannot run as two processes). On two nodes: ${fixed(report.refreshTwoNodes.perSecond, 0)}/s, CPU per refresh grant: servers ${fixed(cpu.server, 2)} ms, PostgreSQL ${fixed(cpu.postgres, 2)} ms, load generator ${fixed(cpu.loadGenerator, 2)} ms — ${fixed(total, 2)} ms in all, so ${report.machine.cores} busy cores allow at most ${fixed((report.machine.cores * 1000) / total, 0)}/s.`,
+      '',
+    );
   }
   if (report.refresh && report.bareRefresh) {
     lines.push(`Refresh ratio, ours ÷ bare: **${fixed(report.refresh.perSecond / report.bareRefresh.perSecond, 2)}×**. The bare provider has no database, no hooks and no Koa app around it; both sign an ID token per grant.`, '');

@@ -202,6 +202,26 @@ async function main(): Promise<void> {
   const serverEnv: Record<string, string | undefined> = { ...process.env, CONFIG_FILE: configFile };
   for (const { variable } of ENV_OVERRIDES) delete serverEnv[variable];
   const server = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist/src/main.js')], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  /** Another node of the same service (same database, keys and clients) on its own port. */
+  const startSecondNode = async () => {
+    const secondPort = await freePort();
+    const secondConfig = path.join(dir, 'bench-second-node.yaml');
+    writeFileSync(secondConfig, stringify({ ...raw, server: { ...raw.server, port: secondPort } }));
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env: { ...serverEnv, CONFIG_FILE: secondConfig }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const secondOrigin = `http://127.0.0.1:${secondPort}`;
+    await waitReady(secondOrigin);
+    const secondHttp = new HttpClient(secondOrigin, 64);
+    return {
+      pid: child.pid as number,
+      http: secondHttp,
+      stop: async () => {
+        await secondHttp.close();
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  };
   const report: BenchReport = {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(),
@@ -215,6 +235,8 @@ async function main(): Promise<void> {
     singleLoginMs: 0,
     refresh: undefined,
     refreshCpuMs: undefined,
+    refreshTwoNodes: undefined,
+    refreshTwoNodesCpuMs: undefined,
     bareRefresh: undefined,
     discovery: undefined,
     jwks: undefined,
@@ -265,6 +287,24 @@ async function main(): Promise<void> {
         },
       });
       report.refreshCpuMs = cpuPer(refreshCpu, cpuSnapshot(server.pid as number), report.refresh.completed);
+
+      if (cores > 1) {
+        log('refresh-token grants on two nodes');
+        const second = await startSecondNode();
+        try {
+          // Each worker keeps to one node, like a relying party behind a load balancer.
+          const task = async (worker: number) => {
+            const node = worker % 2 === 0 ? http : second.http;
+            refreshTokens[worker % refreshTokens.length] = await refreshGrant(node, client, refreshTokens[worker % refreshTokens.length] as string);
+          };
+          await runLoad({ concurrency: refreshConcurrency, seconds: 5, task }); // the new node's warm-up
+          const cpuBefore = cpuSnapshot([server.pid as number, second.pid]);
+          report.refreshTwoNodes = await runLoad({ concurrency: refreshConcurrency, seconds, task });
+          report.refreshTwoNodesCpuMs = cpuPer(cpuBefore, cpuSnapshot([server.pid as number, second.pid]), report.refreshTwoNodes.completed);
+        } finally {
+          await second.stop();
+        }
+      }
     }
     if (parts.has('discovery')) {
       log('discovery and JWKS');
