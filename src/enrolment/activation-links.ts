@@ -12,6 +12,7 @@ import { auditEvent, type Actor } from '../directory/actor.js';
 import { normaliseEmail } from '../directory/identifiers.js';
 import { TooManyRequestsError, ValidationError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
+import { bilingualMail, type MailContent } from '../mail/bilingual.js';
 import type { Logger } from '../observability/logger.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { ActivationTokenRow } from '../store/activation-tokens.js';
@@ -63,7 +64,7 @@ export async function sendActivationLink(deps: ActivationDependencies, user: Use
   const expiresAt = new Date(now.getTime() + deps.settings.ttlHours * 3600_000);
   await deps.queries.activationTokens.issue({ user_id: user.id, token_hash: hashActivationToken(token), email, created_at: now, expires_at: expiresAt });
   try {
-    await deps.mailer.send({ kind: 'activation', to: email, subject: 'Set up your CCASS login', text: activationMailText(deps, user, token, expiresAt) });
+    await deps.mailer.send({ kind: 'activation', to: email, ...activationMail(deps, user, token, expiresAt) });
   } catch (error) {
     deps.log.warn({ err: error, participantId: user.participant_id, userId: user.user_id }, 'activation email could not be sent');
     await deps.queries.audit.record(auditEvent(actor, 'activation.send', 'failure', user, { reason: 'mail_failed' }));
@@ -73,19 +74,21 @@ export async function sendActivationLink(deps: ActivationDependencies, user: Use
   return { sent: true, expiresAt };
 }
 
-function activationMailText(deps: ActivationDependencies, user: UserRow, token: string, expiresAt: Date): string {
-  const expiry = expiresAt.toLocaleString('en-HK', { timeZone: 'Asia/Hong_Kong', dateStyle: 'medium', timeStyle: 'short' });
-  return [
-    `Dear ${user.display_name},`,
-    '',
-    `This address is now the designated email address of CCASS user ${user.user_id} of participant ${user.participant_id}.`,
-    'To log in to CCASS with two-factor authentication, set your password and your one-time code method here:',
-    '',
-    activationUrl(deps.issuer, token),
-    '',
-    `The link works once, and until ${expiry} (Hong Kong time). If it has expired, ask your Delegated Administrator to send a new one.`,
-    'If you did not expect this email, do not open the link: tell your Delegated Administrator. Never forward this email.',
-  ].join('\n');
+function activationMail(deps: ActivationDependencies, user: UserRow, token: string, expiresAt: Date): MailContent {
+  return bilingualMail(({ t, hkTime }) => ({
+    subject: t('mail.activation.subject'),
+    lines: [
+      t('mail.greeting', { name: user.display_name }),
+      '',
+      t('mail.activation.intro', { user: user.user_id, participant: user.participant_id }),
+      t('mail.activation.action'),
+      '',
+      activationUrl(deps.issuer, token),
+      '',
+      t('mail.activation.expiry', { expiry: hkTime(expiresAt) }),
+      t('mail.activation.warning'),
+    ],
+  }));
 }
 
 export type RegistrationOutcome = 'registered' | 'changed' | 'unchanged';
@@ -121,21 +124,24 @@ export async function registerDesignatedEmail(deps: ActivationDependencies, user
 }
 
 async function notifyEmailChanged(deps: ActivationDependencies, user: UserRow, previous: string | null): Promise<void> {
-  const text = (recipient: 'old' | 'new') =>
-    [
-      `Dear ${user.display_name},`,
-      '',
-      recipient === 'new'
-        ? `This address is now the designated email address of CCASS user ${user.user_id} of participant ${user.participant_id}. Your password and login method are unchanged.`
-        : `The designated email address of CCASS user ${user.user_id} of participant ${user.participant_id} was changed to ${user.email}. Emails for this login no longer come here.`,
-      '',
-      'If you did not ask for this change, tell your Delegated Administrator at once.',
-    ].join('\n');
+  const mail = (recipient: 'old' | 'new') =>
+    bilingualMail(({ t }) => ({
+      subject: t('mail.emailChange.subject'),
+      lines: [
+        t('mail.greeting', { name: user.display_name }),
+        '',
+        recipient === 'new'
+          ? t('mail.emailChange.toNew', { user: user.user_id, participant: user.participant_id })
+          : t('mail.emailChange.toOld', { user: user.user_id, participant: user.participant_id, email: user.email as string }),
+        '',
+        t('mail.emailChange.warning'),
+      ],
+    }));
   const recipients: Array<['old' | 'new', string]> = [['new', user.email as string]];
   if (previous) recipients.push(['old', previous]);
   for (const [recipient, to] of recipients) {
     try {
-      await deps.mailer.send({ kind: 'email-change', to, subject: 'Your CCASS designated email address changed', text: text(recipient) });
+      await deps.mailer.send({ kind: 'email-change', to, ...mail(recipient) });
     } catch (error) {
       deps.log.warn({ err: error, participantId: user.participant_id, userId: user.user_id }, 'email change notice could not be sent');
     }

@@ -293,7 +293,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     // Send a code when the page is first shown; reloading does not send another.
     if (await hasOpenEmailOtp(deps.emailOtp, enrolment.user.id, emailBinding(enrolment))) return renderCodePage(ctx, 200, enrolment);
     if (!(await guard.spend(ctx, 'emails'))) return;
-    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
+    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment), 'enrolment');
     renderCodePage(ctx, 200, enrolment, outcome.sent ? {} : { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) });
   });
 
@@ -317,7 +317,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     if (!request) return;
     const { enrolment } = request;
     if (!(await guard.spend(ctx, 'emails'))) return;
-    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment));
+    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment), 'enrolment');
     if (outcome.sent) return renderCodePage(ctx, 200, enrolment, { notice: msg('otp.sent') });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     renderCodePage(ctx, 429, enrolment, { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) });

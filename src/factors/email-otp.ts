@@ -5,6 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { bilingualMail } from '../mail/bilingual.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { EmailOtpChallengeQueries } from '../store/email-otp-challenges.js';
@@ -33,10 +34,14 @@ const PURPOSE = 'email-otp';
 // The code is hashed together with its login, so a code is worth nothing in another one.
 const material = (interactionUid: string, code: string) => `${hashId(interactionUid)}:${code}`;
 
+/** What the code is for, so the email says so: logging in, or finishing the set-up of a login. */
+export type CodePurpose = 'login' | 'enrolment';
+
 export async function sendEmailOtp(
   deps: EmailOtpDependencies,
   user: { id: string; email: string },
   interactionUid: string,
+  purpose: CodePurpose = 'login',
 ): Promise<SendOutcome> {
   const now = deps.clock.now();
   const { settings } = deps;
@@ -58,18 +63,15 @@ export async function sendEmailOtp(
     created_at: now,
     expires_at: new Date(now.getTime() + settings.ttlSeconds * 1000),
   });
-  const minutes = Math.round(settings.ttlSeconds / 60);
+  const minutes = Math.max(1, Math.round(settings.ttlSeconds / 60));
   await deps.mailer.send({
     kind: 'one-time-code',
     to: user.email,
     // The code stays out of the subject: subjects are logged and shown in notifications.
-    subject: 'Your CCASS login code',
-    text: [
-      `Your one-time code for logging in to CCASS is: ${code}`,
-      '',
-      `It expires in ${minutes} minute${minutes === 1 ? '' : 's'} and works once.`,
-      'If you did not just try to log in, do not share this code with anyone and tell your Delegated Administrator.',
-    ].join('\n'),
+    ...bilingualMail(({ t }) => ({
+      subject: t(`mail.code.${purpose}.subject`),
+      lines: [t(`mail.code.${purpose}.text`, { code }), '', minutes === 1 ? t('mail.code.expiryOne') : t('mail.code.expiry', { minutes }), t(`mail.code.${purpose}.warning`)],
+    })),
   });
   return { sent: true };
 }

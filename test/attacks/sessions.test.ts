@@ -180,7 +180,8 @@ describe('sessions and tokens under attack', () => {
     expect(revoked).toHaveLength(1);
     expect(revoked[0].details).toMatchObject({ cause, oidc: { Session: 2, Grant: 2 } });
     const notice = await running.mail.mailTo(email);
-    expect(notice.subject).toBe(subject);
+    expect(notice.subject.split(' / ')[0]).toBe(subject);
+    expect(notice.subject.split(' / ')[1]).toMatch(/[\u4e00-\u9fff]/);
     expect(notice.text).toContain(`user ${userId} of participant B40004`);
     expect(notice.text).toContain('Every session that was open with your login has been ended');
     expect(notice.text).not.toMatch(/https?:\/\//);
@@ -212,7 +213,7 @@ describe('sessions and tokens under attack', () => {
       details: expect.objectContaining({ cause: 'lock' }),
     });
     const notice = await running.mail.mailTo('targeted@example.com');
-    expect(notice.subject).toBe('Your CCASS login was locked');
+    expect(notice.subject).toBe('Your CCASS login was locked / 您的 CCASS 登入已被鎖定');
     expect(notice.text).toContain('How: after repeated failed attempts to log in');
     expect(notice.text).toMatch(/From address: (::ffff:)?127\.0\.0\.1/);
   });

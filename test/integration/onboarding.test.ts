@@ -17,6 +17,7 @@ import { activationLinkIn, dmsSession, nextTotp } from '../support/dms.js';
 import { passwordStep, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
 import { rfc6238, secretFromUri } from '../support/totp.js';
+import { codeIn } from '../support/smtp-sink.js';
 
 describe('onboarding: from the DA registration to the first 2FA login', () => {
   let database: TestDatabase;
@@ -72,7 +73,7 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     );
     expect(added).toMatchObject({ change: 'created', registration: { outcome: 'registered', activation: { sent: true } } });
     const daMail = await running.mail.mailTo('admin1@example-securities.hk');
-    expect(daMail.subject).toBe('Set up your CCASS login');
+    expect(daMail.subject).toBe('Set up your CCASS login / 設定您的 CCASS 登入');
     const daPassword = 'harbour ferry lantern morning';
     const daActivation = await activateWithTotp(activationLinkIn(daMail), daPassword);
     const da: SeededUser = { participantId: 'B01234', userId: 'ADMIN1', password: daPassword, subject: added.user.subject, totpSecret: daActivation.secret };
@@ -168,7 +169,11 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     const codePage = await browser.follow(`${running.issuer}/activate/method`, { form: { csrf: inputValue(method.body, 'csrf'), method: 'email' } });
     expect(codePage.body).toContain('We sent a 6-digit code');
     const codeMail = await running.mail.mailTo('clerk2@example.hk', 2);
-    const code = /is: (\d{6})/.exec(codeMail.text)?.[1] as string;
+    // The email says what the code is for: setting up the login, not logging in.
+    expect(codeMail.subject).toBe('Your code to set up your CCASS login / 您設定 CCASS 登入的一次性密碼');
+    expect(codeMail.text).toContain('您完成設定 CCASS 登入的一次性密碼為：');
+    expect(codeMail.text).not.toContain('logging in');
+    const code = codeIn(codeMail);
     const wrong = await browser.request(`${running.issuer}/activate/otp`, { form: { csrf: inputValue(codePage.body, 'csrf'), code: code === '000000' ? '111111' : '000000' } });
     expect(wrong.status).toBe(401);
     const done = await browser.request(`${running.issuer}/activate/otp`, { form: { csrf: inputValue(wrong.body, 'csrf'), code } });

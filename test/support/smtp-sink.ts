@@ -63,9 +63,9 @@ export class SmtpSink {
   }
 }
 
-/** The 6-digit code in a login-code email. */
+/** The 6-digit code in a one-time-code email (for a login, or for setting one up). */
 export function codeIn(mail: ReceivedMail): string {
-  const match = /code for logging in to CCASS is: (\d{6})/.exec(mail.text);
+  const match = /(?:code for logging in to CCASS|code to finish setting up your CCASS login) is: (\d{6})/.exec(mail.text);
   if (!match) throw new Error(`no code in mail: ${mail.text}`);
   return match[1] as string;
 }
