@@ -11,10 +11,13 @@
  * the session it lives with: oidc-provider asks for both right after (a refresh grant is
  * token → session → grant → account → new access token). They are kept for the rest of the
  * request only — handed out once, to the request that fetched them — so a refresh costs
- * three statements instead of five and nothing is cached across requests.
+ * three statements instead of five and nothing is cached across requests. Writes through
+ * this adapter forget what the request kept; the two writes made beside it
+ * (revokeOidcArtefactsOf, extendOidcSession) run in our own routes, where there is no
+ * provider request, or after the session was taken.
  */
 import { createHash } from 'node:crypto';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
 
@@ -82,6 +85,12 @@ function statements(db: Database) {
     findByUid: prepared<Row>(db, 'oidc_find_by_uid', `select ${COLUMNS} from ${TABLE} where model = $1 and uid = $2 and ${LIVE} limit 1`),
     findByUserCode: prepared<Row>(db, 'oidc_find_by_user_code', `select ${COLUMNS} from ${TABLE} where model = $1 and user_code = $2 and ${LIVE} limit 1`),
     consume: prepared(db, 'oidc_consume', `update ${TABLE} set consumed_at = now() where model = $1 and id_hash = $2 and consumed_at is null`),
+    revokeGrantOf: prepared(
+      db,
+      'oidc_revoke_grant_of',
+      `with source as (select grant_id_hash from ${TABLE} where model = $1 and id_hash = $2 and grant_id_hash is not null)
+       delete from ${TABLE} where grant_id_hash in (select grant_id_hash from source) or (model = 'Grant' and id_hash in (select grant_id_hash from source))`,
+    ),
     destroy: prepared(db, 'oidc_destroy', `delete from ${TABLE} where model = $1 and id_hash = $2`),
     revokeByGrant: prepared(db, 'oidc_revoke_by_grant', `delete from ${TABLE} where grant_id_hash = $1`),
   };
@@ -97,6 +106,11 @@ class Relatives {
   private readonly byRequest = new WeakMap<object, Map<string, AdapterPayload>>();
 
   constructor(private readonly scope: RequestScope) {}
+
+  /** Whether there is a request to keep things for (not in the CLI, nor in our own routes). */
+  inRequest(): boolean {
+    return this.scope() !== undefined;
+  }
 
   keep(key: string, payload: AdapterPayload): void {
     const request = this.scope();
@@ -152,6 +166,8 @@ export class PostgresAdapter implements Adapter {
       accountIdOf(payload),
       expiresAt,
     ]);
+    // Again: a token found meanwhile in this request may have kept the version before this write.
+    this.forgetKept(id, payload.uid);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -160,7 +176,7 @@ export class PostgresAdapter implements Adapter {
       const kept = this.relatives?.take(grantKey(idHash));
       if (kept) return { ...kept, jti: id };
     }
-    if (this.relatives && GRANT_MEMBERS.has(this.model)) {
+    if (this.relatives?.inRequest() && GRANT_MEMBERS.has(this.model)) {
       const [row] = (await this.sql.findWithRelatives([this.model, idHash])).rows;
       if (!row) return undefined;
       if (row.grant_id_hash && row.grant_payload) this.relatives.keep(grantKey(row.grant_id_hash), row.grant_payload);
@@ -188,13 +204,25 @@ export class PostgresAdapter implements Adapter {
     return row ? withState(row) : undefined;
   }
 
+  /**
+   * Marks a code or refresh token used — once. oidc-provider checks `consumed` on what it
+   * found and then consumes: two requests redeeming the same code at the same moment both
+   * pass the check, but only one update can change the row. The other is refused like any
+   * reuse, and the grant it came from ends with everything issued from it (RFC 6749 §4.1.2).
+   */
   async consume(id: string): Promise<void> {
-    await this.sql.consume([this.model, hashId(id)]);
+    const idHash = hashId(id);
+    const { rowCount } = await this.sql.consume([this.model, idHash]);
+    if (rowCount === 0) {
+      await this.sql.revokeGrantOf([this.model, idHash]);
+      throw new errors.InvalidGrant(`${this.model} already consumed`);
+    }
   }
 
   async destroy(id: string): Promise<void> {
     this.forgetKept(id);
     await this.sql.destroy([this.model, hashId(id)]);
+    this.forgetKept(id);
   }
 
   /** A grant or session this request writes or deletes is read from the database from now on. */

@@ -80,4 +80,99 @@ describe('PostgreSQL adapter for oidc-provider', () => {
     expect(await database.db('oidc_payloads').where({ id_hash: hashId('expired') }).first()).toBeUndefined();
     expect(await adapter('AccessToken').find('alive')).toBeDefined();
   });
+
+  it('refuses the second of two consumptions of one code, and ends its grant (two redemptions at once)', async () => {
+    await adapter('Grant').upsert('g-race', { kind: 'Grant', accountId: 'acc' }, 60);
+    await adapter('AuthorizationCode').upsert('code-race', { grantId: 'g-race', kind: 'AuthorizationCode' }, 60);
+    await adapter('AccessToken').upsert('at-race', { grantId: 'g-race', kind: 'AccessToken' }, 60);
+    // Both requests found the code unconsumed; both consume.
+    const outcomes = await Promise.allSettled([adapter('AuthorizationCode').consume('code-race'), adapter('AuthorizationCode').consume('code-race')]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refusal = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(refusal.reason).toMatchObject({ error: 'invalid_grant', statusCode: 400 });
+    expect(await adapter('Grant').find('g-race')).toBeUndefined();
+    expect(await adapter('AccessToken').find('at-race')).toBeUndefined();
+    expect(await adapter('AuthorizationCode').find('code-race')).toBeUndefined();
+  });
+
+  describe("a token's grant and session, fetched with it for the request", () => {
+    // The requests: new objects for each test, as oidc-provider has a new context for each request.
+    let request: object;
+    let other: object;
+    let current: object | undefined;
+    // One factory, as oidc-provider has one: what a request keeps lives in it.
+    let Scoped: ReturnType<typeof postgresAdapterFactory> | undefined;
+    const scoped = (model: string) => new (Scoped ??= postgresAdapterFactory(database.db, () => current))(model);
+    const plain = adapter;
+
+    async function statementsOf<T>(action: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+      const statements: string[] = [];
+      const listener = (query: { sql: string; name?: string }) => statements.push(query.name ?? query.sql);
+      database.db.on('query', listener);
+      try {
+        return { result: await action(), statements };
+      } finally {
+        database.db.removeListener('query', listener);
+      }
+    }
+
+    beforeEach(async () => {
+      request = { name: 'request A' };
+      other = { name: 'request B' };
+      current = undefined;
+      await plain('Grant').upsert('g-kept', { kind: 'Grant', accountId: 'acc-k', openid: { scope: 'openid' } }, 600);
+      await plain('Session').upsert('s-kept', { kind: 'Session', uid: 'uid-kept', accountId: 'acc-k', authorizations: {} }, 600);
+      await plain('RefreshToken').upsert('rt-kept', { kind: 'RefreshToken', grantId: 'g-kept', sessionUid: 'uid-kept', expiresWithSession: true, accountId: 'acc-k' }, 600);
+    });
+
+    it('hands the request exactly what a separate lookup returns, once', async () => {
+      current = request;
+      const { result: token, statements } = await statementsOf(() => scoped('RefreshToken').find('rt-kept'));
+      expect(statements).toEqual(['oidc_find_with_relatives']);
+      expect(token).toEqual(await plain('RefreshToken').find('rt-kept'));
+
+      const kept = await statementsOf(async () => [await scoped('Session').findByUid('uid-kept'), await scoped('Grant').find('g-kept')]);
+      expect(kept.statements).toEqual([]);
+      expect(kept.result).toEqual([await plain('Session').findByUid('uid-kept'), await plain('Grant').find('g-kept')]);
+
+      // Handed out once: asked again, the database answers.
+      const again = await statementsOf(() => scoped('Grant').find('g-kept'));
+      expect(again.statements).toEqual(['oidc_find']);
+    });
+
+    it('keeps nothing for another request, nor outside a request', async () => {
+      current = request;
+      await scoped('RefreshToken').find('rt-kept');
+      current = other;
+      expect((await statementsOf(() => scoped('Grant').find('g-kept'))).statements).toEqual(['oidc_find']);
+      current = undefined;
+      const outside = await statementsOf(async () => [await scoped('RefreshToken').find('rt-kept'), await scoped('Grant').find('g-kept')]);
+      expect(outside.statements).toEqual(['oidc_find', 'oidc_find']);
+    });
+
+    it('does not bring a session the token does not live with', async () => {
+      await plain('AccessToken').upsert('at-free', { kind: 'AccessToken', grantId: 'g-kept', sessionUid: 'uid-kept', accountId: 'acc-k' }, 600);
+      current = request;
+      await scoped('AccessToken').find('at-free');
+      expect((await statementsOf(() => scoped('Session').findByUid('uid-kept'))).statements).toEqual(['oidc_find_by_uid']);
+    });
+
+    it('brings no grant or session that expired (not yet purged)', async () => {
+      await database.db('oidc_payloads').whereIn('id_hash', [hashId('g-kept'), hashId('s-kept')]).update({ expires_at: database.db.raw("now() - interval '1 minute'") });
+      current = request;
+      expect(await scoped('RefreshToken').find('rt-kept')).toBeDefined();
+      expect(await scoped('Grant').find('g-kept')).toBeUndefined();
+      expect(await scoped('Session').findByUid('uid-kept')).toBeUndefined();
+    });
+
+    it('reads a grant or session again once the request writes or deletes it', async () => {
+      current = request;
+      await scoped('RefreshToken').find('rt-kept');
+      await scoped('Grant').upsert('g-kept', { kind: 'Grant', accountId: 'acc-k', openid: { scope: 'openid email' } }, 600);
+      expect((await scoped('Grant').find('g-kept'))?.openid).toEqual({ scope: 'openid email' });
+      await scoped('RefreshToken').find('rt-kept');
+      await scoped('Session').destroy('s-kept');
+      expect(await scoped('Session').findByUid('uid-kept')).toBeUndefined();
+    });
+  });
 });

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
 import { hashId } from '../../src/store/oidc-adapter.js';
@@ -29,14 +29,19 @@ describe('token lookups', () => {
     await database.drop();
   });
 
-  async function logIn(userId: string): Promise<{ user: SeededUser; tokens: Tokens }> {
+  /** Logs a new user in up to the relying party's callback (the code not yet exchanged). */
+  async function authorize(userId: string): Promise<{ user: SeededUser; start: AuthorizationStart; callback: URL }> {
     const user = await seedUser(running.server, running.config, { participantId: 'B50005', userId }, running.clock);
     const start = await startAuthorization(running.issuer);
     const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
     const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000));
     running.clock.advance(30);
-    const tokens = (await exchangeCode(running.http, start, await followToCallback(start, afterCode))) as Tokens;
-    return { user, tokens };
+    return { user, start, callback: await followToCallback(start, afterCode) };
+  }
+
+  async function logIn(userId: string): Promise<{ user: SeededUser; tokens: Tokens }> {
+    const { user, start, callback } = await authorize(userId);
+    return { user, tokens: (await exchangeCode(running.http, start, callback)) as Tokens };
   }
 
   const refresh = (refreshToken: string) =>
@@ -101,5 +106,23 @@ describe('token lookups', () => {
     const subjectOf = (idToken: string) => JSON.parse(Buffer.from(idToken.split('.')[1] as string, 'base64url').toString()).sub as string;
     expect(subjectOf(a.body.id_token)).toBe(first.user.subject);
     expect(subjectOf(b.body.id_token)).toBe(second.user.subject);
+  });
+
+  it('redeems a code once when two requests bring it at the same moment, and ends what the first got', async () => {
+    const { start, callback } = await authorize('LOOKUPS6');
+    const redeem = () =>
+      request(running.http)
+        .post('/token')
+        .auth(TERMINAL.clientId, TERMINAL.clientSecret)
+        .type('form')
+        .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: TERMINAL.redirectUri, code_verifier: start.codeVerifier });
+    const responses = await Promise.all([redeem(), redeem(), redeem()]);
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(1);
+    expect(statuses.filter((status) => status === 400).length).toBeGreaterThanOrEqual(2);
+    for (const refused of responses.filter((response) => response.status === 400)) expect(refused.body).toMatchObject({ error: 'invalid_grant' });
+    // Reuse ends the grant: a refresh token the winner got no longer works.
+    const winner = responses.find((response) => response.status === 200);
+    if (winner) expect((await refresh(winner.body.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
   });
 });
