@@ -20,8 +20,9 @@ export interface MailWriter {
   hkTime: (instant: Date) => string;
 }
 
-/** Written in Chinese on purpose: it is for the readers who skip the English. */
+/** Written in Chinese on purpose: they are for the readers who skip the English. */
 const CHINESE_BELOW = '（中文版本載於下文）';
+const CHINESE_HEADING = '【中文版本】';
 const DIVIDER = '-'.repeat(40);
 
 /** Writes an email once per language with `compose` and puts the two together. */
@@ -31,6 +32,6 @@ export function bilingualMail(compose: (writer: MailWriter) => { subject: string
   const chinese = version('zh-Hant');
   return {
     subject: `${english.subject} / ${chinese.subject}`,
-    text: [CHINESE_BELOW, '', ...english.lines, '', DIVIDER, '', ...chinese.lines].join('\n'),
+    text: [CHINESE_BELOW, '', ...english.lines, '', DIVIDER, CHINESE_HEADING, '', ...chinese.lines].join('\n'),
   };
 }

@@ -145,7 +145,7 @@ describe('attacks on one account', () => {
     expect(failures.map((event) => event.details.reason)).toEqual(['replayed']);
     // The holder is told: their password and a code may both be known to someone else.
     const notice = await running.mail.mailTo('replayed@example.com');
-    expect(notice.subject).toBe('A one-time code of yours was used twice / 您的一次性密碼被重複使用');
+    expect(notice.subject).toBe('A one-time code of yours was used twice / 您的一次性密碼被重複輸入');
     expect(notice.text).toContain('From address: 127.0.0.9');
     running.clock.advance(30);
   });

@@ -213,7 +213,7 @@ describe('sessions and tokens under attack', () => {
       details: expect.objectContaining({ cause: 'lock' }),
     });
     const notice = await running.mail.mailTo('targeted@example.com');
-    expect(notice.subject).toBe('Your CCASS login was locked / 您的 CCASS 登入已被鎖定');
+    expect(notice.subject).toBe('Your CCASS login was locked / 您的中央結算系統帳戶已被鎖定');
     expect(notice.text).toContain('How: after repeated failed attempts to log in');
     expect(notice.text).toMatch(/From address: (::ffff:)?127\.0\.0\.1/);
   });

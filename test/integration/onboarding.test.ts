@@ -73,7 +73,7 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     );
     expect(added).toMatchObject({ change: 'created', registration: { outcome: 'registered', activation: { sent: true } } });
     const daMail = await running.mail.mailTo('admin1@example-securities.hk');
-    expect(daMail.subject).toBe('Set up your CCASS login / 設定您的 CCASS 登入');
+    expect(daMail.subject).toBe('Set up your CCASS login / 設定您的中央結算系統登入');
     const daPassword = 'harbour ferry lantern morning';
     const daActivation = await activateWithTotp(activationLinkIn(daMail), daPassword);
     const da: SeededUser = { participantId: 'B01234', userId: 'ADMIN1', password: daPassword, subject: added.user.subject, totpSecret: daActivation.secret };
@@ -170,8 +170,8 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     expect(codePage.body).toContain('We sent a 6-digit code');
     const codeMail = await running.mail.mailTo('clerk2@example.hk', 2);
     // The email says what the code is for: setting up the login, not logging in.
-    expect(codeMail.subject).toBe('Your code to set up your CCASS login / 您設定 CCASS 登入的一次性密碼');
-    expect(codeMail.text).toContain('您完成設定 CCASS 登入的一次性密碼為：');
+    expect(codeMail.subject).toBe('Your code to set up your CCASS login / 設定中央結算系統登入所需的一次性密碼');
+    expect(codeMail.text).toContain('完成設定您的中央結算系統登入所需的一次性密碼為：');
     expect(codeMail.text).not.toContain('logging in');
     const code = codeIn(codeMail);
     const wrong = await browser.request(`${running.issuer}/activate/otp`, { form: { csrf: inputValue(codePage.body, 'csrf'), code: code === '000000' ? '111111' : '000000' } });

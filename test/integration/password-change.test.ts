@@ -80,7 +80,7 @@ describe('changing one’s own password', () => {
     ]);
     expect(JSON.stringify(audit)).not.toContain('passphrase');
     const notice = await running.mail.mailTo(user.email as string);
-    expect(notice.subject).toBe('Your CCASS password was changed / 您的 CCASS 密碼已更改');
+    expect(notice.subject).toBe('Your CCASS password was changed / 您的中央結算系統密碼已更改');
     expect(notice.text).toContain('How: by you');
   });
 

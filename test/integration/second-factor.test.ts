@@ -47,7 +47,7 @@ describe('second factor', () => {
       expect(codePage.body).toContain('We sent a 6-digit code to your designated email address');
       expect(codePage.body).toContain(`u${'*'.repeat((user.email as string).indexOf('@') - 1)}@example.com`);
       const mail = await running.mail.mailTo(user.email as string);
-      expect(mail.subject).toBe('Your CCASS login code / 您的 CCASS 登入一次性密碼');
+      expect(mail.subject).toBe('Your CCASS login code / 您的中央結算系統登入一次性密碼');
 
       const wrong = codeIn(mail) === '000000' ? '111111' : '000000';
       const refused = await submitCode(start, codePage, wrong);

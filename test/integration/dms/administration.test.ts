@@ -102,7 +102,7 @@ describe('DMS administration', () => {
     const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
     expect(codePage.body).toContain('We sent a 6-digit code');
     // The user was told of the reset first, then got the login code.
-    expect((await running.mail.mailTo('lostphone@example.com', 1)).subject).toBe('Your CCASS one-time codes were reset / 您的 CCASS 一次性密碼設定已重設');
+    expect((await running.mail.mailTo('lostphone@example.com', 1)).subject).toBe('Your CCASS one-time codes were reset / 您的中央結算系統一次性密碼設定已重設');
     const afterCode = await submitCode(start, codePage, codeIn(await running.mail.mailTo('lostphone@example.com', 2)));
     const choose = await start.browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
     expect(choose.body).toContain('How do you want to receive one-time codes?');

@@ -163,7 +163,7 @@ describe('DMS CSV upload', () => {
       const response = await da.api('POST', '/dms/api/uploads', csv);
       expect(response.status).toBe(200);
       expect(response.body.summary).toEqual({ registered: 150, changed: 0, unchanged: 0, rejected: 0 });
-      expect(big.mail.messages.filter((mail) => mail.subject === 'Set up your CCASS login / 設定您的 CCASS 登入')).toHaveLength(150);
+      expect(big.mail.messages.filter((mail) => mail.subject === 'Set up your CCASS login / 設定您的中央結算系統登入')).toHaveLength(150);
       const list = await da.api('GET', '/dms/api/users?state=activation-sent&pageSize=200');
       expect(list.body.total).toBeGreaterThanOrEqual(150);
     } finally {

@@ -13,7 +13,7 @@ function halves(text: string): { english: string; chinese: string } {
 describe('security notices', () => {
   it('says what happened, to which login, when in Hong Kong time, and by whom — in English, then in Chinese', () => {
     const { subject, text } = securityNoticeText(user, 'second_factor_reset', at, { by: 'da:B01234/ADMIN' });
-    expect(subject).toBe('Your CCASS one-time codes were reset / 您的 CCASS 一次性密碼設定已重設');
+    expect(subject).toBe('Your CCASS one-time codes were reset / 您的中央結算系統一次性密碼設定已重設');
     const { english, chinese } = halves(text);
     expect(english).toContain('Dear Chan Tai Man,');
     expect(english).toContain('user TRADER1 of participant B01234');
@@ -21,12 +21,13 @@ describe('security notices', () => {
     expect(english).toContain('How: by your Delegated Administrator');
     expect(english).toContain('tell your Delegated Administrator at once');
     expect(chinese).toContain('Chan Tai Man 您好：');
-    expect(chinese).toContain('登入：參與者 B01234 的用戶 TRADER1');
+    expect(chinese).toContain('帳戶：參與者編號 B01234，用戶編號 TRADER1');
     expect(chinese).toContain('時間：2026年11月25日 上午10:30（香港時間）');
     expect(chinese).toContain('方式：由您的授權管理員執行');
     expect(chinese).toContain('請立即通知您的授權管理員');
     // Chinese readers are told at the top where their version is.
     expect(text.split('\n')[0]).toBe('（中文版本載於下文）');
+    expect(chinese.startsWith('【中文版本】')).toBe(true);
   });
 
   it('names the address of an automatic lock and says that sessions ended', () => {
@@ -35,8 +36,8 @@ describe('security notices', () => {
     expect(english).toContain('How: after repeated failed attempts to log in');
     expect(english).toContain('From address: 203.0.113.9');
     expect(english).toContain('Every session that was open with your login has been ended');
-    expect(chinese).toContain('來源地址：203.0.113.9');
-    expect(chinese).toContain('所有以您的登入開啟的連線階段均已結束');
+    expect(chinese).toContain('來源 IP 地址：203.0.113.9');
+    expect(chinese).toContain('所有以您的帳戶開啟的登入工作階段均已結束');
   });
 
   it('leaves out who made the change when the actor is not one it can name', () => {
