@@ -4,12 +4,14 @@
  * sign in; the API answers 401 instead (a script cannot follow a login page).
  */
 import type { Context, Middleware } from 'koa';
+import { cookieName } from '../http/cookie-names.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { daActor, type DelegatedAdministrator } from './administration.js';
 import { hashDmsSession, type DmsSignIn } from './sign-in.js';
 
-export const SESSION_COOKIE = 'ccass_dms';
-export const PENDING_COOKIE = 'ccass_dms_sign_in';
+/** The DMS session and a sign-in in progress; over HTTPS their names carry `__Secure-` (cookie-names.ts). */
+export const sessionCookie = (ctx: Context) => cookieName('ccass_dms', 'path', ctx.secure);
+export const pendingCookie = (ctx: Context) => cookieName('ccass_dms_sign_in', 'path', ctx.secure);
 
 export interface DmsState {
   da: DelegatedAdministrator;
@@ -36,7 +38,7 @@ export function csrfBinding(session: string): string {
 
 export function requireDa(signIn: DmsSignIn, csrf: CsrfTokens, mode: 'page' | 'api'): Middleware {
   return async (ctx, next) => {
-    const session = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+    const session = ctx.cookies.get(sessionCookie(ctx), { signed: true });
     const user = await signIn.resume(session);
     if (!session || !user) {
       if (mode === 'api') {

@@ -26,7 +26,7 @@ import {
 } from './administration.js';
 import { registerEmailsFromCsv } from './bulk-registration.js';
 import type { CsvLimits } from './csv-registrations.js';
-import { csrfValid, dmsCookieOptions, dmsState, PENDING_COOKIE, requireDa, SESSION_COOKIE } from './http-session.js';
+import { csrfValid, dmsCookieOptions, dmsState, pendingCookie, requireDa, sessionCookie } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
@@ -81,18 +81,18 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
 
   router.get('/login', async (ctx) => {
     const { url, pending } = await signIn.begin(single(ctx.query['return']) ?? '/dms');
-    ctx.cookies.set(PENDING_COOKIE, pending, dmsCookieOptions(ctx, 15 * 60_000));
+    ctx.cookies.set(pendingCookie(ctx), pending, dmsCookieOptions(ctx, 15 * 60_000));
     ctx.status = 303;
     ctx.redirect(url.toString());
   });
 
   router.get('/callback', async (ctx) => {
-    const pending = ctx.cookies.get(PENDING_COOKIE, { signed: true });
-    ctx.cookies.set(PENDING_COOKIE, null, dmsCookieOptions(ctx));
+    const pending = ctx.cookies.get(pendingCookie(ctx), { signed: true });
+    ctx.cookies.set(pendingCookie(ctx), null, dmsCookieOptions(ctx));
     const callbackUrl = new URL(ctx.originalUrl, deps.issuer);
     const { user, returnTo } = await signIn.complete(callbackUrl, pending);
     const session = await signIn.openSession(user);
-    ctx.cookies.set(SESSION_COOKIE, session, dmsCookieOptions(ctx, deps.sessionMaxHours * 3600_000));
+    ctx.cookies.set(sessionCookie(ctx), session, dmsCookieOptions(ctx, deps.sessionMaxHours * 3600_000));
     await deps.queries.audit.record({
       type: 'dms.login',
       outcome: 'success',
@@ -109,7 +109,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.post('/logout', signedIn, async (ctx) => {
     if (!form(ctx)) return;
     await signIn.end(dmsState(ctx).session);
-    ctx.cookies.set(SESSION_COOKIE, null, dmsCookieOptions(ctx));
+    ctx.cookies.set(sessionCookie(ctx), null, dmsCookieOptions(ctx));
     ctx.status = 303;
     // Also end the login at the provider, so the next DMS visit asks for the password again.
     ctx.redirect(signIn.endSessionUrl().toString());

@@ -7,6 +7,7 @@
  * Opening the link does not use it up (mail scanners open links); setting the password does.
  */
 import { pageLocale } from '../http/locale.js';
+import { cookieName } from '../http/cookie-names.js';
 import { msg, passwordRefusal, type Translatable } from '../i18n/translate.js';
 import { PasswordRejectedError } from '../factors/password.js';
 import Router from '@koa/router';
@@ -45,8 +46,9 @@ export interface ActivationRouteDependencies extends ActivationDependencies, Pas
   metrics: Metrics;
 }
 
-const LINK_COOKIE = 'ccass_activation';
-const ENROLMENT_COOKIE = 'ccass_enrolment';
+/** The activation link's token and the enrolment session; over HTTPS their names carry `__Secure-` (cookie-names.ts). */
+const linkCookie = (ctx: Context) => cookieName('ccass_activation', 'path', ctx.secure);
+const enrolmentCookie = (ctx: Context) => cookieName('ccass_enrolment', 'path', ctx.secure);
 
 const passwordForm = z.object({ csrf: z.string().max(200), password: z.string().max(1024), confirmation: z.string().max(1024) });
 const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
@@ -120,7 +122,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     const token = typeof ctx.query['token'] === 'string' ? ctx.query['token'] : undefined;
     if (!token) {
       ctx.status = 303;
-      ctx.redirect(ctx.cookies.get(ENROLMENT_COOKIE, { signed: true }) ? '/activate/method' : '/activate/password');
+      ctx.redirect(ctx.cookies.get(enrolmentCookie(ctx), { signed: true }) ? '/activate/method' : '/activate/password');
       return;
     }
     // Links are unguessable; this keeps anyone from trying at scale all the same.
@@ -132,7 +134,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       return linkProblem(ctx, link.state);
     }
     deps.metrics.activationSteps.inc({ step: 'link_opened' });
-    ctx.cookies.set(LINK_COOKIE, token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
+    ctx.cookies.set(linkCookie(ctx), token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
     ctx.status = 303;
     ctx.redirect('/activate/password');
   });
@@ -151,7 +153,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   }
 
   router.get('/password', async (ctx) => {
-    const token = ctx.cookies.get(LINK_COOKIE, { signed: true });
+    const token = ctx.cookies.get(linkCookie(ctx), { signed: true });
     if (!token) return message(ctx, 400, 'Open the link from your email', 'To set your password, open the activation link in the email your Delegated Administrator had sent to you.');
     const link = await inspectActivationLink(deps, token);
     if (link.state !== 'valid') return linkProblem(ctx, link.state);
@@ -159,7 +161,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   });
 
   router.post('/password', async (ctx) => {
-    const token = ctx.cookies.get(LINK_COOKIE, { signed: true });
+    const token = ctx.cookies.get(linkCookie(ctx), { signed: true });
     if (!token) return message(ctx, 400, 'Open the link from your email', 'Your activation page expired. Open the activation link in your email again.');
     const form = parse(ctx, passwordForm, linkBinding(token));
     if (!form) return;
@@ -174,8 +176,8 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     }
     if (!outcome.ok) return linkProblem(ctx, outcome.link);
     deps.metrics.activationSteps.inc({ step: 'password_set' });
-    ctx.cookies.set(LINK_COOKIE, null, cookieOptions(ctx, 0));
-    ctx.cookies.set(ENROLMENT_COOKIE, outcome.enrolmentSession, cookieOptions(ctx, deps.settings.enrolmentMinutes * 60_000));
+    ctx.cookies.set(linkCookie(ctx), null, cookieOptions(ctx, 0));
+    ctx.cookies.set(enrolmentCookie(ctx), outcome.enrolmentSession, cookieOptions(ctx, deps.settings.enrolmentMinutes * 60_000));
     ctx.status = 303;
     ctx.redirect('/activate/method');
   });
@@ -190,7 +192,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   /** The enrolment session of this browser; undefined (and a page already shown) when there is none. */
   async function loadEnrolment(ctx: Context): Promise<Enrolment | undefined> {
-    const session = ctx.cookies.get(ENROLMENT_COOKIE, { signed: true });
+    const session = ctx.cookies.get(enrolmentCookie(ctx), { signed: true });
     const user = await enrolmentSessionUser(deps, session);
     if (!session || !user) {
       message(
@@ -222,7 +224,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     );
     await finishEnrolmentSession(queries, enrolment.session);
     deps.metrics.activationSteps.inc({ step: 'second_factor_enrolled' });
-    ctx.cookies.set(ENROLMENT_COOKIE, null, cookieOptions(ctx, 0));
+    ctx.cookies.set(enrolmentCookie(ctx), null, cookieOptions(ctx, 0));
     page(ctx, 200, 'activate-done', { method });
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Context, Middleware } from 'koa';
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, localeOfUiLocales, negotiateLocale, type Locale } from '../i18n/locales.js';
+import { cookieName } from './cookie-names.js';
 
 export interface PageLocale {
   locale: Locale;
@@ -24,10 +25,10 @@ export function localeMiddleware(options: { https: boolean }): Middleware {
     const asked = ctx.query['lang'];
     let state: LocaleState;
     if (isLocale(asked)) {
-      ctx.cookies.set(LOCALE_COOKIE, asked, { httpOnly: true, sameSite: 'lax', secure: options.https, maxAge: YEAR_MS, overwrite: true });
+      ctx.cookies.set(cookieName(LOCALE_COOKIE, 'site', options.https), asked, { httpOnly: true, sameSite: 'lax', secure: options.https, maxAge: YEAR_MS, overwrite: true });
       state = { locale: asked, explicit: true };
     } else {
-      const remembered = ctx.cookies.get(LOCALE_COOKIE);
+      const remembered = ctx.cookies.get(cookieName(LOCALE_COOKIE, 'site', options.https));
       state = isLocale(remembered) ? { locale: remembered, explicit: true } : { locale: negotiateLocale(ctx.get('accept-language')) ?? DEFAULT_LOCALE, explicit: false };
     }
     ctx.state['locale'] = state;

@@ -12,6 +12,7 @@ import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
 import { pageLocale } from '../http/locale.js';
+import { oidcCookieNames } from '../http/cookie-names.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
 import { sessionExpiresAt, sessionTtlSeconds, type SessionLifetime } from '../policy/session-lifetime.js';
@@ -55,6 +56,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR] },
     jwks: deps.jwks,
     cookies: {
+      names: oidcCookieNames(config.issuer),
       keys: deps.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },

@@ -53,7 +53,7 @@ async function walkThrough(running: RunningTestServer, transport: Transport, tag
 
   const dms = new RecordingBrowser(transport);
   const session = await signInToDms(running, await seedDa(running, 'B70007', `DA${tag}`), dms);
-  await dms.follow(`${running.issuer}/dms/users/WALK${tag}`);
+  await dms.follow(`${running.issuer}/dms/users/WALK${tag}?lang=zh-Hant`); // the language switch sets a cookie too
   await dms.follow(`${running.issuer}/dms/logout`, { form: { csrf: session.csrf } });
   return [login, activation, dms];
 }
@@ -155,6 +155,25 @@ describe('response headers and cookies', () => {
           httpOnly: true,
         });
         expect({ name: cookie.name, sameSite: cookie.attributes.some((attribute) => /^samesite=(lax|strict)$/.test(attribute)) }).toEqual({ name: cookie.name, sameSite: true });
+      }
+    });
+
+    it('names every cookie with a prefix the browser enforces: __Host- on the whole site (Path=/, no Domain), __Secure- on a path', () => {
+      const cookies = browsers.flatMap((browser) => browser.setCookies).map(cookieAttributes);
+      const names = new Set(cookies.map((cookie) => cookie.name.replace(/\.sig$/, '')));
+      for (const name of ['__Host-session', '__Secure-interaction', '__Secure-interaction_resume', '__Host-ccass_lang', '__Secure-ccass_activation', '__Secure-ccass_enrolment', '__Secure-ccass_dms']) {
+        expect({ name, set: names.has(name) }).toEqual({ name, set: true });
+      }
+      for (const cookie of cookies) {
+        const prefix = /^__(Host|Secure)-/.exec(cookie.name)?.[1];
+        expect({ name: cookie.name, prefixed: prefix !== undefined }).toEqual({ name: cookie.name, prefixed: true });
+        if (prefix === 'Host') {
+          expect({ name: cookie.name, path: cookie.attributes.find((attribute) => attribute.startsWith('path=')), domain: cookie.attributes.some((attribute) => attribute.startsWith('domain=')) }).toEqual({
+            name: cookie.name,
+            path: 'path=/',
+            domain: false,
+          });
+        }
       }
     });
   });
