@@ -153,12 +153,13 @@ export class PostgresAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    this.forgetKept(id, payload.uid);
+    const idHash = hashId(id);
+    this.forgetKept(idHash, payload.uid);
     const { jti: _jti, ...stored } = payload;
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
     await this.sql.upsert([
       this.model,
-      hashId(id),
+      idHash,
       JSON.stringify(stored),
       GRANT_MEMBERS.has(this.model) && payload.grantId ? hashId(payload.grantId) : null,
       payload.userCode ?? null,
@@ -167,7 +168,7 @@ export class PostgresAdapter implements Adapter {
       expiresAt,
     ]);
     // Again: a token found meanwhile in this request may have kept the version before this write.
-    this.forgetKept(id, payload.uid);
+    this.forgetKept(idHash, payload.uid);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -220,14 +221,15 @@ export class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    this.forgetKept(id);
-    await this.sql.destroy([this.model, hashId(id)]);
-    this.forgetKept(id);
+    const idHash = hashId(id);
+    this.forgetKept(idHash);
+    await this.sql.destroy([this.model, idHash]);
+    this.forgetKept(idHash);
   }
 
   /** A grant or session this request writes or deletes is read from the database from now on. */
-  private forgetKept(id: string, uid?: unknown): void {
-    if (this.model === 'Grant') this.relatives?.drop(grantKey(hashId(id)));
+  private forgetKept(idHash: string, uid?: unknown): void {
+    if (this.model === 'Grant') this.relatives?.drop(grantKey(idHash));
     if (this.model === 'Session') {
       if (typeof uid === 'string') this.relatives?.drop(sessionKey(uid));
       else this.relatives?.dropSessions();
