@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseHongKongTime, PHASES } from '../policy/phases.js';
 import { parseAddressRange } from '../http/address-ranges.js';
+import { FORWARDED_CERTIFICATE_ENCODINGS } from '../factors/certificate-encoding.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -266,6 +267,11 @@ export const configSchema = z
         proxy: z
           .object({
             header: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').default('X-SSL-Client-Cert'),
+            /**
+             * How the proxy writes the certificate: `url-escaped-pem` (nginx `$ssl_client_escaped_cert`,
+             * AWS ALB) or `base64-der` (HAProxy `%[ssl_c_der,base64]`). Exactly this encoding is accepted.
+             */
+            encoding: z.enum(FORWARDED_CERTIFICATE_ENCODINGS).default('url-escaped-pem'),
             /** The header is believed only from these addresses or CIDR ranges (the proxies), never from anyone else. */
             trustedAddresses: z.array(z.string().min(1)).min(1, 'must list the proxy addresses'),
           })

@@ -52,7 +52,7 @@ async function findUser(deps: SmartcardAdministration, who: { participantId: str
 
 function parseCertificate(certificate: Uint8Array | string): Buffer {
   const der = certificateDer(certificate);
-  if (!der) throw new ValidationError('Not a certificate', { certificate: 'must be an X.509 certificate, PEM or DER' });
+  if (!der) throw new ValidationError('Not a certificate', { certificate: 'must be exactly one X.509 certificate, PEM or DER' });
   return der;
 }
 
@@ -65,7 +65,7 @@ export async function bindSmartcard(
   if (!deps.trust) throw new ForbiddenError('smartcard login is not configured (smartcard.caFile)');
   const user = await findUser(deps, who);
   const der = parseCertificate(certificate);
-  const verdict = verifySmartcardCertificate(await deps.trust.current(), der, deps.clock.now());
+  const verdict = await verifySmartcardCertificate(await deps.trust.current(), der, deps.clock.now());
   if (!verdict.ok) {
     throw new ValidationError('Certificate not accepted', { certificate: `would not be accepted at login (${verdict.reason.replace(/_/g, ' ')})` });
   }

@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '../observability/logger.js';
-import { parseAuthorities, parseRevocationList, type RevocationList, type SmartcardTrust } from './smartcard.js';
+import { parseRevocationList, parseTrustBundle, type RevocationList, type SmartcardTrust } from './smartcard.js';
 
 export interface SmartcardTrustSettings {
   caFile: string;
@@ -28,7 +28,7 @@ interface Loaded<T> {
 }
 
 export function createSmartcardTrustStore(settings: SmartcardTrustSettings, log: Logger): SmartcardTrustStore {
-  let authorities: Loaded<ReturnType<typeof parseAuthorities>> | undefined;
+  let bundle: Loaded<ReturnType<typeof parseTrustBundle>> | undefined;
   const crls = new Map<string, Loaded<RevocationList>>();
   const problems = new Map<string, string>();
 
@@ -48,10 +48,10 @@ export function createSmartcardTrustStore(settings: SmartcardTrustSettings, log:
   }
 
   /** Reloads `file` when it changed since `loadedVersion`; a failure keeps what was loaded before. */
-  async function refresh(file: string, loadedVersion: string | undefined, load: (bytes: Buffer, version: string) => void) {
+  async function refresh(file: string, loadedVersion: string | undefined, load: (bytes: Buffer, version: string) => void | Promise<void>) {
     try {
       const now = await version(file);
-      if (now !== loadedVersion) load(await readFile(file), now);
+      if (now !== loadedVersion) await load(await readFile(file), now);
       report(file, undefined);
     } catch (error) {
       report(file, `${file}: ${error instanceof Error ? error.message : String(error)}`);
@@ -60,18 +60,18 @@ export function createSmartcardTrustStore(settings: SmartcardTrustSettings, log:
 
   return {
     async current() {
-      await refresh(settings.caFile, authorities?.version, (bytes, loaded) => {
-        authorities = { version: loaded, value: parseAuthorities(bytes.toString('utf8')) };
+      await refresh(settings.caFile, bundle?.version, (bytes, loaded) => {
+        bundle = { version: loaded, value: parseTrustBundle(bytes.toString('utf8')) };
         crls.clear(); // each CRL is checked against the CAs again
       });
-      if (!authorities) throw new Error(`smartcard CA bundle unusable: ${problems.get(settings.caFile) ?? settings.caFile}`);
-      const cas = authorities.value;
+      if (!bundle) throw new Error(`smartcard CA bundle unusable: ${problems.get(settings.caFile) ?? settings.caFile}`);
+      const { roots, intermediates } = bundle.value;
       for (const file of settings.crlFiles) {
-        await refresh(file, crls.get(file)?.version, (bytes, loaded) => {
-          crls.set(file, { version: loaded, value: parseRevocationList(bytes, cas) });
+        await refresh(file, crls.get(file)?.version, async (bytes, loaded) => {
+          crls.set(file, { version: loaded, value: await parseRevocationList(bytes, [...roots, ...intermediates]) });
         });
       }
-      return { authorities: cas, crls: [...crls.values()].map((entry) => entry.value), requireCrl: settings.requireCrl };
+      return { roots, intermediates, crls: [...crls.values()].map((entry) => entry.value), requireCrl: settings.requireCrl };
     },
     problems: () => [...problems.values()],
   };

@@ -1,18 +1,28 @@
 /**
  * Smartcard certificates: whether a client certificate may log anyone in. Pure over plain
- * data (the trusted CAs, their CRLs, the instant), so every refusal is unit tested with
+ * data (the trust bundle, its CRLs, the instant), so every refusal is unit tested with
  * certificates made in the test.
  *
- * A certificate is accepted when it is (RFC 5280 §6, with every certificate in the
- * configured bundle as a trust anchor):
- * - issued and signed by a configured CA that is itself a CA and within its validity period;
- * - within its own validity period, not a CA, and (if it says) meant for client authentication;
- * - not revoked on its CA's CRL, and that CRL is current (`requireCrl` refuses when there is none).
+ * The path is built and validated by PKI.js (RFC 5280 §6: signatures, validity of every
+ * certificate, basic constraints and key usage of the CAs, name constraints, policies, and
+ * revocation of every certificate on the path from the CRL of its issuer). Only self-signed
+ * CAs of `smartcard.caFile` are trust anchors; the other CAs in it are intermediates, trusted
+ * only through a path to a root — so a root's CRL that revokes an intermediate is obeyed.
+ * On top, the card itself must be fit for TLS client authentication (RFC 5280 §4.2.1.3 and
+ * §4.2.1.12, RFC 8446 §4.4.3): not a CA, keyUsage (when present) with digitalSignature,
+ * extendedKeyUsage (when present) with clientAuth, and no critical extension we do not know.
  * Which user it logs in is a separate question: the bindings, by SHA-256 fingerprint.
  */
-import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, CertificateList } from '@peculiar/asn1-x509';
+import { createHash, X509Certificate } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { decodeCertificateFile, exactlyOneDerCertificate } from './certificate-encoding.js';
+
+/** A CA certificate of the trust bundle, parsed once for both Node and PKI.js. */
+export interface CaCertificate {
+  certificate: X509Certificate;
+  parsed: pkijs.Certificate;
+}
 
 export interface RevocationList {
   /** The CA that signed this list (its signature was checked when it was loaded). */
@@ -21,11 +31,16 @@ export interface RevocationList {
   nextUpdate: Date | null;
   /** Serial numbers as upper-case hex without leading zeros. */
   revokedSerials: ReadonlySet<string>;
+  parsed: pkijs.CertificateRevocationList;
 }
 
 export interface SmartcardTrust {
-  authorities: readonly X509Certificate[];
+  /** Self-signed CAs: where every path must end (the trust anchors). */
+  roots: readonly CaCertificate[];
+  /** CAs that are not self-signed: path material, trusted only through a root. */
+  intermediates: readonly CaCertificate[];
   crls: readonly RevocationList[];
+  /** Every certificate on the path needs a current CRL of its issuer (fail closed). */
   requireCrl: boolean;
 }
 
@@ -44,14 +59,37 @@ export type CertificateRefusal =
   | 'expired'
   | 'not_yet_valid'
   | 'issuer_expired'
+  | 'issuer_revoked'
   | 'not_for_client_auth'
+  | 'key_usage_not_for_signing'
+  | 'unsupported_critical_extension'
   | 'revoked'
   | 'revocation_unknown';
 
 export type CertificateVerdict = { ok: true; certificate: AcceptedCertificate } | { ok: false; reason: CertificateRefusal };
 
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+const OID = {
+  keyUsage: '2.5.29.15',
+  extendedKeyUsage: '2.5.29.37',
+  basicConstraints: '2.5.29.19',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  anyExtendedKeyUsage: '2.5.29.37.0',
+} as const;
+
+/** Extensions a card may mark critical: the ones this module or PKI.js acts on. */
+const UNDERSTOOD_CRITICAL = new Set([
+  OID.keyUsage,
+  OID.extendedKeyUsage,
+  OID.basicConstraints,
+  '2.5.29.17', // subjectAltName
+  '2.5.29.32', // certificatePolicies (PKI.js processes policies)
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.35', // authorityKeyIdentifier
+]);
+
+// RFC 5280 §4.2.1.3: KeyUsage ::= BIT STRING { digitalSignature (0), …, keyCertSign (5), cRLSign (6) }.
+const DIGITAL_SIGNATURE = 0x80;
+const CRL_SIGN = 0x02;
 
 export function certificateFingerprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
@@ -68,7 +106,45 @@ function within(certificate: X509Certificate, instant: Date): 'ok' | 'expired' |
   return 'ok';
 }
 
-function issuedBy(certificate: X509Certificate, authority: X509Certificate): boolean {
+function extension(parsed: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
+  return parsed.extensions?.find((candidate) => candidate.extnID === oid);
+}
+
+/** The first byte of the keyUsage bits, or undefined when the extension is absent. */
+function keyUsageBits(parsed: pkijs.Certificate): number | undefined {
+  const found = extension(parsed, OID.keyUsage);
+  if (!found) return undefined;
+  const bits = found.parsedValue instanceof asn1js.BitString ? found.parsedValue.valueBlock.valueHexView : new Uint8Array();
+  return bits[0] ?? 0;
+}
+
+/** Why the card itself (not its path) is unfit for TLS client authentication, or undefined. */
+function clientAuthProblem(certificate: X509Certificate, parsed: pkijs.Certificate): CertificateRefusal | undefined {
+  // A CA certificate is not a smartcard, whatever else it says.
+  if (certificate.ca) return 'not_for_client_auth';
+  for (const candidate of parsed.extensions ?? []) {
+    if (candidate.critical && !UNDERSTOOD_CRITICAL.has(candidate.extnID)) return 'unsupported_critical_extension';
+  }
+  const usage = keyUsageBits(parsed);
+  // The client proves the key in TLS by signing the handshake (CertificateVerify).
+  if (usage !== undefined && (usage & DIGITAL_SIGNATURE) === 0) return 'key_usage_not_for_signing';
+  const purposes = extension(parsed, OID.extendedKeyUsage)?.parsedValue as pkijs.ExtKeyUsage | undefined;
+  if (purposes && !purposes.keyPurposes.includes(OID.clientAuth) && !purposes.keyPurposes.includes(OID.anyExtendedKeyUsage)) return 'not_for_client_auth';
+  return undefined;
+}
+
+/** The lists current at `instant`: a list whose nextUpdate has passed may miss a revocation since. */
+function currentLists(trust: SmartcardTrust, instant: Date): RevocationList[] {
+  const at = instant.getTime();
+  return trust.crls.filter((list) => list.thisUpdate.getTime() <= at && (!list.nextUpdate || list.nextUpdate.getTime() > at));
+}
+
+function revokedBy(lists: readonly RevocationList[], certificate: X509Certificate): boolean {
+  const serial = normaliseSerial(certificate.serialNumber);
+  return lists.some((list) => list.revokedSerials.has(serial) && safeIssued(certificate, list.authority));
+}
+
+function safeIssued(certificate: X509Certificate, authority: X509Certificate): boolean {
   try {
     return certificate.checkIssued(authority) && certificate.verify(authority.publicKey);
   } catch {
@@ -76,135 +152,150 @@ function issuedBy(certificate: X509Certificate, authority: X509Certificate): boo
   }
 }
 
-export function verifySmartcardCertificate(trust: SmartcardTrust, der: Uint8Array, instant: Date): CertificateVerdict {
-  let certificate: X509Certificate;
+/** PKI.js's refusal as one of ours, telling the card's own problems from its path's. */
+function pathRefusal(resultCode: number, certificate: X509Certificate, lists: readonly RevocationList[], instant: Date): CertificateRefusal {
+  const validity = within(certificate, instant);
+  if (validity !== 'ok') return validity;
+  if (revokedBy(lists, certificate)) return 'revoked';
+  switch (resultCode) {
+    case 8: // a certificate on the path is not yet valid or has expired: not the card, so a CA
+      return 'issuer_expired';
+    case 12: // a certificate on the path is revoked: not the card, so a CA
+      return 'issuer_revoked';
+    case 11: // no current CRL of some issuer on the path
+      return 'revocation_unknown';
+    default:
+      return 'untrusted_issuer';
+  }
+}
+
+export async function verifySmartcardCertificate(trust: SmartcardTrust, der: Uint8Array, instant: Date): Promise<CertificateVerdict> {
+  const exact = exactlyOneDerCertificate(der);
+  if (!exact) return { ok: false, reason: 'malformed' };
+  const certificate = new X509Certificate(exact);
+  let parsed: pkijs.Certificate;
   try {
-    certificate = new X509Certificate(der);
+    parsed = pkijs.Certificate.fromBER(exact);
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const authority = trust.authorities.find((candidate) => candidate.ca && issuedBy(certificate, candidate));
-  if (!authority) return { ok: false, reason: 'untrusted_issuer' };
-  if (within(authority, instant) !== 'ok') return { ok: false, reason: 'issuer_expired' };
-  const validity = within(certificate, instant);
-  if (validity !== 'ok') return { ok: false, reason: validity };
-  // A CA certificate is not a smartcard; an explicit key purpose must include client auth.
-  const purposes = certificate.keyUsage;
-  if (certificate.ca || (purposes && !purposes.includes(CLIENT_AUTH) && !purposes.includes(ANY_EXTENDED_KEY_USAGE))) {
-    return { ok: false, reason: 'not_for_client_auth' };
-  }
+  const unfit = clientAuthProblem(certificate, parsed);
+  if (unfit) return { ok: false, reason: unfit };
 
-  const serial = normaliseSerial(certificate.serialNumber);
-  const crl = trust.crls.find((list) => list.authority.fingerprint256 === authority.fingerprint256);
-  const current = crl && crl.thisUpdate.getTime() <= instant.getTime() && (!crl.nextUpdate || crl.nextUpdate.getTime() > instant.getTime());
-  if (crl?.revokedSerials.has(serial)) return { ok: false, reason: 'revoked' };
-  // A stale list may miss a card revoked since: fail closed, as RFC 5280 §6.3.3 allows.
-  if (trust.requireCrl && !current) return { ok: false, reason: 'revocation_unknown' };
+  const lists = currentLists(trust, instant);
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: trust.roots.map((root) => root.parsed),
+    // The card last: PKI.js builds the path from the last certificate given.
+    certs: [...trust.intermediates.map((intermediate) => intermediate.parsed), parsed],
+    crls: lists.map((list) => list.parsed),
+    checkDate: instant,
+  });
+  const result = await engine.verify({ passedWhenNotRevValues: !trust.requireCrl });
+  if (!result.result) return { ok: false, reason: pathRefusal(result.resultCode, certificate, lists, instant) };
+
+  // PKI.js checks revocation only when some list is loaded at all; a required CRL must exist
+  // and be current for every issuer on the path (RFC 5280 §6.3.3 lets us fail closed).
+  if (trust.requireCrl) {
+    const path = (result.certificatePath ?? []).map((entry) => new X509Certificate(Buffer.from(entry.toSchema().toBER())));
+    for (let index = 0; index + 1 < path.length; index += 1) {
+      const issuer = path[index + 1] as X509Certificate;
+      if (!lists.some((list) => list.authority.fingerprint256 === issuer.fingerprint256)) return { ok: false, reason: 'revocation_unknown' };
+    }
+    if (path.length < 2) return { ok: false, reason: 'untrusted_issuer' };
+  }
 
   return {
     ok: true,
     certificate: {
-      fingerprint: certificateFingerprint(der),
+      fingerprint: certificateFingerprint(exact),
       subject: certificate.subject,
       issuer: certificate.issuer,
-      serial,
+      serial: normaliseSerial(certificate.serialNumber),
       notAfter: new Date(certificate.validTo),
     },
   };
 }
 
+/** A PEM or DER file holding exactly one certificate → its DER bytes; undefined otherwise. */
+export function certificateDer(input: Uint8Array | string): Buffer | undefined {
+  return decodeCertificateFile(input);
+}
+
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
-/** The DER blocks of one PEM label ("CERTIFICATE", "X509 CRL") in a PEM text. */
+/** The DER blocks of one PEM label ("CERTIFICATE", "X509 CRL") in a PEM bundle file. */
 export function pemBlocks(text: string, label: string): Buffer[] {
   return [...text.matchAll(PEM_BLOCK)].filter((match) => match[1] === label).map((match) => Buffer.from((match[2] ?? '').replace(/\s+/g, ''), 'base64'));
 }
 
-/** A PEM or DER certificate → its DER bytes; undefined when it is neither. */
-export function certificateDer(input: Uint8Array | string): Buffer | undefined {
-  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  const [pem] = pemBlocks(text, 'CERTIFICATE');
-  const der = pem ?? (typeof input === 'string' ? undefined : Buffer.from(input));
-  if (!der) return undefined;
+function caCertificate(der: Buffer, index: number): CaCertificate {
+  let certificate: X509Certificate;
+  let parsed: pkijs.Certificate;
   try {
-    new X509Certificate(der);
-    return der;
+    certificate = new X509Certificate(der);
+    parsed = pkijs.Certificate.fromBER(der);
   } catch {
-    return undefined;
+    throw new Error(`certificate ${index + 1} cannot be parsed`);
   }
+  if (!certificate.ca) throw new Error(`certificate ${index + 1} (${certificate.subject.replace(/\n/g, ', ')}) is not a CA certificate`);
+  return { certificate, parsed };
 }
 
-/** The CA certificates of a PEM bundle; throws naming what is wrong. */
-export function parseAuthorities(pem: string): X509Certificate[] {
+const isSelfSigned = ({ certificate }: CaCertificate) => safeIssued(certificate, certificate);
+
+/**
+ * The CA certificates of a PEM bundle, split into roots (self-signed: the trust anchors) and
+ * intermediates (each issued by another CA of the bundle). Throws naming what is wrong.
+ */
+export function parseTrustBundle(pem: string): { roots: CaCertificate[]; intermediates: CaCertificate[] } {
   const blocks = pemBlocks(pem, 'CERTIFICATE');
   if (blocks.length === 0) throw new Error('contains no PEM certificate');
-  return blocks.map((der, index) => {
-    let certificate: X509Certificate;
-    try {
-      certificate = new X509Certificate(der);
-    } catch {
-      throw new Error(`certificate ${index + 1} cannot be parsed`);
+  const all = blocks.map(caCertificate);
+  const roots = all.filter(isSelfSigned);
+  if (roots.length === 0) throw new Error('contains no root CA (a self-signed CA certificate): every path must end at one');
+  const intermediates = all.filter((entry) => !isSelfSigned(entry));
+  intermediates.forEach((entry) => {
+    if (!all.some((issuer) => issuer !== entry && safeIssued(entry.certificate, issuer.certificate))) {
+      const index = all.indexOf(entry);
+      throw new Error(`certificate ${index + 1} (${entry.certificate.subject.replace(/\n/g, ', ')}) is not self-signed and no CA in the file issued it`);
     }
-    if (!certificate.ca) throw new Error(`certificate ${index + 1} (${certificate.subject.replace(/\n/g, ', ')}) is not a CA certificate`);
-    return certificate;
   });
-}
-
-const SIGNATURE_HASHES: Record<string, string> = {
-  '1.2.840.113549.1.1.5': 'sha1',
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-};
-
-/** The bytes of the first element of a DER SEQUENCE: what a signature covers (tbsCertList). */
-function firstElement(der: Uint8Array): Uint8Array {
-  const headerLength = (bytes: Uint8Array, at: number): [number, number] => {
-    const first = bytes[at + 1] ?? 0;
-    if (first < 0x80) return [2, first];
-    const count = first & 0x7f;
-    let length = 0;
-    for (let index = 0; index < count; index += 1) length = length * 256 + (bytes[at + 2 + index] ?? 0);
-    return [2 + count, length];
-  };
-  const [outerHeader] = headerLength(der, 0);
-  const [innerHeader, innerLength] = headerLength(der, outerHeader);
-  return der.subarray(outerHeader, outerHeader + innerHeader + innerLength);
+  return { roots, intermediates };
 }
 
 /**
  * A CRL (PEM or DER), checked against the CAs it may come from: its issuer must be one of
- * them and its signature must verify with that CA's key. Throws naming what is wrong.
+ * them, allowed to sign CRLs, and its signature must verify with that CA's key. Throws
+ * naming what is wrong.
  */
-export function parseRevocationList(input: Uint8Array, authorities: readonly X509Certificate[]): RevocationList {
+export async function parseRevocationList(input: Uint8Array, authorities: readonly CaCertificate[]): Promise<RevocationList> {
   const text = Buffer.from(input).toString('latin1');
   // RFC 7468 §5 names it "X509 CRL"; some tools write "CRL".
-  const [pem] = [...pemBlocks(text, 'X509 CRL'), ...pemBlocks(text, 'CRL')];
-  const der = pem ?? Buffer.from(input);
-  let list: CertificateList;
+  const blocks = [...pemBlocks(text, 'X509 CRL'), ...pemBlocks(text, 'CRL')];
+  if (blocks.length > 1) throw new Error('holds more than one CRL: give each CRL a file of its own');
+  const der = blocks[0] ?? Buffer.from(input);
+  let list: pkijs.CertificateRevocationList;
   try {
-    list = AsnConvert.parse(der, CertificateList);
+    list = pkijs.CertificateRevocationList.fromBER(der);
   } catch {
     throw new Error('is not a CRL (PEM "X509 CRL" or DER)');
   }
-  const issuer = Buffer.from(AsnConvert.serialize(list.tbsCertList.issuer));
-  const hash = SIGNATURE_HASHES[list.signatureAlgorithm.algorithm];
-  if (!hash) throw new Error(`is signed with an unsupported algorithm (${list.signatureAlgorithm.algorithm})`);
-  const signed = firstElement(der);
-  const signature = Buffer.from(list.signature);
-  const authority = authorities.find((candidate) => {
-    const subject = Buffer.from(AsnConvert.serialize(AsnConvert.parse(candidate.raw, Certificate).tbsCertificate.subject));
-    return subject.equals(issuer) && verifySignature(hash, signed, candidate.publicKey, signature);
-  });
+  let authority: CaCertificate | undefined;
+  for (const candidate of authorities) {
+    if (!candidate.parsed.subject.isEqual(list.issuer)) continue;
+    if (await list.verify({ issuerCertificate: candidate.parsed }).catch(() => false)) {
+      authority = candidate;
+      break;
+    }
+  }
   if (!authority) throw new Error('is not signed by any CA in smartcard.caFile');
-  const { thisUpdate, nextUpdate, revokedCertificates = [] } = list.tbsCertList;
+  const usage = keyUsageBits(authority.parsed);
+  if (usage !== undefined && (usage & CRL_SIGN) === 0) throw new Error(`is signed by ${authority.certificate.subject.replace(/\n/g, ', ')}, whose keyUsage does not allow signing CRLs (cRLSign)`);
   return {
-    authority,
-    thisUpdate: thisUpdate.getTime(),
-    nextUpdate: nextUpdate ? nextUpdate.getTime() : null,
-    revokedSerials: new Set(revokedCertificates.map((entry) => normaliseSerial(Buffer.from(entry.userCertificate).toString('hex')))),
+    authority: authority.certificate,
+    thisUpdate: list.thisUpdate.value,
+    nextUpdate: list.nextUpdate ? list.nextUpdate.value : null,
+    revokedSerials: new Set((list.revokedCertificates ?? []).map((entry) => normaliseSerial(Buffer.from(entry.userCertificate.valueBlock.valueHexView).toString('hex')))),
+    parsed: list,
   };
 }

@@ -4,16 +4,21 @@
  * 2. a TLS-terminating reverse proxy forwards it in a header (nginx `$ssl_client_escaped_cert`:
  *    the PEM, URL-escaped). The header is believed only when the TCP peer is one of the
  *    configured proxies: from anyone else it is a forgery, whatever it contains.
+ *
+ * Fail closed: from a proxy, the header must appear exactly once and carry exactly one
+ * certificate in the one configured encoding. A repeated header is what a proxy that appends
+ * instead of replacing leaves behind — the client's own copy beside the real one — so it is
+ * refused whole rather than read in part; so is anything around or after the certificate.
  */
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import { addressMatcher } from '../http/address-ranges.js';
-import { certificateDer } from '../factors/smartcard.js';
+import { decodeForwardedCertificate, type ForwardedCertificateEncoding } from '../factors/certificate-encoding.js';
 
 export interface CertificateSourceSettings {
   /** Mode 1 is on: certificates from our own TLS listener count. */
   tls: boolean;
-  proxy?: { header: string; trustedAddresses: readonly string[] } | undefined;
+  proxy?: { header: string; trustedAddresses: readonly string[]; encoding?: ForwardedCertificateEncoding | undefined } | undefined;
 }
 
 export type PresentedCertificate =
@@ -21,35 +26,43 @@ export type PresentedCertificate =
   | { kind: 'none' }
   /** The certificate header arrived from an address that is not a trusted proxy. */
   | { kind: 'untrusted-header' }
+  /** The header appeared more than once. */
+  | { kind: 'repeated-header' }
   | { kind: 'malformed-header' };
 
 const DEFAULT_HEADER = 'x-ssl-client-cert';
 
+/** Every value of header `name` as sent, one per occurrence (Node joins repeated ones with ", "). */
+function occurrences(req: IncomingMessage, name: string): string[] {
+  const values: string[] = [];
+  for (let index = 0; index + 1 < req.rawHeaders.length; index += 2) {
+    if ((req.rawHeaders[index] as string).toLowerCase() === name) values.push(req.rawHeaders[index + 1] as string);
+  }
+  return values;
+}
+
 export function certificateSource(settings: CertificateSourceSettings): (req: IncomingMessage) => PresentedCertificate {
   const header = (settings.proxy?.header ?? DEFAULT_HEADER).toLowerCase();
+  const encoding = settings.proxy?.encoding ?? 'url-escaped-pem';
   const trusted = settings.proxy ? addressMatcher(settings.proxy.trustedAddresses) : () => false;
 
   return (req) => {
-    const forwarded = req.headers[header];
-    const value = Array.isArray(forwarded) ? forwarded.join('') : forwarded;
+    const values = occurrences(req, header);
     // The TCP peer, never X-Forwarded-For: that header is as easy to forge as this one.
     const fromProxy = trusted(req.socket.remoteAddress);
-    if (value !== undefined && !fromProxy) return { kind: 'untrusted-header' };
+    if (values.length > 0 && !fromProxy) return { kind: 'untrusted-header' };
 
     const socket = req.socket;
     if (settings.tls && socket instanceof TLSSocket && !fromProxy) {
       const peer = socket.getPeerX509Certificate();
       return peer ? { kind: 'certificate', source: 'tls', der: Buffer.from(peer.raw) } : { kind: 'none' };
     }
-    // nginx sends an empty value (or "-" in some setups) when the browser presented none.
-    if (!fromProxy || !value || value === '-' || value === '(null)') return { kind: 'none' };
-    let pem: string;
-    try {
-      pem = decodeURIComponent(value);
-    } catch {
-      return { kind: 'malformed-header' };
-    }
-    const der = certificateDer(pem);
+    if (!fromProxy || values.length === 0) return { kind: 'none' };
+    if (values.length > 1) return { kind: 'repeated-header' };
+    const [value] = values as [string];
+    // nginx sends the header empty when the browser presented no certificate.
+    if (value === '') return { kind: 'none' };
+    const der = decodeForwardedCertificate(value, encoding);
     return der ? { kind: 'certificate', source: 'proxy', der } : { kind: 'malformed-header' };
   };
 }

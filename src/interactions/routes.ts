@@ -552,9 +552,14 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     const presented = smartcard.certificateOf(ctx.req);
     if (presented.kind !== 'certificate') {
-      const reason = { none: 'no_certificate', 'untrusted-header': 'untrusted_certificate_header', 'malformed-header': 'malformed_certificate_header' }[presented.kind];
+      const reason = {
+        none: 'no_certificate',
+        'untrusted-header': 'untrusted_certificate_header',
+        'repeated-header': 'repeated_certificate_header',
+        'malformed-header': 'malformed_certificate_header',
+      }[presented.kind];
       await audit(ctx, 'login.smartcard', 'failure', undefined, details, { method: 'smartcard', reason });
-      if (presented.kind === 'untrusted-header') deps.log.warn({ requestId: ctx.state['requestId'], ip: ctx.req.socket.remoteAddress }, 'client certificate header from an untrusted address');
+      if (presented.kind !== 'none') deps.log.warn({ requestId: ctx.state['requestId'], ip: ctx.req.socket.remoteAddress, reason }, 'client certificate header refused');
       const message =
         presented.kind === 'none'
           ? 'Your browser did not present a smartcard certificate. Insert your smartcard, check that its software is running, and try again, or log in with your password and one-time code.'

@@ -30,7 +30,7 @@ export async function authenticateWithSmartcard(deps: SmartcardLoginDependencies
     return { ok: false, reason: 'trust_unavailable' };
   }
   const now = deps.clock.now();
-  const verdict = verifySmartcardCertificate(trust, der, now);
+  const verdict = await verifySmartcardCertificate(trust, der, now);
   if (!verdict.ok) return { ok: false, reason: verdict.reason };
   const { certificate } = verdict;
   const binding = await deps.bindings.findByFingerprint(certificate.fingerprint);

@@ -14,7 +14,8 @@ import type { Phase } from '../../src/policy/phases.js';
 import { Browser, formAction, inputValue, type Page } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, startAuthorization, type AuthorizationStart } from '../support/flows.js';
-import { nginxEscaped, type IssuedCertificate } from '../support/pki.js';
+import { writeFile } from 'node:fs/promises';
+import { createAuthority, createCrl, issueCertificate, nginxEscaped, writeFiles, type Authority, type IssuedCertificate } from '../support/pki.js';
 import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
 import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
 
@@ -29,7 +30,7 @@ async function unpin(running: RunningTestServer): Promise<void> {
 }
 
 /** Posts the login page's "Log in with smartcard" form. */
-async function pressSmartcardButton(start: AuthorizationStart, headers: Record<string, string> = {}): Promise<Page> {
+async function pressSmartcardButton(start: AuthorizationStart, headers: Record<string, string | string[]> = {}): Promise<Page> {
   const action = formAction(start.loginPage.body, 'smartcard-login');
   return start.browser.request(new URL(action, start.interactionUrl).toString(), { form: { csrf: inputValue(start.loginPage.body, 'csrf') }, headers });
 }
@@ -78,6 +79,8 @@ describe('smartcard login', () => {
       await bindDirectly(running.server, lost, fixture.cards.revoked);
       const old = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'OLD1' }, running.clock);
       await bindDirectly(running.server, old, fixture.cards.expired);
+      const noSign = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'NOSIGN1' }, running.clock);
+      await bindDirectly(running.server, noSign, fixture.cards.notForSigning);
     });
     afterEach(() => unpin(running));
     afterAll(async () => {
@@ -105,6 +108,7 @@ describe('smartcard login', () => {
       ['revoked', 'revoked', /has been revoked/],
       ['unbound', 'unbound', /not registered to a CCASS user/],
       ['second', 'disabled', /disabled/],
+      ['notForSigning', 'key_usage_not_for_signing', /could not be accepted/],
     ] as const)('refuses the %s card (%s) with a page that says what to do, and logs no one in', async (card, reason, message) => {
       const start = await startAuthorization(running.issuer, {}, smartcardBrowser(fixture, fixture.cards[card]));
       const page = await pressSmartcardButton(start);
@@ -254,6 +258,22 @@ describe('smartcard login', () => {
       expect((await lastSmartcardAudit(database)).details).toMatchObject({ reason: 'malformed_certificate_header' });
     });
 
+    it.each([
+      ['appears twice, the client\'s copy first (a proxy that appends)', () => ({ 'X-SSL-Client-Cert': [nginxEscaped(fixture.cards.valid.pem), nginxEscaped(fixture.cards.unbound.pem)] }), 'repeated_certificate_header'],
+      ['appears twice, the client\'s copy last', () => ({ 'X-SSL-Client-Cert': [nginxEscaped(fixture.cards.unbound.pem), nginxEscaped(fixture.cards.valid.pem)] }), 'repeated_certificate_header'],
+      ['holds two certificates', () => ({ 'X-SSL-Client-Cert': nginxEscaped(`${fixture.cards.valid.pem.trimEnd()}\n${fixture.cards.unbound.pem}`) }), 'malformed_certificate_header'],
+      ['has junk around the certificate', () => ({ 'X-SSL-Client-Cert': nginxEscaped(`junk${fixture.cards.valid.pem}junk`) }), 'malformed_certificate_header'],
+      ['is an unescaped PEM', () => ({ 'X-SSL-Client-Cert': fixture.cards.valid.pem.replace(/\n/g, ' ') }), 'malformed_certificate_header'],
+    ] as const)('refuses, audits and logs no one in when the header %s', async (_what, headers, reason) => {
+      const start = await startAuthorization(running.issuer, {}, behindProxy());
+      const page = await pressSmartcardButton(start, headers());
+      expect(page.status).toBe(400);
+      expect(page.headers.get('location')).toBeNull();
+      const audit = await lastSmartcardAudit(database);
+      expect(audit).toMatchObject({ type: 'login.smartcard', outcome: 'failure', user_id: null });
+      expect(audit.details).toMatchObject({ method: 'smartcard', reason });
+    });
+
     it.each<[Phase, number]>([
       ['smartcard-only', 303],
       ['email-registration', 303],
@@ -266,6 +286,68 @@ describe('smartcard login', () => {
       expect(page.status).toBe(status);
       const audit = await lastSmartcardAudit(database);
       expect(audit.details).toMatchObject({ phase });
+    });
+  });
+
+  describe('with cards issued by an intermediate CA under the root (the path is checked link by link)', () => {
+    let database: TestDatabase;
+    let running: RunningTestServer;
+    let root: Authority;
+    let issuing: Authority;
+    let card: IssuedCertificate;
+    let files: ReturnType<typeof writeFiles<{ 'bundle.pem': string; 'root.crl': string; 'issuing.crl': string }>>;
+
+    beforeAll(async () => {
+      root = await createAuthority('HKSCC Test Root CA');
+      issuing = await createAuthority('HKSCC Test Issuing CA', { issuer: root });
+      card = await issueCertificate(issuing, 'TRADER9');
+      files = writeFiles({ 'bundle.pem': root.pem + issuing.pem, 'root.crl': await createCrl(root, []), 'issuing.crl': await createCrl(issuing, []) });
+      database = await createTestDatabase();
+      running = await startTestServer(database.db, database.url, {
+        smartcard: { caFile: files['bundle.pem'], crlFiles: [files['root.crl'], files['issuing.crl']], proxy: { trustedAddresses: [PROXY_ADDRESS] } },
+        phases: { refreshSeconds: 0 },
+      });
+      const trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER9' }, running.clock);
+      await bindDirectly(running.server, trader, card);
+    });
+    afterAll(async () => {
+      await running.close();
+      await database.drop();
+    });
+
+    async function tryCard(): Promise<Page> {
+      const start = await startAuthorization(running.issuer, {}, new Browser({ localAddress: PROXY_ADDRESS }));
+      return pressSmartcardButton(start, { 'X-SSL-Client-Cert': nginxEscaped(card.pem) });
+    }
+
+    /** Replaces a CRL file as an operator would; the server reads it again on the next login. */
+    async function publish(file: string, content: string): Promise<void> {
+      await writeFile(file, content);
+      // A new mtime even within the same millisecond-resolution tick.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    it('logs the card in while the root and the intermediate both have current CRLs', async () => {
+      expect((await tryCard()).status).toBe(303);
+    });
+
+    it("refuses the card once the root's CRL revokes the intermediate, and audits why", async () => {
+      await publish(files['root.crl'], await createCrl(root, [issuing]));
+      const page = await tryCard();
+      expect(page.status).toBe(403);
+      expect((await lastSmartcardAudit(database)).details).toMatchObject({ reason: 'issuer_revoked' });
+      await publish(files['root.crl'], await createCrl(root, []));
+      expect((await tryCard()).status).toBe(303);
+    });
+
+    it("refuses the card while the intermediate's CRL is stale", async () => {
+      const staleWindow = { thisUpdate: new Date(Date.now() - 10 * 86_400_000), nextUpdate: new Date(Date.now() - 86_400_000) };
+      await publish(files['issuing.crl'], await createCrl(issuing, [], staleWindow));
+      const page = await tryCard();
+      expect(page.status).toBe(403);
+      expect((await lastSmartcardAudit(database)).details).toMatchObject({ reason: 'revocation_unknown' });
+      await publish(files['issuing.crl'], await createCrl(issuing, []));
+      expect((await tryCard()).status).toBe(303);
     });
   });
 

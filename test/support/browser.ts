@@ -30,8 +30,9 @@ export class Browser {
     readonly headers: Record<string, string> = {},
   ) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
-    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
+  /** A header given as a list is sent once per value (over node's http only: fetch joins them). */
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string | string[]> } = {}): Promise<Page> {
+    const headers: Record<string, string | string[]> = { accept: 'text/html', ...this.headers, ...init.headers };
     const cookie = await this.jar.getCookieString(url);
     if (cookie) headers['cookie'] = cookie;
     let body: string | undefined;
@@ -40,8 +41,11 @@ export class Browser {
       body = new URLSearchParams(init.form).toString();
     }
     const method = init.method ?? (init.form ? 'POST' : 'GET');
-    const useNode = this.transport.ca !== undefined || this.transport.clientCertificate !== undefined || this.transport.localAddress !== undefined;
-    const response = useNode ? await nodeFetch(url, { method, headers, body }, this.transport) : await fetch(url, { method, headers, body, redirect: 'manual' });
+    const repeated = Object.values(headers).some((value) => Array.isArray(value));
+    const useNode = repeated || this.transport.ca !== undefined || this.transport.clientCertificate !== undefined || this.transport.localAddress !== undefined;
+    const response = useNode
+      ? await nodeFetch(url, { method, headers, body }, this.transport)
+      : await fetch(url, { method, headers: headers as Record<string, string>, body, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) await this.jar.setCookie(setCookie, url);
     return { url, status: response.status, headers: response.headers, body: await response.text() };
   }
@@ -73,7 +77,7 @@ export function formAction(html: string, id?: string): string {
 }
 
 /** One request over node's http/https, for what fetch cannot do (client certificates, source address). */
-export function nodeFetch(url: string, init: { method: string; headers: Record<string, string>; body?: string | undefined }, transport: Transport): Promise<Response> {
+export function nodeFetch(url: string, init: { method: string; headers: Record<string, string | string[]>; body?: string | undefined }, transport: Transport): Promise<Response> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

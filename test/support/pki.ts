@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
+export const { KeyUsageFlags } = x509;
+
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -22,6 +24,7 @@ export interface Authority {
   certificate: x509.X509Certificate;
   keys: CryptoKeyPair;
   pem: string;
+  serial: string;
 }
 
 export interface IssuedCertificate {
@@ -46,25 +49,52 @@ function nextSerial(): string {
   return serialCounter.toString(16).toUpperCase();
 }
 
-export async function createAuthority(name: string, validity: { from?: Date; to?: Date } = {}): Promise<Authority> {
+export interface AuthorityOptions {
+  from?: Date;
+  to?: Date;
+  /** An intermediate: issued (and signed) by this CA instead of self-signed. */
+  issuer?: Authority;
+  /** keyUsage of the CA; default keyCertSign | cRLSign. */
+  keyUsage?: number;
+}
+
+export async function createAuthority(name: string, options: AuthorityOptions = {}): Promise<Authority> {
   const keys = await keyPair();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: nextSerial(),
-    name: `CN=${name}, O=Test Smartcard Issuer, C=HK`,
-    notBefore: validity.from ?? new Date(Date.now() - DAY),
-    notAfter: validity.to ?? new Date(Date.now() + 3650 * DAY),
-    keys,
-    signingAlgorithm: ALGORITHM,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
-  });
-  return { name, certificate, keys, pem: certificate.toString('pem') };
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, options.issuer ? 0 : 1, true),
+    new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  const subject = `CN=${name}, O=Test Smartcard Issuer, C=HK`;
+  const notBefore = options.from ?? new Date(Date.now() - DAY);
+  const notAfter = options.to ?? new Date(Date.now() + 3650 * DAY);
+  const certificate = options.issuer
+    ? await x509.X509CertificateGenerator.create({
+        serialNumber: nextSerial(),
+        subject,
+        issuer: options.issuer.certificate.subject,
+        notBefore,
+        notAfter,
+        publicKey: keys.publicKey,
+        signingKey: options.issuer.keys.privateKey,
+        signingAlgorithm: ALGORITHM,
+        extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(options.issuer.certificate, false)],
+      })
+    : await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: nextSerial(), name: subject, notBefore, notAfter, keys, signingAlgorithm: ALGORITHM, extensions });
+  return { name, certificate, keys, pem: certificate.toString('pem'), serial: certificate.serialNumber };
 }
 
 export interface IssueOptions {
   from?: Date;
   to?: Date;
-  /** Extended key usages; default client authentication. */
-  usages?: string[];
+  /** Extended key usages; default client authentication; `null` leaves the extension out. */
+  usages?: string[] | null;
+  /** keyUsage bits (x509.KeyUsageFlags); default: no keyUsage extension. */
+  keyUsage?: number;
+  /** basicConstraints cA=true: a CA certificate presented as a card. */
+  ca?: boolean;
+  /** Extra extensions, e.g. a critical one nobody understands. */
+  extensions?: x509.Extension[];
   /** A server certificate for the TLS listener (with these DNS names / IPs). */
   server?: { dns?: string[]; ip?: string[] };
 }
@@ -72,10 +102,13 @@ export interface IssueOptions {
 export async function issueCertificate(authority: Authority, commonName: string, options: IssueOptions = {}): Promise<IssuedCertificate> {
   const keys = await keyPair();
   const serial = nextSerial();
+  const usages = options.usages === undefined ? (options.server ? [x509.ExtendedKeyUsage.serverAuth] : [x509.ExtendedKeyUsage.clientAuth]) : options.usages;
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.ExtendedKeyUsageExtension(options.usages ?? (options.server ? [x509.ExtendedKeyUsage.serverAuth] : [x509.ExtendedKeyUsage.clientAuth]), false),
+    new x509.BasicConstraintsExtension(options.ca ?? false, undefined, true),
+    ...(usages ? [new x509.ExtendedKeyUsageExtension(usages, false)] : []),
+    ...(options.keyUsage !== undefined ? [new x509.KeyUsagesExtension(options.keyUsage, true)] : []),
     await x509.AuthorityKeyIdentifierExtension.create(authority.certificate, false),
+    ...(options.extensions ?? []),
   ];
   if (options.server) {
     extensions.push(
@@ -99,13 +132,15 @@ export async function issueCertificate(authority: Authority, commonName: string,
   return { certificate, keys, pem: certificate.toString('pem'), keyPem: await privateKeyPem(keys), serial };
 }
 
-/** A CRL of `authority` listing `revoked`; current from a day ago until `nextUpdate` (default in 7 days). */
-export async function createCrl(authority: Authority, revoked: IssuedCertificate[], validity: { thisUpdate?: Date; nextUpdate?: Date } = {}): Promise<string> {
+/** A CRL of `authority` listing `revoked` (cards or CAs it issued); current from a day ago until `nextUpdate` (default in 7 days). */
+export async function createCrl(authority: Authority, revoked: Array<{ serial: string }>, validity: { thisUpdate?: Date; nextUpdate?: Date } = {}): Promise<string> {
   const crl = await x509.X509CrlGenerator.create({
     issuer: authority.certificate.subject,
     thisUpdate: validity.thisUpdate ?? new Date(Date.now() - DAY),
     nextUpdate: validity.nextUpdate ?? new Date(Date.now() + 7 * DAY),
-    entries: revoked.map((card) => ({ serialNumber: card.serial, revocationDate: new Date(Date.now() - 3600_000) })),
+    // With a reason, as CAs write them: an entry without one gets an empty extensions SEQUENCE
+    // from this generator, which is not DER (SIZE 1..MAX) and which PKI.js rightly refuses.
+    entries: revoked.map((card) => ({ serialNumber: card.serial, revocationDate: new Date(Date.now() - 3600_000), reason: x509.X509CrlReason.keyCompromise })),
     signingKey: authority.keys.privateKey,
     signingAlgorithm: ALGORITHM,
   });

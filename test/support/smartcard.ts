@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Server } from '../../src/server.js';
 import { certificateFingerprint } from '../../src/factors/smartcard.js';
 import { Browser } from './browser.js';
-import { createAuthority, createCrl, derOf, issueCertificate, writeFiles, type Authority, type IssuedCertificate } from './pki.js';
+import { createAuthority, createCrl, derOf, issueCertificate, KeyUsageFlags, writeFiles, type Authority, type IssuedCertificate } from './pki.js';
 import type { SeededUser } from './server.js';
 
 const DAY = 86_400_000;
@@ -21,6 +21,8 @@ export interface SmartcardFixture {
     expired: IssuedCertificate;
     foreign: IssuedCertificate;
     unbound: IssuedCertificate;
+    /** keyUsage keyCertSign only: it cannot sign a TLS handshake, so it is no smartcard. */
+    notForSigning: IssuedCertificate;
   };
   files: { dir: string; caFile: string; crlFile: string; serverCert: string; serverKey: string };
 }
@@ -37,6 +39,7 @@ export async function createSmartcardFixture(): Promise<SmartcardFixture> {
     expired: await issueCertificate(ca, 'OLD1', { from: new Date(Date.now() - 400 * DAY), to: new Date(Date.now() - DAY) }),
     foreign: await issueCertificate(otherCa, 'TRADER1'),
     unbound: await issueCertificate(ca, 'NOBODY1'),
+    notForSigning: await issueCertificate(ca, 'NOSIGN1', { keyUsage: KeyUsageFlags.keyCertSign }),
   };
   const files = writeFiles({
     'smartcard-ca.pem': ca.pem,

@@ -123,6 +123,7 @@ describe('operator CLI: phases and smartcards', () => {
       ['expired', /expired/],
       ['foreign', /untrusted issuer/],
       ['revoked', /revoked/],
+      ['notForSigning', /key usage not for signing/],
     ] as const)('refuses to bind the %s card (exit 2)', async (name, reason) => {
       const result = await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card(name)]);
       expect(result.code).toBe(2);
