@@ -37,6 +37,8 @@ import { requestContext } from '../observability/request-context.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { errorHandler } from './error-handler.js';
+import { percentEncodedProblem, refuseBadText, requestTargetGuard } from './text-guard.js';
+import { problemIn } from '../storable-text.js';
 import type { Renderer } from './render.js';
 import { securityHeaders } from './security-headers.js';
 import { localeMiddleware } from './locale.js';
@@ -69,13 +71,6 @@ const RAW_UPLOADS = new Set(['/dms/upload', '/dms/api/uploads']);
 /** The routes this app answers itself (the rest is oidc-provider's). */
 const OWN_ROUTES = /^\/(interaction|activate|dms)(\/|$)/;
 
-/** Whether any string in a parsed query or body holds U+0000. */
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 8 || value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1));
-}
-
 const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
 
 export function createApp(deps: AppDependencies): Koa {
@@ -94,6 +89,8 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(securityHeaders({ https: deps.config.issuer.startsWith('https://') }));
   app.use(localeMiddleware({ https: deps.config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.log, deps.render));
+  // Before any route, oidc-provider's included: no NUL, no bytes that are not UTF-8 in the URL.
+  app.use(requestTargetGuard());
 
   const assets = new Router();
   assets.get('/assets/app.css', (ctx) => {
@@ -174,11 +171,13 @@ export function createApp(deps: AppDependencies): Koa {
     }
     return next();
   });
-  // PostgreSQL text cannot hold U+0000: input carrying it is refused here, as bad input (400),
-  // instead of failing in the database as a 500.
+  // Parsed bodies of our routes: the raw form must be UTF-8 and no value may hold a NUL or a
+  // lone surrogate (PostgreSQL refuses them: a 400 here instead of a 500 there).
   app.use((ctx, next) => {
-    if (OWN_ROUTES.test(ctx.path) && (containsNul(ctx.query) || containsNul(ctx.request.body))) {
-      ctx.throw(400, 'The request contains a NUL character, which no field accepts.');
+    if (OWN_ROUTES.test(ctx.path)) {
+      const raw = (ctx.request as { rawBody?: unknown }).rawBody;
+      const problem = (typeof raw === 'string' && ctx.is('application/x-www-form-urlencoded') ? percentEncodedProblem(raw) : undefined) ?? problemIn(ctx.request.body);
+      if (problem) return refuseBadText(ctx, problem);
     }
     return next();
   });

@@ -4,6 +4,7 @@
  * logged 500 that shows the user only a reference number.
  */
 import { pageLocale } from './locale.js';
+import { translator } from '../i18n/translate.js';
 import type { Middleware } from 'koa';
 import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -41,7 +42,9 @@ export function errorHandler(log: Logger, render: Renderer): Middleware {
       ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
       if (ctx.accepts(['html', 'json']) === 'json') {
-        ctx.body = { error: status >= 500 ? 'server_error' : 'invalid_request', message, ...(fields ? { fields } : {}), requestId };
+        // A message given by key is written in the reader's language, as on a page.
+        const text = translator(pageLocale(ctx).locale)(message);
+        ctx.body = { error: status >= 500 ? 'server_error' : 'invalid_request', message: text, ...(fields ? { fields } : {}), requestId };
       } else {
         ctx.type = 'html';
         ctx.body = render('error', { title: status >= 500 ? 'error.somethingWrong' : 'error.notAccepted', message, requestId }, pageLocale(ctx));

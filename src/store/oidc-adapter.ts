@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
+import { problemIn } from '../storable-text.js';
 
 const TABLE = 'oidc_payloads';
 
@@ -156,6 +157,9 @@ export class PostgresAdapter implements Adapter {
     const idHash = hashId(id);
     this.forgetKept(idHash, payload.uid);
     const { jti: _jti, ...stored } = payload;
+    // A parameter PostgreSQL cannot store (a NUL, a lone surrogate) is the client's bad request,
+    // answered as oidc-provider answers any (redirected to the client where that is safe).
+    if (problemIn(stored)) throw new errors.InvalidRequest('a parameter contains a NUL character or a lone surrogate, which cannot be stored');
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
     await this.sql.upsert([
       this.model,

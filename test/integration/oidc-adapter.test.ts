@@ -17,6 +17,15 @@ describe('PostgreSQL adapter for oidc-provider', () => {
     expect(await adapter('AccessToken').find('token-1')).toEqual({ jti: 'token-1', accountId: 'acc', grantId: 'g1', kind: 'AccessToken' });
   });
 
+  it.each([
+    ['a NUL', { params: { state: 'a\u0000b' } }],
+    ['a lone surrogate', { params: { nonce: 'x\ud800' } }],
+    ['a NUL in a key', { claims: { 'a\u0000': 1 } }],
+  ])('refuses a payload with %s as the client\'s bad request, and stores nothing', async (_what, extra) => {
+    await expect(adapter('Interaction').upsert('bad-1', { kind: 'Interaction', ...extra } as never, 60)).rejects.toMatchObject({ name: 'InvalidRequest', statusCode: 400 });
+    expect(await adapter('Interaction').find('bad-1')).toBeUndefined();
+  });
+
   it('keeps models apart', async () => {
     await adapter('AuthorizationCode').upsert('shared-id', { kind: 'AuthorizationCode' }, 60);
     expect(await adapter('RefreshToken').find('shared-id')).toBeUndefined();

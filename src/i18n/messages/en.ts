@@ -234,6 +234,7 @@ export const en = {
   'password.problem.trivial': 'The password is too easy to guess (repeated or sequential characters).',
 
   'error.notAccepted': 'Request not accepted',
+  'error.badText': 'The request contains characters that no field accepts (a NUL character, or bytes that are not UTF-8 text). Go back and try again with ordinary text.',
   'error.somethingWrong': 'Something went wrong',
   'error.signInStopped': 'Sign-in could not continue',
   'error.pleaseWait': 'Please wait',

@@ -237,6 +237,7 @@ export const zhHant: Record<MessageKey, string> = {
   'password.problem.trivial': '密碼太容易被猜中（重複或連續的字元）。',
 
   'error.notAccepted': '要求不獲接納',
+  'error.badText': '要求含有任何欄位均不接受的字元（NUL 字元，或並非 UTF-8 文字的位元組）。請返回上一頁，以一般文字再試。',
   'error.somethingWrong': '發生錯誤',
   'error.signInStopped': '登入未能繼續',
   'error.pleaseWait': '請稍候',

@@ -1,0 +1,173 @@
+/**
+ * Bad bytes — a NUL, bytes that are not UTF-8, a lone UTF-16 surrogate — in every parameter
+ * of every endpoint, oidc-provider's included, each inside a request that is otherwise valid
+ * (so the bytes get as far as they can): a 4xx every time, never a 5xx, never a success, and
+ * the database as it was. Found by an independent check: a NUL in `state` of a valid /auth
+ * request reached PostgreSQL's JSON and answered 500.
+ */
+import fc from 'fast-check';
+import { Browser, inputValue } from '../support/browser.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { seedDa, signInToDms, type DmsSession } from '../support/dms.js';
+import { pkcePair, startAuthorization, type AuthorizationStart } from '../support/flows.js';
+import { seedUser, startTestServer, TERMINAL, type RunningTestServer } from '../support/server.js';
+import { databaseFingerprint } from '../support/snapshot.js';
+
+const IGNORED = { dms_sessions: ['last_seen_at'] };
+const RUNS = { numRuns: 25 };
+
+/** Percent-encoded bad bytes: NUL, an encoded surrogate, overlong and truncated sequences, stray continuation bytes. */
+const BAD_ESCAPES = ['%00', '%ED%A0%80', '%ED%BF%BF', '%C0%80', '%FF', '%FE', '%C3%28', '%E0%A4%A', '%E2%82', '%F0%28%8C%BC', '%80', '%F8%88%80%80%80'];
+/** An encoded value with bad bytes somewhere in ordinary text. */
+const badValue = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...BAD_ESCAPES), fc.string({ maxLength: 12 }))
+  // The 'z' keeps a truncated sequence truncated: text after it might otherwise complete it (%E0%A4 then "%Ab").
+  .map(([before, bad, after]) => `${encodeURIComponent(before)}${bad}z${encodeURIComponent(after)}`);
+/** Lone surrogates as JSON escapes: valid JSON text, not storable text. */
+const loneSurrogate = fc.constantFrom('\\ud800', '\\udfff', 'a\\udc00b', '\\ud83d', 'x\\u0000y');
+
+/** A query string with `name` set to an already-encoded value and the rest encoded normally. */
+function encodedQuery(params: Record<string, string>, name: string, encodedValue: string): string {
+  const rest = new URLSearchParams(Object.entries(params).filter(([key]) => key !== name)).toString();
+  return `${rest}${rest ? '&' : ''}${encodeURIComponent(name)}=${encodedValue}`;
+}
+
+describe('bad bytes in every parameter, on every endpoint', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let start: AuthorizationStart;
+  let dms: DmsSession;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    running = await startTestServer(database.db, database.url);
+    await seedUser(running.server, running.config, { participantId: 'B80009', userId: 'TARGET', email: 'target@example.com' }, running.clock);
+    dms = await signInToDms(running, await seedDa(running, 'B80009', 'ADMIN'));
+    start = await startAuthorization(running.issuer);
+  }, 30_000);
+  afterAll(async () => {
+    await running.close();
+    await database.drop();
+  });
+
+  async function send(browser: Browser, method: string, pathAndQuery: string, body?: string, contentType = 'application/x-www-form-urlencoded', extra: Record<string, string> = {}) {
+    const url = `${running.issuer}${pathAndQuery}`;
+    const cookie = await browser.jar.getCookieString(url);
+    const response = await fetch(url, {
+      method,
+      headers: { accept: 'text/html', ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': contentType }), ...extra },
+      ...(body === undefined ? {} : { body }),
+      redirect: 'manual',
+    });
+    return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.text() };
+  }
+
+  /** Every generated request is refused with a 4xx; nothing in the database changes over the run. */
+  async function refusedAndUnchanged<T>(arbitrary: fc.Arbitrary<T>, request: (input: T) => Promise<{ status: number }>) {
+    const before = await databaseFingerprint(database.db, IGNORED);
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (input) => {
+        const { status } = await request(input);
+        if (status < 400 || status >= 500) throw new Error(`answered ${status}`);
+      }),
+      RUNS,
+    );
+    expect(await databaseFingerprint(database.db, IGNORED)).toEqual(before);
+  }
+
+  const validAuthorization = () => {
+    const { challenge } = pkcePair();
+    return {
+      client_id: TERMINAL.clientId,
+      response_type: 'code',
+      scope: 'openid profile',
+      redirect_uri: TERMINAL.redirectUri,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'abc',
+      nonce: 'def',
+    };
+  };
+  const AUTHORIZATION_PARAMETERS = ['state', 'nonce', 'login_hint', 'ui_locales', 'claims_locales', 'acr_values', 'prompt', 'max_age', 'scope', 'redirect_uri', 'client_id', 'code_challenge', 'response_mode', 'id_token_hint', 'claims', 'display'];
+
+  describe('oidc-provider', () => {
+    it.each(AUTHORIZATION_PARAMETERS)('GET /auth: a valid request with bad bytes in %s gets a 400 and changes nothing', async (name) => {
+      await refusedAndUnchanged(badValue, (value) => send(new Browser(), 'GET', `/auth?${encodedQuery(validAuthorization(), name, value)}`));
+    });
+
+    it('GET /auth: the examples from the independent check get a 400 page, not a 500', async () => {
+      for (const name of ['state', 'nonce', 'login_hint', 'ui_locales', 'claims_locales']) {
+        const page = await send(new Browser(), 'GET', `/auth?${encodedQuery(validAuthorization(), name, '%00')}`);
+        expect({ name, status: page.status }).toEqual({ name, status: 400 });
+        expect(page.type).toContain('text/html');
+      }
+    });
+
+    it.each(['state', 'post_logout_redirect_uri', 'client_id', 'id_token_hint', 'ui_locales', 'logout_hint'])('GET /session/end: bad bytes in %s get a 400 and change nothing', async (name) => {
+      await refusedAndUnchanged(badValue, (value) => send(new Browser(), 'GET', `/session/end?${encodedQuery({ client_id: TERMINAL.clientId }, name, value)}`));
+    });
+
+    it.each([
+      ['/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: TERMINAL.redirectUri, code_verifier: 'v'.repeat(43) }],
+      ['/token', { grant_type: 'refresh_token', refresh_token: 'x', scope: 'openid' }],
+      ['/token/introspection', { token: 'x', token_type_hint: 'access_token' }],
+      ['/token/revocation', { token: 'x', token_type_hint: 'refresh_token' }],
+    ] as const)('POST %s: bad bytes in the query or in any field get a 4xx OAuth error and change nothing', async (path, fields) => {
+      const basic = `Basic ${Buffer.from(`${TERMINAL.clientId}:${TERMINAL.clientSecret}`).toString('base64')}`;
+      const names = Object.keys(fields);
+      await refusedAndUnchanged(fc.tuple(fc.constantFrom(...names), badValue, fc.boolean()), async ([name, value, inQuery]) => {
+        const body = inQuery ? new URLSearchParams(fields).toString() : encodedQuery(fields, name, value);
+        const response = await send(new Browser(), 'POST', inQuery ? `${path}?${encodeURIComponent(name)}=${value}` : path, body, 'application/x-www-form-urlencoded', { authorization: basic, accept: 'application/json' });
+        // RFC 7662 / 7009: an unknown token is no error (200); bad bytes are, when they are seen.
+        if (response.status === 200) return { status: inQuery ? 200 : 400 };
+        expect(JSON.parse(response.body)).toHaveProperty('error');
+        return response;
+      });
+    });
+
+    it('GET /me, /jwks and discovery: bad bytes in the query get a 400 OAuth error', async () => {
+      for (const path of ['/me', '/jwks', '/.well-known/openid-configuration']) {
+        const response = await send(new Browser(), 'GET', `${path}?x=%00`, undefined, undefined, { accept: 'application/json' });
+        expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      }
+      expect(JSON.parse((await send(new Browser(), 'GET', '/me?access_token=%ED%A0%80')).body)).toMatchObject({ error: 'invalid_request' });
+    });
+  });
+
+  describe('our own routes', () => {
+    const forms = ['login', 'otp', 'otp/resend', 'method', 'change-method', 'change-password', 'password', 'enrol-totp', 'confirm', 'abort', 'smartcard'];
+
+    it.each(forms)('POST /interaction/:uid/%s: bad bytes in any field of a form with its CSRF token get a 400 and change nothing', async (form) => {
+      const csrf = inputValue(start.loginPage.body, 'csrf');
+      const fields = { csrf, participantId: 'B80009', userId: 'TARGET', password: 'a long enough test password', code: '123456', method: 'totp', current: 'x', confirmation: 'x' };
+      await refusedAndUnchanged(fc.tuple(fc.constantFrom(...Object.keys(fields)), badValue), ([name, value]) =>
+        send(start.browser, 'POST', `${new URL(start.interactionUrl).pathname}/${form}`, encodedQuery(fields, name, value)),
+      );
+    });
+
+    it('GET pages: bad bytes in the query or the path get a 400', async () => {
+      const targets = fc.constantFrom(`${new URL(start.interactionUrl).pathname}?x=`, '/activate?token=', '/dms?q=', '/dms/users?search=', '/status?x=', '/interaction/');
+      await refusedAndUnchanged(fc.tuple(targets, badValue), ([target, value]) => send(start.browser, 'GET', `${target}${value}`));
+    });
+
+    it('POST /activate/*: bad bytes in any field get a 400 and change nothing', async () => {
+      await refusedAndUnchanged(fc.tuple(fc.constantFrom('password', 'method', 'enrol-totp', 'otp'), fc.constantFrom('csrf', 'password', 'confirmation', 'code', 'method'), badValue), ([form, name, value]) =>
+        send(new Browser(), 'POST', `/activate/${form}`, encodedQuery({ csrf: 'x', password: 'y', confirmation: 'y' }, name, value)),
+      );
+    });
+
+    it('DMS API: a lone surrogate or a NUL in a JSON string gets a 400 and changes nothing', async () => {
+      await refusedAndUnchanged(fc.tuple(loneSurrogate, fc.boolean()), async ([escape, inKey]) => {
+        const body = inKey ? `{"email":"a@example.com","${escape}":1}` : `{"email":"${escape}@example.com"}`;
+        const response = await dms.api('PUT', '/dms/api/users/TARGET/email', body, { 'content-type': 'application/json' });
+        return { status: response.status };
+      });
+    });
+
+    it('DMS page forms: bad bytes in any field, with the session token, get a 400 and change nothing', async () => {
+      await refusedAndUnchanged(fc.tuple(fc.constantFrom('/dms/users/TARGET/email', '/dms/users/TARGET/lock'), fc.constantFrom('email', 'reason', 'csrf'), badValue), ([path, name, value]) =>
+        send(dms.browser, 'POST', path, encodedQuery({ csrf: dms.csrf, email: 'target2@example.com' }, name, value)),
+      );
+    });
+  });
+});
