@@ -56,7 +56,7 @@ export async function countQueries(db: Database, config: Config, user: Credentia
   } finally {
     db.removeListener('query', listener);
     await httpClient.close();
-    server.stop();
+    await server.stop();
     await new Promise<void>((resolve) => http.close(() => resolve()));
   }
 }

@@ -11,6 +11,7 @@ import * as onboarding from './20261124150000_onboarding.js';
 import * as phasesSmartcards from './20261124170000_phases_smartcards.js';
 import * as abuseResistance from './20261125090000_abuse_resistance.js';
 import * as operations from './20261125100000_operations.js';
+import * as outbox from './20261201100000_outbox.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -20,4 +21,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124170000_phases_smartcards', phasesSmartcards],
   ['20261125090000_abuse_resistance', abuseResistance],
   ['20261125100000_operations', operations],
+  ['20261201100000_outbox', outbox],
 ];

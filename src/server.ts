@@ -16,7 +16,10 @@ import { createSmartcardTrustStore } from './factors/smartcard-trust.js';
 import { certificateSource } from './interactions/client-certificate.js';
 import type { SmartcardLogin } from './interactions/routes.js';
 import { createRenderer } from './http/render.js';
-import { countingMailer, createMailer, type Mailer } from './mail/mailer.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { mailDelivery } from './mail/delivery.js';
+import { createMailOutbox, type MailOutbox } from './mail/outbox.js';
+import { startJobQueue, type JobQueue } from './jobs/queue.js';
 import type { Logger } from './observability/logger.js';
 import { countEmail, createMetrics, type Metrics } from './observability/metrics.js';
 import { createLifecycle, type Lifecycle } from './observability/lifecycle.js';
@@ -46,6 +49,10 @@ export interface Server {
   emailOtp: EmailOtpDependencies;
   /** What registering emails and sending activation links needs (also used by the CLI and tests). */
   activation: ActivationDependencies & { queries: Queries };
+  /** The durable job queue this node creates jobs in and runs them from (mail). */
+  jobs: JobQueue;
+  /** Where every mail is queued, with the change that causes it. */
+  outbox: MailOutbox;
   /** The migration phase in force, from configuration and the operator's controls in PostgreSQL. */
   policy: PhasePolicy;
   smartcard: SmartcardLogin | undefined;
@@ -53,13 +60,15 @@ export interface Server {
   limits: RateLimits;
   /** Draining (shutting down) or not; readiness reports it. */
   lifecycle: Lifecycle;
-  /** Stops background work (the purge timer) and the mailer; the caller owns the database pool. */
-  stop(): void;
+  /** Stops background work (timers, this node's job workers) and the mailer; the caller owns the database pool. */
+  stop(): Promise<void>;
 }
 
 export interface ServerOptions {
   clock?: Clock;
   mailer?: Mailer;
+  /** Whether this node runs jobs (send mail); default true. A node that does not still queues them. */
+  workers?: boolean;
 }
 
 /** Smartcard login as configured: trust material from files, certificates from TLS or the proxy. */
@@ -76,15 +85,16 @@ function smartcardLogin(config: Config, log: Logger): SmartcardLogin {
 
 export async function buildServer(config: Config, db: Database, log: Logger, options: ServerOptions = {}): Promise<Server> {
   const clock = options.clock ?? systemClock;
-  const queries = createQueries(db);
+  const jobs = await startJobQueue(db, log, config.jobs, { workers: options.workers ?? true });
+  const queries = createQueries(db, jobs);
   const hasher = createPasswordHasher(config.password.argon2);
   const render = createRenderer();
   const box = await loadSecretBox(config, db);
   const keys = await loadProviderKeys(config, db, box);
   const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
   const metrics = createMetrics({ policy, db, queries, clock });
-  const baseMailer = options.mailer ?? createMailer(config.smtp, log);
-  const mailer = countingMailer(baseMailer, countEmail(metrics));
+  const mailer = options.mailer ?? createMailer(config.smtp, log);
+  const outbox = createMailOutbox(box);
   const totp: TotpDependencies = {
     credentials: queries.totpCredentials,
     box,
@@ -92,10 +102,10 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     issuer: config.totp.issuer,
     clock,
   };
-  const emailOtp: EmailOtpDependencies = { challenges: queries.emailOtpChallenges, box, mailer, settings: config.emailOtp, clock };
+  const emailOtp: EmailOtpDependencies = { queries, box, outbox, settings: config.emailOtp, clock, firstAttemptWaitMs: config.smtp.firstAttemptWaitMs };
   const activation: ActivationDependencies & { queries: Queries } = {
     queries,
-    mailer,
+    outbox,
     clock,
     issuer: config.issuer,
     settings: config.activation,
@@ -130,6 +140,11 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     limits,
     lifecycle,
   });
+
+  if (options.workers ?? true) {
+    // Mail queued by any node (or the CLI) is sent by whichever node's worker fetches it first.
+    await jobs.work('mail', mailDelivery({ queries, mailer, outbox, clock, log, messageIdHost: new URL(config.issuer).hostname, count: countEmail(metrics) }));
+  }
 
   let purgeTimer: NodeJS.Timeout | undefined;
   if (config.database.purgeIntervalSeconds > 0) {
@@ -172,15 +187,18 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     totp,
     emailOtp,
     activation,
+    jobs,
+    outbox,
     policy,
     smartcard,
     metrics,
     limits,
     lifecycle,
-    stop: () => {
+    stop: async () => {
       clearInterval(purgeTimer);
       clearInterval(keysTimer);
-      if (!options.mailer) baseMailer.close();
+      await jobs.stop();
+      if (!options.mailer) mailer.close();
     },
   };
 }

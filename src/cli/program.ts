@@ -17,7 +17,10 @@ import { normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_R
 import { addParticipant } from '../directory/participants.js';
 import { importUsers } from '../directory/user-import.js';
 import type { ActivationDependencies, RegistrationResult } from '../enrolment/activation-links.js';
-import { createMailer } from '../mail/mailer.js';
+import { createMailOutbox, type MailOutbox } from '../mail/outbox.js';
+import { startJobQueue } from '../jobs/queue.js';
+import { loadSecretBox } from '../secrets/load.js';
+import type { Logger } from '../observability/logger.js';
 import { createSecurityNotices, type SecurityNotices } from '../mail/security-notices.js';
 import type { AuditFilter } from '../store/audit.js';
 import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type UserSummary } from '../directory/users.js';
@@ -75,30 +78,33 @@ export function buildProgram(io: CliIo): Command {
 
   const operatorName = io.env['CCASS_OPERATOR'] ?? userInfo().username;
 
-  /** The database plus what sending activation links needs (the mailer, the phase schedule). */
+  /**
+   * The database plus what registering emails needs (the outbox, the phase schedule). Mail is
+   * queued with each change, in its transaction; the server's nodes send it.
+   */
   async function withServices<T>(work: (services: { activation: ActivationDependencies & { queries: Queries } }) => Promise<T>): Promise<T> {
-    return withDatabase(async ({ config, queries }) => {
-      const log = createLogger(io.env['LOG_LEVEL'] ?? 'warn', process.stderr as never);
-      const mailer = createMailer(config.smtp, log);
-      try {
-        return await work({
-          activation: { queries, mailer, clock: systemClock, issuer: config.issuer, settings: config.activation, policy: createPhasePolicy(config.phases, queries.phaseControls, systemClock), log },
-        });
-      } finally {
-        mailer.close();
-      }
-    });
+    return withMail(async ({ config, queries, outbox, log }) =>
+      work({
+        activation: { queries, outbox, clock: systemClock, issuer: config.issuer, settings: config.activation, policy: createPhasePolicy(config.phases, queries.phaseControls, systemClock), log },
+      }),
+    );
   }
 
-  /** The database plus security notices to users (a password set, a login disabled, a card removed). */
+  /** The database plus security notices to users (a password set, a login disabled, a card removed), queued with each change. */
   async function withNotices<T>(work: (context: { config: Config; queries: Queries; notices: SecurityNotices }) => Promise<T>): Promise<T> {
-    return withDatabase(async ({ config, queries }) => {
+    return withMail(async ({ config, queries, outbox }) => work({ config, queries, notices: createSecurityNotices({ outbox, now: () => systemClock.now() }) }));
+  }
+
+  /** The database with a job queue that only creates jobs (the CLI runs none), and the outbox on it. */
+  async function withMail<T>(work: (context: { config: Config; queries: Queries; outbox: MailOutbox; log: Logger }) => Promise<T>): Promise<T> {
+    return withDatabase(async ({ config, database }) => {
       const log = createLogger(io.env['LOG_LEVEL'] ?? 'warn', process.stderr as never);
-      const mailer = createMailer(config.smtp, log);
+      const jobs = await startJobQueue(database.db, log, config.jobs, { workers: false });
       try {
-        return await work({ config, queries, notices: createSecurityNotices({ mailer, log, now: () => systemClock.now() }) });
+        const box = await loadSecretBox(config, database.db);
+        return await work({ config, queries: createQueries(database.db, jobs), outbox: createMailOutbox(box), log });
       } finally {
-        mailer.close();
+        await jobs.stop();
       }
     });
   }
@@ -246,6 +252,8 @@ export function buildProgram(io: CliIo): Command {
           }
           io.out(`${Object.entries(report.summary).map(([outcome, count]) => `${outcome} ${count}`).join(', ')}\n`);
         }
+        const queued = report.rows.filter((row) => row.activationQueued).length;
+        if (queued > 0 && !options.json) io.out(`${queued} activation email(s) queued: the server's nodes send them\n`);
         if (report.summary.rejected > 0) throw new ValidationError(`${report.summary.rejected} row(s) rejected and not applied; the other rows were applied (see above)`);
       }),
     );
@@ -452,7 +460,7 @@ function printPhaseReport(report: PhaseReport, pilots: readonly string[]): strin
 
 function describeActivation(activation: RegistrationResult['activation']): string {
   if (activation === 'not_needed') return 'no activation link needed';
-  return activation.sent ? `activation link sent, valid until ${activation.expiresAt.toISOString()}` : 'the activation email could NOT be sent (check smtp settings, then run da add again)';
+  return `activation link queued (the server's nodes send it), valid until ${activation.expiresAt.toISOString()}`;
 }
 
 function parseAuditFilter(options: { participant?: string; user?: string; type?: string; outcome?: string; since?: string; until?: string; limit: string }): AuditFilter {

@@ -106,6 +106,22 @@ export const configSchema = z
         from: z.string().min(3).default('CCASS Authentication <no-reply@localhost>'),
         /** Without smtp.url (development only): mail is written here as .eml files and announced in the log. */
         outboxDir: z.string().min(1).default('.data/outbox'),
+        /**
+         * How long a page that has just queued a one-time code waits for this node's first
+         * attempt to send it, so it can say whether the code went out or the mail server is down.
+         */
+        firstAttemptWaitMs: z.number().int().min(0).max(10_000).default(3000),
+      })
+      .strict()
+      .prefault({}),
+    jobs: z
+      .object({
+        /** How often a node looks for jobs whose worker died (and retries them) and refreshes queue statistics. */
+        monitorIntervalSeconds: z.number().int().min(1).max(300).default(10),
+        /** How often a node polls for jobs when LISTEN/NOTIFY does not wake it (a backstop). */
+        pollingIntervalSeconds: z.number().min(0.5).max(60).default(2),
+        /** Jobs of each queue this node runs at once (mails in flight to the SMTP server). */
+        concurrency: z.number().int().min(2).max(32).default(4),
       })
       .strict()
       .prefault({}),

@@ -13,7 +13,8 @@ import { auditEvent, type Actor } from './actor.js';
 export type RevocationCause = 'password_change' | 'second_factor_reset' | 'second_factor_change' | 'smartcard_unbind' | 'lock' | 'disable';
 
 export interface RevocationDependencies {
-  queries: Pick<Queries, 'userAccess' | 'audit'>;
+  /** In the transaction of the change that causes the revocation, so both commit together. */
+  queries: Pick<Queries, 'userAccess' | 'audit' | 'jobs'>;
   /** Tells the user by email (when they have a designated address); absent where no mail can be sent. */
   notices?: SecurityNotices | undefined;
 }
@@ -29,6 +30,6 @@ export async function revokeUserAccess(
   const ended = Object.values(revoked.oidc).reduce((sum, count) => sum + count, 0) + revoked.dmsSessions + revoked.loginsInProgress + revoked.enrolmentSessions + revoked.emailCodes;
   // Recorded when it ended something: a first password or a lock of an idle account has nothing to end.
   if (ended > 0) await deps.queries.audit.record(auditEvent(actor, 'account.access_revoked', 'success', user, { cause, ...revoked }));
-  await deps.notices?.send(user, cause, { by: actor.name, ip: actor.ip ?? null, sessionsEnded: (revoked.oidc['Session'] ?? 0) + revoked.dmsSessions > 0 });
+  await deps.notices?.send(deps.queries, user, cause, { by: actor.name, ip: actor.ip ?? null, sessionsEnded: (revoked.oidc['Session'] ?? 0) + revoked.dmsSessions > 0 });
   return revoked;
 }

@@ -8,7 +8,7 @@ import { auditEvent, type Actor } from './actor.js';
 import { addUser, summariseUser, type UserSummary } from './users.js';
 import { normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { registerDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
+import { applyDesignatedEmail, parseDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
 import type { Queries } from '../store/index.js';
 
 export interface NewDelegatedAdministrator {
@@ -42,23 +42,26 @@ export async function addDelegatedAdministrator(
   if (!participantId || !userId || Object.keys(fields).length) throw new ValidationError('Invalid DA', fields);
   if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(`participant ${participantId} does not exist`);
 
-  let change: DelegatedAdministratorResult['change'] = 'unchanged';
-  let user = await deps.queries.users.findByLogin(participantId, userId);
-  if (!user) {
-    if (!input.displayName) throw new ValidationError('A new DA needs a name', { displayName: 'required for a new user (--name)' });
-    await addUser(deps.queries, { participantId, userId, displayName: input.displayName }, actor.name);
-    user = await deps.queries.users.findByLogin(participantId, userId);
-    change = 'created';
-  } else if (user.role !== 'da') {
-    change = 'promoted';
-  }
-  if (!user) throw new Error('user vanished while being added');
-  if (user.role !== 'da') {
-    await deps.queries.users.setRole(user.id, 'da');
-    user = { ...user, role: 'da' };
-    await deps.queries.audit.record(auditEvent(actor, 'da.add', 'success', user, { change }));
-  }
-  const registration = await registerDesignatedEmail(deps, user, input.email, actor);
-  const updated = await deps.queries.users.findBySubject(user.id);
-  return { user: summariseUser(updated ?? user), change, registration };
+  // The user, the role, the email, the link and its mail: one transaction.
+  return deps.queries.transaction(async (queries) => {
+    let change: DelegatedAdministratorResult['change'] = 'unchanged';
+    let user = await queries.users.findByLogin(participantId, userId);
+    if (!user) {
+      if (!input.displayName) throw new ValidationError('A new DA needs a name', { displayName: 'required for a new user (--name)' });
+      await addUser(queries, { participantId, userId, displayName: input.displayName }, actor.name);
+      user = await queries.users.findByLogin(participantId, userId);
+      change = 'created';
+    } else if (user.role !== 'da') {
+      change = 'promoted';
+    }
+    if (!user) throw new Error('user vanished while being added');
+    if (user.role !== 'da') {
+      await queries.users.setRole(user.id, 'da');
+      user = { ...user, role: 'da' };
+      await queries.audit.record(auditEvent(actor, 'da.add', 'success', user, { change }));
+    }
+    const registration = await applyDesignatedEmail(deps, queries, user.id, parseDesignatedEmail(input.email), actor);
+    const updated = await queries.users.findBySubject(user.id);
+    return { user: summariseUser(updated ?? user), change, registration };
+  });
 }

@@ -19,11 +19,47 @@ export function normaliseUserId(input: string): string | undefined {
 export const PARTICIPANT_ID_RULE = '2-10 letters or digits, e.g. B01234';
 export const USER_ID_RULE = '1-32 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
-// A deliberately simple check (something@domain.tld, no spaces): deliverability is proven
-// by the activation email, not by a regular expression.
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@.]{2,63}$/;
+// RFC 5322 §3.2.3 dot-atom, ASCII only: the relay is not assumed to speak SMTPUTF8. Whether
+// the address receives mail is proven by the activation email, not by a regular expression.
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const TOP_LEVEL = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+/**
+ * A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"):
+ * an address like "=HYPERLINK(…)@x.com" is no address a DA meant, and it would be exported
+ * again in reports that DAs open in spreadsheets.
+ */
+const FORMULA_START = /^[=+\-@]/;
+
+export type EmailProblem = 'not_an_address' | 'formula';
+
+/** Why `input` is not a designated email address, or undefined when it is one. */
+export function emailProblem(input: string): EmailProblem | undefined {
+  const value = input.trim();
+  if (FORMULA_START.test(value)) return 'formula';
+  const at = value.lastIndexOf('@');
+  if (at < 1 || value.length > 254) return 'not_an_address';
+  const local = value.slice(0, at);
+  const labels = value.slice(at + 1).split('.');
+  if (local.length > 64 || !LOCAL_PART.test(local)) return 'not_an_address';
+  if (labels.length < 2 || value.length - at - 1 > 253 || !labels.every((label) => DOMAIN_LABEL.test(label))) return 'not_an_address';
+  if (!TOP_LEVEL.test(labels.at(-1) as string)) return 'not_an_address';
+  return undefined;
+}
 
 export function normaliseEmail(input: string): string | undefined {
-  const value = input.trim();
-  return EMAIL.test(value) && value.length <= 254 ? value.toLowerCase() : undefined;
+  return emailProblem(input) ? undefined : input.trim().toLowerCase();
+}
+
+/**
+ * Text a person typed into one field (a CSV cell, a name): no NUL, no control characters
+ * (they are nobody's name or address, and PostgreSQL cannot store a NUL), no lone surrogates.
+ */
+export function isPlainText(value: string): boolean {
+  if (!value.isWellFormed()) return false;
+  for (const character of value) {
+    const code = character.codePointAt(0) as number;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) return false;
+  }
+  return true;
 }

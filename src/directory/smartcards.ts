@@ -17,7 +17,7 @@ import { auditEvent, type Actor } from './actor.js';
 import { normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
 
 export interface SmartcardAdministration {
-  queries: Pick<Queries, 'users' | 'smartcardBindings' | 'audit' | 'userAccess'>;
+  queries: Pick<Queries, 'users' | 'smartcardBindings' | 'audit' | 'userAccess' | 'jobs' | 'transaction'>;
   notices?: SecurityNotices | undefined;
   /** Undefined when smartcard login is not configured. */
   trust: SmartcardTrustStore | undefined;
@@ -80,14 +80,18 @@ export async function bindSmartcard(
     created_by: actor.name,
     created_at: deps.clock.now(),
   };
-  if (!(await deps.queries.smartcardBindings.bind(row))) {
+  const bound = await deps.queries.transaction(async (queries) => {
+    if (!(await queries.smartcardBindings.bind(row))) return false;
+    await queries.audit.record(auditEvent(actor, 'smartcard.bind', 'success', user, { fingerprint: accepted.fingerprint, serial: accepted.serial, issuer: accepted.issuer }));
+    return true;
+  });
+  if (!bound) {
     const existing = await deps.queries.smartcardBindings.findByFingerprint(accepted.fingerprint);
     const owner = existing && (await deps.queries.users.findBySubject(existing.user_id));
     if (owner?.id === user.id) throw new ConflictError(`this smartcard is already bound to ${user.user_id} at ${user.participant_id}`);
     // One card, one user: a card that opens two accounts would make the audit trail lie.
     throw new ConflictError(`this smartcard is bound to another user${owner ? ` (${owner.user_id} at ${owner.participant_id})` : ''}; unbind it there first`);
   }
-  await deps.queries.audit.record(auditEvent(actor, 'smartcard.bind', 'success', user, { fingerprint: accepted.fingerprint, serial: accepted.serial, issuer: accepted.issuer }));
   return summary({ id: 0, ...row });
 }
 
@@ -100,11 +104,14 @@ export async function unbindSmartcard(
 ): Promise<SmartcardSummary[]> {
   const user = await findUser(deps, who);
   const fingerprint = certificate === undefined ? undefined : certificateFingerprint(parseCertificate(certificate));
-  const removed = await deps.queries.smartcardBindings.unbind(user.id, fingerprint);
-  if (removed.length === 0) throw new NotFoundError(fingerprint ? `that smartcard is not bound to ${user.user_id} at ${user.participant_id}` : `${user.user_id} at ${user.participant_id} has no smartcard`);
-  await deps.queries.audit.record(auditEvent(actor, 'smartcard.unbind', 'success', user, { fingerprints: removed.map((row) => row.fingerprint_sha256) }));
-  // A card taken away (lost, replaced) must not keep the sessions it opened.
-  await revokeUserAccess(deps, user, 'smartcard_unbind', actor);
+  const removed = await deps.queries.transaction(async (queries) => {
+    const unbound = await queries.smartcardBindings.unbind(user.id, fingerprint);
+    if (unbound.length === 0) throw new NotFoundError(fingerprint ? `that smartcard is not bound to ${user.user_id} at ${user.participant_id}` : `${user.user_id} at ${user.participant_id} has no smartcard`);
+    await queries.audit.record(auditEvent(actor, 'smartcard.unbind', 'success', user, { fingerprints: unbound.map((row) => row.fingerprint_sha256) }));
+    // A card taken away (lost, replaced) must not keep the sessions it opened.
+    await revokeUserAccess({ queries, notices: deps.notices }, user, 'smartcard_unbind', actor);
+    return unbound;
+  });
   return removed.map(summary);
 }
 

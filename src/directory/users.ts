@@ -9,6 +9,8 @@ import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } fro
 import type { Queries } from '../store/index.js';
 import type { UserRow, UserStatus } from '../store/users.js';
 import {
+  emailProblem,
+  isPlainText,
   normaliseEmail,
   normaliseParticipantId,
   normaliseUserId,
@@ -16,7 +18,7 @@ import {
   USER_ID_RULE,
 } from './identifiers.js';
 
-type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit' | 'userAccess'>;
+type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit' | 'userAccess' | 'jobs' | 'transaction'>;
 
 export interface UserRef {
   participantId: string;
@@ -74,6 +76,15 @@ async function findUser(queries: DirectoryQueries, ref: UserRef): Promise<UserRo
   return user;
 }
 
+/** What is wrong with a display name, for the operator; undefined when it is fine. */
+export function displayNameProblem(name: string): string | undefined {
+  if (!isPlainText(name)) return 'display name must not contain a NUL or control characters';
+  if (name.length < 1 || name.length > 200) return 'display name must be 1-200 characters';
+  // Names are exported in reports that people open in spreadsheets (OWASP "CSV injection").
+  if (/^[=+\-@]/.test(name)) return 'display name must not start with =, +, - or @ (a spreadsheet formula)';
+  return undefined;
+}
+
 export async function addUser(queries: DirectoryQueries, input: NewUser, actor: string): Promise<UserSummary> {
   const fields: Record<string, string> = {};
   let ref: { participantId: string; userId: string } | undefined;
@@ -83,11 +94,12 @@ export async function addUser(queries: DirectoryQueries, input: NewUser, actor: 
     Object.assign(fields, (error as ValidationError).fields);
   }
   const displayName = input.displayName.trim();
-  if (displayName.length < 1 || displayName.length > 200) fields['displayName'] = 'display name must be 1-200 characters';
+  const nameProblem = displayNameProblem(displayName);
+  if (nameProblem) fields['displayName'] = nameProblem;
   let email: string | null = null;
   if (input.email !== undefined && input.email.trim() !== '') {
     email = normaliseEmail(input.email) ?? null;
-    if (!email) fields['email'] = 'email must be an address like name@example.com';
+    if (!email) fields['email'] = emailProblem(input.email) === 'formula' ? 'email must not start with =, +, - or @ (a spreadsheet formula)' : 'email must be an address like name@example.com';
   }
   if (!ref || Object.keys(fields).length) throw new ValidationError('Invalid user', fields);
 
@@ -119,39 +131,46 @@ export async function setUserPassword(
 ): Promise<void> {
   const user = await findUser(deps.queries, ref);
   assertAcceptablePassword(password, deps.rules, { userId: user.user_id, participantId: user.participant_id }, 'Password');
-  await deps.queries.users.setPasswordHash(user.id, await deps.hasher.hash(password));
-  await deps.queries.audit.record({
-    type: 'user.password.set',
-    outcome: 'success',
-    actor,
-    participantId: user.participant_id,
-    userId: user.user_id,
+  const hash = await deps.hasher.hash(password);
+  await deps.queries.transaction(async (queries) => {
+    await queries.users.setPasswordHash(user.id, hash);
+    await queries.audit.record({
+      type: 'user.password.set',
+      outcome: 'success',
+      actor,
+      participantId: user.participant_id,
+      userId: user.user_id,
+    });
+    // A first password (set up by an operator) changes nothing anyone held; a replacement does.
+    if (user.password_hash) await revokeUserAccess({ queries, notices: deps.notices }, user, 'password_change', { name: actor });
   });
-  // A first password (set up by an operator) changes nothing anyone held; a replacement does.
-  if (user.password_hash) await revokeUserAccess(deps, user, 'password_change', { name: actor });
 }
 
 export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: string, notices?: SecurityNotices): Promise<UserSummary> {
   const user = await findUser(queries, ref);
   // Enabling a user who never set a password leaves them pending: they still cannot log in.
   const status: UserStatus = enabled ? (user.password_hash ? 'active' : 'pending') : 'disabled';
-  await queries.users.setStatus(user.id, status);
-  await queries.audit.record({
-    type: enabled ? 'user.enable' : 'user.disable',
-    outcome: 'success',
-    actor,
-    participantId: user.participant_id,
-    userId: user.user_id,
+  await queries.transaction(async (within) => {
+    await within.users.setStatus(user.id, status);
+    await within.audit.record({
+      type: enabled ? 'user.enable' : 'user.disable',
+      outcome: 'success',
+      actor,
+      participantId: user.participant_id,
+      userId: user.user_id,
+    });
+    if (!enabled && user.status !== 'disabled') await revokeUserAccess({ queries: within, notices }, user, 'disable', { name: actor });
   });
-  if (!enabled && user.status !== 'disabled') await revokeUserAccess({ queries, notices }, user, 'disable', { name: actor });
   return { ...summariseUser(user), status };
 }
 
 /** Lifts a lock caused by failed attempts, and clears the failure count. */
 export async function unlockUser(queries: DirectoryQueries, ref: UserRef, actor: string): Promise<UserSummary> {
   const user = await findUser(queries, ref);
-  await queries.users.clearFailures(user.id);
-  await queries.audit.record({ type: 'account.unlock', outcome: 'success', actor, participantId: user.participant_id, userId: user.user_id });
+  await queries.transaction(async (within) => {
+    await within.users.clearFailures(user.id);
+    await within.audit.record({ type: 'account.unlock', outcome: 'success', actor, participantId: user.participant_id, userId: user.user_id });
+  });
   return summariseUser({ ...user, failed_attempts: 0, locked_until: null });
 }
 

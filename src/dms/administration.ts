@@ -78,7 +78,7 @@ function parseUserId(input: string): string {
 }
 
 /** The DA's own user `userId`; another participant's user is "not found", like a missing one. */
-export async function findFirmUser(deps: Pick<DmsDependencies, 'queries'>, da: DelegatedAdministrator, userIdInput: string): Promise<UserRow> {
+export async function findFirmUser(deps: { queries: Pick<Queries, 'users'> }, da: DelegatedAdministrator, userIdInput: string): Promise<UserRow> {
   const userId = parseUserId(userIdInput);
   const user = await deps.queries.users.findByLogin(da.participantId, userId);
   if (!user) throw new NotFoundError(`There is no user ${userId} in ${da.participantId}.`);
@@ -155,9 +155,9 @@ export async function resendFirmUserActivation(
   return { activation, user: await view(deps, da, user.user_id) };
 }
 
-/** Revocation with a notice to the user, by the same mailer as activation links. */
-function revocationDeps(deps: DmsDependencies) {
-  return { queries: deps.queries, notices: createSecurityNotices({ mailer: deps.mailer, log: deps.log, now: () => deps.clock.now() }) };
+/** Security notices to users, queued through the same outbox as activation links. */
+function noticesOf(deps: DmsDependencies) {
+  return createSecurityNotices({ outbox: deps.outbox, now: () => deps.clock.now() });
 }
 
 function refuseSelf(da: DelegatedAdministrator, user: UserRow, what: string): void {
@@ -175,10 +175,12 @@ export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: Deleg
   if (!user.second_factor && !(await deps.queries.totpCredentials.findEnrolment(user.id))) {
     throw new ValidationError(`${user.user_id} has no second factor to reset.`, { userId: 'no second factor enrolled' });
   }
-  await deps.queries.totpCredentials.remove(user.id);
-  await deps.queries.users.setSecondFactor(user.id, null);
-  await deps.queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
-  await revokeUserAccess(revocationDeps(deps), user, 'second_factor_reset', da);
+  await deps.queries.transaction(async (queries) => {
+    await queries.totpCredentials.remove(user.id);
+    await queries.users.setSecondFactor(user.id, null);
+    await queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
+    await revokeUserAccess({ queries, notices: noticesOf(deps) }, user, 'second_factor_reset', da);
+  });
   return view(deps, da, user.user_id);
 }
 
@@ -187,9 +189,11 @@ export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministr
   const user = await findFirmUser(deps, da, userId);
   refuseSelf(da, user, 'lock');
   if (user.locked_until?.getTime() !== LOCKED_UNTIL_UNLOCKED.getTime()) {
-    await deps.queries.users.lock(user.id, LOCKED_UNTIL_UNLOCKED);
-    await deps.queries.audit.record(auditEvent(da, 'account.lock', 'success', user, { by: 'da' }));
-    await revokeUserAccess(revocationDeps(deps), user, 'lock', da);
+    await deps.queries.transaction(async (queries) => {
+      await queries.users.lock(user.id, LOCKED_UNTIL_UNLOCKED);
+      await queries.audit.record(auditEvent(da, 'account.lock', 'success', user, { by: 'da' }));
+      await revokeUserAccess({ queries, notices: noticesOf(deps) }, user, 'lock', da);
+    });
   }
   return view(deps, da, user.user_id);
 }
@@ -197,8 +201,10 @@ export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministr
 export async function unlockFirmUser(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
   const user = await findFirmUser(deps, da, userId);
   if (isLocked(user, deps.clock.now()) || user.failed_attempts > 0) {
-    await deps.queries.users.clearFailures(user.id);
-    await deps.queries.audit.record(auditEvent(da, 'account.unlock', 'success', user, { by: 'da' }));
+    await deps.queries.transaction(async (queries) => {
+      await queries.users.clearFailures(user.id);
+      await queries.audit.record(auditEvent(da, 'account.unlock', 'success', user, { by: 'da' }));
+    });
   }
   return view(deps, da, user.user_id);
 }
@@ -241,6 +247,6 @@ export async function firmAuditTrail(deps: DmsDependencies, da: DelegatedAdminis
 }
 
 /** Records a DMS action that is not itself a change (e.g. an upload's summary). */
-export async function auditDmsAction(deps: Pick<DmsDependencies, 'queries'>, da: DelegatedAdministrator, type: string, outcome: 'success' | 'failure', details: Record<string, unknown>): Promise<void> {
+export async function auditDmsAction(deps: { queries: Pick<Queries, 'audit'> }, da: DelegatedAdministrator, type: string, outcome: 'success' | 'failure', details: Record<string, unknown>): Promise<void> {
   await deps.queries.audit.record(auditEvent(da, type, outcome, { participantId: da.participantId }, details));
 }

@@ -27,6 +27,8 @@ import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsState, requireDa } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readRawUpload } from './upload-body.js';
+import { pageLocale } from '../http/locale.js';
+import { translator } from '../i18n/translate.js';
 
 export interface DmsApiDependencies extends DmsDependencies {
   signIn: DmsSignIn;
@@ -114,9 +116,7 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
   });
 
   router.post('/users/:userId/activation', async (ctx) => {
-    const result = await resendFirmUserActivation(deps, da(ctx), userId(ctx));
-    ctx.status = result.activation.sent ? 200 : 502;
-    ctx.body = result.activation.sent ? result : { error: 'mail_failed', message: 'The activation email could not be sent. Try again in a few minutes.', user: result.user };
+    ctx.body = await resendFirmUserActivation(deps, da(ctx), userId(ctx));
   });
 
   router.post('/users/:userId/second-factor/reset', async (ctx) => {
@@ -137,7 +137,9 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
     if (!upload.ok) return problem(ctx, upload.status, upload.problem);
     const report = await registerEmailsFromCsv(deps, da(ctx), upload.bytes, deps.csvLimits);
     if (!report.accepted) return problem(ctx, report.status, report.problem);
-    ctx.body = report;
+    // Each row's problems in the reader's language, as the upload page shows them.
+    const t = translator(pageLocale(ctx).locale);
+    ctx.body = { ...report, rows: report.rows.map((row) => ({ ...row, problems: row.problems.map((item) => t(item)) })) };
   });
 
   router.get('/readiness', async (ctx) => {

@@ -1,32 +1,33 @@
 /**
  * A DA's CSV upload of designated emails. The file is checked whole first (size, encoding,
- * columns, row count): if that fails nothing is applied. Then each valid row is applied on
- * its own and reported with its line number; rows with problems change nothing. Rows that
- * match what is already registered are reported as unchanged and send nothing, so uploading
- * the same file again is harmless.
+ * columns, row count, every cell's text): if that fails nothing is applied. Rows with
+ * problems are rejected with their line number and change nothing. Every other row is then
+ * applied in one transaction with everything it causes (its link, its mail, its audit
+ * record): the upload is applied whole or not at all, and a report comes back only once it
+ * is. Rows that already match change nothing and send nothing, so uploading the same file
+ * again is harmless — and brings back any row whose link was lost.
  */
 import { auditDmsAction, findFirmUser, type DelegatedAdministrator, type DmsDependencies } from './administration.js';
 import { parseEmailRegistrations, type CsvLimits } from './csv-registrations.js';
-import { registerDesignatedEmail } from '../enrolment/activation-links.js';
+import { applyDesignatedEmail } from '../enrolment/activation-links.js';
 import { NotFoundError } from '../errors.js';
+import { msg, type Translatable } from '../i18n/translate.js';
 
-export type RowOutcome = 'registered' | 'changed' | 'unchanged' | 'rejected';
+export type RowOutcome = 'registered' | 'changed' | 'unchanged' | 'resent' | 'rejected';
 
 export interface RowReport {
   line: number;
   userId: string | null;
   outcome: RowOutcome;
-  /** For rejected rows: what is wrong. For applied rows: e.g. that the activation email failed. */
-  problems: string[];
-  activationSent?: boolean;
+  /** For rejected rows: what is wrong (each shown in the reader's language). */
+  problems: Translatable[];
+  /** Whether an activation link was queued for the user. */
+  activationQueued?: boolean;
 }
 
 export type UploadReport =
   | { accepted: true; summary: Record<RowOutcome, number>; rows: RowReport[] }
   | { accepted: false; status: 413 | 415 | 422; problem: string };
-
-/** At most this many activation emails in flight at once: quick for hundreds of rows, gentle on the SMTP relay. */
-const MAIL_CONCURRENCY = 4;
 
 export async function registerEmailsFromCsv(deps: DmsDependencies, da: DelegatedAdministrator, bytes: Uint8Array, limits: CsvLimits): Promise<UploadReport> {
   await deps.policy.assertEnrolmentOpen();
@@ -35,31 +36,23 @@ export async function registerEmailsFromCsv(deps: DmsDependencies, da: Delegated
   if (!parsed.ok) return { accepted: false, status: parsed.status, problem: parsed.problem };
 
   const reports: RowReport[] = parsed.rejected.map((row) => ({ line: row.line, userId: row.userId, outcome: 'rejected', problems: row.problems }));
-  const queue = [...parsed.rows];
-  const worker = async () => {
-    for (let row = queue.shift(); row; row = queue.shift()) {
+  const summary: Record<RowOutcome, number> = { registered: 0, changed: 0, unchanged: 0, resent: 0, rejected: 0 };
+  await deps.queries.transaction(async (queries) => {
+    for (const row of parsed.rows) {
+      let user;
       try {
-        const user = await findFirmUser(deps, da, row.userId);
-        const result = await registerDesignatedEmail(deps, user, row.email, da);
-        const activationSent = result.activation === 'not_needed' ? undefined : result.activation.sent;
-        reports.push({
-          line: row.line,
-          userId: row.userId,
-          outcome: result.outcome,
-          problems: activationSent === false ? ['the email is registered, but the activation email could not be sent: use "Resend activation"'] : [],
-          ...(activationSent === undefined ? {} : { activationSent }),
-        });
+        user = await findFirmUser({ queries }, da, row.userId);
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
-        reports.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [`there is no user ${row.userId} in ${da.participantId}`] });
+        reports.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [msg('dms.row.noSuchUser', { user: row.userId, participant: da.participantId })] });
+        continue;
       }
+      const result = await applyDesignatedEmail(deps, queries, user.id, row.email, da);
+      reports.push({ line: row.line, userId: row.userId, outcome: result.outcome, problems: [], ...(result.activation === 'not_needed' ? {} : { activationQueued: true }) });
     }
-  };
-  await Promise.all(Array.from({ length: MAIL_CONCURRENCY }, worker));
-
+    for (const report of reports) summary[report.outcome] += 1;
+    await auditDmsAction({ queries }, da, 'dms.csv_upload', 'success', { bytes: bytes.length, ...summary });
+  });
   reports.sort((a, b) => a.line - b.line);
-  const summary: Record<RowOutcome, number> = { registered: 0, changed: 0, unchanged: 0, rejected: 0 };
-  for (const report of reports) summary[report.outcome] += 1;
-  await auditDmsAction(deps, da, 'dms.csv_upload', 'success', { bytes: bytes.length, ...summary });
   return { accepted: true, summary, rows: reports };
 }

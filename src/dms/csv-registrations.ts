@@ -7,7 +7,8 @@
  * Columns: user_id, email; optional participant_id (must be the DA's own).
  */
 import { readCsvTable, repeatedValues, type CsvLimits } from '../directory/csv-table.js';
-import { normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from '../directory/identifiers.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from '../directory/identifiers.js';
+import { msg, type Translatable } from '../i18n/translate.js';
 
 export type { CsvLimits } from '../directory/csv-table.js';
 
@@ -22,7 +23,7 @@ export interface RegistrationRow {
 export interface RejectedRow {
   line: number;
   userId: string | null;
-  problems: string[];
+  problems: Translatable[];
 }
 
 export type CsvParseResult =
@@ -34,11 +35,17 @@ export function parseEmailRegistrations(bytes: Uint8Array, participantId: string
   if (!table.ok) return table;
 
   const checked = table.records.map((record) => {
-    const problems: string[] = [];
+    const problems: Translatable[] = [];
+    // Text first: a cell with a NUL or a control character is no value anybody typed, and is never looked at further.
+    const unreadable = Object.entries(record.cells).filter(([, value]) => !isPlainText(value)).map(([column]) => column);
+    if (unreadable.length) {
+      return { line: record.line, userId: null, email: null, problems: unreadable.map((column) => msg('dms.row.badText', { column })) };
+    }
     const userId = normaliseUserId(record.cells['user_id'] ?? '') ?? null;
     if (!userId) problems.push(`user ID "${record.cells['user_id'] ?? ''}" is not valid: ${USER_ID_RULE}`);
     const email = normaliseEmail(record.cells['email'] ?? '') ?? null;
-    if (!email) problems.push(`email "${record.cells['email'] ?? ''}" is not an address like name@example.com`);
+    if (emailProblem(record.cells['email'] ?? '') === 'formula') problems.push(msg('dms.row.formulaEmail', { email: record.cells['email'] ?? '' }));
+    else if (!email) problems.push(`email "${record.cells['email'] ?? ''}" is not an address like name@example.com`);
     const givenParticipant = record.cells['participant_id'];
     if (givenParticipant) {
       const rowParticipant = normaliseParticipantId(givenParticipant);

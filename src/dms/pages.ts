@@ -40,7 +40,7 @@ export interface DmsPageDependencies extends DmsDependencies {
 }
 
 /** What `?done=` after a change says on the user's page (post/redirect/get). */
-const NOTICES = new Set(['registered', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'mail-failed', 'second-factor-reset', 'locked', 'unlocked']);
+const NOTICES = new Set(['registered', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'locked', 'unlocked']);
 
 /** Every notice and state a DMS page can show, for the catalogue check. */
 export const DMS_MESSAGE_KEYS: readonly string[] = [...[...NOTICES].map((notice) => `dms.notice.${notice}`), ...READINESS_STATES.map((state) => `dms.state.${state}`)];
@@ -174,7 +174,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     signedIn,
     userAction(async (_ctx, da, userId, body) => {
       const result = await registerFirmUserEmail(deps, da, userId, single(body['email']) ?? '');
-      if (result.activation !== 'not_needed' && !result.activation.sent) return 'mail-failed';
+      if (result.outcome === 'resent') return 'activation-sent';
       if (result.outcome === 'changed' && result.activation !== 'not_needed') return 'changed-activation';
       return result.outcome;
     }),
@@ -182,7 +182,10 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.post(
     '/users/:userId/activation',
     signedIn,
-    userAction(async (_ctx, da, userId) => ((await resendFirmUserActivation(deps, da, userId)).activation.sent ? 'activation-sent' : 'mail-failed')),
+    userAction(async (_ctx, da, userId) => {
+      await resendFirmUserActivation(deps, da, userId);
+      return 'activation-sent';
+    }),
   );
   router.post(
     '/users/:userId/second-factor/reset',

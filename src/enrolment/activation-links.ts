@@ -10,8 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
 import { normaliseEmail } from '../directory/identifiers.js';
-import { TooManyRequestsError, ValidationError } from '../errors.js';
-import type { Mailer } from '../mail/mailer.js';
+import { NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
+import type { MailOutbox } from '../mail/outbox.js';
 import { bilingualMail, type MailContent } from '../mail/bilingual.js';
 import type { Logger } from '../observability/logger.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
@@ -26,8 +26,9 @@ export interface ActivationSettings {
 }
 
 export interface ActivationDependencies {
-  queries: Pick<Queries, 'users' | 'activationTokens' | 'audit'>;
-  mailer: Mailer;
+  queries: Pick<Queries, 'users' | 'activationTokens' | 'audit' | 'jobs' | 'transaction'>;
+  /** Where the activation and notice mails are queued, with the change that causes them. */
+  outbox: MailOutbox;
   clock: Clock;
   /** Links point at this server's public URL. */
   issuer: string;
@@ -36,6 +37,9 @@ export interface ActivationDependencies {
   policy: PhasePolicy;
   log: Logger;
 }
+
+/** The queries of one transaction: what the change and its mail are written with. */
+type Transaction = Pick<Queries, 'users' | 'activationTokens' | 'audit' | 'jobs'>;
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -51,27 +55,26 @@ export function activationUrl(issuer: string, token: string): string {
   return new URL(`/activate?token=${token}`, issuer).toString();
 }
 
-export type ActivationMailOutcome = { sent: true; expiresAt: Date } | { sent: false; reason: 'mail_failed' };
+/** A new link, committed with its mail (queued: the outbox sends it after the commit). */
+export interface ActivationMailOutcome {
+  queued: true;
+  expiresAt: Date;
+}
 
 /**
- * Issues a new link for `user` (revoking earlier ones) and emails it. A mail failure is
- * reported, not thrown: the address is registered either way and the DA can resend.
+ * Issues a new link for `user` (revoking earlier ones) and queues its mail, in `queries`'
+ * transaction: the link, its mail and the audit record exist together or not at all.
  */
-export async function sendActivationLink(deps: ActivationDependencies, user: UserRow, actor: Actor): Promise<ActivationMailOutcome> {
-  const email = user.email as string;
+async function issueActivationLink(deps: ActivationDependencies, queries: Transaction, user: UserRow & { email: string }, actor: Actor): Promise<ActivationMailOutcome> {
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + deps.settings.ttlHours * 3600_000);
-  await deps.queries.activationTokens.issue({ user_id: user.id, token_hash: hashActivationToken(token), email, created_at: now, expires_at: expiresAt });
-  try {
-    await deps.mailer.send({ kind: 'activation', to: email, ...activationMail(deps, user, token, expiresAt) });
-  } catch (error) {
-    deps.log.warn({ err: error, participantId: user.participant_id, userId: user.user_id }, 'activation email could not be sent');
-    await deps.queries.audit.record(auditEvent(actor, 'activation.send', 'failure', user, { reason: 'mail_failed' }));
-    return { sent: false, reason: 'mail_failed' };
-  }
-  await deps.queries.audit.record(auditEvent(actor, 'activation.send', 'success', user, { email, expiresAt: expiresAt.toISOString() }));
-  return { sent: true, expiresAt };
+  const tokenId = await queries.activationTokens.issue({ user_id: user.id, token_hash: hashActivationToken(token), email: user.email, created_at: now, expires_at: expiresAt });
+  // Sent only while the link still works: replaced before its mail went out, it is not sent.
+  const mailJobId = await deps.outbox.queue(queries.jobs, { kind: 'activation', to: user.email, ...activationMail(deps, user, token, expiresAt) }, { activationToken: tokenId });
+  await queries.activationTokens.setMailJob(tokenId, mailJobId);
+  await queries.audit.record(auditEvent(actor, 'activation.send', 'success', user, { email: user.email, expiresAt: expiresAt.toISOString(), queued: true }));
+  return { queued: true, expiresAt };
 }
 
 function activationMail(deps: ActivationDependencies, user: UserRow, token: string, expiresAt: Date): MailContent {
@@ -91,39 +94,65 @@ function activationMail(deps: ActivationDependencies, user: UserRow, token: stri
   }));
 }
 
-export type RegistrationOutcome = 'registered' | 'changed' | 'unchanged';
+/**
+ * What registering an address did: `registered` (a first address), `changed`, `unchanged`
+ * (the same address, nothing to do), or `resent` (the same address, but the user had no live
+ * link that was mailed — expired, or left by an older version — so a new one was sent).
+ */
+export type RegistrationOutcome = 'registered' | 'changed' | 'unchanged' | 'resent';
 
 export interface RegistrationResult {
   outcome: RegistrationOutcome;
-  /** Whether an activation link went out: for users who have not activated yet. */
+  /** A link queued for a user who has not activated yet, or none needed. */
   activation: ActivationMailOutcome | 'not_needed';
 }
 
+/** The designated email as typed, normalised; a ValidationError naming the field when it is no address. */
+export function parseDesignatedEmail(input: string): string {
+  const email = normaliseEmail(input);
+  if (!email) throw new ValidationError('Invalid email address', { email: 'must be an address like name@example.com' });
+  return email;
+}
+
 /**
- * Registers or changes `user`'s designated email. A user who has not activated yet gets a
- * new activation link (the old one dies with the old address). A user who already has a
- * password keeps it: both addresses are told of the change, and email codes go to the new one.
- * The same address again changes nothing and sends nothing, so re-running an upload is harmless.
+ * Registers or changes `user`'s designated email, in one transaction with everything it
+ * causes. A user who has not activated yet gets a new activation link (the old one dies
+ * with the old address). A user who already has a password keeps it: both addresses are
+ * told of the change, and email codes go to the new one. The same address again changes
+ * nothing and sends nothing — unless the user has no live, mailed link, which is then sent:
+ * re-running an upload brings every row to the state it asks for, whatever happened before.
  */
 export async function registerDesignatedEmail(deps: ActivationDependencies, user: UserRow, input: string, actor: Actor): Promise<RegistrationResult> {
   await deps.policy.assertEnrolmentOpen();
-  const email = normaliseEmail(input);
-  if (!email) throw new ValidationError('Invalid email address', { email: 'must be an address like name@example.com' });
-  if (user.email === email) return { outcome: 'unchanged', activation: 'not_needed' };
+  const email = parseDesignatedEmail(input);
+  return deps.queries.transaction((queries) => applyDesignatedEmail(deps, queries, user.id, email, actor));
+}
+
+/** registerDesignatedEmail's change, in the caller's transaction (`email` already normalised). */
+export async function applyDesignatedEmail(deps: ActivationDependencies, queries: Transaction, userId: string, email: string, actor: Actor): Promise<RegistrationResult> {
+  // Locked and read again inside the transaction: two DAs (or uploads) at once take turns.
+  const user = await queries.users.findForUpdate(userId);
+  if (!user) throw new NotFoundError('the user no longer exists');
+  const registered = { ...user, email };
+  if (user.email === email) {
+    if (user.password_hash) return { outcome: 'unchanged', activation: 'not_needed' };
+    const live = await queries.activationTokens.findLive(user.id, deps.clock.now());
+    if (live?.mail_job_id && live.email === email) return { outcome: 'unchanged', activation: 'not_needed' };
+    return { outcome: 'resent', activation: await issueActivationLink(deps, queries, registered, actor) };
+  }
 
   const previous = user.email;
-  await deps.queries.users.setEmail(user.id, email);
-  await deps.queries.activationTokens.revokeAll(user.id, deps.clock.now());
+  await queries.users.setEmail(user.id, email);
+  await queries.activationTokens.revokeAll(user.id, deps.clock.now());
   const outcome: RegistrationOutcome = previous ? 'changed' : 'registered';
-  await deps.queries.audit.record(auditEvent(actor, outcome === 'changed' ? 'email.change' : 'email.register', 'success', user, { email, ...(previous ? { previous } : {}) }));
-  const updated: UserRow = { ...user, email };
-  if (!user.password_hash) return { outcome, activation: await sendActivationLink(deps, updated, actor) };
+  await queries.audit.record(auditEvent(actor, outcome === 'changed' ? 'email.change' : 'email.register', 'success', user, { email, ...(previous ? { previous } : {}) }));
+  if (!user.password_hash) return { outcome, activation: await issueActivationLink(deps, queries, registered, actor) };
 
-  await notifyEmailChanged(deps, updated, previous);
+  await queueEmailChangeNotices(deps, queries, registered, previous);
   return { outcome, activation: 'not_needed' };
 }
 
-async function notifyEmailChanged(deps: ActivationDependencies, user: UserRow, previous: string | null): Promise<void> {
+async function queueEmailChangeNotices(deps: ActivationDependencies, queries: Transaction, user: UserRow & { email: string }, previous: string | null): Promise<void> {
   const mail = (recipient: 'old' | 'new') =>
     bilingualMail(({ t }) => ({
       subject: t('mail.emailChange.subject'),
@@ -132,20 +161,14 @@ async function notifyEmailChanged(deps: ActivationDependencies, user: UserRow, p
         '',
         recipient === 'new'
           ? t('mail.emailChange.toNew', { user: user.user_id, participant: user.participant_id })
-          : t('mail.emailChange.toOld', { user: user.user_id, participant: user.participant_id, email: user.email as string }),
+          : t('mail.emailChange.toOld', { user: user.user_id, participant: user.participant_id, email: user.email }),
         '',
         t('mail.emailChange.warning'),
       ],
     }));
-  const recipients: Array<['old' | 'new', string]> = [['new', user.email as string]];
+  const recipients: Array<['old' | 'new', string]> = [['new', user.email]];
   if (previous) recipients.push(['old', previous]);
-  for (const [recipient, to] of recipients) {
-    try {
-      await deps.mailer.send({ kind: 'email-change', to, ...mail(recipient) });
-    } catch (error) {
-      deps.log.warn({ err: error, participantId: user.participant_id, userId: user.user_id }, 'email change notice could not be sent');
-    }
-  }
+  for (const [recipient, to] of recipients) await deps.outbox.queue(queries.jobs, { kind: 'email-change', to, ...mail(recipient) });
 }
 
 /**
@@ -154,15 +177,20 @@ async function notifyEmailChanged(deps: ActivationDependencies, user: UserRow, p
  */
 export async function resendActivationLink(deps: ActivationDependencies, user: UserRow, actor: Actor): Promise<ActivationMailOutcome> {
   await deps.policy.assertEnrolmentOpen();
-  if (!user.email) throw new ValidationError('This user has no designated email address yet: register one first.', { email: 'not registered' });
-  if (user.password_hash) {
-    throw new ValidationError('This user has already activated their login; an activation link is not needed.', { userId: 'already activated' });
-  }
-  const last = await deps.queries.activationTokens.latestSentAt(user.id);
-  const now = deps.clock.now().getTime();
-  const wait = last ? Math.ceil((last.getTime() + deps.settings.resendIntervalSeconds * 1000 - now) / 1000) : 0;
-  if (wait > 0) throw new TooManyRequestsError(`An activation email was sent moments ago. Wait ${wait} seconds before sending another.`, wait);
-  return sendActivationLink(deps, user, actor);
+  return deps.queries.transaction(async (queries) => {
+    const current = await queries.users.findForUpdate(user.id);
+    if (!current) throw new NotFoundError('the user no longer exists');
+    const email = current.email;
+    if (!email) throw new ValidationError('This user has no designated email address yet: register one first.', { email: 'not registered' });
+    if (current.password_hash) {
+      throw new ValidationError('This user has already activated their login; an activation link is not needed.', { userId: 'already activated' });
+    }
+    const last = await queries.activationTokens.latestSentAt(current.id);
+    const now = deps.clock.now().getTime();
+    const wait = last ? Math.ceil((last.getTime() + deps.settings.resendIntervalSeconds * 1000 - now) / 1000) : 0;
+    if (wait > 0) throw new TooManyRequestsError(`An activation email was sent moments ago. Wait ${wait} seconds before sending another.`, wait);
+    return issueActivationLink(deps, queries, { ...current, email }, actor);
+  });
 }
 
 export type LinkState =

@@ -16,7 +16,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { auditEvent, userActor } from '../directory/actor.js';
 import { ValidationError } from '../errors.js';
-import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies } from '../factors/email-otp.js';
+import { codeDelivery, hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies } from '../factors/email-otp.js';
 import { confirmTotpEnrolment, pendingTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
@@ -228,6 +228,23 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     page(ctx, 200, 'activate-done', { method });
   }
 
+  /** Queues a code for the enrolment and says on the page what became of it (as the login's code page does). */
+  async function sendCode(ctx: Context, enrolment: Enrolment, resend: boolean): Promise<{ status: number; values: { notice?: Translatable; error?: Translatable } }> {
+    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment), 'enrolment');
+    const actor = userActor(enrolment.user, origin(ctx));
+    if (!outcome.queued) {
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+      return { status: resend ? 429 : 200, values: { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) } };
+    }
+    const delivery = await codeDelivery(deps.emailOtp, outcome.mailJobId);
+    if (delivery === 'mail_unavailable') {
+      await queries.audit.record(auditEvent(actor, 'email_otp.send', 'failure', enrolment.user, { reason: 'mail_unavailable', queued: true, purpose: 'enrolment' }));
+      return { status: 200, values: { error: msg('otp.mailUnavailable', { minutes: Math.max(1, Math.round(deps.emailOtp.settings.ttlSeconds / 60)) }) } };
+    }
+    if (delivery === 'sending') return { status: 200, values: { notice: msg('otp.sending') } };
+    return { status: 200, values: resend ? { notice: msg('otp.sent') } : {} };
+  }
+
   function renderCodePage(ctx: Context, status: number, enrolment: Enrolment, values: { error?: Translatable; notice?: Translatable } = {}) {
     page(ctx, status, 'otp', {
       base: '/activate',
@@ -295,8 +312,8 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     // Send a code when the page is first shown; reloading does not send another.
     if (await hasOpenEmailOtp(deps.emailOtp, enrolment.user.id, emailBinding(enrolment))) return renderCodePage(ctx, 200, enrolment);
     if (!(await guard.spend(ctx, 'emails'))) return;
-    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment), 'enrolment');
-    renderCodePage(ctx, 200, enrolment, outcome.sent ? {} : { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) });
+    const sent = await sendCode(ctx, enrolment, false);
+    renderCodePage(ctx, sent.status, enrolment, sent.values);
   });
 
   router.post('/otp', async (ctx) => {
@@ -319,10 +336,8 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     if (!request) return;
     const { enrolment } = request;
     if (!(await guard.spend(ctx, 'emails'))) return;
-    const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment), 'enrolment');
-    if (outcome.sent) return renderCodePage(ctx, 200, enrolment, { notice: msg('otp.sent') });
-    ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    renderCodePage(ctx, 429, enrolment, { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) });
+    const sent = await sendCode(ctx, enrolment, true);
+    renderCodePage(ctx, sent.status, enrolment, sent.values);
   });
 
   return router;

@@ -84,7 +84,7 @@ export async function startListeners(server: Server, config: Config, log: Logger
         await sleep(config.server.shutdownDelaySeconds * 1000);
         const cut = await closeAll(listeners, config.server.shutdownTimeoutSeconds * 1000);
         if (cut) log.warn({ connections: cut }, 'requests still in flight at the shutdown timeout: connections cut');
-        server.stop();
+        await server.stop();
         log.info('listeners closed');
       })();
       return stopping;

@@ -21,7 +21,7 @@ import { errors as oidcErrors } from 'oidc-provider';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies, type SendOutcome } from '../factors/email-otp.js';
+import { codeDelivery, hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies, type SendOutcome } from '../factors/email-otp.js';
 import { passwordProblemList, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import { confirmTotpEnrolment, pendingTotpEnrolment, verifyTotp, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
@@ -129,7 +129,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: queries.audit, render });
-  const notices = createSecurityNotices({ mailer: deps.emailOtp.mailer, log: deps.log, now: () => clock.now() });
+  const notices = createSecurityNotices({ outbox: deps.emailOtp.outbox, now: () => clock.now() });
 
   function renderMessage(ctx: Context, status: number, title: string, message: string) {
     ctx.status = status;
@@ -305,18 +305,36 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }, pageLocale(ctx));
   }
 
-  function sendNotice(outcome: SendOutcome): { notice?: Translatable; error?: Translatable } {
-    if (outcome.sent) return { notice: msg('otp.sent') };
-    return { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) };
+  /**
+   * Queues a code for this login and says on the page what became of it: sent, on its way,
+   * or held up by the mail server (then the queue sends it when the server is back, if the
+   * login still waits). Audited either way; a held-up code is a failure the operators count.
+   */
+  async function sendCode(ctx: Context, state: LoginState, resend: boolean): Promise<{ status: number; values: { notice?: Translatable; error?: Translatable } }> {
+    const outcome: SendOutcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, state.details.uid);
+    if (!outcome.queued) {
+      await audit(ctx, 'email_otp.send', 'failure', state.user, state.details, { reason: outcome.reason });
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+      return { status: resend ? 429 : 200, values: { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) } };
+    }
+    const delivery = await codeDelivery(deps.emailOtp, outcome.mailJobId);
+    if (delivery === 'mail_unavailable') {
+      await audit(ctx, 'email_otp.send', 'failure', state.user, state.details, { reason: 'mail_unavailable', queued: true });
+      const minutes = Math.max(1, Math.round(deps.emailOtp.settings.ttlSeconds / 60));
+      return { status: 200, values: { error: msg('otp.mailUnavailable', { minutes }) } };
+    }
+    await audit(ctx, 'email_otp.send', 'success', state.user, state.details, { delivery });
+    if (delivery === 'sending') return { status: 200, values: { notice: msg('otp.sending') } };
+    return { status: 200, values: resend ? { notice: msg('otp.sent') } : {} };
   }
 
-  async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}) {
+  async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}, within: Pick<Queries, 'audit'> = queries) {
     // A login's verdict: completed or refused by policy ('login'), or a refused smartcard.
     const { phase } = await deps.policy.current();
     if (type === 'login' || (type === 'login.smartcard' && outcome === 'failure')) {
       deps.metrics.logins.inc({ method: extra['method'] === 'smartcard' ? 'smartcard' : 'password+otp', outcome, phase });
     }
-    await queries.audit.record({
+    await within.audit.record({
       type,
       outcome,
       participantId: user?.participant_id ?? null,
@@ -331,13 +349,19 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   /** A failed second factor: counts towards the lock; answers with the page to show next. */
   async function secondFactorFailed(ctx: Context, state: LoginState, method: string, reason: string): Promise<boolean> {
     if (method !== 'password_change') deps.metrics.secondFactorFailures.inc({ method });
-    const { locked } = await queries.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, state.user.lockout_count, clock.now()));
-    await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked });
+    // The failure, its record, and a lock with all it ends and tells the user: one transaction.
+    const locked = await queries.transaction(async (within) => {
+      const counted = await within.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, state.user.lockout_count, clock.now()));
+      await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked: counted.locked }, within);
+      if (counted.locked) {
+        await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method }, within);
+        await revokeUserAccess({ queries: within, notices }, state.user, 'lock', lockoutActor(ctx));
+        await within.loginProgress.finish(state.details.uid);
+      }
+      return counted.locked;
+    });
     if (locked) {
-      await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method });
       deps.metrics.lockouts.inc();
-      await revokeUserAccess({ queries, notices }, state.user, 'lock', lockoutActor(ctx));
-      await queries.loginProgress.finish(state.details.uid);
       renderMessage(ctx, 403, 'You cannot log in now', LOCKED_MESSAGE);
     }
     return locked;
@@ -348,10 +372,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   }
 
   /** A user who replaced their second factor: sessions opened with the old one end (this login goes on). */
-  async function endOtherAccessAfterChange(ctx: Context, state: LoginState) {
+  async function endOtherAccessAfterChange(ctx: Context, state: LoginState, within: Queries) {
     if (state.user.second_factor === null) return; // a first enrolment changes nothing that was in use
     const actor = userActor(state.user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string });
-    await revokeUserAccess({ queries, notices }, state.user, 'second_factor_change', actor, state.details.uid);
+    await revokeUserAccess({ queries: within, notices }, state.user, 'second_factor_change', actor, state.details.uid);
   }
 
   /**
@@ -431,9 +455,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         let values = {};
         if (!(await hasOpenEmailOtp(deps.emailOtp, state.user.id, details.uid))) {
           if (!(await guard.spend(ctx, 'emails'))) return;
-          const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
-          await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
-          values = outcome.sent ? {} : sendNotice(outcome);
+          values = (await sendCode(ctx, state, false)).values;
         }
         renderCodePage(ctx, state, values);
         return;
@@ -518,9 +540,12 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure', phase: (await deps.policy.current()).phase });
       await guard.count(ctx, 'loginFailures');
       if (outcome.lockedNow && outcome.user) {
-        await audit(ctx, 'account.lock', 'success', outcome.user, details, { after: 'password' });
+        const lockedUser = outcome.user;
+        await queries.transaction(async (within) => {
+          await audit(ctx, 'account.lock', 'success', lockedUser, details, { after: 'password' }, within);
+          await revokeUserAccess({ queries: within, notices }, lockedUser, 'lock', lockoutActor(ctx));
+        });
         deps.metrics.lockouts.inc();
-        await revokeUserAccess({ queries, notices }, outcome.user, 'lock', lockoutActor(ctx));
       }
       ctx.status = 401;
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
@@ -610,7 +635,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       }
       await guard.count(ctx, 'otpFailures');
       // A code used twice: the user's password and code may both be in someone else's hands.
-      if (verdict === 'replayed') await notices.send(state.user, 'code_replayed', { ip: ctx.ip });
+      if (verdict === 'replayed') await notices.send(queries, state.user, 'code_replayed', { ip: ctx.ip });
       if (await secondFactorFailed(ctx, state, 'totp', verdict)) return;
       ctx.status = 401;
       renderCodePage(ctx, state, { error: WRONG_CODE });
@@ -638,15 +663,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   router.post('/:uid/otp/resend', async (ctx) => {
     const request = await stepPost(ctx, csrfOnlyForm, ['email-otp']);
     if (!request) return;
-    const { details, state } = request;
+    const { state } = request;
     if (!(await guard.spend(ctx, 'emails'))) return;
-    const outcome = await sendEmailOtp(deps.emailOtp, { id: state.user.id, email: state.user.email as string }, details.uid);
-    await audit(ctx, 'email_otp.send', outcome.sent ? 'success' : 'failure', state.user, details, outcome.sent ? {} : { reason: outcome.reason });
-    if (!outcome.sent) {
-      ctx.status = 429;
-      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    }
-    renderCodePage(ctx, state, sendNotice(outcome));
+    const sent = await sendCode(ctx, state, true);
+    ctx.status = sent.status;
+    renderCodePage(ctx, state, sent.values);
   });
 
   router.post('/:uid/method', async (ctx) => {
@@ -659,10 +680,12 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return;
     }
     if (!state.user.email) return ctx.throw(400, 'email codes need a designated email address');
-    if (state.user.second_factor === 'totp') await queries.totpCredentials.remove(state.user.id);
-    await queries.users.setSecondFactor(state.user.id, 'email');
-    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email', previous: state.user.second_factor });
-    await endOtherAccessAfterChange(ctx, state);
+    await queries.transaction(async (within) => {
+      if (state.user.second_factor === 'totp') await within.totpCredentials.remove(state.user.id);
+      await within.users.setSecondFactor(state.user.id, 'email');
+      await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email', previous: state.user.second_factor }, within);
+      await endOtherAccessAfterChange(ctx, state, within);
+    });
     await completeLogin(ctx, state, state.proven);
   });
 
@@ -713,12 +736,15 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       renderNewPassword(ctx, state, error);
       return;
     }
-    await queries.users.setPasswordHash(state.user.id, await deps.hasher.hash(form.password));
+    const hash = await deps.hasher.hash(form.password);
     const actor = userActor(state.user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string });
-    await audit(ctx, 'user.password.change', 'success', state.user, details, { by: 'user' });
-    // Whoever held a session opened with the old password must log in again; this login goes on.
-    await revokeUserAccess({ queries, notices }, state.user, 'password_change', actor, details.uid);
-    await queries.loginProgress.setPasswordChange(details.uid, false);
+    await queries.transaction(async (within) => {
+      await within.users.setPasswordHash(state.user.id, hash);
+      await audit(ctx, 'user.password.change', 'success', state.user, details, { by: 'user' }, within);
+      // Whoever held a session opened with the old password must log in again; this login goes on.
+      await revokeUserAccess({ queries: within, notices }, state.user, 'password_change', actor, details.uid);
+      await within.loginProgress.setPasswordChange(details.uid, false);
+    });
     const next = nextLoginStep(state.proven, state.user, state.changeMethod, false);
     if (next === 'complete') {
       await completeLogin(ctx, state, state.proven);
@@ -752,10 +778,12 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       await renderEnrolTotp(ctx, state, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
       return;
     }
-    await queries.users.setSecondFactor(state.user.id, 'totp');
-    await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp', previous: state.user.second_factor });
-    await endOtherAccessAfterChange(ctx, state);
-    await queries.loginProgress.addFactor(details.uid, 'totp');
+    await queries.transaction(async (within) => {
+      await within.users.setSecondFactor(state.user.id, 'totp');
+      await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp', previous: state.user.second_factor }, within);
+      await endOtherAccessAfterChange(ctx, state, within);
+      await within.loginProgress.addFactor(details.uid, 'totp');
+    });
     await completeLogin(ctx, state, [...state.proven, 'totp']);
   });
 

@@ -17,6 +17,18 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** `<id@host>`: the same for every attempt to send one queued mail. */
+  messageId?: string;
+}
+
+/** A failing mail server must not hold a worker for minutes: nodemailer waits 2 min to connect by default. */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+/** The SMTP URL with our timeouts where the operator's URL sets none. */
+function withTimeouts(url: string): string {
+  const parsed = new URL(url);
+  for (const [name, value] of Object.entries(SMTP_TIMEOUTS)) if (!parsed.searchParams.has(name)) parsed.searchParams.set(name, String(value));
+  return parsed.toString();
 }
 
 export interface Mailer {
@@ -26,7 +38,7 @@ export interface Mailer {
 
 export function createMailer(options: { url?: string | undefined; from: string; outboxDir: string }, log: Logger): Mailer {
   if (options.url) {
-    const transport = nodemailer.createTransport(options.url);
+    const transport = nodemailer.createTransport(withTimeouts(options.url));
     return {
       async send({ kind: _kind, ...message }) {
         await transport.sendMail({ from: options.from, ...message });

@@ -2,12 +2,13 @@
  * Security notices: an email to the user's designated address whenever something happens to
  * their login that they should know about — so that a change they did not make is noticed by
  * the one person who can tell (ASVS 2.2.3, 2.5.5, 2.8.5). A notice never carries a secret or a
- * link, and a failure to send one never stops the change it reports.
+ * link. It is queued in the transaction of the change it reports (the outbox), so a change is
+ * never made without its notice, nor a notice sent for a change that did not happen.
  */
 import type { MessageKey } from '../i18n/translate.js';
-import type { Logger } from '../observability/logger.js';
+import type { JobQueries } from '../store/jobs.js';
 import { bilingualMail, type MailContent } from './bilingual.js';
-import type { Mailer } from './mailer.js';
+import type { MailOutbox } from './outbox.js';
 
 export type NoticeCause =
   | 'password_change'
@@ -26,7 +27,8 @@ export interface NoticeRecipient {
 }
 
 export interface SecurityNotices {
-  send(user: NoticeRecipient, cause: NoticeCause, context?: { by?: string; ip?: string | null; sessionsEnded?: boolean }): Promise<void>;
+  /** Queues the notice on `within` (the change's transaction); nothing for a user without a designated address. */
+  send(within: { jobs: Pick<JobQueries, 'send'> }, user: NoticeRecipient, cause: NoticeCause, context?: { by?: string; ip?: string | null; sessionsEnded?: boolean }): Promise<void>;
 }
 
 /** Who made the change, as the notice says it (an actor we cannot name is left out). */
@@ -59,15 +61,11 @@ export function securityNoticeText(user: NoticeRecipient, cause: NoticeCause, at
   });
 }
 
-export function createSecurityNotices(deps: { mailer: Mailer; log: Logger; now: () => Date }): SecurityNotices {
+export function createSecurityNotices(deps: { outbox: MailOutbox; now: () => Date }): SecurityNotices {
   return {
-    async send(user, cause, context = {}) {
+    async send(within, user, cause, context = {}) {
       if (!user.email) return;
-      try {
-        await deps.mailer.send({ kind: 'security-notice', to: user.email, ...securityNoticeText(user, cause, deps.now(), context) });
-      } catch (error) {
-        deps.log.warn({ err: error, cause, participantId: user.participant_id, userId: user.user_id }, 'security notice could not be sent');
-      }
+      await deps.outbox.queue(within.jobs, { kind: 'security-notice', to: user.email, ...securityNoticeText(user, cause, deps.now(), context) });
     },
   };
 }

@@ -14,6 +14,7 @@ import type { PhasePolicy } from '../policy/phase-policy.js';
 import { readinessReport } from '../reports/readiness-report.js';
 import type { Database } from '../store/database.js';
 import type { ReadinessReportQueries } from '../store/readiness-report.js';
+import type { JobQueries } from '../store/jobs.js';
 
 export interface Metrics {
   registry: Registry;
@@ -25,7 +26,7 @@ export interface Metrics {
   rateLimited: Counter<'action'>;
   /** Accounts locked after repeated failures. */
   lockouts: Counter;
-  /** Emails by kind and outcome (sent, failed). */
+  /** Attempts to send queued mail by kind and outcome (sent, failed and to be retried, rejected for good, dropped as no longer valid). */
   emails: Counter<'kind' | 'outcome'>;
   /** Steps users took through activation on this node. */
   activationSteps: Counter<'step'>;
@@ -39,7 +40,7 @@ export type ActivationStep = (typeof ACTIVATION_STEPS)[number];
 export interface MetricsSources {
   policy: PhasePolicy;
   db: Database;
-  queries: { readinessReport: ReadinessReportQueries };
+  queries: { readinessReport: ReadinessReportQueries; jobs: Pick<JobQueries, 'depth'> };
   clock: Clock;
   /** How long the users' progress read from the database is reused between scrapes. */
   progressCacheSeconds?: number;
@@ -100,6 +101,38 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
+  // The durable job queue, cluster-wide (read from PostgreSQL on each scrape): what waits, for how long.
+  let depth: { at: number; rows: Awaited<ReturnType<JobQueries['depth']>> } | undefined;
+  const jobDepth = async () => {
+    const now = Date.now();
+    if (!depth || now - depth.at > 1000) depth = { at: now, rows: await sources.queries.jobs.depth() };
+    return depth.rows;
+  };
+  new Gauge({
+    name: 'ccass_auth_jobs',
+    help: 'Jobs of the durable queue by queue and state: queued (waiting for a first run or a retry), active, retrying (failed at least once), failed (given up) — the same on every node',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const row of await jobDepth()) {
+        this.set({ queue: row.queue, state: 'queued' }, row.queued);
+        this.set({ queue: row.queue, state: 'active' }, row.active);
+        this.set({ queue: row.queue, state: 'retrying' }, row.retrying);
+        this.set({ queue: row.queue, state: 'failed' }, row.failed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ccass_auth_jobs_oldest_queued_seconds',
+    help: 'Age of the oldest job still waiting, by queue (0 when none waits): mail that cannot go out grows it',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      const now = sources.clock.now().getTime();
+      for (const row of await jobDepth()) this.set({ queue: row.queue }, row.oldestQueuedAt ? Math.max(0, (now - row.oldestQueuedAt.getTime()) / 1000) : 0);
+    },
+  });
+
   // knex's pool (tarn): how many connections are busy, idle and waited for.
   const pool = () => (sources.db.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number; numPendingCreates(): number; max: number } }).pool;
   new Gauge({
@@ -145,7 +178,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     emails: new Counter({
       name: 'ccass_auth_emails_total',
-      help: 'Emails handed to the mail server, by kind and outcome (sent, failed)',
+      help: 'Attempts to hand a queued email to the mail server, by kind and outcome (sent; failed, to be retried; rejected, given up; dropped, no longer valid)',
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),
@@ -166,6 +199,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
   };
 }
 
-export function countEmail(metrics: Metrics): (kind: MailKind, outcome: 'sent' | 'failed') => void {
+export function countEmail(metrics: Metrics): (kind: MailKind, outcome: 'sent' | 'failed' | 'rejected' | 'dropped') => void {
   return (kind, outcome) => metrics.emails.inc({ kind, outcome });
 }

@@ -10,20 +10,42 @@ export interface ActivationTokenRow {
   expires_at: Date;
   used_at: Date | null;
   revoked_at: Date | null;
+  /** The job that mails this link (null for links issued before the outbox existed). */
+  mail_job_id: string | null;
 }
 
 export function activationTokenQueries(db: Database) {
   return {
-    /** Stores a new link for the user and revokes every earlier one: only the newest works. */
-    async issue(token: { user_id: string; token_hash: string; email: string; created_at: Date; expires_at: Date }): Promise<void> {
-      await db.transaction(async (trx) => {
+    /** Stores a new link for the user and revokes every earlier one: only the newest works. Returns the new row's id. */
+    async issue(token: { user_id: string; token_hash: string; email: string; created_at: Date; expires_at: Date }): Promise<string> {
+      return db.transaction(async (trx) => {
         await trx('activation_tokens')
           .where({ user_id: token.user_id })
           .whereNull('used_at')
           .whereNull('revoked_at')
           .update({ revoked_at: token.created_at });
-        await trx('activation_tokens').insert(token);
+        const [row] = await trx('activation_tokens').insert(token).returning('id');
+        return String((row as { id: string }).id);
       });
+    },
+    /** Records the job that mails link `id` (in the transaction that issued it). */
+    async setMailJob(id: string, jobId: string): Promise<void> {
+      await db('activation_tokens').where({ id }).update({ mail_job_id: jobId });
+    },
+    /** The user's live link (not used, revoked or expired at `now`), if any. */
+    async findLive(userId: string, now: Date): Promise<ActivationTokenRow | undefined> {
+      return db<ActivationTokenRow>('activation_tokens')
+        .where({ user_id: userId })
+        .whereNull('used_at')
+        .whereNull('revoked_at')
+        .andWhere('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .first();
+    },
+    /** Whether link `id` is still live at `now` (a queued mail with a dead link is not sent). */
+    async isLive(id: string, now: Date): Promise<boolean> {
+      const row = await db('activation_tokens').where({ id }).whereNull('used_at').whereNull('revoked_at').andWhere('expires_at', '>', now).first('id');
+      return row !== undefined;
     },
     async findByHash(tokenHash: string): Promise<ActivationTokenRow | undefined> {
       return db<ActivationTokenRow>('activation_tokens').where({ token_hash: tokenHash }).first();

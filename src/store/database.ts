@@ -31,3 +31,11 @@ export async function isDatabaseReachable(db: Database, timeoutMs = 2000): Promi
     clearTimeout(timer);
   }
 }
+
+/** The connection string a pool was made with: for clients that need connections of their own (the job queue's LISTEN). */
+export function databaseUrlOf(db: Database): string {
+  const connection = (db.client as { config?: { connection?: unknown } }).config?.connection;
+  const url = typeof connection === 'string' ? connection : (connection as { connectionString?: unknown } | undefined)?.connectionString;
+  if (typeof url !== 'string') throw new Error('the database pool was not made from a connection string');
+  return url;
+}

@@ -13,15 +13,22 @@ export interface EmailOtpChallengeRow {
 
 export function emailOtpChallengeQueries(db: Database) {
   return {
-    async insert(row: Pick<EmailOtpChallengeRow, 'user_id' | 'interaction_hash' | 'code_hash' | 'created_at' | 'expires_at'>): Promise<void> {
+    /** Stores a new code; returns its id. */
+    async insert(row: Pick<EmailOtpChallengeRow, 'user_id' | 'interaction_hash' | 'code_hash' | 'created_at' | 'expires_at'>): Promise<number> {
       // A new code replaces the older ones of this login: only the latest code is valid.
-      await db.transaction(async (trx) => {
+      return db.transaction(async (trx) => {
         await trx('email_otp_challenges')
           .where({ user_id: row.user_id, interaction_hash: row.interaction_hash })
           .whereNull('consumed_at')
           .update({ consumed_at: row.created_at });
-        await trx('email_otp_challenges').insert(row);
+        const [inserted] = await trx('email_otp_challenges').insert(row).returning('id');
+        return Number((inserted as { id: number }).id);
       });
+    },
+    /** Whether code `id` still waits to be used at `now` (a queued mail with a dead code is not sent). */
+    async isOpen(id: number, now: Date): Promise<boolean> {
+      const row = await db('email_otp_challenges').where({ id }).whereNull('consumed_at').andWhere('expires_at', '>', now).first('id');
+      return row !== undefined;
     },
     /** Codes sent to this user since `since` (newest first), for the resend limits. */
     async sentSince(userId: string, since: Date): Promise<Date[]> {

@@ -13,9 +13,14 @@ import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
 import { userAccessQueries } from './user-access.js';
 import { userQueries } from './users.js';
+import { jobQueries } from './jobs.js';
+import type { JobQueue } from '../jobs/queue.js';
 
-/** Every query module, built on one pool and passed to domain code as a unit. */
-export function createQueries(db: Database) {
+/**
+ * Every query module, built on one pool (or one transaction) and passed to domain code as a
+ * unit. With a job queue, work a change causes (mail) is created on the same connection.
+ */
+function queryModules(db: Database, queue: JobQueue | undefined) {
   return {
     participants: participantQueries(db),
     users: userQueries(db),
@@ -31,7 +36,21 @@ export function createQueries(db: Database) {
     userAccess: userAccessQueries(db),
     readinessReport: readinessReportQueries(db),
     signingKeys: signingKeyQueries(db),
+    jobs: jobQueries(db, queue),
   };
 }
 
-export type Queries = ReturnType<typeof createQueries>;
+export type Queries = ReturnType<typeof queryModules> & {
+  /**
+   * Runs `work` in one transaction with every query module bound to it: the change, its audit
+   * record and the jobs it causes commit together or not at all. Nested calls are savepoints.
+   */
+  transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
+};
+
+export function createQueries(db: Database, queue?: JobQueue): Queries {
+  return {
+    ...queryModules(db, queue),
+    transaction: (work) => db.transaction((trx) => work(createQueries(trx, queue))),
+  };
+}

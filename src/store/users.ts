@@ -106,6 +106,14 @@ export function userQueries(db: Database) {
     async findByLogin(participantId: string, userId: string): Promise<UserRow | undefined> {
       return (await byLogin([participantId, userId])).rows[0];
     },
+    /**
+     * The user, locked for the rest of the caller's transaction (SELECT … FOR UPDATE): a change
+     * that reads the user, decides, and writes is not interleaved with another one.
+     */
+    async findForUpdate(id: string): Promise<UserRow | undefined> {
+      if (!UUID.test(id)) return undefined;
+      return db<UserRow>('users').where({ id }).forUpdate().first(...USER_COLUMNS);
+    },
     /** By subject (the OIDC `sub`); anything that is not a UUID finds nothing. */
     async findBySubject(subject: string): Promise<UserRow | undefined> {
       if (!UUID.test(subject)) return undefined;

@@ -149,7 +149,7 @@ describe('sessions and tokens under attack', () => {
   type Change = (user: SeededUser) => Promise<unknown>;
   const da = () => daActor({ id: admin.subject, participant_id: admin.participantId, user_id: admin.userId });
   const firm = () => ({ ...running.server.activation, queries: running.server.queries });
-  const notices = () => createSecurityNotices({ mailer: running.server.activation.mailer, log: running.server.activation.log, now: () => running.clock.now() });
+  const notices = () => createSecurityNotices({ outbox: running.server.outbox, now: () => running.clock.now() });
   const changes: Array<[string, string, Change, string]> = [
     ['an operator sets a new password', 'password_change', (user) =>
       setUserPassword({ queries: running.server.queries, hasher: running.server.hasher, rules: running.config.password, notices: notices() }, user, 'a brand new passphrase 42', 'operator:test'),

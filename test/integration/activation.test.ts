@@ -183,6 +183,7 @@ describe('activation before email registration opens', () => {
     const user = await running.server.queries.users.findByLogin('G00001', 'EARLY');
     await expect(registerDesignatedEmail(running.server.activation, user!, 'early@example.com', operatorActor('test'))).rejects.toThrow(/has not opened yet/);
     expect((await running.server.queries.users.findByLogin('G00001', 'EARLY'))?.email).toBeNull();
+    await running.mailSettled();
     expect(running.mail.countTo('early@example.com')).toBe(0);
   });
 });

@@ -30,7 +30,7 @@ describe('signing and cookie keys from configuration', () => {
     const response = await request(server.app.callback()).get('/jwks').expect(200);
     expect(response.body.keys.map((key: { kid: string }) => key.kid).sort()).toEqual(jwks.keys.map((key) => key.kid).sort());
     expect(await database.db('generated_secrets').where('name', 'like', 'oidc.%').count('* as n').first()).toEqual({ n: 0 });
-    server.stop();
+    await server.stop();
   });
 
   it('refuses a JWKS file without private keys, or that is not JSON, naming the key', async () => {

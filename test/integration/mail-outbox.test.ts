@@ -1,4 +1,4 @@
-/** Development mail: with no SMTP, messages land in the outbox folder and the log says where — without the code. */
+/** Development mail: with no SMTP, queued messages land in the outbox folder and the log says where — without the code. */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,8 +6,6 @@ import { Writable } from 'node:stream';
 import { sendEmailOtp } from '../../src/factors/email-otp.js';
 import { createMailer } from '../../src/mail/mailer.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createSecretBox, generateEncryptionKeyEntry, parseEncryptionKeys } from '../../src/secrets/secret-box.js';
-import { createQueries } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seedUser, testConfig } from '../support/server.js';
 import { buildServer } from '../../src/server.js';
@@ -30,11 +28,9 @@ describe('development outbox', () => {
     const server = await buildServer(config, database.db, createLogger('silent'), { mailer });
     const user = await seedUser(server, config, { participantId: 'B01234', userId: 'OUTBOX', email: 'outbox@example.com', secondFactor: 'email' });
 
-    await sendEmailOtp(
-      { challenges: createQueries(database.db).emailOtpChallenges, box: createSecretBox(parseEncryptionKeys([generateEncryptionKeyEntry()])), mailer, settings: config.emailOtp, clock: { now: () => new Date() } },
-      { id: user.subject, email: 'outbox@example.com' },
-      'interaction-outbox',
-    );
+    const outcome = await sendEmailOtp(server.emailOtp, { id: user.subject, email: 'outbox@example.com' }, 'interaction-outbox');
+    if (!outcome.queued) throw new Error('not queued');
+    expect(await server.outbox.firstAttempt(outcome.mailJobId, 10_000)).toBe('sent');
     const files = readdirSync(outboxDir);
     expect(files).toHaveLength(1);
     const message = readFileSync(path.join(outboxDir, files[0] as string), 'utf8');
@@ -46,6 +42,6 @@ describe('development outbox', () => {
     expect(logged).toContain(files[0]);
     expect(logged).toContain('no SMTP configured');
     expect(logged).not.toContain(code);
-    server.stop();
+    await server.stop();
   });
 });

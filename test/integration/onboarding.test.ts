@@ -71,7 +71,7 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
       { participantId: 'B01234', userId: 'ADMIN1', email: 'admin1@example-securities.hk', displayName: 'Wong Siu Ming' },
       operatorActor('test'),
     );
-    expect(added).toMatchObject({ change: 'created', registration: { outcome: 'registered', activation: { sent: true } } });
+    expect(added).toMatchObject({ change: 'created', registration: { outcome: 'registered', activation: { queued: true } } });
     const daMail = await running.mail.mailTo('admin1@example-securities.hk');
     expect(daMail.subject).toBe('Set up your CCASS login / 設定您的中央結算系統登入');
     const daPassword = 'harbour ferry lantern morning';
@@ -167,7 +167,7 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     const password = 'peak tram bamboo lantern';
     const method = await browser.follow(`${running.issuer}/activate/password`, { form: { csrf: inputValue(form.body, 'csrf'), password, confirmation: password } });
     const codePage = await browser.follow(`${running.issuer}/activate/method`, { form: { csrf: inputValue(method.body, 'csrf'), method: 'email' } });
-    expect(codePage.body).toContain('We sent a 6-digit code');
+    expect(codePage.body).toContain('Enter the 6-digit code emailed');
     const codeMail = await running.mail.mailTo('clerk2@example.hk', 2);
     // The email says what the code is for: setting up the login, not logging in.
     expect(codeMail.subject).toBe('Your code to set up your CCASS login / 設定中央結算系統登入所需的一次性密碼');

@@ -20,8 +20,8 @@ describe('reverse proxy', () => {
     direct = await buildServer(testConfig('http://127.0.0.1:3000', database.url), database.db, log);
   });
   afterAll(async () => {
-    trusting.stop();
-    direct.stop();
+    await trusting.stop();
+    await direct.stop();
     await database.drop();
   });
 

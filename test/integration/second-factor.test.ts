@@ -44,7 +44,7 @@ describe('second factor', () => {
       const user = await newUser('email');
       const start = await startAuthorization(running.issuer);
       const codePage = await passwordStep(start, credentials(user));
-      expect(codePage.body).toContain('We sent a 6-digit code to your designated email address');
+      expect(codePage.body).toContain('Enter the 6-digit code emailed to your designated email address');
       expect(codePage.body).toContain(`u${'*'.repeat((user.email as string).indexOf('@') - 1)}@example.com`);
       const mail = await running.mail.mailTo(user.email as string);
       expect(mail.subject).toBe('Your CCASS login code / 您的中央結算系統登入一次性密碼');
@@ -65,6 +65,7 @@ describe('second factor', () => {
       await running.mail.mailTo(user.email as string);
       await start.browser.request(start.interactionUrl);
       await new Promise((resolve) => setTimeout(resolve, 200));
+      await running.mailSettled();
       expect(running.mail.countTo(user.email as string)).toBe(1);
     });
 
@@ -133,6 +134,7 @@ describe('second factor', () => {
       const tooMany = await resend();
       expect(tooMany.status).toBe(429);
       expect(Number(tooMany.headers.get('retry-after'))).toBeGreaterThan(30);
+      await running.mailSettled();
       expect(running.mail.countTo(user.email as string)).toBe(5);
 
       // Only the latest code is valid.

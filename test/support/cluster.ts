@@ -95,7 +95,7 @@ export async function startCluster(db: Database, databaseUrl: string, overrides:
     route,
     async close() {
       for (const node of nodes) {
-        node.server.stop();
+        await node.server.stop();
         node.http.closeAllConnections();
         await new Promise<void>((resolve) => node.http.close(() => resolve()));
       }

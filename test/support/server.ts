@@ -80,6 +80,8 @@ export interface RunningTestServer {
   http: HttpServer;
   /** Replaces the app behind the same URL with a freshly built one (a "restart"). */
   restart(db?: Database): Promise<Server>;
+  /** Resolves once no queued mail waits or is being sent (what was queued so far has reached the sink). */
+  mailSettled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,19 +126,31 @@ export async function startTestServer(
     http,
     clock,
     mail,
+    mailSettled: () => jobsSettled(server, 'mail'),
     async restart(nextDb = db) {
-      server.stop();
+      await server.stop();
       server = await buildServer(config, nextDb, log, { clock });
       handler = server.app.callback();
       return server;
     },
     async close() {
-      server.stop();
+      await server.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await mail.stop();
     },
   };
+}
+
+/** Waits until no job of `queue` is queued or running (mail: every queued message was handed to the SMTP sink). */
+export async function jobsSettled(server: Server, queue: 'mail', timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const depth = (await server.queries.jobs.depth()).find((row) => row.queue === queue);
+    if (!depth || depth.queued + depth.active === 0) return;
+    if (Date.now() > deadline) throw new Error(`${queue} jobs still pending after ${timeoutMs} ms: ${JSON.stringify(depth)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 export interface SeededUser {

@@ -1,7 +1,8 @@
 /**
  * Operator commands for onboarding, run in-process against a real database and a real SMTP
  * sink: `da add` (activation email), `user import <csv>` (report per line, idempotent) and
- * `audit list` with filters. The audit table itself refuses changes.
+ * `audit list` with filters. The audit table itself refuses changes. The CLI queues mail with
+ * each change; a server node running beside it (as in production) sends it.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,32 +10,34 @@ import path from 'node:path';
 import { cliRunner } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { activationLinkIn } from '../../support/dms.js';
-import { SmtpSink } from '../../support/smtp-sink.js';
+import type { SmtpSink } from '../../support/smtp-sink.js';
+import { startTestServer, type RunningTestServer } from '../../support/server.js';
 
 describe('operator CLI: onboarding', () => {
   let database: TestDatabase;
+  let node: RunningTestServer;
   let mail: SmtpSink;
   let dir: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    mail = await new SmtpSink().start();
+    node = await startTestServer(database.db, database.url);
+    mail = node.mail;
     dir = await mkdtemp(path.join(tmpdir(), 'ccass-cli-'));
   });
   afterAll(async () => {
-    await mail.stop();
+    await node.close();
     await database.drop();
   });
 
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    cliRunner({ DATABASE_URL: database.url, CCASS_OPERATOR: 'ops1', SMTP_URL: mail.url })(args, env);
+  const cli = (args: string[], env: Record<string, string> = {}) => cliRunner({ DATABASE_URL: database.url, CCASS_OPERATOR: 'ops1' })(args, env);
 
   it('registers a DA and emails the activation link', async () => {
     expect((await cli(['participant', 'add', 'H00001', '--name', 'Harbour Securities'])).code).toBe(0);
     const added = await cli(['da', 'add', 'h00001', 'admin1', '--email', 'Admin1@Harbour.example', '--name', 'Ho Ka Ming']);
     expect(added.code).toBe(0);
     expect(added.out).toContain('ADMIN1 at H00001 is a Delegated Administrator (created)');
-    expect(added.out).toMatch(/designated email admin1@harbour\.example: registered; activation link sent, valid until /);
+    expect(added.out).toMatch(/designated email admin1@harbour\.example: registered; activation link queued \(the server's nodes send it\), valid until /);
     const message = await mail.mailTo('admin1@harbour.example');
     expect(activationLinkIn(message)).toMatch(/^http:\/\/localhost:3000\/activate\?token=/);
     expect(await database.db('users').where({ user_id: 'ADMIN1' }).first()).toMatchObject({ role: 'da', status: 'pending' });
@@ -42,6 +45,7 @@ describe('operator CLI: onboarding', () => {
     const again = await cli(['da', 'add', 'H00001', 'ADMIN1', '--email', 'admin1@harbour.example']);
     expect(again.out).toContain('(unchanged)');
     expect(again.out).toContain('designated email admin1@harbour.example: unchanged; no activation link needed');
+    await node.mailSettled();
     expect(mail.countTo('admin1@harbour.example')).toBe(1);
   });
 
@@ -85,6 +89,7 @@ describe('operator CLI: onboarding', () => {
     const second = await cli(['user', 'import', file, '--json']);
     const report = JSON.parse(second.out);
     expect(report.summary).toEqual({ added: 0, updated: 0, unchanged: 2, rejected: 2 });
+    await node.mailSettled();
     expect(mail.countTo('t1@harbour.example')).toBe(1);
   });
 

@@ -49,9 +49,10 @@ describe('DMS administration', () => {
 
     const ok = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'someone@example.com' });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ outcome: 'registered', activation: { sent: true }, user: { state: 'activation-sent', email: 'someone@example.com' } });
+    expect(ok.body).toMatchObject({ outcome: 'registered', activation: { queued: true }, user: { state: 'activation-sent', email: 'someone@example.com' } });
     const again = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'SOMEONE@example.com' });
     expect(again.body).toMatchObject({ outcome: 'unchanged', activation: 'not_needed' });
+    await running.mailSettled();
     expect(running.mail.countTo('someone@example.com')).toBe(1);
 
     const page = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/email`, { form: { csrf: dms.csrf, email: 'nope' } });
@@ -100,7 +101,7 @@ describe('DMS administration', () => {
 
     const start = await startAuthorization(running.issuer);
     const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
-    expect(codePage.body).toContain('We sent a 6-digit code');
+    expect(codePage.body).toContain('Enter the 6-digit code emailed');
     // The user was told of the reset first, then got the login code.
     expect((await running.mail.mailTo('lostphone@example.com', 1)).subject).toBe('Your CCASS one-time codes were reset / 您的中央結算系統一次性密碼設定已重設');
     const afterCode = await submitCode(start, codePage, codeIn(await running.mail.mailTo('lostphone@example.com', 2)));

@@ -33,11 +33,13 @@ describe('DMS CSV upload', () => {
   }
   async function expectRefusedWhole(body: string | Buffer, status: number, problem: RegExp) {
     const before = await emailsSnapshot();
+    await running.mailSettled();
     const mails = running.mail.messages.length;
     const response = await dms.api('POST', '/dms/api/uploads', body);
     expect(response.status).toBe(status);
     expect(response.body.message).toMatch(problem);
     expect(await emailsSnapshot()).toEqual(before);
+    await running.mailSettled();
     expect(running.mail.messages.length).toBe(mails);
   }
 
@@ -47,10 +49,10 @@ describe('DMS CSV upload', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       accepted: true,
-      summary: { registered: 2, changed: 0, unchanged: 0, rejected: 0 },
+      summary: { registered: 2, changed: 0, unchanged: 0, resent: 0, rejected: 0 },
       rows: [
-        { line: 2, userId: 'U01', outcome: 'registered', problems: [], activationSent: true },
-        { line: 3, userId: 'U02', outcome: 'registered', problems: [], activationSent: true },
+        { line: 2, userId: 'U01', outcome: 'registered', problems: [], activationQueued: true },
+        { line: 3, userId: 'U02', outcome: 'registered', problems: [], activationQueued: true },
       ],
     });
     expect(await emailOf('C00001', 'U02')).toBe('u02@example.com');
@@ -59,9 +61,11 @@ describe('DMS CSV upload', () => {
   });
 
   it('is idempotent: the same file again changes nothing and sends nothing', async () => {
+    await running.mailSettled();
     const mails = running.mail.messages.length;
     const response = await dms.api('POST', '/dms/api/uploads', 'user_id,email\nU01,u01@example.com\nU02,u02@example.com\n');
-    expect(response.body.summary).toEqual({ registered: 0, changed: 0, unchanged: 2, rejected: 0 });
+    expect(response.body.summary).toEqual({ registered: 0, changed: 0, unchanged: 2, resent: 0, rejected: 0 });
+    await running.mailSettled();
     expect(running.mail.messages.length).toBe(mails);
   });
 
@@ -81,7 +85,7 @@ describe('DMS CSV upload', () => {
     ].join('\n');
     const response = await dms.api('POST', '/dms/api/uploads', csv);
     expect(response.status).toBe(200);
-    expect(response.body.summary).toEqual({ registered: 2, changed: 0, unchanged: 0, rejected: 6 });
+    expect(response.body.summary).toEqual({ registered: 2, changed: 0, unchanged: 0, resent: 0, rejected: 6 });
     const byLine: Record<number, { outcome: string; problems: string[] }> = Object.fromEntries((response.body.rows as Array<{ line: number; outcome: string; problems: string[] }>).map((row) => [row.line, row]));
     expect(Object.keys(byLine).map(Number)).toEqual([2, 3, 4, 5, 6, 8, 9, 10]);
     expect(byLine[2]).toMatchObject({ outcome: 'registered' });
@@ -96,13 +100,14 @@ describe('DMS CSV upload', () => {
     expect(await emailOf('C00001', 'U04')).toBeNull();
     expect(await emailOf('C00001', 'U05')).toBeNull();
     expect(await emailOf('D00002', 'U09')).toBeNull();
+    await running.mailSettled();
     expect(running.mail.countTo('u09@example.com')).toBe(0);
     expect(await emailOf('C00001', 'U03')).toBe('u03@example.com');
   });
 
   it('changes an email and revokes the old link when a row gives a new address', async () => {
     const response = await dms.api('POST', '/dms/api/uploads', 'user_id,email\nU01,u01-new@example.com\n');
-    expect(response.body.rows).toEqual([{ line: 2, userId: 'U01', outcome: 'changed', problems: [], activationSent: true }]);
+    expect(response.body.rows).toEqual([{ line: 2, userId: 'U01', outcome: 'changed', problems: [], activationQueued: true }]);
     const tokens = await database.db('activation_tokens').join('users', 'users.id', 'activation_tokens.user_id').where({ 'users.user_id': 'U01' }).select('activation_tokens.*');
     expect(tokens.filter((token: { revoked_at: Date | null; used_at: Date | null }) => !token.revoked_at && !token.used_at)).toHaveLength(1);
   });
@@ -162,8 +167,11 @@ describe('DMS CSV upload', () => {
       const da = await signInToDms(big, { participantId: 'C00001', userId: 'ADMIN', password: 'a long enough test password', subject: '', totpSecret: (await totpSecretOfAdmin()) as Buffer });
       const response = await da.api('POST', '/dms/api/uploads', csv);
       expect(response.status).toBe(200);
-      expect(response.body.summary).toEqual({ registered: 150, changed: 0, unchanged: 0, rejected: 0 });
-      expect(big.mail.messages.filter((mail) => mail.subject === 'Set up your CCASS login / 設定您的中央結算系統登入')).toHaveLength(150);
+      expect(response.body.summary).toEqual({ registered: 150, changed: 0, unchanged: 0, resent: 0, rejected: 0 });
+      // Both servers share the database, so either node's worker may send a mail: count both sinks.
+      await big.mailSettled();
+      const sent = [...big.mail.messages, ...running.mail.messages].filter((mail) => mail.subject === 'Set up your CCASS login / 設定您的中央結算系統登入' && mail.to.startsWith('bulk'));
+      expect(sent).toHaveLength(150);
       const list = await da.api('GET', '/dms/api/users?state=activation-sent&pageSize=200');
       expect(list.body.total).toBeGreaterThanOrEqual(150);
     } finally {

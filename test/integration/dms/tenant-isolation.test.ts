@@ -36,7 +36,9 @@ describe('DMS tenant isolation', () => {
     // Whatever a test tried, the other participant's users are exactly as they were, and no mail went to them.
     expect(await running.server.queries.users.findByLogin('B00002', 'SHARED')).toEqual(otherRowBefore);
     expect(await running.server.queries.users.findByLogin('B00002', 'ONLYB')).toMatchObject({ email: null });
+    await running.mailSettled();
     expect(running.mail.countTo('other@b.example.com')).toBe(0);
+    await running.mailSettled();
     expect(running.mail.countTo('stolen@attacker.example.com')).toBe(0);
   });
 
@@ -104,7 +106,7 @@ describe('DMS tenant isolation', () => {
     const csv = ['participant_id,user_id,email', 'B00002,ONLYB,stolen@attacker.example.com', 'A00001,ONLYB2,stolen@attacker.example.com', ''].join('\n');
     const report = await dms.api('POST', '/dms/api/uploads', csv);
     expect(report.status).toBe(200);
-    expect(report.body.summary).toEqual({ registered: 0, changed: 0, unchanged: 0, rejected: 2 });
+    expect(report.body.summary).toEqual({ registered: 0, changed: 0, unchanged: 0, resent: 0, rejected: 2 });
     expect(report.body.rows).toEqual([
       { line: 2, userId: 'ONLYB', outcome: 'rejected', problems: ['participant B00002 is not your firm: you can only register users of A00001'] },
       { line: 3, userId: 'ONLYB2', outcome: 'rejected', problems: ['there is no user ONLYB2 in A00001'] },

@@ -18,7 +18,7 @@ describe('TOTP with PostgreSQL', () => {
     server = await buildServer(testConfig('http://127.0.0.1:1', database.url), database.db, createLogger('silent'), { clock });
   });
   afterAll(async () => {
-    server.stop();
+    await server.stop();
     await database.drop();
   });
 
@@ -69,7 +69,7 @@ describe('TOTP with PostgreSQL', () => {
         clock.advance(30);
       }
     } finally {
-      otherNode.stop();
+      await otherNode.stop();
       await otherPool.destroy();
     }
   });

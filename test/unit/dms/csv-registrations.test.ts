@@ -19,7 +19,7 @@ describe('CSV of designated emails', () => {
   it('counts lines of a quoted cell that spans lines, and skips blank and empty rows', () => {
     const result = parse('user_id,email\n"u\n1",x@example.com\n,\n\nu2,y@example.com\n');
     expect(result.ok && result.rows.map((row) => row.line)).toEqual([6]);
-    expect(result.ok && result.rejected).toEqual([{ line: 2, userId: null, problems: [expect.stringMatching(/^user ID "u\n1" is not valid/)] }]);
+    expect(result.ok && result.rejected).toEqual([{ line: 2, userId: null, problems: [{ key: 'dms.row.badText', params: { column: 'user_id' } }] }]);
   });
 
   it('accepts the own participant in an optional column and rejects others without looking them up', () => {

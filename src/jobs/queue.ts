@@ -1,0 +1,141 @@
+/**
+ * The durable job queue: pg-boss, in this server's own PostgreSQL (schema `pgboss`). Work that
+ * a change causes — today every email — is created as a job in the same transaction as the
+ * change, so it exists exactly when the change does; any node's workers run it after the
+ * commit, retry it until it succeeds, and pick it up again when the node that held it dies
+ * (a job whose heartbeat stops is retried elsewhere). pg-boss was chosen over a home-made
+ * loop for exactly those guarantees (SKIP LOCKED fetching, retries with backoff, expiry,
+ * heartbeats, LISTEN/NOTIFY wake-ups) and for its knex adapter, which puts a job in our
+ * transaction.
+ *
+ * The schema and the queues are installed by `migrate` (like our own tables); a node checks
+ * that they are there and refuses to start otherwise.
+ */
+import { PgBoss, fromKnex, type Job } from 'pg-boss';
+import type { Logger } from '../observability/logger.js';
+import { databaseUrlOf, type Database } from '../store/database.js';
+
+/** Every queue, with how its jobs are retried. */
+export const QUEUES = {
+  /**
+   * Outgoing mail. Retried until the mail server takes it (a 5xx refusal is final and is not
+   * retried), with backoff up to 5 minutes; a job is kept for 7 days, then given up. A worker
+   * that stops beating its heart for 10 s (a killed node) has its job run elsewhere.
+   */
+  mail: {
+    notify: true,
+    retryLimit: 5000,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
+    heartbeatSeconds: 10,
+    retentionSeconds: 7 * 86_400,
+    deleteAfterSeconds: 86_400,
+  },
+} as const;
+
+export type QueueName = keyof typeof QUEUES;
+
+export const JOB_SCHEMA = 'pgboss';
+
+export interface JobQueueSettings {
+  /** How often the queue looks for jobs of dead workers and refreshes its statistics. */
+  monitorIntervalSeconds: number;
+  /** Polling interval when LISTEN/NOTIFY is not available (and as its backstop). */
+  pollingIntervalSeconds: number;
+  /** Jobs run at once by this node, per queue. */
+  concurrency: number;
+}
+
+export interface JobQueue {
+  /**
+   * Creates a job in `db`'s transaction when `db` is one: it exists if and only if the
+   * transaction commits. `id` names the job (a UUID); a second job with the same id is not made.
+   */
+  send(db: Database, name: QueueName, data: object, options: { id: string; startAfter?: Date }): Promise<void>;
+  /** Runs jobs of `name` on this node until stop(). */
+  work<T extends object>(name: QueueName, handler: (job: Job<T>) => Promise<void>): Promise<void>;
+  /** Stops this node's workers (an active job gets `timeoutMs` to finish) and the queue's connections. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+function boss(db: Database, options: ConstructorParameters<typeof PgBoss>[0] & object): PgBoss {
+  return new PgBoss({ connectionString: databaseUrlOf(db), schema: JOB_SCHEMA, application_name: 'ccass-auth-jobs', ...options });
+}
+
+/** Installs or upgrades the queue's schema and creates the queues (part of `migrate`). */
+export async function installJobQueue(db: Database): Promise<void> {
+  const installer = boss(db, { max: 2, supervise: false, schedule: false, migrate: true });
+  installer.on('error', () => undefined);
+  await installer.start();
+  try {
+    for (const [name, options] of Object.entries(QUEUES)) {
+      if (await installer.getQueue(name)) await installer.updateQueue(name, options);
+      else await installer.createQueue(name, options);
+    }
+  } finally {
+    await installer.stop({ graceful: false, close: true });
+  }
+}
+
+/** Whether the queue's schema and every queue exist (a node refuses to start without them). */
+export async function jobQueueInstalled(db: Database): Promise<boolean> {
+  const { rows } = (await db.raw('select to_regclass(?) as job', [`${JOB_SCHEMA}.job`])) as { rows: Array<{ job: string | null }> };
+  if (!rows[0]?.job) return false;
+  const found = (await db.raw(`select name from ${JOB_SCHEMA}.queue where name = any(?)`, [Object.keys(QUEUES)])) as { rows: unknown[] };
+  return found.rows.length === Object.keys(QUEUES).length;
+}
+
+/**
+ * The queue for this process. `workers: false` (the CLI) only creates jobs; a server node also
+ * runs them.
+ */
+export async function startJobQueue(db: Database, log: Logger, settings: JobQueueSettings, options: { workers: boolean }): Promise<JobQueue> {
+  const instance = boss(db, {
+    max: options.workers ? 2 + settings.concurrency : 2,
+    migrate: false,
+    supervise: options.workers,
+    schedule: false,
+    useListenNotify: options.workers,
+    monitorIntervalSeconds: settings.monitorIntervalSeconds,
+    superviseIntervalSeconds: settings.monitorIntervalSeconds,
+  });
+  instance.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  instance.on('warning', (warning) => log.warn({ warning: warning.message, data: warning.data }, 'job queue warning'));
+  await instance.start();
+  return {
+    async send(within, name, data, { id, startAfter }) {
+      await instance.send(name, data, { id, db: fromKnex(within), ...(startAfter ? { startAfter } : {}) });
+    },
+    async work(name, handler) {
+      // Up to `concurrency` jobs at once, each settled on its own; while batches come back full
+      // (a backlog: an upload of hundreds, mail back after an outage) the worker fetches again
+      // at once instead of waiting for the next wake-up.
+      await instance.work(
+        name,
+        {
+          batchSize: settings.concurrency,
+          perJobResults: true,
+          burstWhenBatchFull: true,
+          pollingIntervalSeconds: settings.pollingIntervalSeconds,
+          notifyPollingIntervalSeconds: Math.max(settings.pollingIntervalSeconds, 10),
+        },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job) => {
+              try {
+                await handler(job as Job<never>);
+                return { id: job.id, status: 'completed' as const };
+              } catch (error) {
+                return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } };
+              }
+            }),
+          ),
+      );
+    },
+    async stop(timeoutMs = 5000) {
+      await instance.stop({ graceful: true, timeout: timeoutMs, close: true });
+    },
+  };
+}

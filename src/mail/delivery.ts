@@ -1,0 +1,75 @@
+/**
+ * The mail worker: runs each queued mail (see outbox.ts) on whichever node fetches it. A mail
+ * whose condition no longer holds is dropped, not sent; a mail the server refuses for good
+ * (SMTP 5xx) is given up and logged; any other failure — the server unreachable, a timeout,
+ * a 4xx — is thrown, so the queue retries it with backoff until the server takes it.
+ */
+import type { Job } from 'pg-boss';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { Queries } from '../store/index.js';
+import type { Mailer, MailKind } from './mailer.js';
+import type { AttemptOutcome, DeliveryCondition, MailJob, MailOutbox } from './outbox.js';
+
+export interface MailDeliveryDependencies {
+  queries: Pick<Queries, 'activationTokens' | 'emailOtpChallenges'>;
+  mailer: Mailer;
+  outbox: MailOutbox;
+  clock: Clock;
+  log: Logger;
+  /** The host the Message-ID is minted under (the issuer's). */
+  messageIdHost: string;
+  /** Counts every attempt by kind and outcome. */
+  count: (kind: MailKind, outcome: AttemptOutcome) => void;
+}
+
+async function stillWanted(deps: MailDeliveryDependencies, wanted: DeliveryCondition | undefined): Promise<boolean> {
+  if (!wanted) return true;
+  const now = deps.clock.now();
+  if ('activationToken' in wanted) return deps.queries.activationTokens.isLive(wanted.activationToken, now);
+  return deps.queries.emailOtpChallenges.isOpen(wanted.emailOtpChallenge, now);
+}
+
+/** An SMTP reply that says "never": 5xx (RFC 5321 §4.2.1). Connection errors and 4xx are worth retrying. */
+function permanentRefusal(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+export function mailDelivery(deps: MailDeliveryDependencies): (job: Job<MailJob>) => Promise<void> {
+  return async (job) => {
+    const mail = job.data;
+    const context = { job: job.id, kind: mail.kind, to: mail.to };
+    const report = (outcome: AttemptOutcome) => {
+      deps.count(mail.kind, outcome);
+      deps.outbox.attempted(job.id, outcome);
+    };
+    if (!(await stillWanted(deps, mail.wanted))) {
+      deps.log.info(context, 'queued mail dropped: what it carried is no longer valid');
+      report('dropped');
+      return;
+    }
+    let content;
+    try {
+      content = deps.outbox.open(job.id, mail);
+    } catch (error) {
+      // Sealed under a key no longer configured: no retry can help.
+      deps.log.error({ ...context, err: error }, 'queued mail cannot be opened (was its encryption key removed?); given up');
+      report('rejected');
+      return;
+    }
+    try {
+      await deps.mailer.send({ kind: mail.kind, to: mail.to, ...content, messageId: `<${job.id}@${deps.messageIdHost}>` });
+    } catch (error) {
+      if (permanentRefusal(error)) {
+        deps.log.warn({ ...context, err: error }, 'mail refused by the mail server for good; given up');
+        report('rejected');
+        return;
+      }
+      deps.log.warn({ ...context, err: error }, 'mail could not be handed to the mail server; it will be retried');
+      report('failed');
+      throw error;
+    }
+    report('sent');
+  };
+}

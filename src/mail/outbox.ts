@@ -1,0 +1,102 @@
+/**
+ * The outbox: mail is queued, never sent by the code that causes it. A change queues its mail
+ * in its own transaction (a job of the durable queue), so the mail exists exactly when the
+ * change does; a worker on any node sends it after the commit and retries until the mail
+ * server takes it. Nothing is lost when a node dies, and nothing is sent for a change that
+ * rolled back.
+ *
+ * A queued mail carries its text sealed with the secret box (it may hold an activation link
+ * or a one-time code, which are never stored in clear), and may say what must still hold
+ * when its turn comes: a link that was replaced, or a code whose login ended, is not sent.
+ * The job id doubles as the Message-ID, so the one resend a crash can cause (after the mail
+ * server took the message, before the job was marked done) carries the same Message-ID.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { JobQueries } from '../store/jobs.js';
+import type { MailContent } from './bilingual.js';
+import type { MailKind } from './mailer.js';
+
+/** What must still be true for a queued mail to be worth sending. */
+export type DeliveryCondition =
+  /** The activation link of this row is still live (not used, replaced or expired). */
+  | { activationToken: string }
+  /** The emailed code of this challenge is still open (its login still waits for it). */
+  | { emailOtpChallenge: number };
+
+export interface OutgoingMail extends MailContent {
+  kind: MailKind;
+  to: string;
+}
+
+/** A mail job as stored: everything a person could misuse is sealed. */
+export interface MailJob {
+  kind: MailKind;
+  to: string;
+  sealed: string;
+  wanted?: DeliveryCondition;
+}
+
+/** What became of a mail's delivery attempt on this node. */
+export type AttemptOutcome = 'sent' | 'failed' | 'rejected' | 'dropped';
+
+export interface MailOutbox {
+  /** Queues `mail` on `jobs`' connection (the change's transaction); returns the job's id. */
+  queue(jobs: Pick<JobQueries, 'send'>, mail: OutgoingMail, wanted?: DeliveryCondition): Promise<string>;
+  /**
+   * The outcome of the first attempt to deliver job `id` made on this node, or 'pending' when
+   * none is made within `timeoutMs` (it may be running on another node, or still waiting).
+   */
+  firstAttempt(id: string, timeoutMs: number): Promise<AttemptOutcome | 'pending'>;
+  /** For the delivery worker: reports an attempt to whoever waits for it. */
+  attempted(id: string, outcome: AttemptOutcome): void;
+  /** Opens a job's sealed text (the delivery worker's side). */
+  open(id: string, job: MailJob): MailContent;
+}
+
+const sealContext = (id: string) => `mail:${id}`;
+
+/** How long an attempt's outcome is remembered for a waiter that comes late. */
+const REMEMBER_MS = 60_000;
+
+export function createMailOutbox(box: SecretBox): MailOutbox {
+  const attempts = new EventEmitter();
+  attempts.setMaxListeners(0);
+  const recent = new Map<string, { outcome: AttemptOutcome; at: number }>();
+  return {
+    async queue(jobs, mail, wanted) {
+      const id = randomUUID();
+      const sealed = box.seal(Buffer.from(JSON.stringify({ subject: mail.subject, text: mail.text })), sealContext(id));
+      const job: MailJob = { kind: mail.kind, to: mail.to, sealed, ...(wanted ? { wanted } : {}) };
+      await jobs.send('mail', job, { id });
+      return id;
+    },
+    firstAttempt(id, timeoutMs) {
+      const known = recent.get(id);
+      if (known) return Promise.resolve(known.outcome);
+      return new Promise((resolve) => {
+        const done = (outcome: AttemptOutcome | 'pending') => {
+          clearTimeout(timer);
+          attempts.off(id, done);
+          resolve(outcome);
+        };
+        const timer = setTimeout(() => done('pending'), timeoutMs);
+        attempts.once(id, done);
+      });
+    },
+    attempted(id, outcome) {
+      const now = Date.now();
+      if (!recent.has(id)) recent.set(id, { outcome, at: now });
+      for (const [key, entry] of recent) {
+        if (now - entry.at < REMEMBER_MS) break; // insertion order: the rest are newer
+        recent.delete(key);
+      }
+      attempts.emit(id, outcome);
+    },
+    open(id, job) {
+      const content = JSON.parse(box.open(job.sealed, sealContext(id)).toString('utf8')) as MailContent;
+      return { subject: content.subject, text: content.text };
+    },
+  };
+}

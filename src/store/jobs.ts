@@ -1,0 +1,46 @@
+/**
+ * Jobs as the rest of the store sees them: created on this query module's connection — the
+ * transaction of the change that causes them, when the module is bound to one — and counted
+ * for the operators (queue depth and age, from pg-boss's documented job table).
+ */
+import type { Database } from './database.js';
+import { JOB_SCHEMA, type JobQueue, type QueueName } from '../jobs/queue.js';
+
+export interface QueueDepth {
+  queue: QueueName;
+  /** Waiting for a first run or a retry. */
+  queued: number;
+  /** Being run by a worker now. */
+  active: number;
+  /** Retried at least once (a failing dependency, e.g. the mail server). */
+  retrying: number;
+  /** Given up (retention passed or a permanent failure), still kept for inspection. */
+  failed: number;
+  /** When the oldest job still waiting was created; null when none waits. */
+  oldestQueuedAt: Date | null;
+}
+
+export function jobQueries(db: Database, queue: JobQueue | undefined) {
+  return {
+    /** A new job, committed with the caller's transaction (see JobQueue.send). */
+    async send(name: QueueName, data: object, options: { id: string; startAfter?: Date }): Promise<void> {
+      if (!queue) throw new Error('no job queue in this process: work that sends mail needs one');
+      await queue.send(db, name, data, options);
+    },
+    /** How the queue stands, per queue. */
+    async depth(): Promise<QueueDepth[]> {
+      const { rows } = (await db.raw(
+        `select name,
+                count(*) filter (where state in ('created', 'retry')) as queued,
+                count(*) filter (where state = 'active') as active,
+                count(*) filter (where state in ('created', 'retry', 'active') and retry_count > 0) as retrying,
+                count(*) filter (where state = 'failed') as failed,
+                min(created_on) filter (where state in ('created', 'retry')) as oldest
+           from ${JOB_SCHEMA}.job group by name`,
+      )) as { rows: Array<{ name: QueueName; queued: number; active: number; retrying: number; failed: number; oldest: Date | null }> };
+      return rows.map((row) => ({ queue: row.name, queued: row.queued, active: row.active, retrying: row.retrying, failed: row.failed, oldestQueuedAt: row.oldest }));
+    },
+  };
+}
+
+export type JobQueries = ReturnType<typeof jobQueries>;
