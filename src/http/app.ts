@@ -41,7 +41,7 @@ import { percentEncodedProblem, refuseBadText, requestTargetGuard } from './text
 import { problemIn } from '../storable-text.js';
 import type { Renderer } from './render.js';
 import { securityHeaders } from './security-headers.js';
-import { localeMiddleware } from './locale.js';
+import { localeMiddleware, pageLocale } from './locale.js';
 
 export interface AppDependencies {
   config: Config;
@@ -70,6 +70,19 @@ const RAW_UPLOADS = new Set(['/dms/upload', '/dms/api/uploads']);
 
 /** The routes this app answers itself (the rest is oidc-provider's). */
 const OWN_ROUTES = /^\/(interaction|activate|dms)(\/|$)/;
+
+/** 503 with Retry-After and the "try again" message: JSON for API clients, the error page for browsers. */
+function answerTryAgain(ctx: Koa.Context, render: Renderer): void {
+  ctx.status = 503;
+  ctx.set('Retry-After', '1');
+  ctx.set('Cache-Control', 'no-store');
+  if (ctx.accepts(['html', 'json']) === 'html') {
+    ctx.type = 'html';
+    ctx.body = render('error', { title: 'error.pleaseWait', message: 'error.tryAgain', requestId: ctx.state['requestId'] }, pageLocale(ctx));
+  } else {
+    ctx.body = { error: 'temporarily_unavailable', error_description: 'the service briefly lost its database connection; try again' };
+  }
+}
 
 const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
 
@@ -190,13 +203,16 @@ export function createApp(deps: AppDependencies): Koa {
   // each request goes to the current one, mounted once per instance.
   let mountedFor: Provider | undefined;
   let mounted: Koa.Middleware = async () => undefined;
-  app.use((ctx, next) => {
+  app.use(async (ctx, next) => {
     const provider = deps.provider.current();
     if (provider !== mountedFor) {
       mounted = mount(provider);
       mountedFor = provider;
     }
-    return mounted(ctx, next);
+    await mounted(ctx, next);
+    // oidc-provider answers any failure of its storage as server_error (500); a database
+    // interruption is answered as every route of ours answers it: 503, try again.
+    if (ctx.state['transientDatabaseError'] && ctx.status === 500) answerTryAgain(ctx, deps.render);
   });
   return app;
 }

@@ -1,12 +1,14 @@
 /**
  * Turns errors thrown by our own routes into responses: domain errors and client errors
- * (bad body, too large, wrong content type) become clear 4xx answers; anything else is a
- * logged 500 that shows the user only a reference number.
+ * (bad body, too large, wrong content type) become clear 4xx answers; a database interruption
+ * is a 503 that says to try again; anything else is a logged 500 that shows the user only a
+ * reference number.
  */
 import { pageLocale } from './locale.js';
 import { translator } from '../i18n/translate.js';
 import type { Middleware } from 'koa';
 import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
+import { isTransientDatabaseError } from '../store/transient-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Renderer } from './render.js';
 
@@ -26,7 +28,11 @@ export function errorHandler(log: Logger, render: Renderer): Middleware {
       let status = 500;
       let message = 'Something went wrong on our side. Please try again.';
       let fields: Record<string, string> | undefined;
-      if (isDomainError(error)) {
+      if (isTransientDatabaseError(error)) {
+        status = 503;
+        message = 'error.tryAgain';
+        ctx.set('Retry-After', '1');
+      } else if (isDomainError(error)) {
         status = error.status;
         message = error.message;
         if (error instanceof ValidationError) fields = error.fields;
@@ -38,16 +44,19 @@ export function errorHandler(log: Logger, render: Renderer): Middleware {
           message = error.expose ? error.message : 'The request could not be understood.';
         }
       }
-      if (status >= 500) log.error({ err: error, requestId }, 'unhandled error');
+      if (status === 503) log.warn({ err: error, requestId }, 'request failed on a database interruption; answered 503 (try again)');
+      else if (status >= 500) log.error({ err: error, requestId }, 'unhandled error');
       ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
       if (ctx.accepts(['html', 'json']) === 'json') {
         // A message given by key is written in the reader's language, as on a page.
         const text = translator(pageLocale(ctx).locale)(message);
-        ctx.body = { error: status >= 500 ? 'server_error' : 'invalid_request', message: text, ...(fields ? { fields } : {}), requestId };
+        const code = status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
+        ctx.body = { error: code, message: text, ...(fields ? { fields } : {}), requestId };
       } else {
         ctx.type = 'html';
-        ctx.body = render('error', { title: status >= 500 ? 'error.somethingWrong' : 'error.notAccepted', message, requestId }, pageLocale(ctx));
+        const title = status === 503 ? 'error.pleaseWait' : status >= 500 ? 'error.somethingWrong' : 'error.notAccepted';
+        ctx.body = render('error', { title, message, requestId }, pageLocale(ctx));
       }
     }
   };

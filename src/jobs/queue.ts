@@ -19,13 +19,14 @@ import { databaseUrlOf, type Database } from '../store/database.js';
 export const QUEUES = {
   /**
    * Outgoing mail. Retried until the mail server takes it (a 5xx refusal is final and is not
-   * retried), with backoff up to 5 minutes; a job is kept for 7 days, then given up. A worker
+   * retried), after about 1, 2, 4, … seconds, at most 5 minutes apart; a job is kept for 7 days,
+   * then given up. A worker
    * that stops beating its heart for 10 s (a killed node) has its job run elsewhere.
    */
   mail: {
     notify: true,
     retryLimit: 5000,
-    retryDelay: 2,
+    retryDelay: 1,
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 120,
@@ -101,7 +102,8 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
     monitorIntervalSeconds: settings.monitorIntervalSeconds,
     superviseIntervalSeconds: settings.monitorIntervalSeconds,
   });
-  instance.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  // pg-boss's errors carry the whole pg client: log what says what happened, not the connection.
+  instance.on('error', (error) => log.error({ error: error.message, code: (error as { code?: unknown }).code }, 'job queue error'));
   instance.on('warning', (warning) => log.warn({ warning: warning.message, data: warning.data }, 'job queue warning'));
   await instance.start();
   return {
@@ -119,7 +121,8 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
           perJobResults: true,
           burstWhenBatchFull: true,
           pollingIntervalSeconds: settings.pollingIntervalSeconds,
-          notifyPollingIntervalSeconds: Math.max(settings.pollingIntervalSeconds, 10),
+          // Retries are not announced by NOTIFY (they are due later): polling finds them.
+          notifyPollingIntervalSeconds: settings.pollingIntervalSeconds,
         },
         async (jobs) =>
           Promise.all(

@@ -102,10 +102,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
 
   // The durable job queue, cluster-wide (read from PostgreSQL on each scrape): what waits, for how long.
+  // One query per scrape: the first gauge reads, the second reuses what it read moments ago.
   let depth: { at: number; rows: Awaited<ReturnType<JobQueries['depth']>> } | undefined;
-  const jobDepth = async () => {
+  const jobDepth = async (fresh: boolean) => {
     const now = Date.now();
-    if (!depth || now - depth.at > 1000) depth = { at: now, rows: await sources.queries.jobs.depth() };
+    if (fresh || !depth || now - depth.at > 1000) depth = { at: now, rows: await sources.queries.jobs.depth() };
     return depth.rows;
   };
   new Gauge({
@@ -114,7 +115,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      for (const row of await jobDepth()) {
+      for (const row of await jobDepth(true)) {
         this.set({ queue: row.queue, state: 'queued' }, row.queued);
         this.set({ queue: row.queue, state: 'active' }, row.active);
         this.set({ queue: row.queue, state: 'retrying' }, row.retrying);
@@ -129,7 +130,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
     async collect() {
       const now = sources.clock.now().getTime();
-      for (const row of await jobDepth()) this.set({ queue: row.queue }, row.oldestQueuedAt ? Math.max(0, (now - row.oldestQueuedAt.getTime()) / 1000) : 0);
+      for (const row of await jobDepth(false)) this.set({ queue: row.queue }, row.oldestQueuedAt ? Math.max(0, (now - row.oldestQueuedAt.getTime()) / 1000) : 0);
     },
   });
 

@@ -25,7 +25,8 @@ export function requestContext(log: Logger): Middleware {
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const status = ctx.status;
-      const level = PROBES.has(ctx.path) ? 'debug' : status >= 500 ? 'error' : 'info';
+      // 503 is this server saying "try again" (draining, a database interruption): worth a warning, not an alarm.
+      const level = PROBES.has(ctx.path) ? 'debug' : status === 503 ? 'warn' : status >= 500 ? 'error' : 'info';
       log[level](
         { requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
         'request',

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
+import { isTransientDatabaseError } from '../store/transient-errors.js';
 import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
 import { pageLocale } from '../http/locale.js';
@@ -160,6 +161,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.proxy = config.server.trustProxy;
 
   provider.on('server_error', (ctx, error) => {
+    // A database interruption is no bug: the app answers it as 503 "try again" (see app.ts).
+    if (isTransientDatabaseError(error)) {
+      ctx.state['transientDatabaseError'] = true;
+      deps.log.warn({ err: error, requestId: ctx.state['requestId'] }, 'oidc request failed on a database interruption');
+      return;
+    }
     deps.log.error({ err: error, requestId: ctx.state['requestId'] }, 'oidc server error');
   });
   for (const event of ['grant.error', 'authorization.error', 'end_session.error', 'introspection.error', 'revocation.error']) {

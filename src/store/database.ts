@@ -10,12 +10,20 @@ export type Database = Knex;
 // Return int8 (bigint, count(*)) as JS numbers: our counts and ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number.parseInt(value, 10));
 
-export function connectDatabase(url: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Database {
+/** Where knex's own warnings go (a connection lost, a deprecation); by default nowhere. */
+export interface DatabaseLog {
+  warn(message: string): void;
+}
+
+export function connectDatabase(url: string, pool: { min: number; max: number } = { min: 0, max: 10 }, log?: DatabaseLog): Database {
+  const warn = (message: unknown) => log?.warn(String(message));
   return knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: 'ccass-auth' },
     pool: { min: pool.min, max: pool.max },
     acquireConnectionTimeout: 10_000,
+    // knex writes these to the console unless told otherwise; a lost connection is dropped from the pool and logged here.
+    log: { warn, error: warn, deprecate: warn, debug: () => undefined },
   });
 }
 

@@ -33,7 +33,7 @@ export function jobQueries(db: Database, queue: JobQueue | undefined) {
         `select name,
                 count(*) filter (where state in ('created', 'retry')) as queued,
                 count(*) filter (where state = 'active') as active,
-                count(*) filter (where state in ('created', 'retry', 'active') and retry_count > 0) as retrying,
+                count(*) filter (where state = 'retry' or (state in ('created', 'active') and retry_count > 0)) as retrying,
                 count(*) filter (where state = 'failed') as failed,
                 min(created_on) filter (where state in ('created', 'retry')) as oldest
            from ${JOB_SCHEMA}.job group by name`,

@@ -15,11 +15,11 @@ export interface OpenDatabase {
 
 export async function openDatabase(config: Config, log: Logger): Promise<OpenDatabase> {
   if (config.database.url) {
-    const db = connectDatabase(config.database.url, config.database.pool);
+    const db = connectDatabase(config.database.url, config.database.pool, { warn: (message) => log.warn({ detail: message }, 'database connection') });
     return { db, embedded: false, close: () => db.destroy() };
   }
   const embedded = await startEmbeddedPostgres(config.database.embedded, log);
-  const db = connectDatabase(embedded.url, config.database.pool);
+  const db = connectDatabase(embedded.url, config.database.pool, { warn: (message) => log.warn({ detail: message }, 'database connection') });
   return {
     db,
     embedded: true,

@@ -10,6 +10,7 @@ export interface ReceivedMail {
   to: string;
   subject: string;
   text: string;
+  messageId: string;
 }
 
 export class SmtpSink {
@@ -23,7 +24,7 @@ export class SmtpSink {
       simpleParser(stream)
         .then((mail: ParsedMail) => {
           const to = Array.isArray(mail.to) ? mail.to.map((entry) => entry.text).join(', ') : (mail.to?.text ?? '');
-          this.messages.push({ to, subject: mail.subject ?? '', text: mail.text ?? '' });
+          this.messages.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', messageId: mail.messageId ?? '' });
           for (const wake of this.waiters.splice(0)) wake();
           callback();
         })
@@ -33,8 +34,9 @@ export class SmtpSink {
 
   url = '';
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` (default: any free one). */
+  async start(listenPort = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(listenPort, '127.0.0.1', resolve));
     const { port } = this.server.server.address() as AddressInfo;
     this.url = `smtp://127.0.0.1:${port}`;
     return this;

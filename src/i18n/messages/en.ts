@@ -240,6 +240,7 @@ export const en = {
 
   'error.notAccepted': 'Request not accepted',
   'error.badText': 'The request contains characters that no field accepts (a NUL character, or bytes that are not UTF-8 text). Go back and try again with ordinary text.',
+  'error.tryAgain': 'This step could not be completed just now: the service briefly lost its connection to its database. Please try again in a moment.',
   'error.somethingWrong': 'Something went wrong',
   'error.signInStopped': 'Sign-in could not continue',
   'error.pleaseWait': 'Please wait',

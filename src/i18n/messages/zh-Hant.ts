@@ -243,6 +243,7 @@ export const zhHant: Record<MessageKey, string> = {
 
   'error.notAccepted': '要求不獲接納',
   'error.badText': '要求含有任何欄位均不接受的字元（NUL 字元，或並非 UTF-8 文字的位元組）。請返回上一頁，以一般文字再試。',
+  'error.tryAgain': '由於服務與其資料庫的連接短暫中斷，此步驟暫時未能完成。請稍後再試。',
   'error.somethingWrong': '發生錯誤',
   'error.signInStopped': '登入未能繼續',
   'error.pleaseWait': '請稍候',
