@@ -164,6 +164,35 @@ describe('bad bytes in every parameter, on every endpoint', () => {
       });
     });
 
+    it('DMS CSV upload: a cell with bad bytes is a rejected row (or the file is refused whole), never a 5xx, and changes nothing', async () => {
+      const badCell = fc.oneof(
+        // Inside the value: whitespace-like ones at a cell's edge are trimmed as spaces are, and never stored.
+        fc.tuple(fc.stringMatching(/^[a-z0-9.]{1,8}$/), fc.constantFrom('\u0000', '\u0001', '\u0007', '\u000b', '\u001b', '\u007f', '\u0085', '\u2028'), fc.stringMatching(/^[a-z0-9.]{1,8}$/)).map(([a, bad, b]) => Buffer.from(`${a}${bad}${b}`)),
+        // Bytes that are not UTF-8: the whole file is refused (415).
+        fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xc0, 0x80]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82])),
+      );
+      // The upload itself is audited (who sent what, with its summary); nothing else may change.
+      const lastAudit = async () => Number((await database.db('audit_events').max({ id: 'id' }).first())?.id ?? 0);
+      const before = await databaseFingerprint(database.db, IGNORED);
+      const auditedFrom = await lastAudit();
+      await fc.assert(
+        fc.asyncProperty(fc.tuple(badCell, fc.boolean()), async ([cell, inEmail]) => {
+          const row = inEmail ? [Buffer.from('TARGET,'), cell, Buffer.from('@example.com')] : [Buffer.from('TAR'), cell, Buffer.from('GET,t2@example.com')];
+          const body = Buffer.concat([Buffer.from('user_id,email\n'), ...row, Buffer.from('\n')]);
+          const response = await dms.api('POST', '/dms/api/uploads', body, { 'content-type': 'text/csv' });
+          if (response.status === 200) expect(response.body.summary).toMatchObject({ registered: 0, changed: 0, unchanged: 0, resent: 0, rejected: 1 });
+          else expect([415, 422]).toContain(response.status);
+        }),
+        RUNS,
+      );
+      const { audit_events: _audit, ...after } = await databaseFingerprint(database.db, IGNORED);
+      const { audit_events: _auditBefore, ...unchanged } = before;
+      expect(after).toEqual(unchanged);
+      const added = await database.db('audit_events').where('id', '>', auditedFrom).distinct().pluck('type');
+      expect(added.filter((type: string) => type !== 'dms.csv_upload')).toEqual([]);
+      expect(await lastAudit()).toBeGreaterThanOrEqual(auditedFrom);
+    });
+
     it('DMS page forms: bad bytes in any field, with the session token, get a 400 and change nothing', async () => {
       await refusedAndUnchanged(fc.tuple(fc.constantFrom('/dms/users/TARGET/email', '/dms/users/TARGET/lock'), fc.constantFrom('email', 'reason', 'csrf'), badValue), ([path, name, value]) =>
         send(dms.browser, 'POST', path, encodedQuery({ csrf: dms.csrf, email: 'target2@example.com' }, name, value)),

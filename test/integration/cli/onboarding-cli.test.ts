@@ -93,6 +93,34 @@ describe('operator CLI: onboarding', () => {
     expect(mail.countTo('t1@harbour.example')).toBe(1);
   });
 
+  it('rejects rows with a NUL, a control character or a formula-looking value, and applies the others, with no database error', async () => {
+    // Found by an independent check: the import stopped at such a row with a raw SQL error, after applying the rows before it.
+    const file = path.join(dir, 'bad-cells.csv');
+    await writeFile(
+      file,
+      [
+        'participant_id,user_id,display_name,email',
+        'H00001,C1,Chan One,c1@harbour.example',
+        'H00001,C2,Chan\u0000Two,c2@harbour.example',
+        'H00001,C3,Chan Three,c3\u0000@harbour.example',
+        'H00001,C4,=cmd|calc,c4@harbour.example',
+        'H00001,C5,Chan Five,+c5@harbour.example',
+        'H00001,C6,Chan Six,c6@harbour.example',
+        '',
+      ].join('\n'),
+    );
+    const result = await cli(['user', 'import', file]);
+    expect(result.code).toBe(2);
+    expect(result.error).toBe('4 row(s) rejected and not applied; the other rows were applied (see above)');
+    expect(result.out).toContain('line 3: -/- rejected (the display_name cell holds a NUL or another control character)');
+    expect(result.out).toContain('line 4: -/- rejected (the email cell holds a NUL or another control character)');
+    expect(result.out).toContain('line 5: H00001/C4 rejected (display name must not start with =, +, - or @ (a spreadsheet formula))');
+    expect(result.out).toContain('line 6: H00001/C5 rejected (email "+c5@harbour.example" starts with =, +, - or @ (a spreadsheet formula): not an address)');
+    expect(result.out).toContain('added 2, updated 0, unchanged 0, rejected 4');
+    const added = await database.db('users').where({ participant_id: 'H00001' }).whereIn('user_id', ['C1', 'C2', 'C3', 'C4', 'C5', 'C6']).pluck('user_id');
+    expect(added.sort()).toEqual(['C1', 'C6']);
+  });
+
   it('refuses a file with the wrong columns, importing nothing', async () => {
     const file = path.join(dir, 'wrong.csv');
     await writeFile(file, 'user,name\nX1,Someone\n');

@@ -69,6 +69,35 @@ describe('DMS CSV upload', () => {
     expect(running.mail.messages.length).toBe(mails);
   });
 
+  it('rejects a row whose cell holds a NUL or a control character, or a formula-looking address, and applies the rest of the file', async () => {
+    // Found by an independent check: a NUL in a cell answered 500 after the rows before it were applied.
+    for (const userId of ['NUL1', 'NUL2', 'NUL3', 'NUL4', 'NUL5']) await running.server.queries.users.insert({ participant_id: 'C00001', user_id: userId, display_name: userId, email: null });
+    const csv = [
+      'user_id,email',
+      'NUL1,nul1@example.com', // 2: good
+      'NUL2,nul2\u0000@example.com', // 3: NUL in the email
+      'NU\u0000L3,nul3@example.com', // 4: NUL in the user ID
+      'NUL4,"=HYPERLINK(""http://x"")@example.com"', // 5: a formula, not an address
+      'NUL5,nul5\u0007@example.com', // 6: a control character
+      '',
+    ].join('\n');
+    const response = await dms.api('POST', '/dms/api/uploads', csv);
+    expect(response.status).toBe(200);
+    expect(response.body.summary).toEqual({ registered: 1, changed: 0, unchanged: 0, resent: 0, rejected: 4 });
+    const byLine = Object.fromEntries((response.body.rows as Array<{ line: number; problems: string[] }>).map((row) => [row.line, row.problems]));
+    expect(byLine[3]).toEqual(['the email cell holds a character no field accepts (a NUL or another control character): nothing of this row was applied']);
+    expect(byLine[4]).toEqual(['the user_id cell holds a character no field accepts (a NUL or another control character): nothing of this row was applied']);
+    expect(byLine[5]).toEqual(['email "=HYPERLINK("http://x")@example.com" starts with =, +, - or @, as a spreadsheet formula does: it is not an address']);
+    expect(byLine[6]?.[0]).toMatch(/^the email cell holds a character no field accepts/);
+    expect(await emailOf('C00001', 'NUL1')).toBe('nul1@example.com');
+    for (const userId of ['NUL2', 'NUL4', 'NUL5']) expect(await emailOf('C00001', userId)).toBeNull();
+  });
+
+  it('says what is wrong with each rejected row in the reader\'s language', async () => {
+    const response = await dms.api('POST', '/dms/api/uploads', 'user_id,email\nNUL2,nul2\u0000@example.com\n', { 'accept-language': 'zh-HK' });
+    expect(response.body.rows[0].problems).toEqual(['email 欄含有任何欄位均不接受的字元（NUL 或其他控制字元）：此行未有任何內容獲套用']);
+  });
+
   it('applies the valid rows of a file with bad rows, and says what is wrong with each of the others', async () => {
     const csv = [
       'participant_id,user_id,email',
