@@ -218,7 +218,7 @@ describe('smartcard login', () => {
       return new Browser({ localAddress: PROXY_ADDRESS });
     }
 
-    it("logs the user in with the certificate the proxy forwards", async () => {
+    it('logs the user in with the certificate the proxy forwards', async () => {
       const start = await startAuthorization(running.issuer, {}, behindProxy());
       const afterLogin = await pressSmartcardButton(start, { 'X-SSL-Client-Cert': nginxEscaped(fixture.cards.valid.pem) });
       expect(afterLogin.status).toBe(303);
@@ -331,7 +331,7 @@ describe('smartcard login', () => {
       expect((await tryCard()).status).toBe(303);
     });
 
-    it("refuses the card once the root's CRL revokes the intermediate, and audits why", async () => {
+    it('refuses the card once the root\'s CRL revokes the intermediate, and audits why', async () => {
       await publish(files['root.crl'], await createCrl(root, [issuing]));
       const page = await tryCard();
       expect(page.status).toBe(403);
@@ -340,7 +340,7 @@ describe('smartcard login', () => {
       expect((await tryCard()).status).toBe(303);
     });
 
-    it("refuses the card while the intermediate's CRL is stale", async () => {
+    it('refuses the card while the intermediate\'s CRL is stale', async () => {
       const staleWindow = { thisUpdate: new Date(Date.now() - 10 * 86_400_000), nextUpdate: new Date(Date.now() - 86_400_000) };
       await publish(files['issuing.crl'], await createCrl(issuing, [], staleWindow));
       const page = await tryCard();

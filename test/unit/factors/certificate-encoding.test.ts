@@ -20,7 +20,7 @@ describe('certificate encodings', () => {
     other = asNginxWrites(await issueCertificate(ca, 'TRADER2'));
   });
 
-  it("is needed: Node's parser reads the first of two PEM certificates and ignores bytes after a DER one", () => {
+  it('is needed: Node\'s parser reads the first of two PEM certificates and ignores bytes after a DER one', () => {
     expect(() => new X509Certificate(card.pem + other.pem)).not.toThrow();
     expect(() => new X509Certificate(Buffer.concat([derOf(card), Buffer.from('junk')]))).not.toThrow();
   });

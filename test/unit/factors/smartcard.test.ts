@@ -114,7 +114,7 @@ describe('smartcard certificate checks', () => {
       expect((await verifySmartcardCertificate(trustOf(bundle, crls), derOf(card), new Date())).ok).toBe(true);
     });
 
-    it("refuses a card of an intermediate that the root's CRL revokes", async () => {
+    it('refuses a card of an intermediate that the root\'s CRL revokes', async () => {
       const card = await issueCertificate(intermediate, 'TRADER1');
       const crls = [await crlOf(root, [intermediate], cas), await crlOf(intermediate, [], cas)];
       expect(await verifySmartcardCertificate(trustOf(bundle, crls), derOf(card), new Date())).toEqual({ ok: false, reason: 'issuer_revoked' });
@@ -122,7 +122,7 @@ describe('smartcard certificate checks', () => {
       expect(await verifySmartcardCertificate(trustOf(bundle, crls, false), derOf(card), new Date())).toEqual({ ok: false, reason: 'issuer_revoked' });
     });
 
-    it("refuses a card revoked on the intermediate's CRL", async () => {
+    it('refuses a card revoked on the intermediate\'s CRL', async () => {
       const card = await issueCertificate(intermediate, 'LOST1');
       const crls = [await crlOf(root, [], cas), await crlOf(intermediate, [card], cas)];
       expect(await verifySmartcardCertificate(trustOf(bundle, crls), derOf(card), new Date())).toEqual({ ok: false, reason: 'revoked' });
