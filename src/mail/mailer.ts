@@ -61,19 +61,3 @@ export function createMailer(options: { url?: string | undefined; from: string; 
     close: () => transport.close(),
   };
 }
-
-/** Counts every message by kind and outcome (sent, failed); failures still throw to the caller. */
-export function countingMailer(mailer: Mailer, count: (kind: MailKind, outcome: 'sent' | 'failed') => void): Mailer {
-  return {
-    async send(message) {
-      try {
-        await mailer.send(message);
-      } catch (error) {
-        count(message.kind, 'failed');
-        throw error;
-      }
-      count(message.kind, 'sent');
-    },
-    close: () => mailer.close(),
-  };
-}
