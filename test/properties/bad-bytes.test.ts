@@ -12,8 +12,9 @@ import { seedDa, signInToDms, type DmsSession } from '../support/dms.js';
 import { pkcePair, startAuthorization, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer } from '../support/server.js';
 import { databaseFingerprint } from '../support/snapshot.js';
+import { refusedAndUnchanged as refusedAndUnchangedIn, SEEN_AT_IGNORED, sendAs } from '../support/refusals.js';
 
-const IGNORED = { dms_sessions: ['last_seen_at'] };
+const IGNORED = SEEN_AT_IGNORED;
 const RUNS = { numRuns: 25 };
 
 /** Percent-encoded bad bytes: NUL, an encoded surrogate, overlong and truncated sequences, stray continuation bytes. */
@@ -50,30 +51,9 @@ describe('bad bytes in every parameter, on every endpoint', () => {
     await database.drop();
   });
 
-  async function send(browser: Browser, method: string, pathAndQuery: string, body?: string, contentType = 'application/x-www-form-urlencoded', extra: Record<string, string> = {}) {
-    const url = `${running.issuer}${pathAndQuery}`;
-    const cookie = await browser.jar.getCookieString(url);
-    const response = await fetch(url, {
-      method,
-      headers: { accept: 'text/html', ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': contentType }), ...extra },
-      ...(body === undefined ? {} : { body }),
-      redirect: 'manual',
-    });
-    return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.text() };
-  }
-
-  /** Every generated request is refused with a 4xx; nothing in the database changes over the run. */
-  async function refusedAndUnchanged<T>(arbitrary: fc.Arbitrary<T>, request: (input: T) => Promise<{ status: number }>) {
-    const before = await databaseFingerprint(database.db, IGNORED);
-    await fc.assert(
-      fc.asyncProperty(arbitrary, async (input) => {
-        const { status } = await request(input);
-        if (status < 400 || status >= 500) throw new Error(`answered ${status}`);
-      }),
-      RUNS,
-    );
-    expect(await databaseFingerprint(database.db, IGNORED)).toEqual(before);
-  }
+  const send = (browser: Browser, method: string, pathAndQuery: string, body?: string | Buffer, contentType?: string, extra?: Record<string, string>) =>
+    sendAs(browser, running.issuer, method, pathAndQuery, body, contentType, extra);
+  const refusedAndUnchanged = <T>(arbitrary: fc.Arbitrary<T>, request: (input: T) => Promise<{ status: number }>) => refusedAndUnchangedIn(database.db, arbitrary, request, { runs: RUNS.numRuns });
 
   const validAuthorization = () => {
     const { challenge } = pkcePair();

@@ -11,9 +11,9 @@ import { seedDa, signInToDms, type DmsSession } from '../support/dms.js';
 import { startAuthorization, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer } from '../support/server.js';
 import { databaseFingerprint } from '../support/snapshot.js';
+import { refusedAndUnchanged as refusedAndUnchangedIn, SEEN_AT_IGNORED, sendAs } from '../support/refusals.js';
 
-/** A DA's session is marked seen by every request that carries it; that is not a change made by the input. */
-const IGNORED = { dms_sessions: ['last_seen_at'] };
+const IGNORED = SEEN_AT_IGNORED;
 const RUNS = { numRuns: 30 };
 
 /** Text that is hostile in the usual ways: control characters, odd Unicode, very long, injection-shaped, percent-mangled. */
@@ -61,31 +61,12 @@ describe('generated bad input, on every endpoint', () => {
   });
 
   /** Sends one request with `browser`'s cookies; returns the status. */
-  async function send(browser: Browser, method: string, path: string, body?: string, contentType = 'application/x-www-form-urlencoded', extra: Record<string, string> = {}): Promise<number> {
-    const url = `${running.issuer}${path}`;
-    const cookie = await browser.jar.getCookieString(url);
-    const response = await fetch(url, {
-      method,
-      headers: { accept: 'text/html', ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-type': contentType }), ...extra },
-      ...(body === undefined ? {} : { body }),
-      redirect: 'manual',
-    });
-    await response.arrayBuffer();
-    return response.status;
-  }
+  const send = async (browser: Browser, method: string, path: string, body?: string, contentType = 'application/x-www-form-urlencoded', extra: Record<string, string> = {}) =>
+    (await sendAs(browser, running.issuer, method, path, body, contentType, extra)).status;
 
   /** Runs `property` for generated input, asserting a 4xx each time and no change to the database over the whole run. */
-  async function refusedAndUnchanged<T>(arbitrary: fc.Arbitrary<T>, request: (input: T) => Promise<number>, accept: (status: number) => boolean = (status) => status >= 400 && status < 500) {
-    const before = await databaseFingerprint(database.db, IGNORED);
-    await fc.assert(
-      fc.asyncProperty(arbitrary, async (input) => {
-        const status = await request(input);
-        if (!accept(status)) throw new Error(`answered ${status}`);
-      }),
-      RUNS,
-    );
-    expect(await databaseFingerprint(database.db, IGNORED)).toEqual(before);
-  }
+  const refusedAndUnchanged = <T>(arbitrary: fc.Arbitrary<T>, request: (input: T) => Promise<number>, accept?: (status: number) => boolean) =>
+    refusedAndUnchangedIn(database.db, arbitrary, async (input) => ({ status: await request(input) }), { accept, runs: RUNS.numRuns });
 
   describe('login pages', () => {
     const forms = ['login', 'otp', 'otp/resend', 'method', 'change-method', 'change-password', 'password', 'enrol-totp', 'confirm', 'abort', 'smartcard'];
