@@ -4,8 +4,10 @@
  * certificates made in the test.
  *
  * The path is built and validated by PKI.js (RFC 5280 §6: signatures, validity of every
- * certificate, basic constraints and key usage of the CAs, name constraints, policies, and
- * revocation of every certificate on the path from the CRL of its issuer). Only self-signed
+ * certificate, the CA flag and key usage of the CAs, name constraints, policies, and
+ * revocation of every certificate on the path from the current CRL of its issuer); path
+ * lengths, the CAs' critical extensions and revocations on lists that are no longer current
+ * are checked here, as PKI.js leaves them to its caller. Only self-signed
  * CAs of `smartcard.caFile` are trust anchors; the other CAs in it are intermediates, trusted
  * only through a path to a root — so a root's CRL that revokes an intermediate is obeyed.
  * On top, the card itself must be fit for TLS client authentication (RFC 5280 §4.2.1.3 and
@@ -133,6 +135,33 @@ function clientAuthProblem(certificate: X509Certificate, parsed: pkijs.Certifica
   return undefined;
 }
 
+/** Extensions a CA on the path may mark critical (RFC 5280 §4.2: the ones path validation processes). */
+const UNDERSTOOD_CRITICAL_ON_CA = new Set([
+  OID.keyUsage,
+  OID.basicConstraints,
+  OID.extendedKeyUsage,
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.35', // authorityKeyIdentifier
+  '2.5.29.17', // subjectAltName
+  '2.5.29.30', // nameConstraints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.36', // policyConstraints
+  '2.5.29.54', // inhibitAnyPolicy
+]);
+
+/**
+ * Whether CA `ca`, with `below` CAs between it and the card, may not issue on this path: a
+ * pathLenConstraint smaller than `below`, or a critical extension this server does not process.
+ */
+function caProblem(ca: pkijs.Certificate, below: number): boolean {
+  if ((ca.extensions ?? []).some((candidate) => candidate.critical && !UNDERSTOOD_CRITICAL_ON_CA.has(candidate.extnID))) return true;
+  const constraints = extension(ca, OID.basicConstraints)?.parsedValue as pkijs.BasicConstraints | undefined;
+  const limit = constraints?.pathLenConstraint;
+  const value = typeof limit === 'number' ? limit : limit instanceof asn1js.Integer ? limit.valueBlock.valueDec : undefined;
+  return value !== undefined && below > value;
+}
+
 /** The lists current at `instant`: a list whose nextUpdate has passed may miss a revocation since. */
 function currentLists(trust: SmartcardTrust, instant: Date): RevocationList[] {
   const at = instant.getTime();
@@ -191,17 +220,26 @@ export async function verifySmartcardCertificate(trust: SmartcardTrust, der: Uin
     checkDate: instant,
   });
   const result = await engine.verify({ passedWhenNotRevValues: !trust.requireCrl });
-  if (!result.result) return { ok: false, reason: pathRefusal(result.resultCode, certificate, lists, instant) };
+  // A revocation on any list that was loaded counts, current or not: an old list is no reason
+  // to forget what it revoked (only whether it can vouch for the rest is a question of age).
+  if (!result.result) return { ok: false, reason: pathRefusal(result.resultCode, certificate, trust.crls, instant) };
+  const pathEntries = result.certificatePath ?? [];
+  const path = pathEntries.map((entry) => new X509Certificate(Buffer.from(entry.toSchema().toBER())));
+  if (path.length < 2) return { ok: false, reason: 'untrusted_issuer' };
+  for (let index = 1; index + 1 < path.length; index += 1) {
+    if (revokedBy(trust.crls, path[index] as X509Certificate)) return { ok: false, reason: 'issuer_revoked' };
+  }
+  if (revokedBy(trust.crls, certificate)) return { ok: false, reason: 'revoked' };
+  // What PKI.js leaves to its caller (RFC 5280 §6.1.4): path lengths, and critical extensions of the CAs.
+  if (pathEntries.slice(1).some((ca, index) => caProblem(ca, index))) return { ok: false, reason: 'untrusted_issuer' };
 
   // PKI.js checks revocation only when some list is loaded at all; a required CRL must exist
   // and be current for every issuer on the path (RFC 5280 §6.3.3 lets us fail closed).
   if (trust.requireCrl) {
-    const path = (result.certificatePath ?? []).map((entry) => new X509Certificate(Buffer.from(entry.toSchema().toBER())));
     for (let index = 0; index + 1 < path.length; index += 1) {
       const issuer = path[index + 1] as X509Certificate;
       if (!lists.some((list) => list.authority.fingerprint256 === issuer.fingerprint256)) return { ok: false, reason: 'revocation_unknown' };
     }
-    if (path.length < 2) return { ok: false, reason: 'untrusted_issuer' };
   }
 
   return {
@@ -254,12 +292,17 @@ export function parseTrustBundle(pem: string): { roots: CaCertificate[]; interme
   const roots = all.filter(isSelfSigned);
   if (roots.length === 0) throw new Error('contains no root CA (a self-signed CA certificate): every path must end at one');
   const intermediates = all.filter((entry) => !isSelfSigned(entry));
-  intermediates.forEach((entry) => {
-    if (!all.some((issuer) => issuer !== entry && safeIssued(entry.certificate, issuer.certificate))) {
-      const index = all.indexOf(entry);
-      throw new Error(`certificate ${index + 1} (${entry.certificate.subject.replace(/\n/g, ', ')}) is not self-signed and no CA in the file issued it`);
-    }
-  });
+  const issuersOf = new Map(intermediates.map((entry) => [entry, all.filter((issuer) => issuer !== entry && safeIssued(entry.certificate, issuer.certificate))]));
+  const name = (entry: CaCertificate) => `certificate ${all.indexOf(entry) + 1} (${entry.certificate.subject.replace(/\n/g, ', ')})`;
+  for (const [entry, issuers] of issuersOf) {
+    if (issuers.length === 0) throw new Error(`${name(entry)} is not self-signed and no CA in the file issued it`);
+  }
+  // Cross-certified CAs that issue each other make a loop PKI.js would follow for ever: refused here.
+  const visit = (entry: CaCertificate, trail: readonly CaCertificate[]): void => {
+    if (trail.includes(entry)) throw new Error(`${name(entry)} is part of a loop of CAs issuing each other (cross-certificates): keep one path to each root`);
+    for (const issuer of issuersOf.get(entry) ?? []) visit(issuer, [...trail, entry]);
+  };
+  for (const entry of intermediates) visit(entry, []);
   return { roots, intermediates };
 }
 
@@ -289,6 +332,9 @@ export async function parseRevocationList(input: Uint8Array, authorities: readon
     }
   }
   if (!authority) throw new Error('is not signed by any CA in smartcard.caFile');
+  // A delta CRL or one covering part of a CA's certificates (critical extensions) is no complete list.
+  const critical = (list.crlExtensions?.extensions ?? []).filter((candidate) => candidate.critical && !['2.5.29.20', '2.5.29.35'].includes(candidate.extnID));
+  if (critical.length) throw new Error(`holds a critical extension this server does not process (${critical.map((candidate) => candidate.extnID).join(', ')}: a delta or partial CRL?); give the CA's complete CRL`);
   const usage = keyUsageBits(authority.parsed);
   if (usage !== undefined && (usage & CRL_SIGN) === 0) throw new Error(`is signed by ${authority.certificate.subject.replace(/\n/g, ', ')}, whose keyUsage does not allow signing CRLs (cRLSign)`);
   return {

@@ -56,12 +56,16 @@ export interface AuthorityOptions {
   issuer?: Authority;
   /** keyUsage of the CA; default keyCertSign | cRLSign. */
   keyUsage?: number;
+  /** The CA's key pair (a cross-certificate: another CA's name and key, signed by `issuer`). */
+  keys?: CryptoKeyPair;
+  /** basicConstraints pathLenConstraint; default 1 for a root, 0 for an intermediate. */
+  pathLength?: number;
 }
 
 export async function createAuthority(name: string, options: AuthorityOptions = {}): Promise<Authority> {
-  const keys = await keyPair();
+  const keys = options.keys ?? (await keyPair());
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(true, options.issuer ? 0 : 1, true),
+    new x509.BasicConstraintsExtension(true, options.pathLength ?? (options.issuer ? 0 : 1), true),
     new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
@@ -133,7 +137,7 @@ export async function issueCertificate(authority: Authority, commonName: string,
 }
 
 /** A CRL of `authority` listing `revoked` (cards or CAs it issued); current from a day ago until `nextUpdate` (default in 7 days). */
-export async function createCrl(authority: Authority, revoked: Array<{ serial: string }>, validity: { thisUpdate?: Date; nextUpdate?: Date } = {}): Promise<string> {
+export async function createCrl(authority: Authority, revoked: Array<{ serial: string }>, validity: { thisUpdate?: Date; nextUpdate?: Date; extensions?: x509.Extension[] } = {}): Promise<string> {
   const crl = await x509.X509CrlGenerator.create({
     issuer: authority.certificate.subject,
     thisUpdate: validity.thisUpdate ?? new Date(Date.now() - DAY),
@@ -143,6 +147,7 @@ export async function createCrl(authority: Authority, revoked: Array<{ serial: s
     entries: revoked.map((card) => ({ serialNumber: card.serial, revocationDate: new Date(Date.now() - 3600_000), reason: x509.X509CrlReason.keyCompromise })),
     signingKey: authority.keys.privateKey,
     signingAlgorithm: ALGORITHM,
+    ...(validity.extensions ? { extensions: validity.extensions } : {}),
   });
   // The RFC 7468 label, as openssl writes it (the library writes "CRL").
   return crl.toString('pem').replace(/-----(BEGIN|END) CRL-----/g, '-----$1 X509 CRL-----');

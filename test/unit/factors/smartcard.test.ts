@@ -155,6 +155,35 @@ describe('smartcard certificate checks', () => {
       expect(await verifySmartcardCertificate(trustOf(bundle, crls), derOf(card), new Date())).toEqual({ ok: false, reason: 'untrusted_issuer' });
     });
 
+    it('refuses a card on a list that is no longer current, even where lists are optional: an old list still revokes', async () => {
+      const card = await issueCertificate(intermediate, 'LOST2');
+      const staleWindow = { thisUpdate: new Date(Date.now() - 10 * DAY), nextUpdate: new Date(Date.now() - DAY) };
+      const crls = [await crlOf(root, [], cas, staleWindow), await crlOf(intermediate, [card], cas, staleWindow)];
+      expect(await verifySmartcardCertificate(trustOf(bundle, crls, false), derOf(card), new Date())).toEqual({ ok: false, reason: 'revoked' });
+      const revokedIssuer = [await crlOf(root, [intermediate], cas, staleWindow)];
+      expect(await verifySmartcardCertificate(trustOf(bundle, revokedIssuer, false), derOf(await issueCertificate(intermediate, 'OTHER')), new Date())).toEqual({ ok: false, reason: 'issuer_revoked' });
+    });
+
+    it('refuses a path longer than a CA allows (pathLenConstraint)', async () => {
+      // The intermediate allows no CA below it; a second one below it issues the card.
+      const below = await createAuthority('Too Deep CA', { issuer: intermediate });
+      const card = await issueCertificate(below, 'DEEP1');
+      expect(await verifySmartcardCertificate(trustOf(bundle + below.pem, [], false), derOf(card), new Date())).toEqual({ ok: false, reason: 'untrusted_issuer' });
+      // Where every CA allows it, the same depth is fine.
+      const wideRoot = await createAuthority('Wide Root', { pathLength: 3 });
+      const wide = await createAuthority('Wide Issuing CA', { issuer: wideRoot, pathLength: 1 });
+      const deeper = await createAuthority('Deeper CA', { issuer: wide });
+      expect((await verifySmartcardCertificate(trustOf(wideRoot.pem + wide.pem + deeper.pem, [], false), derOf(await issueCertificate(deeper, 'DEEP2')), new Date())).ok).toBe(true);
+    });
+
+    it('refuses a bundle of CAs that issue each other (cross-certificates in a loop), which path building would follow for ever', async () => {
+      const first = await createAuthority('Cross Root One');
+      const second = await createAuthority('Cross Root Two');
+      const firstBySecond = await createAuthority('Cross Root One', { issuer: second, keys: first.keys });
+      const secondByFirst = await createAuthority('Cross Root Two', { issuer: first, keys: second.keys });
+      expect(() => parseTrustBundle(first.pem + second.pem + firstBySecond.pem + secondByFirst.pem)).toThrow('is part of a loop of CAs issuing each other');
+    });
+
     it('refuses a bundle with an intermediate but not the root that issued it, or with no root at all', async () => {
       const otherRoot = await createAuthority('Unrelated Root');
       expect(() => parseTrustBundle(intermediate.pem)).toThrow('contains no root CA');
@@ -219,6 +248,8 @@ describe('smartcard certificate checks', () => {
     await expect(parseRevocationList(Buffer.from(twoLists), cas)).rejects.toThrow('holds more than one CRL');
     const noCrlSign = await createAuthority('Cert-only CA', { keyUsage: x509.KeyUsageFlags.keyCertSign });
     await expect(parseRevocationList(Buffer.from(await createCrl(noCrlSign, [])), parseTrustBundle(noCrlSign.pem).roots)).rejects.toThrow('does not allow signing CRLs');
+    const delta = await createCrl(ca, [], { extensions: [new x509.Extension('2.5.29.27', true, new Uint8Array([0x02, 0x01, 0x01]))] });
+    await expect(parseRevocationList(Buffer.from(delta), cas)).rejects.toThrow('a delta or partial CRL?');
     const leaf = await issueCertificate(ca, 'TRADER1');
     expect(() => parseTrustBundle(leaf.pem)).toThrow('is not a CA certificate');
     expect(() => parseTrustBundle('nothing here')).toThrow('contains no PEM certificate');
