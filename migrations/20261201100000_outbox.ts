@@ -4,20 +4,23 @@
  * it.
  *
  * - activation_tokens.mail_job_id: the job that mails the link, set in the same transaction
- *   as the link. A live link without one was issued before this release and may never have
- *   been mailed (a crash between the two writes): registering the same address again issues
- *   a new link, so re-running an upload repairs it.
+ *   as the link; activation_tokens.mailed_at: when the mail server took that mail. A live
+ *   link whose mail neither went out nor is still being tried (issued before this release, or
+ *   given up) may never have reached the user: registering the same address again issues a
+ *   new link, so re-running an upload repairs it.
  */
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('activation_tokens', (table) => {
     table.uuid('mail_job_id');
+    table.timestamp('mailed_at', { useTz: true });
   });
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('activation_tokens', (table) => {
     table.dropColumn('mail_job_id');
+    table.dropColumn('mailed_at');
   });
 }

@@ -78,8 +78,10 @@ export async function importUsers(
     },
   );
   const rows: ImportRow[] = [];
+  const byUser = (row: { participantId: string | null; userId: string | null }) => `${row.participantId ?? ''}/${row.userId ?? ''}`;
   await deps.queries.transaction(async (queries) => {
-    for (const row of checked) {
+    // In user order, whatever the file's: two imports at once lock their users in one order and take turns instead of deadlocking.
+    for (const row of [...checked].sort((a, b) => (byUser(a) < byUser(b) ? -1 : byUser(a) > byUser(b) ? 1 : 0))) {
       const report: ImportRow = { line: row.line, participantId: row.participantId, userId: row.userId, outcome: 'rejected', problems: row.problems };
       rows.push(report);
       if (row.email && enrolmentClosed) row.problems.push(enrolmentClosed);
@@ -114,5 +116,6 @@ export async function importUsers(
   });
   const summary: Record<ImportOutcome, number> = { added: 0, updated: 0, unchanged: 0, rejected: 0 };
   for (const row of rows) summary[row.outcome] += 1;
+  rows.sort((a, b) => a.line - b.line);
   return { accepted: true, summary, rows };
 }

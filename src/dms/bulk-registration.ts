@@ -38,7 +38,8 @@ export async function registerEmailsFromCsv(deps: DmsDependencies, da: Delegated
   const reports: RowReport[] = parsed.rejected.map((row) => ({ line: row.line, userId: row.userId, outcome: 'rejected', problems: row.problems }));
   const summary: Record<RowOutcome, number> = { registered: 0, changed: 0, unchanged: 0, resent: 0, rejected: 0 };
   await deps.queries.transaction(async (queries) => {
-    for (const row of parsed.rows) {
+    // In user order, whatever the file's: two uploads at once lock their users in one order and take turns instead of deadlocking.
+    for (const row of [...parsed.rows].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))) {
       let user;
       try {
         user = await findFirmUser({ queries }, da, row.userId);

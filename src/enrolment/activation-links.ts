@@ -136,8 +136,10 @@ export async function applyDesignatedEmail(deps: ActivationDependencies, queries
   const registered = { ...user, email };
   if (user.email === email) {
     if (user.password_hash) return { outcome: 'unchanged', activation: 'not_needed' };
+    // The same address with a live link whose mail went out (or is still being tried): nothing to do.
     const live = await queries.activationTokens.findLive(user.id, deps.clock.now());
-    if (live?.mail_job_id && live.email === email) return { outcome: 'unchanged', activation: 'not_needed' };
+    const mailed = live?.email === email && (live.mailed_at !== null || (live.mail_job_id !== null && (await queries.jobs.pending('mail', live.mail_job_id))));
+    if (mailed) return { outcome: 'unchanged', activation: 'not_needed' };
     return { outcome: 'resent', activation: await issueActivationLink(deps, queries, registered, actor) };
   }
 

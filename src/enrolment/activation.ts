@@ -51,18 +51,21 @@ export async function activateWithPassword(
   // Hash first (slow), then claim the link: of two concurrent submissions only one wins.
   const hash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
-  if (!(await deps.queries.activationTokens.consume(link.token.id, now))) return { ok: false, link: 'used' };
-  await deps.queries.users.setPasswordHash(user.id, hash);
-  const actor = userActor(user, origin);
-  await deps.queries.audit.record(auditEvent(actor, 'activation.password', 'success', user));
-
   const session = randomBytes(32).toString('base64url');
-  await deps.queries.enrolmentSessions.create({
-    id_hash: hashEnrolmentSession(session),
-    user_id: user.id,
-    created_at: now,
-    expires_at: new Date(now.getTime() + deps.settings.enrolmentMinutes * 60_000),
+  // The link used up, the password, its record and the enrolment session: together or not at all.
+  const claimed = await deps.queries.transaction(async (queries) => {
+    if (!(await queries.activationTokens.consume(link.token.id, now))) return false;
+    await queries.users.setPasswordHash(user.id, hash);
+    await queries.audit.record(auditEvent(userActor(user, origin), 'activation.password', 'success', user));
+    await queries.enrolmentSessions.create({
+      id_hash: hashEnrolmentSession(session),
+      user_id: user.id,
+      created_at: now,
+      expires_at: new Date(now.getTime() + deps.settings.enrolmentMinutes * 60_000),
+    });
+    return true;
   });
+  if (!claimed) return { ok: false, link: 'used' };
   return { ok: true, user: { ...user, status: 'active' }, enrolmentSession: session };
 }
 

@@ -37,7 +37,7 @@ import { requestContext } from '../observability/request-context.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { errorHandler } from './error-handler.js';
-import { percentEncodedProblem, refuseBadText, requestTargetGuard } from './text-guard.js';
+import { isOAuthJsonEndpoint, percentEncodedProblem, refuseBadText, requestTargetGuard } from './text-guard.js';
 import { problemIn } from '../storable-text.js';
 import type { Renderer } from './render.js';
 import { securityHeaders } from './security-headers.js';
@@ -76,7 +76,7 @@ function answerTryAgain(ctx: Koa.Context, render: Renderer): void {
   ctx.status = 503;
   ctx.set('Retry-After', '1');
   ctx.set('Cache-Control', 'no-store');
-  if (ctx.accepts(['html', 'json']) === 'html') {
+  if (!isOAuthJsonEndpoint(ctx.path) && ctx.accepts(['html', 'json']) === 'html') {
     ctx.type = 'html';
     ctx.body = render('error', { title: 'error.pleaseWait', message: 'error.tryAgain', requestId: ctx.state['requestId'] }, pageLocale(ctx));
   } else {

@@ -41,15 +41,17 @@ export function percentEncodedProblem(encoded: string): TextProblem | undefined 
   return text.includes('\u0000') ? 'nul' : undefined;
 }
 
-/** oidc-provider's endpoints for relying parties' back ends: they answer in OAuth JSON. */
+/** oidc-provider's endpoints for relying parties' back ends: they answer in OAuth JSON, whatever the Accept header says. */
 const OAUTH_JSON_ENDPOINTS = /^\/(token(\/introspection|\/revocation)?|me|jwks|reg|request)(\/|$)/;
+
+export const isOAuthJsonEndpoint = (path: string): boolean => OAUTH_JSON_ENDPOINTS.test(path);
 
 const DESCRIPTION = 'the request contains a NUL character, a lone surrogate or bytes that are not UTF-8 text, which no parameter accepts';
 
 /** Refuses the request: OAuth JSON on the OAuth endpoints, the error page (or JSON) everywhere else. */
 export function refuseBadText(ctx: Context, problem: TextProblem): void {
   ctx.state['textProblem'] = problem;
-  if (OAUTH_JSON_ENDPOINTS.test(ctx.path)) {
+  if (isOAuthJsonEndpoint(ctx.path)) {
     ctx.status = 400;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { error: 'invalid_request', error_description: DESCRIPTION };

@@ -60,7 +60,8 @@ export function certificateSource(settings: CertificateSourceSettings): (req: In
     if (!fromProxy || values.length === 0) return { kind: 'none' };
     if (values.length > 1) return { kind: 'repeated-header' };
     const [value] = values as [string];
-    // nginx sends the header empty when the browser presented no certificate.
+    // No certificate at the proxy: nginx leaves the header out (an empty value is not sent);
+    // other proxies may send it empty.
     if (value === '') return { kind: 'none' };
     const der = decodeForwardedCertificate(value, encoding);
     return der ? { kind: 'certificate', source: 'proxy', der } : { kind: 'malformed-header' };

@@ -20,7 +20,8 @@ export type PasswordFailureReason = 'unknown_user' | 'no_password' | 'wrong_pass
 
 export type PasswordLoginOutcome =
   | { ok: true; user: UserRow }
-  | { ok: false; reason: PasswordFailureReason; user?: UserRow; lockedNow?: boolean };
+  /** `countable`: a wrong password of an account that can lock (the others are counted as nothing). */
+  | { ok: false; reason: PasswordFailureReason; user?: UserRow; countable: boolean };
 
 export interface PasswordLoginDependencies {
   users: UserQueries;
@@ -29,16 +30,16 @@ export interface PasswordLoginDependencies {
   lockout: LockoutPolicy;
 }
 
+/**
+ * Checks the password; records nothing of a failure — the caller records it with
+ * recordPasswordFailure, in one transaction with its audit record and what a lock ends.
+ */
 export async function authenticateWithPassword(deps: PasswordLoginDependencies, input: PasswordLoginInput): Promise<PasswordLoginOutcome> {
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
   const user = participantId && userId ? await deps.users.findByLogin(participantId, userId) : undefined;
   const now = deps.clock.now();
-  /** Every failure ends here: one counting statement, whether or not there is anything to count. */
-  const fail = async (reason: PasswordFailureReason, countable: boolean): Promise<PasswordLoginOutcome> => {
-    const { locked } = await deps.users.recordFailure(user?.id, deps.lockout.threshold, lockEndsAt(deps.lockout, user?.lockout_count ?? 0, now), countable);
-    return { ok: false, reason, ...(user ? { user } : {}), ...(locked ? { lockedNow: true } : {}) };
-  };
+  const fail = (reason: PasswordFailureReason, countable: boolean): PasswordLoginOutcome => ({ ok: false, reason, ...(user ? { user } : {}), countable });
 
   if (!user || !user.password_hash) {
     await deps.hasher.verifyAgainstDummy(input.password);
@@ -55,4 +56,13 @@ export async function authenticateWithPassword(deps: PasswordLoginDependencies, 
     await deps.users.replacePasswordHash(user.id, user.password_hash, await deps.hasher.hash(input.password));
   }
   return { ok: true, user };
+}
+
+/**
+ * Every failure ends here: one counting statement, whether or not there is anything to count
+ * (so no failure takes longer than another); true when this failure locked the account.
+ */
+export async function recordPasswordFailure(deps: Pick<PasswordLoginDependencies, 'users' | 'clock' | 'lockout'>, outcome: Extract<PasswordLoginOutcome, { ok: false }>): Promise<boolean> {
+  const { locked } = await deps.users.recordFailure(outcome.user?.id, deps.lockout.threshold, lockEndsAt(deps.lockout, outcome.user?.lockout_count ?? 0, deps.clock.now()), outcome.countable);
+  return locked;
 }

@@ -32,6 +32,7 @@ import { requiresTwoFactor } from '../oidc/clients.js';
 import { DMS_CLIENT_ID } from '../dms/sign-in.js';
 import { loginAccess, passwordLoginMayApply, phaseBanner, REFUSAL_MESSAGES, type PhaseBanner, refusalFor, type ClientRequirement, type LoginMethod } from '../policy/access.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
+import type { Phase } from '../policy/phases.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from './client-certificate.js';
 import { authenticateWithSmartcard, type SmartcardFailureReason } from './smartcard-login.js';
@@ -46,7 +47,7 @@ import { nextLoginStep, type LoginStep } from './login-steps.js';
 import { revokeUserAccess } from '../directory/access-revocation.js';
 import { createSecurityNotices } from '../mail/security-notices.js';
 import { userActor, type Actor } from '../directory/actor.js';
-import { authenticateWithPassword } from './password-login.js';
+import { authenticateWithPassword, recordPasswordFailure } from './password-login.js';
 
 export interface InteractionDependencies {
   /** This node's provider (rebuilt when signing keys rotate: ask for it on each use). */
@@ -328,9 +329,14 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     return { status: 200, values: resend ? { notice: msg('otp.sent') } : {} };
   }
 
-  async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}, within: Pick<Queries, 'audit'> = queries) {
+  /**
+   * Records an event of this login (with the phase in force). Inside a transaction, pass the
+   * phase read before it began: reading it may need a connection of its own, and a transaction
+   * that waits for one while holding another can starve the pool.
+   */
+  async function audit(ctx: Context, type: string, outcome: 'success' | 'failure', user: UserRow | undefined, details: InteractionDetails, extra: Record<string, unknown> = {}, within: Pick<Queries, 'audit'> = queries, knownPhase?: Phase) {
     // A login's verdict: completed or refused by policy ('login'), or a refused smartcard.
-    const { phase } = await deps.policy.current();
+    const phase = knownPhase ?? (await deps.policy.current()).phase;
     if (type === 'login' || (type === 'login.smartcard' && outcome === 'failure')) {
       deps.metrics.logins.inc({ method: extra['method'] === 'smartcard' ? 'smartcard' : 'password+otp', outcome, phase });
     }
@@ -349,12 +355,15 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   /** A failed second factor: counts towards the lock; answers with the page to show next. */
   async function secondFactorFailed(ctx: Context, state: LoginState, method: string, reason: string): Promise<boolean> {
     if (method !== 'password_change') deps.metrics.secondFactorFailures.inc({ method });
-    // The failure, its record, and a lock with all it ends and tells the user: one transaction.
+    // The failure, its record, a replay's notice, and a lock with all it ends and tells the user: one transaction.
+    const { phase } = await deps.policy.current();
     const locked = await queries.transaction(async (within) => {
       const counted = await within.users.recordFailure(state.user.id, deps.lockout.threshold, lockEndsAt(deps.lockout, state.user.lockout_count, clock.now()));
-      await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked: counted.locked }, within);
+      await audit(ctx, `login.${method}`, 'failure', state.user, state.details, { reason, locked: counted.locked }, within, phase);
+      // A code used twice: the user's password and code may both be in someone else's hands.
+      if (reason === 'replayed') await notices.send(within, state.user, 'code_replayed', { ip: ctx.ip });
       if (counted.locked) {
-        await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method }, within);
+        await audit(ctx, 'account.lock', 'success', state.user, state.details, { after: method }, within, phase);
         await revokeUserAccess({ queries: within, notices }, state.user, 'lock', lockoutActor(ctx));
         await within.loginProgress.finish(state.details.uid);
       }
@@ -512,43 +521,44 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
     // Checked before any work: an address that failed too often gets no more guesses for now.
     if (await guard.refused(ctx, 'loginFailures')) return;
-    const outcome = await authenticateWithPassword({ users: queries.users, hasher: deps.hasher, clock, lockout: deps.lockout }, input);
-    await queries.audit.record({
+    const passwordDeps = { users: queries.users, hasher: deps.hasher, clock, lockout: deps.lockout };
+    const outcome = await authenticateWithPassword(passwordDeps, input);
+    const { phase } = await deps.policy.current();
+    const passwordAudit = (result: 'success' | 'failure', extra: Record<string, unknown>) => ({
       type: 'login.password',
-      outcome: outcome.ok ? 'success' : 'failure',
+      outcome: result,
       participantId: outcome.user?.participant_id ?? input.participantId.trim().slice(0, 64),
       userId: outcome.user?.user_id ?? input.userId.trim().slice(0, 64),
       clientId: String(details.params['client_id']),
       ip: ctx.ip,
       requestId: ctx.state['requestId'] as string,
-      details: {
-        method: 'password',
-        phase: (await deps.policy.current()).phase,
-        ...(outcome.ok ? {} : { reason: outcome.reason, ...(outcome.lockedNow ? { locked: true } : {}) }),
-      },
+      details: { method: 'password', phase, ...extra },
     });
-    if (outcome.ok) {
-      const refusal = await policyRefusal(details, 'two-factor', outcome.user);
-      if (refusal) {
-        await audit(ctx, 'login', 'failure', outcome.user, details, { method: 'password', reason: refusal });
-        ctx.status = 403;
-        await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: REFUSAL_MESSAGES[refusal] });
-        return;
-      }
-    }
     if (!outcome.ok) {
-      deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure', phase: (await deps.policy.current()).phase });
+      // The failure, its record, and a lock with all it ends and tells the user: one transaction.
+      const failed = outcome;
+      const lockedNow = await queries.transaction(async (within) => {
+        const locked = await recordPasswordFailure({ ...passwordDeps, users: within.users }, failed);
+        await within.audit.record(passwordAudit('failure', { reason: failed.reason, ...(locked ? { locked: true } : {}) }));
+        if (locked && failed.user) {
+          await audit(ctx, 'account.lock', 'success', failed.user, details, { after: 'password' }, within, phase);
+          await revokeUserAccess({ queries: within, notices }, failed.user, 'lock', lockoutActor(ctx));
+        }
+        return locked;
+      });
+      deps.metrics.logins.inc({ method: 'password+otp', outcome: 'failure', phase });
+      if (lockedNow) deps.metrics.lockouts.inc();
       await guard.count(ctx, 'loginFailures');
-      if (outcome.lockedNow && outcome.user) {
-        const lockedUser = outcome.user;
-        await queries.transaction(async (within) => {
-          await audit(ctx, 'account.lock', 'success', lockedUser, details, { after: 'password' }, within);
-          await revokeUserAccess({ queries: within, notices }, lockedUser, 'lock', lockoutActor(ctx));
-        });
-        deps.metrics.lockouts.inc();
-      }
       ctx.status = 401;
       await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: GENERIC_LOGIN_ERROR });
+      return;
+    }
+    await queries.audit.record(passwordAudit('success', {}));
+    const refusal = await policyRefusal(details, 'two-factor', outcome.user);
+    if (refusal) {
+      await audit(ctx, 'login', 'failure', outcome.user, details, { method: 'password', reason: refusal });
+      ctx.status = 403;
+      await renderLogin(ctx, details, { participantId: input.participantId, userId: input.userId, error: REFUSAL_MESSAGES[refusal] });
       return;
     }
     // The password is proven for this interaction only, and for no longer than an interaction
@@ -634,8 +644,6 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         return;
       }
       await guard.count(ctx, 'otpFailures');
-      // A code used twice: the user's password and code may both be in someone else's hands.
-      if (verdict === 'replayed') await notices.send(queries, state.user, 'code_replayed', { ip: ctx.ip });
       if (await secondFactorFailed(ctx, state, 'totp', verdict)) return;
       ctx.status = 401;
       renderCodePage(ctx, state, { error: WRONG_CODE });
@@ -680,10 +688,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return;
     }
     if (!state.user.email) return ctx.throw(400, 'email codes need a designated email address');
+    const { phase } = await deps.policy.current();
     await queries.transaction(async (within) => {
       if (state.user.second_factor === 'totp') await within.totpCredentials.remove(state.user.id);
       await within.users.setSecondFactor(state.user.id, 'email');
-      await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email', previous: state.user.second_factor }, within);
+      await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'email', previous: state.user.second_factor }, within, phase);
       await endOtherAccessAfterChange(ctx, state, within);
     });
     await completeLogin(ctx, state, state.proven);
@@ -738,9 +747,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     }
     const hash = await deps.hasher.hash(form.password);
     const actor = userActor(state.user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string });
+    const { phase } = await deps.policy.current();
     await queries.transaction(async (within) => {
       await within.users.setPasswordHash(state.user.id, hash);
-      await audit(ctx, 'user.password.change', 'success', state.user, details, { by: 'user' }, within);
+      await audit(ctx, 'user.password.change', 'success', state.user, details, { by: 'user' }, within, phase);
       // Whoever held a session opened with the old password must log in again; this login goes on.
       await revokeUserAccess({ queries: within, notices }, state.user, 'password_change', actor, details.uid);
       await within.loginProgress.setPasswordChange(details.uid, false);
@@ -778,9 +788,10 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       await renderEnrolTotp(ctx, state, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
       return;
     }
+    const { phase } = await deps.policy.current();
     await queries.transaction(async (within) => {
       await within.users.setSecondFactor(state.user.id, 'totp');
-      await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp', previous: state.user.second_factor }, within);
+      await audit(ctx, 'second_factor.enrol', 'success', state.user, details, { method: 'totp', previous: state.user.second_factor }, within, phase);
       await endOtherAccessAfterChange(ctx, state, within);
       await within.loginProgress.addFactor(details.uid, 'totp');
     });

@@ -111,9 +111,9 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
       await instance.send(name, data, { id, db: fromKnex(within), ...(startAfter ? { startAfter } : {}) });
     },
     async work(name, handler) {
-      // Up to `concurrency` jobs at once, each settled on its own; while batches come back full
-      // (a backlog: an upload of hundreds, mail back after an outage) the worker fetches again
-      // at once instead of waiting for the next wake-up.
+      // Up to `concurrency` jobs at once; while batches come back full (a backlog: an upload of
+      // hundreds, mail back after an outage) the worker fetches again at once instead of waiting
+      // for the next wake-up.
       await instance.work(
         name,
         {
@@ -129,10 +129,14 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
             jobs.map(async (job) => {
               try {
                 await handler(job as Job<never>);
-                return { id: job.id, status: 'completed' as const };
               } catch (error) {
                 return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } };
               }
+              // Completed as soon as it is done, not with the slowest of its batch: a node killed
+              // meanwhile would otherwise have a mail that went out sent once more. (Settling the
+              // batch afterwards leaves a job completed here as it is.)
+              await instance.complete(name, { id: job.id, retryCount: job.retryCount }).catch((error: unknown) => log.warn({ error: String(error), job: job.id }, 'job done but not marked completed; it may run again'));
+              return { id: job.id, status: 'completed' as const };
             }),
           ),
       );

@@ -30,10 +30,15 @@ async function stillWanted(deps: MailDeliveryDependencies, wanted: DeliveryCondi
   return deps.queries.emailOtpChallenges.isOpen(wanted.emailOtpChallenge, now);
 }
 
-/** An SMTP reply that says "never": 5xx (RFC 5321 §4.2.1). Connection errors and 4xx are worth retrying. */
+/**
+ * A refusal that no retry can change: the server refused the recipient with a 5xx (RFC 5321
+ * §4.2.1, RCPT TO: no such mailbox). Everything else is retried — a connection refused, a
+ * timeout, a 4xx, and also a 5xx to AUTH or MAIL FROM: those mean our credentials or sender
+ * are wrong (a rotated SMTP password), which an operator fixes, and no mail may be lost to it.
+ */
 function permanentRefusal(error: unknown): boolean {
-  const code = (error as { responseCode?: unknown }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+  const { responseCode, command } = error as { responseCode?: unknown; command?: unknown };
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && command === 'RCPT TO';
 }
 
 export function mailDelivery(deps: MailDeliveryDependencies): (job: Job<MailJob>) => Promise<void> {
@@ -60,6 +65,8 @@ export function mailDelivery(deps: MailDeliveryDependencies): (job: Job<MailJob>
     }
     try {
       await deps.mailer.send({ kind: mail.kind, to: mail.to, ...content, messageId: `<${job.id}@${deps.messageIdHost}>` });
+      // The link's row says it went out: re-running an upload resends only links that did not.
+      if (mail.wanted && 'activationToken' in mail.wanted) await deps.queries.activationTokens.markMailed(mail.wanted.activationToken, deps.clock.now());
     } catch (error) {
       if (permanentRefusal(error)) {
         deps.log.warn({ ...context, err: error }, 'mail refused by the mail server for good; given up');

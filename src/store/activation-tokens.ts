@@ -12,6 +12,8 @@ export interface ActivationTokenRow {
   revoked_at: Date | null;
   /** The job that mails this link (null for links issued before the outbox existed). */
   mail_job_id: string | null;
+  /** When the mail server took the link's mail (null: not yet, or never). */
+  mailed_at: Date | null;
 }
 
 export function activationTokenQueries(db: Database) {
@@ -41,6 +43,10 @@ export function activationTokenQueries(db: Database) {
         .andWhere('expires_at', '>', now)
         .orderBy('created_at', 'desc')
         .first();
+    },
+    /** Link `id`'s mail was handed to the mail server. */
+    async markMailed(id: string, at: Date): Promise<void> {
+      await db('activation_tokens').where({ id }).whereNull('mailed_at').update({ mailed_at: at });
     },
     /** Whether link `id` is still live at `now` (a queued mail with a dead link is not sent). */
     async isLive(id: string, now: Date): Promise<boolean> {

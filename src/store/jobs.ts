@@ -27,6 +27,11 @@ export function jobQueries(db: Database, queue: JobQueue | undefined) {
       if (!queue) throw new Error('no job queue in this process: work that sends mail needs one');
       await queue.send(db, name, data, options);
     },
+    /** Whether job `id` of `name` is still to run (waiting, retrying or running). */
+    async pending(name: QueueName, id: string): Promise<boolean> {
+      const { rows } = (await db.raw(`select 1 from ${JOB_SCHEMA}.job where name = ? and id = ? and state in ('created', 'retry', 'active')`, [name, id])) as { rows: unknown[] };
+      return rows.length > 0;
+    },
     /** How the queue stands, per queue. */
     async depth(): Promise<QueueDepth[]> {
       const { rows } = (await db.raw(

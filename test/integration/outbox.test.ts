@@ -12,7 +12,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { activationLinkIn } from '../support/dms.js';
 import { freePort } from '../support/ports.js';
 import { seedUser, startTestServer, type RunningTestServer } from '../support/server.js';
-import { SmtpSink } from '../support/smtp-sink.js';
+import { codeIn, SmtpSink } from '../support/smtp-sink.js';
+import { sendEmailOtp } from '../../src/factors/email-otp.js';
 
 describe('the outbox', () => {
   let database: TestDatabase;
@@ -53,9 +54,13 @@ describe('the outbox', () => {
     await registerDesignatedEmail(running.server.activation, user, 'sealed@example.com', operatorActor('test'));
     const link = activationLinkIn(await running.mail.mailTo('sealed@example.com'));
     const token = new URL(link).searchParams.get('token') as string;
+    const sent = await sendEmailOtp(running.server.emailOtp, { id: user.id, email: 'sealed@example.com' }, 'interaction-sealed');
+    expect(sent.queued).toBe(true);
+    const code = codeIn(await running.mail.mailTo('sealed@example.com', 2));
     const jobs = JSON.stringify(await database.db('pgboss.job').where({ name: 'mail' }).select('data', 'output'));
     expect(jobs).toContain('sealed@example.com');
     expect(jobs).not.toContain(token);
+    expect(jobs).not.toContain(`is: ${code}`);
     expect(jobs).not.toContain('Set up your CCASS login');
   });
 
@@ -99,11 +104,21 @@ describe('the outbox', () => {
     let refusing: SMTPServer;
     let strict: RunningTestServer;
     const accepted: string[] = [];
+    let refuseSender = false;
+    let senderRefusals = 0;
     beforeAll(async () => {
       refusing = new SMTPServer({
         authOptional: true,
         disabledCommands: ['STARTTLS', 'AUTH'],
         logger: false,
+        onMailFrom: (_address, _session, callback) => {
+          // Our side's fault (a wrong sender, a rotated password): refused now, fixed by an operator later.
+          if (refuseSender) {
+            senderRefusals += 1;
+            return callback(Object.assign(new Error('sender not allowed'), { responseCode: 550 }));
+          }
+          return callback();
+        },
         onRcptTo: (address, _session, callback) => {
           if (address.address.startsWith('nobody')) return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
           accepted.push(address.address);
@@ -132,6 +147,18 @@ describe('the outbox', () => {
       const [job] = await database.db('pgboss.job').where({ name: 'mail' }).whereRaw("data->>'to' = ?", ['nobody@example.com']).select('state', 'retry_count');
       expect(job).toEqual({ state: 'completed', retry_count: 0 });
       expect(accepted).toEqual(['somebody@example.com']);
+    });
+
+    it('retries a mail the server refuses at MAIL FROM (a 5xx that is ours to fix, not the recipient\'s) until it is taken', async () => {
+      refuseSender = true;
+      await registerDesignatedEmail(strict.server.activation, await pendingUser(), 'patient@example.com', operatorActor('test'));
+      for (let waited = 0; senderRefusals === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(senderRefusals).toBeGreaterThan(0);
+      refuseSender = false;
+      await strict.mailSettled(20_000);
+      expect(accepted).toContain('patient@example.com');
+      const token = await database.db('activation_tokens').where({ email: 'patient@example.com' }).first('mailed_at');
+      expect(token.mailed_at).toBeInstanceOf(Date);
     });
   });
 });

@@ -92,14 +92,27 @@ describe('bad bytes in every parameter, on every endpoint', () => {
       ['/token', { grant_type: 'refresh_token', refresh_token: 'x', scope: 'openid' }],
       ['/token/introspection', { token: 'x', token_type_hint: 'access_token' }],
       ['/token/revocation', { token: 'x', token_type_hint: 'refresh_token' }],
-    ] as const)('POST %s: bad bytes in the query or in any field get a 4xx OAuth error and change nothing', async (path, fields) => {
+    ] as const)('POST %s: bad bytes in the query get a 400 OAuth error, in any body field a 4xx or nothing found, and nothing changes', async (path, fields) => {
+      // The query is checked at the door; oidc-provider reads its bodies itself, where bad bytes
+      // can only fail a lookup (ids are hashed) and are refused before anything is stored.
       const basic = `Basic ${Buffer.from(`${TERMINAL.clientId}:${TERMINAL.clientSecret}`).toString('base64')}`;
       const names = Object.keys(fields);
       await refusedAndUnchanged(fc.tuple(fc.constantFrom(...names), badValue, fc.boolean()), async ([name, value, inQuery]) => {
         const body = inQuery ? new URLSearchParams(fields).toString() : encodedQuery(fields, name, value);
         const response = await send(new Browser(), 'POST', inQuery ? `${path}?${encodeURIComponent(name)}=${value}` : path, body, 'application/x-www-form-urlencoded', { authorization: basic, accept: 'application/json' });
-        // RFC 7662 / 7009: an unknown token is no error (200); bad bytes are, when they are seen.
-        if (response.status === 200) return { status: inQuery ? 200 : 400 };
+        if (inQuery) {
+          expect({ status: response.status, body: JSON.parse(response.body) }).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+          return response;
+        }
+        // RFC 7662 §2.2 / RFC 7009 §2.2: a token that is no token is inactive, and revoking it does nothing.
+        if (response.status === 200 && path === '/token/introspection') {
+          expect(JSON.parse(response.body)).toEqual({ active: false });
+          return { status: 400 };
+        }
+        if (response.status === 200 && path === '/token/revocation') {
+          expect(response.body).toBe('');
+          return { status: 400 };
+        }
         expect(JSON.parse(response.body)).toHaveProperty('error');
         return response;
       });
@@ -114,6 +127,13 @@ describe('bad bytes in every parameter, on every endpoint', () => {
     });
   });
 
+  /** The guard's own answer (not some later check's): a 400 that names the bad characters. */
+  const refusedForBadText = async (answer: Promise<{ status: number; body: string }>) => {
+    const { status, body } = await answer;
+    if (status === 400 && !body.includes('characters that no field accepts')) return { status: 200 };
+    return { status };
+  };
+
   describe('our own routes', () => {
     const forms = ['login', 'otp', 'otp/resend', 'method', 'change-method', 'change-password', 'password', 'enrol-totp', 'confirm', 'abort', 'smartcard'];
 
@@ -121,18 +141,18 @@ describe('bad bytes in every parameter, on every endpoint', () => {
       const csrf = inputValue(start.loginPage.body, 'csrf');
       const fields = { csrf, participantId: 'B80009', userId: 'TARGET', password: 'a long enough test password', code: '123456', method: 'totp', current: 'x', confirmation: 'x' };
       await refusedAndUnchanged(fc.tuple(fc.constantFrom(...Object.keys(fields)), badValue), ([name, value]) =>
-        send(start.browser, 'POST', `${new URL(start.interactionUrl).pathname}/${form}`, encodedQuery(fields, name, value)),
+        refusedForBadText(send(start.browser, 'POST', `${new URL(start.interactionUrl).pathname}/${form}`, encodedQuery(fields, name, value))),
       );
     });
 
     it('GET pages: bad bytes in the query or the path get a 400', async () => {
       const targets = fc.constantFrom(`${new URL(start.interactionUrl).pathname}?x=`, '/activate?token=', '/dms?q=', '/dms/users?search=', '/status?x=', '/interaction/');
-      await refusedAndUnchanged(fc.tuple(targets, badValue), ([target, value]) => send(start.browser, 'GET', `${target}${value}`));
+      await refusedAndUnchanged(fc.tuple(targets, badValue), ([target, value]) => refusedForBadText(send(start.browser, 'GET', `${target}${value}`)));
     });
 
     it('POST /activate/*: bad bytes in any field get a 400 and change nothing', async () => {
       await refusedAndUnchanged(fc.tuple(fc.constantFrom('password', 'method', 'enrol-totp', 'otp'), fc.constantFrom('csrf', 'password', 'confirmation', 'code', 'method'), badValue), ([form, name, value]) =>
-        send(new Browser(), 'POST', `/activate/${form}`, encodedQuery({ csrf: 'x', password: 'y', confirmation: 'y' }, name, value)),
+        refusedForBadText(send(new Browser(), 'POST', `/activate/${form}`, encodedQuery({ csrf: 'x', password: 'y', confirmation: 'y' }, name, value))),
       );
     });
 
@@ -140,7 +160,8 @@ describe('bad bytes in every parameter, on every endpoint', () => {
       await refusedAndUnchanged(fc.tuple(loneSurrogate, fc.boolean()), async ([escape, inKey]) => {
         const body = inKey ? `{"email":"a@example.com","${escape}":1}` : `{"email":"${escape}@example.com"}`;
         const response = await dms.api('PUT', '/dms/api/users/TARGET/email', body, { 'content-type': 'application/json' });
-        return { status: response.status };
+        // The guard's answer, not the schema's (a stray key would be refused by it too).
+        return { status: response.status === 400 && String(response.body.message).includes('characters that no field accepts') ? 400 : 200 };
       });
     });
 
@@ -175,7 +196,7 @@ describe('bad bytes in every parameter, on every endpoint', () => {
 
     it('DMS page forms: bad bytes in any field, with the session token, get a 400 and change nothing', async () => {
       await refusedAndUnchanged(fc.tuple(fc.constantFrom('/dms/users/TARGET/email', '/dms/users/TARGET/lock'), fc.constantFrom('email', 'reason', 'csrf'), badValue), ([path, name, value]) =>
-        send(dms.browser, 'POST', path, encodedQuery({ csrf: dms.csrf, email: 'target2@example.com' }, name, value)),
+        refusedForBadText(send(dms.browser, 'POST', path, encodedQuery({ csrf: dms.csrf, email: 'target2@example.com' }, name, value))),
       );
     });
   });

@@ -34,6 +34,12 @@ export class SmtpSink {
 
   url = '';
 
+  constructor() {
+    // A client that dies mid-message (a node SIGKILLed while sending) resets its connection:
+    // that is the sender's failure, not the sink's.
+    this.server.on('error', () => undefined);
+  }
+
   /** Listens on `port` (default: any free one). */
   async start(listenPort = 0): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(listenPort, '127.0.0.1', resolve));
