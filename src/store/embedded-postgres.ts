@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,7 +21,7 @@ export interface EmbeddedDatabase {
 const DATABASE_NAME = 'ccass_auth';
 
 export async function startEmbeddedPostgres(
-  options: { dataDir: string; port: number },
+  options: { dataDir: string; port: number; /** Folders under this one may be opened for passing through; default the working directory. */ projectDir?: string },
   log: Logger,
 ): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
@@ -54,12 +54,34 @@ export async function startEmbeddedPostgres(
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     log.info({ dataDir }, 'initialising embedded PostgreSQL data folder');
     await mkdir(path.dirname(dataDir), { recursive: true });
+    if (userInfo().uid === 0) await letPostgresReach(dataDir, path.resolve(options.projectDir ?? process.cwd()), log);
     await cluster.initialise();
   }
   await cluster.start();
   log.info({ dataDir, port: options.port }, 'embedded PostgreSQL started');
   await ensureDatabase(adminUrl);
   return { url, stop: () => cluster.stop() };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to pass through every
+ * folder above its data folder. A folder of this project that does not let others pass (e.g.
+ * `.data/` made 0700 by the mail outbox) is opened for passing through only (o+x: no listing,
+ * no reading); a folder outside the project is not changed — start-up then stops and says which.
+ */
+async function letPostgresReach(dataDir: string, project: string, log: Logger): Promise<void> {
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if (mode & 0o001) continue;
+    if (dir === project || dir.startsWith(`${project}${path.sep}`)) {
+      await chmod(dir, mode | 0o001);
+      log.info({ dir }, 'let the postgres user pass through this folder to its data (o+x)');
+      continue;
+    }
+    throw new Error(
+      `the embedded PostgreSQL runs as the postgres user, who cannot pass through ${dir}: set database.embedded.dataDir to a folder it can reach, run as another user than root, or set DATABASE_URL`,
+    );
+  }
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {

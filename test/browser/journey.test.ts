@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jsqrModule from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumExecutable } from '../support/chromium.js';
 import { PNG } from 'pngjs';
 import type { Locale } from '../../src/i18n/locales.js';
 import { translator, type MessageKey } from '../../src/i18n/translate.js';
@@ -28,7 +29,6 @@ type QrDecoder = (data: Uint8ClampedArray, width: number, height: number) => { d
 const jsQR = ((jsqrModule as unknown as { default?: QrDecoder }).default ?? (jsqrModule as unknown as QrDecoder)) as QrDecoder;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
 
 /** The example relying party as a newcomer runs it: `node examples/ccass-terminal.mjs`. */
@@ -97,7 +97,7 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     await seedUser(running.server, running.config, { participantId: 'B01234', userId: trader, status: 'pending', secondFactor: 'none' }, running.clock);
     relyingParty = await startExampleRelyingParty(running.issuer, rpPort);
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumExecutable(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
   }, 60_000);
