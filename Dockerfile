@@ -11,7 +11,8 @@ COPY migrations ./migrations
 RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production
+# In a container the node listens on every interface (the default outside one is 127.0.0.1).
+ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=optional leaves out embedded-postgres: in a container DATABASE_URL is required.

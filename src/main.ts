@@ -9,6 +9,7 @@ import { buildServer } from './server.js';
 import { ListenerConfigError, startListeners } from './http/listeners.js';
 import { migrateToLatest, pendingMigrationNames } from './store/migrate.js';
 import { openDatabase } from './store/open.js';
+import { isTransientDatabaseError } from './store/transient-errors.js';
 
 async function main(): Promise<void> {
   let config;
@@ -22,19 +23,26 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.log.level);
-  const database = await openDatabase(config, log);
-
-  if (database.embedded) {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length) log.info({ applied }, 'database migrated');
-  } else {
-    // A shared database is migrated on purpose, by one operator, not by whichever node starts first.
-    const pending = await pendingMigrationNames(database.db);
-    if (pending.length) {
-      log.fatal({ pending }, 'database schema is behind this version: run `npm run cli -- migrate` (or `ccass-auth migrate`) first');
-      await database.close();
-      process.exit(1);
+  let database;
+  try {
+    database = await openDatabase(config, log);
+    if (database.embedded) {
+      const applied = await migrateToLatest(database.db);
+      if (applied.length) log.info({ applied }, 'database migrated');
+    } else {
+      // A shared database is migrated on purpose, by one operator, not by whichever node starts first.
+      const pending = await pendingMigrationNames(database.db);
+      if (pending.length) {
+        log.fatal({ pending }, 'database schema is behind this version: run `npm run cli -- migrate` (or `ccass-auth migrate`) first');
+        await database.close();
+        process.exit(1);
+      }
     }
+  } catch (error) {
+    // One line that says what to do, not a stack: the database is the first thing a new setup gets wrong.
+    await database?.close().catch(() => undefined);
+    process.stderr.write(`ccass-auth: ${describeDatabaseFailure(config.database.url, error)}\n`);
+    process.exit(1);
   }
 
   const server = await buildServer(config, database.db, log);
@@ -61,6 +69,13 @@ async function main(): Promise<void> {
   // SIGTERM (orchestrators) and SIGINT (a terminal): drain, close the listeners, then the pool.
   const stop = (signal: string) => {
     log.info({ signal }, 'signal received');
+    // A connection whose owner has already let go of it (the job queue's listener) may still
+    // hear the database stop under it: expected while stopping, and no reason to crash.
+    process.on('uncaughtException', (error) => {
+      if (isTransientDatabaseError(error)) return log.debug({ err: error }, 'a connection saw the database stop');
+      log.fatal({ err: error }, 'uncaught error while shutting down');
+      process.exit(1);
+    });
     running.shutdown().then(
       () => database.close(),
     ).then(
@@ -76,6 +91,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Why the database could not be used, in one line, with the address (never the password). */
+function describeDatabaseFailure(url: string | undefined, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!url) return `the embedded PostgreSQL could not start: ${message} (or set DATABASE_URL to a PostgreSQL server)`;
+  const where = new URL(url);
+  where.password = '';
+  return `cannot use the database at ${where.toString().replace(/:@/, '@')}: ${message} (check DATABASE_URL; create the database first, e.g. createdb, and run \`ccass-auth migrate\`)`;
 }
 
 main().catch((error: unknown) => {

@@ -82,11 +82,35 @@ export function loadConfig(options: LoadOptions = {}): Config {
     origins.set(override.path.join('.'), override.variable);
   }
 
+  deriveLocalIssuerFromPort(raw as Record<string, unknown>, env);
+
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(formatIssues(result.error.issues, source, origins));
   }
   return result.data;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * `PORT=3310 npm start` without ISSUER: on a loopback issuer (development) the issuer follows
+ * the port, so discovery and the endpoints agree. Behind a proxy the issuer is the public URL
+ * and PORT the node's own: a non-loopback issuer is left as it is.
+ */
+function deriveLocalIssuerFromPort(raw: Record<string, unknown>, env: Env): void {
+  const port = env['PORT'];
+  if (!port || env['ISSUER'] || !/^\d{1,5}$/.test(port)) return;
+  const configured = typeof raw['issuer'] === 'string' ? raw['issuer'] : 'http://localhost:3000';
+  let issuer: URL;
+  try {
+    issuer = new URL(configured);
+  } catch {
+    return; // the schema says what is wrong with it
+  }
+  if (!LOOPBACK_HOSTS.has(issuer.hostname)) return;
+  issuer.port = port;
+  raw['issuer'] = issuer.origin;
 }
 
 function readConfigFile(file: string): unknown {

@@ -56,7 +56,7 @@ export const configSchema = z
     issuer: httpUrl.default('http://localhost:3000'),
     server: z
       .object({
-        host: z.string().min(1).default('0.0.0.0'),
+        host: z.string().min(1).default('127.0.0.1'),
         port: z.coerce.number().int().min(0).max(65535).default(3000),
         /** Trust X-Forwarded-* headers: set only when a reverse proxy is the sole way in. */
         trustProxy: z.boolean().default(false),
@@ -94,7 +94,7 @@ export const configSchema = z
       .object({
         /** Serve /metrics on this port of its own (not on server.port), for the monitoring network only. */
         port: z.coerce.number().int().min(1).max(65535).optional(),
-        host: z.string().min(1).default('0.0.0.0'),
+        host: z.string().min(1).default('127.0.0.1'),
         /** Require "Authorization: Bearer <token>" on /metrics; at least 32 characters. */
         token: z.string().min(32, 'must be at least 32 characters').optional(),
       })
@@ -272,7 +272,7 @@ export const configSchema = z
         /** Mode 1: this server terminates TLS and asks browsers for a client certificate. */
         tls: z
           .object({
-            host: z.string().min(1).default('0.0.0.0'),
+            host: z.string().min(1).default('127.0.0.1'),
             port: z.coerce.number().int().min(0).max(65535).default(8443),
             certFile: z.string().min(1),
             keyFile: z.string().min(1),

@@ -37,13 +37,21 @@ export class ListenerConfigError extends Error {
 export async function startListeners(server: Server, config: Config, log: Logger): Promise<RunningListeners> {
   const listeners: Listener[] = [];
   const listen = async (name: Listener['name'], http: HttpServer, port: number, host: string) => {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(port, host, () => {
-        http.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      await closeAll(listeners, 1000);
+      const code = (error as NodeJS.ErrnoException).code;
+      const key = name === 'http' ? 'server.host / server.port (HOST, PORT)' : name === 'metrics' ? 'metrics.host / metrics.port' : 'smartcard.tls.host / .port';
+      const why = code === 'EADDRINUSE' ? 'the address is already in use (is another server running?)' : code === 'EACCES' ? 'permission denied (a port below 1024?)' : code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : (error as Error).message;
+      throw new ListenerConfigError(`cannot listen on ${host}:${port}: ${why}; see ${key}`);
+    }
     listeners.push({ name, server: http });
   };
 

@@ -50,6 +50,21 @@ describe('configuration', () => {
     expect(config.oidc.cookieKeys).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
   });
 
+  it('listens on loopback by default: a development server is nobody else\'s', () => {
+    const config = loadConfig({ raw: {}, env: {} });
+    expect([config.server.host, config.metrics.host]).toEqual(['127.0.0.1', '127.0.0.1']);
+    expect(loadConfig({ file: 'config/default.yaml', env: {} }).server.host).toBe('127.0.0.1');
+  });
+
+  it('gives a loopback issuer the port of PORT when ISSUER is not set, and leaves a public issuer alone', () => {
+    expect(loadConfig({ raw: {}, env: { PORT: '3310' } }).issuer).toBe('http://localhost:3310');
+    expect(loadConfig({ file: 'config/default.yaml', env: { PORT: '3311' } }).issuer).toBe('http://localhost:3311');
+    expect(loadConfig({ raw: { issuer: 'http://127.0.0.1:4000' }, env: { PORT: '4001' } }).issuer).toBe('http://127.0.0.1:4001');
+    // Behind a proxy PORT is the node's own port and the issuer the public URL.
+    expect(loadConfig({ raw: { issuer: 'https://auth.example.hk' }, env: { PORT: '3000' } }).issuer).toBe('https://auth.example.hk');
+    expect(loadConfig({ raw: {}, env: { PORT: '3310', ISSUER: 'http://localhost:9000' } }).issuer).toBe('http://localhost:9000');
+  });
+
   it('names the key and the file when a value is wrong', () => {
     const message = configError(() => loadConfig({ raw: { server: { port: 'eighty' } }, env: {} }));
     expect(message).toMatch(/server\.port \(from supplied object\)/);
