@@ -60,6 +60,12 @@ export const configSchema = z
         port: z.coerce.number().int().min(0).max(65535).default(3000),
         /** Trust X-Forwarded-* headers: set only when a reverse proxy is the sole way in. */
         trustProxy: z.boolean().default(false),
+        /**
+         * With trustProxy: the proxies (IP addresses or CIDR ranges) whose X-Forwarded-* headers
+         * count; from any other peer they are dropped. Empty: from any peer (the network must
+         * then make sure only the proxy reaches the node).
+         */
+        trustedProxyAddresses: z.array(z.string().min(1)).default([]),
         /** Largest form or JSON body accepted by our own routes. */
         bodyLimit: z.string().regex(/^\d+(kb|mb)$/).default('16kb'),
         /** On SIGTERM: readiness fails at once, and the listeners keep accepting this long so the load balancer notices… */
@@ -282,10 +288,12 @@ export const configSchema = z
         /** Mode 2: a TLS-terminating reverse proxy forwards the certificate in a header (nginx `$ssl_client_escaped_cert`). */
         proxy: z
           .object({
-            header: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').default('X-SSL-Client-Cert'),
+            /** Default: X-SSL-Client-Cert, or Client-Cert for `rfc9440`. */
+            header: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
             /**
              * How the proxy writes the certificate: `url-escaped-pem` (nginx `$ssl_client_escaped_cert`,
-             * AWS ALB) or `base64-der` (HAProxy `%[ssl_c_der,base64]`). Exactly this encoding is accepted.
+             * AWS ALB), `base64-der` (HAProxy `%[ssl_c_der,base64]`) or `rfc9440` (RFC 9440
+             * `Client-Cert`, with an optional `Client-Cert-Chain`). Exactly this encoding is accepted.
              */
             encoding: z.enum(FORWARDED_CERTIFICATE_ENCODINGS).default('url-escaped-pem'),
             /** The header is believed only from these addresses or CIDR ranges (the proxies), never from anyone else. */
@@ -376,6 +384,11 @@ export const configSchema = z
     if (!smartcard.caFile && (smartcard.tls || smartcard.proxy)) {
       ctx.addIssue({ code: 'custom', path: ['smartcard', 'caFile'], message: 'is required when smartcard.tls or smartcard.proxy is set' });
     }
+    config.server.trustedProxyAddresses.forEach((address, index) => {
+      if (!parseAddressRange(address)) {
+        ctx.addIssue({ code: 'custom', path: ['server', 'trustedProxyAddresses', index], message: 'must be an IP address or CIDR range like 10.0.0.0/8' });
+      }
+    });
     smartcard.proxy?.trustedAddresses.forEach((address, index) => {
       if (!parseAddressRange(address)) {
         ctx.addIssue({ code: 'custom', path: ['smartcard', 'proxy', 'trustedAddresses', index], message: 'must be an IP address or CIDR range like 10.0.0.0/8' });

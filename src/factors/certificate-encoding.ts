@@ -9,7 +9,7 @@
 import { X509Certificate } from 'node:crypto';
 
 /** How a TLS-terminating proxy writes the certificate into its header. */
-export const FORWARDED_CERTIFICATE_ENCODINGS = ['url-escaped-pem', 'base64-der'] as const;
+export const FORWARDED_CERTIFICATE_ENCODINGS = ['url-escaped-pem', 'base64-der', 'rfc9440'] as const;
 export type ForwardedCertificateEncoding = (typeof FORWARDED_CERTIFICATE_ENCODINGS)[number];
 
 const BEGIN = '-----BEGIN CERTIFICATE-----';
@@ -72,9 +72,11 @@ export function decodePemCertificate(text: string): Buffer | undefined {
 /**
  * The certificate a proxy forwarded, in the one encoding configured for it:
  * - `url-escaped-pem`: nginx `$ssl_client_escaped_cert` (and AWS ALB): the PEM, percent-encoded;
- * - `base64-der`: the DER in base64, no PEM lines (HAProxy `%[ssl_c_der,base64]`).
+ * - `base64-der`: the DER in base64, no PEM lines (HAProxy `%[ssl_c_der,base64]`);
+ * - `rfc9440`: RFC 9440's `Client-Cert`, a structured-field byte sequence (`:base64 DER:`).
  */
 export function decodeForwardedCertificate(value: string, encoding: ForwardedCertificateEncoding): Buffer | undefined {
+  if (encoding === 'rfc9440') return decodeByteSequence(value);
   if (encoding === 'base64-der') {
     const der = strictBase64(value);
     return der && exactlyOneDerCertificate(der);
@@ -88,6 +90,23 @@ export function decodeForwardedCertificate(value: string, encoding: ForwardedCer
     return undefined;
   }
   return decodePemCertificate(pem);
+}
+
+/** One RFC 8941 byte sequence (`:base64:`, no parameters) holding exactly one DER certificate. */
+function decodeByteSequence(item: string): Buffer | undefined {
+  const match = /^:([A-Za-z0-9+/]+={0,2}):$/.exec(item);
+  const der = match && strictBase64(match[1] as string);
+  return der ? exactlyOneDerCertificate(der) : undefined;
+}
+
+/**
+ * RFC 9440 `Client-Cert-Chain`: a structured-field list of byte sequences, each exactly one
+ * certificate (the chain the client sent, nearest issuer first). Undefined when any item is not.
+ */
+export function decodeCertificateChain(value: string): Buffer[] | undefined {
+  const items = value.split(',').map((item) => item.trim());
+  const decoded = items.map(decodeByteSequence);
+  return items.length > 0 && decoded.every((item): item is Buffer => item !== undefined) ? decoded : undefined;
 }
 
 /** A certificate file an operator gives the CLI: exactly one certificate, PEM (surrounding blank lines allowed) or DER. */

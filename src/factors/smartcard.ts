@@ -198,7 +198,12 @@ function pathRefusal(resultCode: number, certificate: X509Certificate, lists: re
   }
 }
 
-export async function verifySmartcardCertificate(trust: SmartcardTrust, der: Uint8Array, instant: Date): Promise<CertificateVerdict> {
+/**
+ * Whether `der` may log anyone in at `instant`. `offeredChain` (certificates the client sent
+ * along, RFC 9440 Client-Cert-Chain) may help build the path; it is never trusted by itself —
+ * the path must still end at a configured root, with every link checked as any other.
+ */
+export async function verifySmartcardCertificate(trust: SmartcardTrust, der: Uint8Array, instant: Date, offeredChain: readonly Uint8Array[] = []): Promise<CertificateVerdict> {
   const exact = exactlyOneDerCertificate(der);
   if (!exact) return { ok: false, reason: 'malformed' };
   const certificate = new X509Certificate(exact);
@@ -210,12 +215,18 @@ export async function verifySmartcardCertificate(trust: SmartcardTrust, der: Uin
   }
   const unfit = clientAuthProblem(certificate, parsed);
   if (unfit) return { ok: false, reason: unfit };
+  const offered: pkijs.Certificate[] = [];
+  for (const item of offeredChain) {
+    const exactItem = exactlyOneDerCertificate(item);
+    if (!exactItem) return { ok: false, reason: 'malformed' };
+    offered.push(pkijs.Certificate.fromBER(exactItem));
+  }
 
   const lists = currentLists(trust, instant);
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: trust.roots.map((root) => root.parsed),
     // The card last: PKI.js builds the path from the last certificate given.
-    certs: [...trust.intermediates.map((intermediate) => intermediate.parsed), parsed],
+    certs: [...trust.intermediates.map((intermediate) => intermediate.parsed), ...offered, parsed],
     crls: lists.map((list) => list.parsed),
     checkDate: instant,
   });

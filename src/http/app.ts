@@ -37,6 +37,7 @@ import { requestContext } from '../observability/request-context.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { errorHandler } from './error-handler.js';
+import { addressMatcher } from './address-ranges.js';
 import { isOAuthJsonEndpoint, percentEncodedProblem, refuseBadText, requestTargetGuard } from './text-guard.js';
 import { problemIn } from '../storable-text.js';
 import type { Renderer } from './render.js';
@@ -65,6 +66,9 @@ export interface AppDependencies {
   lifecycle: Lifecycle;
 }
 
+/** The headers a reverse proxy speaks for the client with. */
+const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'];
+
 /** Paths whose POST bodies our routes read themselves, as bytes (CSV uploads). */
 const RAW_UPLOADS = new Set(['/dms/upload', '/dms/api/uploads']);
 
@@ -89,6 +93,16 @@ const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa({ proxy: deps.config.server.trustProxy });
   app.silent = true; // errors are logged by our handlers, with the request id
+  // Forwarded headers are believed from the configured proxies only (the TCP peer decides,
+  // as for the certificate header): from anyone else they are dropped before Koa or
+  // oidc-provider reads them, so a client cannot choose its address, scheme or host.
+  if (deps.config.server.trustProxy && deps.config.server.trustedProxyAddresses.length) {
+    const fromProxy = addressMatcher(deps.config.server.trustedProxyAddresses);
+    app.use((ctx, next) => {
+      if (!fromProxy(ctx.req.socket.remoteAddress)) for (const header of FORWARDED_HEADERS) delete ctx.req.headers[header];
+      return next();
+    });
+  }
   // oidc-provider runs mounted inside this app and sets its cookies through our context:
   // the same keys must sign them here as verify them there.
   app.keys = deps.cookieKeys;

@@ -13,16 +13,17 @@
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import { addressMatcher } from '../http/address-ranges.js';
-import { decodeForwardedCertificate, type ForwardedCertificateEncoding } from '../factors/certificate-encoding.js';
+import { decodeCertificateChain, decodeForwardedCertificate, type ForwardedCertificateEncoding } from '../factors/certificate-encoding.js';
 
 export interface CertificateSourceSettings {
   /** Mode 1 is on: certificates from our own TLS listener count. */
   tls: boolean;
-  proxy?: { header: string; trustedAddresses: readonly string[]; encoding?: ForwardedCertificateEncoding | undefined } | undefined;
+  proxy?: { header?: string | undefined; trustedAddresses: readonly string[]; encoding?: ForwardedCertificateEncoding | undefined } | undefined;
 }
 
 export type PresentedCertificate =
-  | { kind: 'certificate'; source: 'tls' | 'proxy'; der: Buffer }
+  /** `chain`: what the client sent to build its path with (RFC 9440 Client-Cert-Chain); never trusted as such. */
+  | { kind: 'certificate'; source: 'tls' | 'proxy'; der: Buffer; chain?: Buffer[] }
   | { kind: 'none' }
   /** The certificate header arrived from an address that is not a trusted proxy. */
   | { kind: 'untrusted-header' }
@@ -30,7 +31,9 @@ export type PresentedCertificate =
   | { kind: 'repeated-header' }
   | { kind: 'malformed-header' };
 
-const DEFAULT_HEADER = 'x-ssl-client-cert';
+/** The header of each encoding unless configured: nginx's custom one, or RFC 9440's standard one. */
+const DEFAULT_HEADERS: Record<ForwardedCertificateEncoding, string> = { 'url-escaped-pem': 'x-ssl-client-cert', 'base64-der': 'x-ssl-client-cert', rfc9440: 'client-cert' };
+const CHAIN_HEADER = 'client-cert-chain';
 
 /** Every value of header `name` as sent, one per occurrence (Node joins repeated ones with ", "). */
 function occurrences(req: IncomingMessage, name: string): string[] {
@@ -42,8 +45,8 @@ function occurrences(req: IncomingMessage, name: string): string[] {
 }
 
 export function certificateSource(settings: CertificateSourceSettings): (req: IncomingMessage) => PresentedCertificate {
-  const header = (settings.proxy?.header ?? DEFAULT_HEADER).toLowerCase();
   const encoding = settings.proxy?.encoding ?? 'url-escaped-pem';
+  const header = (settings.proxy?.header ?? DEFAULT_HEADERS[encoding]).toLowerCase();
   const trusted = settings.proxy ? addressMatcher(settings.proxy.trustedAddresses) : () => false;
 
   return (req) => {
@@ -64,6 +67,13 @@ export function certificateSource(settings: CertificateSourceSettings): (req: In
     // other proxies may send it empty.
     if (value === '') return { kind: 'none' };
     const der = decodeForwardedCertificate(value, encoding);
-    return der ? { kind: 'certificate', source: 'proxy', der } : { kind: 'malformed-header' };
+    if (!der) return { kind: 'malformed-header' };
+    if (encoding !== 'rfc9440') return { kind: 'certificate', source: 'proxy', der };
+    // RFC 9440 §2.3: the chain is optional; present, it is held to the same rules as the certificate.
+    const chains = occurrences(req, CHAIN_HEADER);
+    if (chains.length > 1) return { kind: 'repeated-header' };
+    if (chains.length === 0 || chains[0] === '') return { kind: 'certificate', source: 'proxy', der };
+    const chain = decodeCertificateChain(chains[0] as string);
+    return chain ? { kind: 'certificate', source: 'proxy', der, chain } : { kind: 'malformed-header' };
   };
 }

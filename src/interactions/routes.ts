@@ -603,7 +603,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       return;
     }
 
-    const outcome = await authenticateWithSmartcard({ trust: smartcard.trust, bindings: queries.smartcardBindings, users: queries.users, clock }, presented.der);
+    const outcome = await authenticateWithSmartcard({ trust: smartcard.trust, bindings: queries.smartcardBindings, users: queries.users, clock }, presented.der, presented.chain);
     const card = outcome.certificate && { fingerprint: outcome.certificate.fingerprint, serial: outcome.certificate.serial, issuer: outcome.certificate.issuer, source: presented.source };
     // The phase and the client decide first: after the cut-off no card opens anything.
     const refusal = await policyRefusal(details, 'smartcard', outcome.user);

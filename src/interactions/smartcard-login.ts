@@ -22,7 +22,7 @@ export type SmartcardLoginOutcome =
   | { ok: true; user: UserRow; certificate: AcceptedCertificate }
   | { ok: false; reason: SmartcardFailureReason; user?: UserRow; certificate?: AcceptedCertificate };
 
-export async function authenticateWithSmartcard(deps: SmartcardLoginDependencies, der: Uint8Array): Promise<SmartcardLoginOutcome> {
+export async function authenticateWithSmartcard(deps: SmartcardLoginDependencies, der: Uint8Array, offeredChain: readonly Uint8Array[] = []): Promise<SmartcardLoginOutcome> {
   let trust;
   try {
     trust = await deps.trust.current();
@@ -30,7 +30,7 @@ export async function authenticateWithSmartcard(deps: SmartcardLoginDependencies
     return { ok: false, reason: 'trust_unavailable' };
   }
   const now = deps.clock.now();
-  const verdict = await verifySmartcardCertificate(trust, der, now);
+  const verdict = await verifySmartcardCertificate(trust, der, now, offeredChain);
   if (!verdict.ok) return { ok: false, reason: verdict.reason };
   const { certificate } = verdict;
   const binding = await deps.bindings.findByFingerprint(certificate.fingerprint);

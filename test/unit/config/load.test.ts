@@ -162,7 +162,7 @@ describe('configuration', () => {
 
     it('refuses a trusted proxy address that is no IP address or CIDR range', () => {
       const raw = (address: string) => ({ smartcard: { caFile: 'ca.pem', proxy: { trustedAddresses: [address] } } });
-      expect(loadConfig({ raw: raw('10.0.0.0/8'), env: {} }).smartcard.proxy?.header).toBe('X-SSL-Client-Cert');
+      expect(loadConfig({ raw: raw('10.0.0.0/8'), env: {} }).smartcard.proxy).toMatchObject({ trustedAddresses: ['10.0.0.0/8'], encoding: 'url-escaped-pem' });
       expect(loadConfig({ raw: raw('::1'), env: {} }).smartcard.proxy?.trustedAddresses).toEqual(['::1']);
       for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1', '']) {
         expect(configError(() => loadConfig({ raw: raw(bad), env: {} }))).toMatch(/smartcard\.proxy\.trustedAddresses\[0\].*CIDR/);

@@ -147,6 +147,21 @@ describe('smartcard certificate checks', () => {
       expect(await verifySmartcardCertificate(trustOf(root.pem + lapsed.pem, [], false), derOf(card), new Date())).toEqual({ ok: false, reason: 'issuer_expired' });
     });
 
+    it('builds the path with an intermediate the client sent (RFC 9440 Client-Cert-Chain), trusting it no more than any link', async () => {
+      const rootOnly = root.pem;
+      const card = await issueCertificate(intermediate, 'CHAINED1');
+      expect(await verifySmartcardCertificate(trustOf(rootOnly, [], false), derOf(card), new Date())).toEqual({ ok: false, reason: 'untrusted_issuer' });
+      expect((await verifySmartcardCertificate(trustOf(rootOnly, [], false), derOf(card), new Date(), [derOf(intermediate)])).ok).toBe(true);
+      // Its CRL is still required where CRLs are.
+      const rootList = [await crlOf(root, [], parseTrustBundle(rootOnly).roots)];
+      expect(await verifySmartcardCertificate(trustOf(rootOnly, rootList), derOf(card), new Date(), [derOf(intermediate)])).toEqual({ ok: false, reason: 'revocation_unknown' });
+      // An intermediate of another root helps nothing.
+      const otherRoot = await createAuthority('Elsewhere Root');
+      const stranger = await createAuthority('Elsewhere Issuing CA', { issuer: otherRoot });
+      expect(await verifySmartcardCertificate(trustOf(rootOnly, [], false), derOf(await issueCertificate(stranger, 'X')), new Date(), [derOf(stranger)])).toEqual({ ok: false, reason: 'untrusted_issuer' });
+      expect(await verifySmartcardCertificate(trustOf(rootOnly, [], false), derOf(card), new Date(), [Buffer.from('junk')])).toEqual({ ok: false, reason: 'malformed' });
+    });
+
     it('refuses a card of an intermediate signed by another root, even with the same names', async () => {
       const otherRoot = await createAuthority('HKSCC Test Root CA');
       const lookalike = await createAuthority('HKSCC Test Issuing CA', { issuer: otherRoot });

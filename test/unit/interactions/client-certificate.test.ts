@@ -69,6 +69,37 @@ describe('the certificate a request presents', () => {
     expect(source(request(PROXY, [['X-SSL-Client-Cert', value()]]))).toEqual({ kind: 'malformed-header' });
   });
 
+  describe('RFC 9440 Client-Cert and Client-Cert-Chain', () => {
+    const rfc = certificateSource({ tls: false, proxy: { trustedAddresses: [PROXY], encoding: 'rfc9440' } });
+    const item = (issued: IssuedCertificate) => `:${derOf(issued).toString('base64')}:`;
+
+    it('reads the certificate from Client-Cert, and the chain the client sent from Client-Cert-Chain', () => {
+      const presented = rfc(request(PROXY, [['Client-Cert', item(card)], ['Client-Cert-Chain', `${item(victim)}, ${item(card)}`]]));
+      expect(presented).toMatchObject({ kind: 'certificate', source: 'proxy' });
+      if (presented.kind === 'certificate') {
+        expect(presented.der.equals(derOf(card))).toBe(true);
+        expect(presented.chain?.map((der) => der.equals(derOf(victim)) || der.equals(derOf(card)))).toEqual([true, true]);
+      }
+      expect(rfc(request(PROXY, [['Client-Cert', item(card)]]))).toMatchObject({ kind: 'certificate' });
+    });
+
+    it.each([
+      ['no colons', () => derOf(card).toString('base64')],
+      ['parameters after the item', () => `${item(card)};hash=sha256`],
+      ['two items', () => `${item(card)}, ${item(victim)}`],
+      ['an escaped PEM', () => nginxEscaped(card.pem)],
+      ['base64url', () => `:${derOf(card).toString('base64url')}:`],
+    ])('refuses a Client-Cert with %s', (_what, value) => {
+      expect(rfc(request(PROXY, [['Client-Cert', value()]]))).toEqual({ kind: 'malformed-header' });
+    });
+
+    it('refuses a Client-Cert or a Client-Cert-Chain that appears twice, and a chain with an item that is no certificate', () => {
+      expect(rfc(request(PROXY, [['Client-Cert', item(card)], ['Client-Cert', item(victim)]]))).toEqual({ kind: 'repeated-header' });
+      expect(rfc(request(PROXY, [['Client-Cert', item(card)], ['Client-Cert-Chain', item(victim)], ['Client-Cert-Chain', item(card)]]))).toEqual({ kind: 'repeated-header' });
+      expect(rfc(request(PROXY, [['Client-Cert', item(card)], ['Client-Cert-Chain', `${item(victim)}, :AAAA:`]]))).toEqual({ kind: 'malformed-header' });
+    });
+  });
+
   it('accepts exactly the configured encoding when it is base64 DER', () => {
     const der = certificateSource({ tls: false, proxy: { header: 'X-Client-Cert', trustedAddresses: [PROXY], encoding: 'base64-der' } });
     expect(der(request(PROXY, [['X-Client-Cert', derOf(card).toString('base64')]]))).toMatchObject({ kind: 'certificate' });
