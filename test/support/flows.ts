@@ -61,10 +61,10 @@ export async function submitCode(start: AuthorizationStart, page: Page, code: st
 }
 
 /** After the last successful step, follows redirects up to the relying party's callback and returns its URL. */
-export async function followToCallback(start: AuthorizationStart, afterLogin: Page): Promise<URL> {
+export async function followToCallback(start: AuthorizationStart, afterLogin: Page, redirectUri: string = TERMINAL.redirectUri): Promise<URL> {
   const location = afterLogin.headers.get('location');
   if (!location) throw new Error(`expected a redirect after login, got ${afterLogin.status}`);
-  const page = await start.browser.follow(new URL(location, afterLogin.url).toString(), {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
+  const page = await start.browser.follow(new URL(location, afterLogin.url).toString(), {}, (next) => next.toString().startsWith(redirectUri));
   return new URL(page.url);
 }
 
