@@ -4,9 +4,9 @@
  * per-account lock (growing on repeat), per-address limits in PostgreSQL, and one-time use.
  */
 import { Browser, inputValue, type Page } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { passwordStep, startAuthorization, submitCode, submitLogin, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, startTestServer, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
 import { unlockUser } from '../../src/directory/users.js';
 
@@ -30,16 +30,9 @@ describe('attacks on one account', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, {
-      lockout: { threshold: 5, durationSeconds: 60, growthFactor: 2, maxDurationSeconds: 600 },
-      rateLimits: { loginFailures: { points: 100, durationSeconds: 900 }, otpFailures: { points: 100, durationSeconds: 900 } },
-    });
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
+  useTestServer((started) => ({ database, running } = started), {
+    lockout: { threshold: 5, durationSeconds: 60, growthFactor: 2, maxDurationSeconds: 600 },
+    rateLimits: { loginFailures: { points: 100, durationSeconds: 900 }, otpFailures: { points: 100, durationSeconds: 900 } },
   });
 
   const login = (user: SeededUser, password: string, browser?: Browser) =>
@@ -156,20 +149,15 @@ describe('attacks across accounts from one address', () => {
   let running: RunningTestServer;
   let users: SeededUser[];
 
+  useTestServer((started) => ({ database, running } = started), {
+    lockout: { threshold: 5, durationSeconds: 900 },
+    rateLimits: { loginFailures: { points: 6, durationSeconds: 900 }, otpFailures: { points: 3, durationSeconds: 900 } },
+  });
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, {
-      lockout: { threshold: 5, durationSeconds: 900 },
-      rateLimits: { loginFailures: { points: 6, durationSeconds: 900 }, otpFailures: { points: 3, durationSeconds: 900 } },
-    });
     users = [];
     for (let index = 1; index <= 8; index += 1) {
       users.push(await seedUser(running.server, running.config, { participantId: 'B20002', userId: `SPRAY${index}` }, running.clock));
     }
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   it('stops password spraying from one address before any account is locked, and only that address', async () => {

@@ -5,10 +5,10 @@
  * accepted, which shows that the token alone made the difference.
  */
 import { Browser, inputValue, type Page } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { seedDa, signInToDms, type DmsSession } from '../support/dms.js';
 import { passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, THIRD_PARTY, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, THIRD_PARTY, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { databaseFingerprint } from '../support/snapshot.js';
 import { codeIn } from '../support/smtp-sink.js';
 import { activationLinkIn } from '../support/dms.js';
@@ -24,14 +24,7 @@ describe('cross-site request forgery', () => {
   let running: RunningTestServer;
   let seq = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started));
 
   const code = (user: SeededUser) => rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000);
   const newUser = async (secondFactor: 'totp' | 'email' | 'none') => {

@@ -6,9 +6,9 @@
  */
 import request from 'supertest';
 import { Browser, formAction, inputValue } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
 import { seedDa, signInToDms } from '../support/dms.js';
 import { setUserEnabled, setUserPassword } from '../../src/directory/users.js';
@@ -25,15 +25,10 @@ describe('sessions and tokens under attack', () => {
   let running: RunningTestServer;
   let admin: SeededUser;
 
+  useTestServer((started) => ({ database, running } = started), { lockout: { threshold: 3, durationSeconds: 600 } });
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, { lockout: { threshold: 3, durationSeconds: 600 } });
     admin = await seedUser(running.server, running.config, { participantId: 'B40004', userId: 'ADMIN' }, running.clock);
     await running.server.queries.users.setRole(admin.subject, 'da');
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   const code = (user: SeededUser) => rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000);

@@ -8,23 +8,16 @@ import { createHash } from 'node:crypto';
 import { operatorActor } from '../../src/directory/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { activationLinkIn } from '../support/dms.js';
-import { seedUser, startTestServer, type RunningTestServer } from '../support/server.js';
+import { seedUser, type RunningTestServer, useTestServer } from '../support/server.js';
 
 describe('activation links', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
   let seq = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started));
 
   /** A pending user with a registered email; returns the link from the activation mail. */
   async function invitedUser(): Promise<{ userId: string; email: string; link: string }> {
@@ -166,17 +159,9 @@ describe('activation links', () => {
 });
 
 describe('activation before email registration opens', () => {
-  let database: TestDatabase;
   let running: RunningTestServer;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, { phases: { schedule: [{ phase: 'email-registration', from: '2099-01-01' }] } });
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ running } = started), { phases: { schedule: [{ phase: 'email-registration', from: '2099-01-01' }] } });
 
   it('registers no email and sends nothing in the smartcard-only phase', async () => {
     await seedUser(running.server, running.config, { participantId: 'G00001', userId: 'EARLY', status: 'pending', secondFactor: 'none' }, running.clock);

@@ -1,18 +1,10 @@
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startTestServer, type RunningTestServer } from '../support/server.js';
+import { createTestDatabase } from '../support/database.js';
+import { startTestServer, type RunningTestServer, useTestServer } from '../support/server.js';
 
 describe('discovery, keys and health', () => {
-  let database: TestDatabase;
   let running: RunningTestServer;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ running } = started));
 
   it('publishes OpenID Provider metadata for the code flow with PKCE S256', async () => {
     const response = await request(running.http).get('/.well-known/openid-configuration').expect(200);

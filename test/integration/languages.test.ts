@@ -4,24 +4,17 @@
  * remembered and wins). Messages produced while logging in follow the page's language.
  */
 import { Browser, inputValue } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startAuthorization, submitLogin } from '../support/flows.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 
 describe('languages', () => {
-  let database: TestDatabase;
   let running: RunningTestServer;
   let user: SeededUser;
   const chinese = () => new Browser({}, { 'accept-language': 'zh-HK,zh;q=0.9,en;q=0.5' });
 
+  useTestServer((started) => ({ running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'LANG', email: 'lang@example.com' }, running.clock);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   it("shows the login page in the browser's language, with a switch to the other", async () => {

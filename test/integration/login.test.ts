@@ -2,10 +2,10 @@ import { decodeJwt } from 'jose';
 import request from 'supertest';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { inputValue } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, submitLogin, type AuthorizationStart } from '../support/flows.js';
 import { rfc6238 } from '../support/totp.js';
-import { seedUser, startTestServer, TERMINAL, THIRD_PARTY, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, TERMINAL, THIRD_PARTY, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 
 describe('password login', () => {
   let database: TestDatabase;
@@ -14,16 +14,11 @@ describe('password login', () => {
   let disabled: SeededUser;
   let pending: SeededUser;
 
+  useTestServer((started) => ({ database, running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     alice = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'ALICE', email: 'alice@example.com' }, running.clock);
     disabled = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'DORMANT', status: 'disabled', secondFactor: 'none' });
     pending = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'NEWCOMER', status: 'pending', secondFactor: 'none' });
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   const credentials = (user: SeededUser, password = user.password) => ({ participantId: user.participantId, userId: user.userId, password });

@@ -12,25 +12,16 @@ import { operatorActor } from '../../src/directory/actor.js';
 import { addDelegatedAdministrator } from '../../src/directory/delegated-administrators.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { activationLinkIn, dmsSession, nextTotp } from '../support/dms.js';
 import { passwordStep, submitCode, type AuthorizationStart } from '../support/flows.js';
-import { startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238, secretFromUri } from '../support/totp.js';
 import { codeIn } from '../support/smtp-sink.js';
 
 describe('onboarding: from the DA registration to the first 2FA login', () => {
-  let database: TestDatabase;
   let running: RunningTestServer;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ running } = started));
 
   /** Follows an activation link in a new browser through password and TOTP enrolment; returns what the user now knows. */
   async function activateWithTotp(link: string, password: string): Promise<{ browser: Browser; secret: Buffer; done: Page }> {

@@ -8,10 +8,10 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { operatorActor } from '../../src/directory/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { activationLinkIn } from '../support/dms.js';
 import { freePort } from '../support/ports.js';
-import { seedUser, startTestServer, type RunningTestServer } from '../support/server.js';
+import { seedUser, startTestServer, type RunningTestServer, useTestServer } from '../support/server.js';
 import { codeIn, SmtpSink } from '../support/smtp-sink.js';
 import { sendEmailOtp } from '../../src/factors/email-otp.js';
 
@@ -19,14 +19,7 @@ describe('the outbox', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started));
 
   let seq = 0;
   async function pendingUser() {

@@ -5,9 +5,9 @@
  */
 import request from 'supertest';
 import { Browser, inputValue, type Page } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
 
 describe('changing one’s own password', () => {
@@ -15,14 +15,7 @@ describe('changing one’s own password', () => {
   let running: RunningTestServer;
   let seq = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, { lockout: { threshold: 3, durationSeconds: 600 } });
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started), { lockout: { threshold: 3, durationSeconds: 600 } });
 
   const code = (user: SeededUser) => rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000);
   async function newUser(): Promise<SeededUser> {

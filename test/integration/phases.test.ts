@@ -8,10 +8,10 @@ import request from 'supertest';
 import { operatorActor } from '../../src/directory/actor.js';
 import { addPilotParticipant, clearPhasePin, pinPhase } from '../../src/policy/phase-control.js';
 import { formatHongKongTime } from '../../src/policy/phases.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { seedDa, signInToDms } from '../support/dms.js';
 import { followToCallback, passwordStep, startAuthorization, submitCode, submitLogin } from '../support/flows.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, startTestServer, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
 
 const HOUR = 3600_000;
@@ -30,24 +30,19 @@ describe('migration phases on a running server', () => {
   const parallelRunFrom = hongKongTimeIn(1);
   const cutOffFrom = hongKongTimeIn(2);
 
+  useTestServer((started) => ({ database, running } = started), {
+    phases: {
+      schedule: [
+        { phase: 'email-registration', from: hongKongTimeIn(-24) },
+        { phase: 'parallel-run', from: parallelRunFrom },
+        { phase: '2fa-only', from: cutOffFrom },
+      ],
+      refreshSeconds: 5,
+    },
+  });
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, {
-      phases: {
-        schedule: [
-          { phase: 'email-registration', from: hongKongTimeIn(-24) },
-          { phase: 'parallel-run', from: parallelRunFrom },
-          { phase: '2fa-only', from: cutOffFrom },
-        ],
-        refreshSeconds: 5,
-      },
-    });
     pilotUser = await seedUser(running.server, running.config, { participantId: 'P00001', userId: 'PILOT1', email: 'pilot1@example.com' }, running.clock);
     otherUser = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1', email: 'trader1@example.com' }, running.clock);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   const code = (user: SeededUser) => {

@@ -10,7 +10,7 @@ import { cliRunner } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { nextTotp, seedDa, signInToDms } from '../support/dms.js';
 import { followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -35,9 +35,8 @@ describe('migration readiness report', () => {
     });
   }
 
+  useTestServer((started) => ({ database, running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     const seed = (participantId: string, userId: string, extra: Parameters<typeof seedUser>[2] extends infer T ? Partial<T> : never = {}) =>
       seedUser(running.server, running.config, { participantId, userId, email: `${userId.toLowerCase()}@example.com`, ...extra }, running.clock);
 
@@ -67,10 +66,6 @@ describe('migration readiness report', () => {
     da = await seedDa(running, 'B00002', 'ADMIN');
     await seed('B00002', 'IVAN');
     await database.db('participants').insert({ id: 'B00003', name: '=HYPERLINK("http://evil.example","x")' });
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   it('records when a user last completed a password + code login', async () => {

@@ -7,9 +7,9 @@ import { decodeJwt } from 'jose';
 import { sendEmailOtp, verifyEmailOtp } from '../../src/factors/email-otp.js';
 import { AMR } from '../../src/oidc/assurance.js';
 import { inputValue, type Page } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { codeIn } from '../support/smtp-sink.js';
 import { base32Decode, rfc6238 } from '../support/totp.js';
 
@@ -18,14 +18,7 @@ describe('second factor', () => {
   let running: RunningTestServer;
   let seq = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started));
 
   /** A new user; `email: null` for one without a designated email address. */
   async function newUser(secondFactor: 'totp' | 'email' | 'none', email: string | null = `user${seq + 1}@example.com`): Promise<SeededUser> {
@@ -236,14 +229,7 @@ describe('second factor', () => {
 describe('changing the second factor', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started));
   const now = () => running.clock.now().getTime() / 1000;
 
   async function askToChange(user: SeededUser): Promise<{ start: AuthorizationStart; codePage: Page }> {
@@ -299,14 +285,7 @@ describe('changing the second factor', () => {
 describe('lockout across password and second factor', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, { lockout: { threshold: 3, durationSeconds: 600 } });
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started), { lockout: { threshold: 3, durationSeconds: 600 } });
 
   it('locks after repeated wrong codes; the right password then gets the generic answer until the lock ends', async () => {
     const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'LOCKME', email: 'lockme@example.com' }, running.clock);

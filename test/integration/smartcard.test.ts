@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, startAuthorization, type AuthorizationStart } from '../support/flows.js';
 import { writeFile } from 'node:fs/promises';
 import { createAuthority, createCrl, issueCertificate, nginxEscaped, writeFiles, type Authority, type IssuedCertificate } from '../support/pki.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, startTestServer, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
 
 const PROXY_ADDRESS = '127.0.0.2';
@@ -198,20 +198,16 @@ describe('smartcard login', () => {
     let running: RunningTestServer;
     let trader: SeededUser;
 
+    // A function: the fixture's files exist only once the outer beforeAll has run.
+    useTestServer((started) => ({ database, running } = started), () => ({
+      smartcard: { caFile: fixture.files.caFile, crlFiles: [fixture.files.crlFile], proxy: { trustedAddresses: [`${PROXY_ADDRESS}/32`] } },
+      phases: { refreshSeconds: 0 },
+    }));
     beforeAll(async () => {
-      database = await createTestDatabase();
-      running = await startTestServer(database.db, database.url, {
-        smartcard: { caFile: fixture.files.caFile, crlFiles: [fixture.files.crlFile], proxy: { trustedAddresses: [`${PROXY_ADDRESS}/32`] } },
-        phases: { refreshSeconds: 0 },
-      });
       trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1' }, running.clock);
       await bindDirectly(running.server, trader, fixture.cards.valid);
     });
     afterEach(() => unpin(running));
-    afterAll(async () => {
-      await running.close();
-      await database.drop();
-    });
 
     /** The browser's requests as the proxy forwards them: from the proxy's address, with the card in nginx's header. */
     function behindProxy(): Browser {

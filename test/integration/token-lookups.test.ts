@@ -4,9 +4,9 @@
  * that ends between two requests is seen ended by the second.
  */
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { seedUser, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
 import { hashId } from '../../src/store/oidc-adapter.js';
 
@@ -20,14 +20,7 @@ describe('token lookups', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
+  useTestServer((started) => ({ database, running } = started));
 
   /** Logs a new user in up to the relying party's callback (the code not yet exchanged). */
   async function authorize(userId: string): Promise<{ user: SeededUser; start: AuthorizationStart; callback: URL }> {

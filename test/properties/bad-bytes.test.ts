@@ -7,10 +7,10 @@
  */
 import fc from 'fast-check';
 import { Browser, inputValue } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { seedDa, signInToDms, type DmsSession } from '../support/dms.js';
 import { pkcePair, startAuthorization, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer } from '../support/server.js';
+import { seedUser, TERMINAL, type RunningTestServer, useTestServer } from '../support/server.js';
 import { databaseFingerprint } from '../support/snapshot.js';
 import { refusedAndUnchanged as refusedAndUnchangedIn, SEEN_AT_IGNORED, sendAs } from '../support/refusals.js';
 
@@ -39,17 +39,12 @@ describe('bad bytes in every parameter, on every endpoint', () => {
   let start: AuthorizationStart;
   let dms: DmsSession;
 
+  useTestServer((started) => ({ database, running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     await seedUser(running.server, running.config, { participantId: 'B80009', userId: 'TARGET', email: 'target@example.com' }, running.clock);
     dms = await signInToDms(running, await seedDa(running, 'B80009', 'ADMIN'));
     start = await startAuthorization(running.issuer);
   }, 30_000);
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
 
   const send = (browser: Browser, method: string, pathAndQuery: string, body?: string | Buffer, contentType?: string, extra?: Record<string, string>) =>
     sendAs(browser, running.issuer, method, pathAndQuery, body, contentType, extra);

@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { Browser, inputValue } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type TestDatabase } from '../support/database.js';
 import { seedDa, signInToDms, type DmsSession } from '../support/dms.js';
 import { startAuthorization, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, startTestServer, TERMINAL, type RunningTestServer } from '../support/server.js';
+import { seedUser, TERMINAL, type RunningTestServer, useTestServer } from '../support/server.js';
 import { databaseFingerprint } from '../support/snapshot.js';
 import { refusedAndUnchanged as refusedAndUnchangedIn, SEEN_AT_IGNORED, sendAs } from '../support/refusals.js';
 
@@ -48,17 +48,12 @@ describe('generated bad input, on every endpoint', () => {
   let start: AuthorizationStart;
   let dms: DmsSession;
 
+  useTestServer((started) => ({ database, running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     await seedUser(running.server, running.config, { participantId: 'B80008', userId: 'TARGET', email: 'target@example.com' }, running.clock);
     dms = await signInToDms(running, await seedDa(running, 'B80008', 'ADMIN'));
     start = await startAuthorization(running.issuer);
   }, 30_000);
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
-  });
 
   /** Sends one request with `browser`'s cookies; returns the status. */
   const send = async (browser: Browser, method: string, path: string, body?: string, contentType = 'application/x-www-form-urlencoded', extra: Record<string, string> = {}) =>

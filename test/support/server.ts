@@ -14,6 +14,7 @@ import { buildServer, type Server } from '../../src/server.js';
 import { createSmartcardListener } from '../../src/http/smartcard-listener.js';
 import type { Database } from '../../src/store/database.js';
 import { TestClock } from './clock.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 import { SmtpSink } from './smtp-sink.js';
 import { rfc6238, secretFromUri } from './totp.js';
 
@@ -154,6 +155,34 @@ export async function jobsSettled(server: Server, queue: 'mail', timeoutMs = 10_
     if (Date.now() > deadline) throw new Error(`${queue} jobs still pending after ${timeoutMs} ms: ${JSON.stringify(depth)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * A test server on a database of its own, for the describe block it is called in: started
+ * before the block's tests (before its other beforeAll hooks, which may seed it), closed and
+ * dropped after them. `assign` hands both to the block's variables:
+ *
+ *   let database: TestDatabase;
+ *   let running: RunningTestServer;
+ *   useTestServer((started) => ({ database, running } = started), { lockout: { threshold: 3 } });
+ */
+export function useTestServer(
+  assign: (started: { database: TestDatabase; running: RunningTestServer }) => void,
+  /** The configuration's overrides, or a function giving them once earlier hooks (a fixture) have run. */
+  overrides: Record<string, unknown> | (() => Record<string, unknown>) = {},
+  options: TestServerOptions = {},
+): void {
+  let started: { database: TestDatabase; running: RunningTestServer } | undefined;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    const settings = typeof overrides === 'function' ? overrides() : overrides;
+    started = { database, running: await startTestServer(database.db, database.url, settings, options) };
+    assign(started);
+  });
+  afterAll(async () => {
+    await started?.running.close();
+    await started?.database.drop();
+  });
 }
 
 export interface SeededUser {

@@ -4,27 +4,20 @@
  * re-enrols at the next login), lock/unlock, refusals on bad input, session expiry and logout.
  */
 import { Browser, inputValue } from '../../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { activationLinkIn, nextTotp, seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
 import { passwordStep, startAuthorization, submitCode } from '../../support/flows.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../../support/server.js';
+import { seedUser, type RunningTestServer, type SeededUser, useTestServer } from '../../support/server.js';
 import { codeIn } from '../../support/smtp-sink.js';
 
 describe('DMS administration', () => {
-  let database: TestDatabase;
   let running: RunningTestServer;
   let da: SeededUser;
   let dms: DmsSession;
 
+  useTestServer((started) => ({ running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     da = await seedDa(running, 'E00001', 'ADMIN');
     dms = await signInToDms(running, da);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   let seq = 0;

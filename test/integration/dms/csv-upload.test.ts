@@ -3,28 +3,23 @@
  * PostgreSQL and a real SMTP sink: the documented report for good and bad files, nothing
  * applied from a refused file or a rejected row, and the same file twice changes nothing.
  */
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type TestDatabase } from '../../support/database.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
-import { seedUser, startTestServer, type RunningTestServer } from '../../support/server.js';
+import { seedUser, startTestServer, type RunningTestServer, useTestServer } from '../../support/server.js';
 
 describe('DMS CSV upload', () => {
   let database: TestDatabase;
   let running: RunningTestServer;
   let dms: DmsSession;
 
+  useTestServer((started) => ({ database, running } = started), { dms: { csv: { maxBytes: 4096, maxRows: 20 } } });
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, { dms: { csv: { maxBytes: 4096, maxRows: 20 } } });
     const da = await seedDa(running, 'C00001', 'ADMIN');
     for (const userId of ['U01', 'U02', 'U03', 'U04', 'U05', 'U06', 'U07', 'U08']) {
       await seedUser(running.server, running.config, { participantId: 'C00001', userId, status: 'pending', secondFactor: 'none' }, running.clock);
     }
     await seedUser(running.server, running.config, { participantId: 'D00002', userId: 'U09', status: 'pending', secondFactor: 'none' }, running.clock);
     dms = await signInToDms(running, da);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   const emailOf = async (participantId: string, userId: string) => (await running.server.queries.users.findByLogin(participantId, userId))?.email ?? null;

@@ -3,9 +3,9 @@
  * through the pages, the API, CSV rows or guessed IDs. Every DMS function is tried against a
  * user of another participant, and that user's row and mailbox are checked unchanged.
  */
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type TestDatabase } from '../../support/database.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../../support/server.js';
+import { seedUser, type RunningTestServer, type SeededUser, useTestServer } from '../../support/server.js';
 
 describe('DMS tenant isolation', () => {
   let database: TestDatabase;
@@ -15,9 +15,8 @@ describe('DMS tenant isolation', () => {
   let other: SeededUser;
   let otherRowBefore: unknown;
 
+  useTestServer((started) => ({ database, running } = started));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
     const da = await seedDa(running, 'A00001', 'ADMIN');
     own = await seedUser(running.server, running.config, { participantId: 'A00001', userId: 'SHARED', email: 'own@a.example.com' }, running.clock);
     // Same user ID at another participant: only the participant tells them apart.
@@ -26,10 +25,6 @@ describe('DMS tenant isolation', () => {
     await seedUser(running.server, running.config, { participantId: 'B00002', userId: 'ONLYB2', status: 'pending', secondFactor: 'none' }, running.clock);
     otherRowBefore = await running.server.queries.users.findByLogin('B00002', 'SHARED');
     dms = await signInToDms(running, da);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   afterEach(async () => {

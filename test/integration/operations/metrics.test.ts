@@ -4,10 +4,10 @@
  * names, never ids or input.
  */
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type TestDatabase } from '../../support/database.js';
 import { nextTotp } from '../../support/dms.js';
 import { followToCallback, passwordStep, startAuthorization, submitCode } from '../../support/flows.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser } from '../../support/server.js';
+import { seedUser, type RunningTestServer, type SeededUser, useTestServer } from '../../support/server.js';
 
 const TOKEN = 'metrics-token-for-tests-0123456789abcdef';
 
@@ -29,15 +29,10 @@ describe('metrics', () => {
 
   const scrape = async () => (await request(running.http).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)).text;
 
+  useTestServer((started) => ({ database, running } = started), { metrics: { token: TOKEN } });
   beforeAll(async () => {
-    database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url, { metrics: { token: TOKEN } });
     user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'METRICS', email: 'metrics@example.com' }, running.clock);
     await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'EMAILER', email: 'emailer@example.com', secondFactor: 'email' }, running.clock);
-  });
-  afterAll(async () => {
-    await running.close();
-    await database.drop();
   });
 
   it('answers only with the token', async () => {
