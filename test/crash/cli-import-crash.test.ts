@@ -16,7 +16,7 @@ import { exited, spawnSource } from '../support/processes.js';
 
 describe('a CLI import killed at random points (SIGKILL), then run again', () => {
   const harness = useCrashHarness();
-  const { between, random, restartNode, currentVariant, files, mailSettled, expectConverged } = harness;
+  const { killPoint, random, restartNode, currentVariant, files, mailSettled, expectConverged } = harness;
 
   it('a CLI import killed at random points (and the mail node with it) converges when the file is run again', async () => {
     const participantId = 'K00001';
@@ -44,7 +44,7 @@ describe('a CLI import killed at random points (SIGKILL), then run again', () =>
       const variant = (await currentVariant(participantId)) === 'a' ? 'b' : 'a';
       const importer = spawnSource('src/cli/main.ts', ['user', 'import', variant === 'a' ? fileA : fileB], env);
       const done = exited(importer);
-      await sleep(between(duration * 0.4, duration * 1.5));
+      await sleep(killPoint(attempt, duration * 0.4, duration * 1.5));
       importer.kill('SIGKILL');
       const result = await done;
       const applied = Number(((await harness.database.db('users').where({ participant_id: participantId }).whereLike('email', `%.${variant}@crash.example`).count({ n: '*' })) as Array<{ n: number }>)[0]?.n);

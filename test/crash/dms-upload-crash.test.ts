@@ -18,7 +18,7 @@ import { seedUser, testConfig, type RunningTestServer } from '../support/server.
 
 describe('a DMS upload killed at random points (SIGKILL), then uploaded again', () => {
   const harness = useCrashHarness();
-  const { between, restartNode, killNode, currentVariant, files, mailSettled, expectConverged } = harness;
+  const { killPoint, restartNode, killNode, currentVariant, files, mailSettled, expectConverged } = harness;
 
   it('a DMS upload killed at random points (the server handling it, and the mail it queued) converges when the file is uploaded again', async () => {
     const participantId = 'K00002';
@@ -51,7 +51,7 @@ describe('a DMS upload killed at random points (SIGKILL), then uploaded again', 
         (response) => `answered ${response.status}`,
         () => 'cut off',
       );
-      await sleep(between(duration * 0.2, duration * 2));
+      await sleep(killPoint(attempt, duration * 0.2, duration * 2));
       await killNode();
       const outcome = await upload;
       const applied = Number(((await harness.database.db('users').where({ participant_id: participantId }).whereLike('email', `%.${variant}@crash.example`).count({ n: '*' })) as Array<{ n: number }>)[0]?.n);

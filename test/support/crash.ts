@@ -17,7 +17,7 @@ import { startServerProcess, writeConfig, type ServerProcess } from './processes
 import { SmtpSink } from './smtp-sink.js';
 
 /** Users per file: enough that a whole run takes long enough for kills to fall inside it. */
-export const USERS = 200;
+export const USERS = 120;
 /** Kills per test. */
 export const KILLS = 4;
 
@@ -39,8 +39,12 @@ export interface CrashHarness {
   seed: number;
   /** A number in [0, 1) from the seeded generator. */
   random(): number;
-  /** A whole number between low and high from the seeded generator. */
-  between(low: number, high: number): number;
+  /**
+   * When to kill attempt `attempt` of `KILLS`: a random point in that attempt's own slice of
+   * [low, high], so that the kills of a run spread over the whole window (some early, some
+   * after the commit) rather than falling where chance puts them.
+   */
+  killPoint(attempt: number, low: number, high: number): number;
   database: TestDatabase;
   sink: SmtpSink;
   /** A temporary folder for the node's configuration and the files to import. */
@@ -69,7 +73,7 @@ export function useCrashHarness(): CrashHarness {
   const harness = {
     seed,
     random,
-    between: (low: number, high: number) => Math.round(low + random() * (high - low)),
+    killPoint: (attempt: number, low: number, high: number) => Math.round(low + ((attempt + random()) / KILLS) * (high - low)),
     async restartNode() {
       await node?.kill();
       node = await startServerProcess(harness.configFile, harness.origin);
