@@ -40,6 +40,8 @@ declare global {
   var __ccassEmbeddedPostgres: { cluster: EmbeddedCluster; dir: string } | undefined;
 }
 
+// src/store/embedded-postgres.ts has its twin (canConnect): Jest loads this file outside the
+// test environment, without the './x.js' → './x.ts' mapping, so it cannot import the sources.
 async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
