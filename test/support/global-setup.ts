@@ -40,8 +40,9 @@ declare global {
   var __ccassEmbeddedPostgres: { cluster: EmbeddedCluster; dir: string } | undefined;
 }
 
-// src/store/embedded-postgres.ts has its twin (canConnect): Jest loads this file outside the
-// test environment, without the './x.js' → './x.ts' mapping, so it cannot import the sources.
+// This probe and freePort below have twins (canConnect in src/store/embedded-postgres.ts,
+// test/support/ports.ts): Jest loads this file outside the test environment, without the
+// './x.js' → './x.ts' mapping, so it cannot import them.
 async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
