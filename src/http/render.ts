@@ -7,13 +7,14 @@ import { Eta } from 'eta';
 import { DEFAULT_LOCALE, hongKongDateTime, htmlLang } from '../i18n/locales.js';
 import { translator } from '../i18n/translate.js';
 import type { PageLocale } from './locale.js';
+import type { ViewName, Views } from './views.js';
 
 /**
  * Renders a view in the page's language: every view gets `t` (messages by key), `lang` (for
  * the html element), `hkTime` (a Hong Kong date and time in that language) and the language
  * switch. Without a page locale: English, no switch (mail-like pages, tests).
  */
-export type Renderer = (view: string, data: Record<string, unknown>, page?: PageLocale) => string;
+export type Renderer = <V extends ViewName>(view: V, data: Views[V], page?: PageLocale) => string;
 
 export function createRenderer(): Renderer {
   const eta = new Eta({
@@ -22,7 +23,7 @@ export function createRenderer(): Renderer {
     cache: true,
     autoTrim: false,
   });
-  return (view, data, page) => {
+  return <V extends ViewName>(view: V, data: Views[V], page?: PageLocale) => {
     const locale = page?.locale ?? DEFAULT_LOCALE;
     return eta.render(`./${view}`, {
       hkTime: (iso: string | Date) => hongKongDateTime(new Date(iso), locale),

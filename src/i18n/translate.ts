@@ -20,7 +20,7 @@ export interface Message {
 export const msg = (key: MessageKey, params?: MessageParams): Message => (params ? { key, params } : { key });
 
 /** What pages pass around: a key, a message with values, text produced in English elsewhere, or several of these (sentences). */
-export type Translatable = MessageKey | Message | string | readonly Translatable[];
+export type Translatable = MessageKey | Message | readonly Translatable[];
 
 export type Translate = (text: Translatable | undefined | null, params?: MessageParams) => string;
 

@@ -1,0 +1,100 @@
+/**
+ * Every page this server renders and the data it takes. Whatever a person reads on a page is
+ * a catalogue message (`Translatable`: a key, or a key with values), so a sentence written
+ * in English in a route or in domain code does not compile; raw strings are only for what is
+ * not language (identifiers, email addresses, URLs, form values).
+ */
+import type { Translatable } from '../i18n/translate.js';
+import type { DmsViews } from '../dms/views.js';
+
+/** Any error or notice page: a title, a message, and the request's reference for the hotline. */
+export interface ErrorView {
+  title: Translatable;
+  message: Translatable;
+  requestId?: string | undefined;
+  /** Where the reader can go next (e.g. back to CCASS Terminal), in their language. */
+  links?: readonly { href: string; label: Translatable }[] | undefined;
+}
+
+export interface LoginView {
+  uid: string;
+  csrf: string;
+  clientName: string;
+  participantId: string;
+  userId: string;
+  error?: Translatable | undefined;
+  showPassword: boolean;
+  smartcardAction?: string | undefined;
+  banner?: Translatable | undefined;
+}
+
+export interface CodeView {
+  base: string;
+  csrf: string;
+  method: string;
+  email: string;
+  digits: number;
+  canChangeMethod: boolean;
+  changingMethod: boolean;
+  canChangePassword: boolean;
+  changingPassword: boolean;
+  error?: Translatable | undefined;
+  notice?: Translatable | undefined;
+}
+
+export interface NewPasswordView {
+  base?: string;
+  csrf: string;
+  participantId: string;
+  userId: string;
+  minLength: number;
+  maxLength: number;
+  error?: Translatable | undefined;
+}
+
+export interface ChooseMethodView {
+  base: string;
+  csrf: string;
+  email?: string | undefined;
+  current: string | null;
+}
+
+export interface EnrolTotpView {
+  base: string;
+  csrf: string;
+  qrCode: string;
+  manualKey: string;
+  issuer: string;
+  digits: number;
+  error?: Translatable | undefined;
+}
+
+export interface ConsentView {
+  uid: string;
+  csrf: string;
+  clientName: string;
+  scopes: readonly string[];
+}
+
+export interface ActivationDoneView {
+  method: string;
+  [more: string]: unknown;
+}
+
+type Empty = Record<string, never>;
+
+export interface Views extends DmsViews {
+  error: ErrorView;
+  login: LoginView;
+  otp: CodeView;
+  'change-password': NewPasswordView;
+  'activate-password': NewPasswordView;
+  'choose-method': ChooseMethodView;
+  'enrol-totp': EnrolTotpView;
+  consent: ConsentView;
+  'activate-done': ActivationDoneView;
+  logout: { form: string };
+  'logged-out': Empty;
+}
+
+export type ViewName = keyof Views;
