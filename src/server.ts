@@ -14,7 +14,7 @@ import type { TotpDependencies } from './factors/totp-service.js';
 import { createApp } from './http/app.js';
 import { createSmartcardTrustStore } from './factors/smartcard-trust.js';
 import { certificateSource } from './interactions/client-certificate.js';
-import type { SmartcardLogin } from './interactions/routes.js';
+import type { SmartcardLogin } from './login/routes.js';
 import { createRenderer } from './http/render.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { mailDelivery } from './mail/delivery.js';

@@ -11,6 +11,7 @@ import type { Clock } from '../clock.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
 import { normaliseEmail } from '../directory/identifiers.js';
 import { NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
+import { msg } from '../i18n/translate.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import { bilingualMail, type MailContent } from '../mail/bilingual.js';
 import type { Logger } from '../observability/logger.js';
@@ -110,7 +111,7 @@ export interface RegistrationResult {
 /** The designated email as typed, normalised; a ValidationError naming the field when it is no address. */
 export function parseDesignatedEmail(input: string): string {
   const email = normaliseEmail(input);
-  if (!email) throw new ValidationError('Invalid email address', { email: 'must be an address like name@example.com' });
+  if (!email) throw new ValidationError('problem.emailInvalid', { email: 'must be an address like name@example.com' });
   return email;
 }
 
@@ -132,7 +133,7 @@ export async function registerDesignatedEmail(deps: ActivationDependencies, user
 export async function applyDesignatedEmail(deps: ActivationDependencies, queries: Transaction, userId: string, email: string, actor: Actor): Promise<RegistrationResult> {
   // Locked and read again inside the transaction: two DAs (or uploads) at once take turns.
   const user = await queries.users.findForUpdate(userId);
-  if (!user) throw new NotFoundError('the user no longer exists');
+  if (!user) throw new NotFoundError('problem.userGone');
   const registered = { ...user, email };
   if (user.email === email) {
     if (user.password_hash) return { outcome: 'unchanged', activation: 'not_needed' };
@@ -181,16 +182,16 @@ export async function resendActivationLink(deps: ActivationDependencies, user: U
   await deps.policy.assertEnrolmentOpen();
   return deps.queries.transaction(async (queries) => {
     const current = await queries.users.findForUpdate(user.id);
-    if (!current) throw new NotFoundError('the user no longer exists');
+    if (!current) throw new NotFoundError('problem.userGone');
     const email = current.email;
-    if (!email) throw new ValidationError('This user has no designated email address yet: register one first.', { email: 'not registered' });
+    if (!email) throw new ValidationError('problem.noEmailYet', { email: 'not registered' });
     if (current.password_hash) {
-      throw new ValidationError('This user has already activated their login; an activation link is not needed.', { userId: 'already activated' });
+      throw new ValidationError('problem.alreadyActive', { userId: 'already activated' });
     }
     const last = await queries.activationTokens.latestSentAt(current.id);
     const now = deps.clock.now().getTime();
     const wait = last ? Math.ceil((last.getTime() + deps.settings.resendIntervalSeconds * 1000 - now) / 1000) : 0;
-    if (wait > 0) throw new TooManyRequestsError(`An activation email was sent moments ago. Wait ${wait} seconds before sending another.`, wait);
+    if (wait > 0) throw new TooManyRequestsError(msg('problem.activationTooSoon', { seconds: wait }), wait);
     return issueActivationLink(deps, queries, { ...current, email }, actor);
   });
 }

@@ -44,9 +44,9 @@ export async function activateWithPassword(
   if (link.state !== 'valid') return { ok: false, link: link.state };
   const { user } = link;
 
-  assertAcceptablePassword(input.password, deps.rules, { userId: user.user_id, participantId: user.participant_id }, 'Your password');
+  assertAcceptablePassword(input.password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
   if (input.password !== input.confirmation) {
-    throw new ValidationError('The two passwords are not the same. Type the same password in both fields.', { confirmation: 'does not match' });
+    throw new ValidationError('activate.mismatch', { confirmation: 'does not match' });
   }
   // Hash first (slow), then claim the link: of two concurrent submissions only one wins.
   const hash = await deps.hasher.hash(input.password);

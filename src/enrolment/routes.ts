@@ -8,25 +8,26 @@
  */
 import { pageLocale } from '../http/locale.js';
 import { cookieName } from '../http/cookie-names.js';
-import { msg, passwordRefusal, type Translatable } from '../i18n/translate.js';
-import { PasswordRejectedError } from '../factors/password.js';
+import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
+import { codeProblem, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
+import type { ViewName, Views } from '../http/views.js';
+import { authenticatorPage } from '../login/pages.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { auditEvent, userActor } from '../directory/actor.js';
 import { ValidationError } from '../errors.js';
 import { codeDelivery, hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies } from '../factors/email-otp.js';
-import { confirmTotpEnrolment, pendingTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
+import { confirmTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
 import { rateLimitGuard } from '../http/rate-limit-guard.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
-import { maskEmail } from '../interactions/routes.js';
+import { maskEmail } from '../login/mask-email.js';
 import type { Queries } from '../store/index.js';
-import type { SecondFactorMethod, UserRow } from '../store/users.js';
+import type { UserRow } from '../store/users.js';
 import {
   activateWithPassword,
   enrolmentSessionUser,
@@ -55,32 +56,12 @@ const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp',
 const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
 const csrfForm = z.object({ csrf: z.string().max(200) });
 
-const LINK_PROBLEMS: Record<Exclude<LinkState['state'], 'valid'>, { status: number; title: string; message: string }> = {
-  invalid: {
-    status: 404,
-    title: 'This activation link is not valid',
-    message: 'The link is incomplete or was changed. Open it again from the email, or ask your Delegated Administrator to send a new one.',
-  },
-  used: {
-    status: 410,
-    title: 'This activation link has already been used',
-    message: 'Each link works once. If you set your password, log in from CCASS Terminal. Otherwise ask your Delegated Administrator to send a new link.',
-  },
-  expired: {
-    status: 410,
-    title: 'This activation link has expired',
-    message: 'Ask your Delegated Administrator to send you a new activation link.',
-  },
-  superseded: {
-    status: 410,
-    title: 'This activation link has been replaced',
-    message: 'A newer link was sent, or your designated email address changed. Use the newest activation email, or ask your Delegated Administrator to send a new one.',
-  },
-  unavailable: {
-    status: 403,
-    title: 'This activation link cannot be used',
-    message: 'Your login is already set up or has been disabled. Log in from CCASS Terminal, or ask your Delegated Administrator.',
-  },
+const LINK_PROBLEMS: Record<Exclude<LinkState['state'], 'valid'>, { status: number; title: MessageKey; message: MessageKey }> = {
+  invalid: { status: 404, title: 'link.invalid.title', message: 'link.invalid.message' },
+  used: { status: 410, title: 'link.used.title', message: 'link.used.message' },
+  expired: { status: 410, title: 'link.expired.title', message: 'link.expired.message' },
+  superseded: { status: 410, title: 'link.superseded.title', message: 'link.superseded.message' },
+  unavailable: { status: 403, title: 'link.unavailable.title', message: 'link.unavailable.message' },
 };
 
 export function activationRoutes(deps: ActivationRouteDependencies): Router {
@@ -91,12 +72,12 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   const cookieOptions = (ctx: Context, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/activate', signed: true, secure: ctx.secure, maxAge });
 
-  function page(ctx: Context, status: number, view: string, data: Record<string, unknown>) {
+  function page<V extends ViewName>(ctx: Context, status: number, view: V, data: Views[V]) {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render(view, { requestId: ctx.state['requestId'], ...data }, pageLocale(ctx));
+    ctx.body = render(view, data, pageLocale(ctx));
   }
-  const message = (ctx: Context, status: number, title: string, text: string) => page(ctx, status, 'error', { title, message: text });
+  const message = (ctx: Context, status: number, title: MessageKey, text: Translatable) => page(ctx, status, 'error', { title, message: text, requestId: ctx.state['requestId'] as string });
   const linkProblem = (ctx: Context, state: Exclude<LinkState['state'], 'valid'>) => {
     const problem = LINK_PROBLEMS[state];
     message(ctx, problem.status, problem.title, problem.message);
@@ -106,11 +87,11 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   function parse<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>, binding: string): T | undefined {
     const parsed = schema.safeParse(ctx.request.body);
     if (!parsed.success) {
-      message(ctx, 400, 'Request not accepted', 'The form was incomplete. Go back and try again.');
+      message(ctx, 400, 'error.notAccepted', 'form.incomplete');
       return undefined;
     }
     if (!csrf.verify(binding, parsed.data.csrf)) {
-      message(ctx, 403, 'Request not accepted', 'Your form expired. Go back, reload the page and try again.');
+      message(ctx, 403, 'error.notAccepted', 'form.expired');
       return undefined;
     }
     return parsed.data;
@@ -154,7 +135,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   router.get('/password', async (ctx) => {
     const token = ctx.cookies.get(linkCookie(ctx), { signed: true });
-    if (!token) return message(ctx, 400, 'Open the link from your email', 'To set your password, open the activation link in the email your Delegated Administrator had sent to you.');
+    if (!token) return message(ctx, 400, 'activate.openLinkTitle', 'activate.openLink');
     const link = await inspectActivationLink(deps, token);
     if (link.state !== 'valid') return linkProblem(ctx, link.state);
     renderPasswordForm(ctx, 200, token, link.user);
@@ -162,7 +143,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   router.post('/password', async (ctx) => {
     const token = ctx.cookies.get(linkCookie(ctx), { signed: true });
-    if (!token) return message(ctx, 400, 'Open the link from your email', 'Your activation page expired. Open the activation link in your email again.');
+    if (!token) return message(ctx, 400, 'activate.openLinkTitle', 'activate.pageExpired');
     const form = parse(ctx, passwordForm, linkBinding(token));
     if (!form) return;
     let outcome;
@@ -172,7 +153,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       if (!(error instanceof ValidationError)) throw error;
       const link = await inspectActivationLink(deps, token);
       if (link.state !== 'valid') return linkProblem(ctx, link.state);
-      return renderPasswordForm(ctx, 400, token, link.user, error instanceof PasswordRejectedError ? passwordRefusal(error.problems) : error.message);
+      return renderPasswordForm(ctx, 400, token, link.user, error.reason);
     }
     if (!outcome.ok) return linkProblem(ctx, outcome.link);
     deps.metrics.activationSteps.inc({ step: 'password_set' });
@@ -195,12 +176,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     const session = ctx.cookies.get(enrolmentCookie(ctx), { signed: true });
     const user = await enrolmentSessionUser(deps, session);
     if (!session || !user) {
-      message(
-        ctx,
-        400,
-        'Your set-up page has expired',
-        'If you already set your password, log in from CCASS Terminal: you will be asked to set up your one-time codes there. Otherwise open the activation link in your email again.',
-      );
+      message(ctx, 400, 'activate.setupExpiredTitle', 'activate.setupExpired');
       return undefined;
     }
     return { session, user, binding: `enrolment:${hashEnrolmentSession(session)}` };
@@ -217,24 +193,29 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   const emailBinding = (enrolment: Enrolment) => `activation:${hashEnrolmentSession(enrolment.session)}`;
 
   async function complete(ctx: Context, enrolment: Enrolment, method: SecondFactorMethod) {
-    if (method === 'email' && enrolment.user.second_factor === 'totp') await queries.totpCredentials.remove(enrolment.user.id);
-    await queries.users.setSecondFactor(enrolment.user.id, method);
-    await queries.audit.record(
-      auditEvent(userActor(enrolment.user, origin(ctx)), 'second_factor.enrol', 'success', enrolment.user, { method, during: 'activation' }),
-    );
-    await finishEnrolmentSession(queries, enrolment.session);
+    // The factor, its record and the end of the set-up: together (the same enrolment as a login's).
+    await queries.transaction(async (within) => {
+      await switchSecondFactor(within, enrolment.user, method);
+      await within.audit.record(
+        auditEvent(userActor(enrolment.user, origin(ctx)), 'second_factor.enrol', 'success', enrolment.user, { method, during: 'activation' }),
+      );
+      await finishEnrolmentSession(within, enrolment.session);
+    });
     deps.metrics.activationSteps.inc({ step: 'second_factor_enrolled' });
     ctx.cookies.set(enrolmentCookie(ctx), null, cookieOptions(ctx, 0));
     page(ctx, 200, 'activate-done', { method });
   }
 
   /** Queues a code for the enrolment and says on the page what became of it (as the login's code page does). */
-  async function sendCode(ctx: Context, enrolment: Enrolment, resend: boolean): Promise<{ status: number; values: { notice?: Translatable; error?: Translatable } }> {
+  async function sendCode(ctx: Context, enrolment: Enrolment, resend: boolean): Promise<{ status: number; values: { notice?: Translatable; error?: Translatable; codeSent?: boolean } }> {
     const outcome = await sendEmailOtp(deps.emailOtp, { id: enrolment.user.id, email: enrolment.user.email as string }, emailBinding(enrolment), 'enrolment');
     const actor = userActor(enrolment.user, origin(ctx));
     if (!outcome.queued) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-      return { status: resend ? 429 : 200, values: { error: msg('otp.wait', { seconds: outcome.retryAfterSeconds }) } };
+      const seconds = outcome.retryAfterSeconds;
+      // Too soon after another code: the page says truthfully whether this set-up has one to enter.
+      const codeSent = resend && (await hasOpenEmailOtp(deps.emailOtp, enrolment.user.id, emailBinding(enrolment)));
+      return { status: resend ? 429 : 200, values: { codeSent, error: msg(codeSent ? 'otp.wait' : 'otp.notSentYet', { seconds }) } };
     }
     const delivery = await codeDelivery(deps.emailOtp, outcome.mailJobId);
     if (delivery === 'mail_unavailable') {
@@ -245,7 +226,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     return { status: 200, values: resend ? { notice: msg('otp.sent') } : {} };
   }
 
-  function renderCodePage(ctx: Context, status: number, enrolment: Enrolment, values: { error?: Translatable; notice?: Translatable } = {}) {
+  function renderCodePage(ctx: Context, status: number, enrolment: Enrolment, values: { error?: Translatable; notice?: Translatable; codeSent?: boolean } = {}) {
     page(ctx, status, 'otp', {
       base: '/activate',
       csrf: csrf.issue(enrolment.binding),
@@ -254,21 +235,16 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       digits: 6,
       canChangeMethod: false,
       changingMethod: false,
-      ...values,
+      canChangePassword: false,
+      changingPassword: false,
+      error: values.error,
+      notice: values.notice,
+      codeSent: values.codeSent ?? true,
     });
   }
 
   async function renderEnrolTotp(ctx: Context, status: number, enrolment: Enrolment, error?: Translatable) {
-    const pending = await pendingTotpEnrolment(deps.totp, enrolment.user);
-    page(ctx, status, 'enrol-totp', {
-      base: '/activate',
-      csrf: csrf.issue(enrolment.binding),
-      qrCode: await QRCode.toDataURL(pending.uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }),
-      manualKey: pending.manualKey,
-      issuer: deps.totp.issuer,
-      digits: deps.totp.parameters.digits,
-      error,
-    });
+    page(ctx, status, 'enrol-totp', await authenticatorPage(deps, { base: '/activate', csrf: csrf.issue(enrolment.binding) }, enrolment.user, error));
   }
 
   router.get('/method', async (ctx) => {
@@ -301,7 +277,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     const verdict = await confirmTotpEnrolment(deps.totp, request.enrolment.user.id, request.form.code);
     if (verdict !== 'accepted') {
       await guard.count(ctx, 'otpFailures');
-      return renderEnrolTotp(ctx, 400, request.enrolment, 'That code does not match. Check that the app shows the CCASS account you just added, and enter its current code.');
+      return renderEnrolTotp(ctx, 400, request.enrolment, 'enrol.wrongCode');
     }
     await complete(ctx, request.enrolment, 'totp');
   });
@@ -327,7 +303,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       auditEvent(userActor(request.enrolment.user, origin(ctx)), 'second_factor.enrol', 'failure', request.enrolment.user, { method: 'email', reason: verdict }),
     );
     renderCodePage(ctx, 401, request.enrolment, {
-      error: verdict === 'rejected' ? 'That code is not correct. Enter the code from the email.' : 'That code has expired or was tried too many times. Ask for a new code below.',
+      error: codeProblem(verdict),
     });
   });
 

@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { ValidationError } from '../errors.js';
+import { passwordRefusal } from '../i18n/translate.js';
 import { comparisonForm, isCommonPassword } from './password-blocklist.js';
 
 export interface Argon2Parameters {
@@ -119,27 +120,16 @@ export interface PasswordContext {
   participantId?: string;
 }
 
-export const PASSWORD_MESSAGES = {
-  userId: 'must not be your user ID',
-  contextWords: 'must not be mostly your user ID, participant ID or the name of the service',
-  common: 'is too common: it appears in lists of passwords attackers try first',
-  trivial: 'is too easy to guess (repeated or sequential characters)',
-} as const;
-
 /** Why a proposed password is refused, as data (pages word it in the user's language). */
 export type PasswordProblem =
   | { code: 'tooShort'; limit: number }
   | { code: 'tooLong'; limit: number }
   | { code: 'userId' | 'contextWords' | 'common' | 'trivial' };
 
-/** A refused password: the message (English) for the CLI and the API, and the problems for pages. */
+/** A refused password: each problem as data, and as the sentences a person reads. */
 export class PasswordRejectedError extends ValidationError {
-  constructor(
-    message: string,
-    fields: Record<string, string>,
-    readonly problems: readonly PasswordProblem[],
-  ) {
-    super(message, fields);
+  constructor(readonly problems: readonly PasswordProblem[]) {
+    super(passwordRefusal(problems), { password: problems.map((problem) => problem.code).join(' ') });
   }
 }
 
@@ -152,24 +142,10 @@ export function passwordProblemList(password: string, rules: PasswordRules, cont
   return problems;
 }
 
-/** A problem as the end of an English sentence ("[The password] must be at least 12 characters"). */
-export function describePasswordProblem(problem: PasswordProblem): string {
-  if (problem.code === 'tooShort') return `must be at least ${problem.limit} characters`;
-  if (problem.code === 'tooLong') return `must be at most ${problem.limit} characters`;
-  return PASSWORD_MESSAGES[problem.code];
-}
-
-/** Problems with a proposed password, as English messages; empty when acceptable. */
-export function passwordProblems(password: string, rules: PasswordRules, context: PasswordContext = {}): string[] {
-  return passwordProblemList(password, rules, context).map(describePasswordProblem);
-}
-
-/** Throws a PasswordRejectedError when the password is not acceptable (`subject` starts the English message). */
-export function assertAcceptablePassword(password: string, rules: PasswordRules, context: PasswordContext, subject: string): void {
+/** Throws a PasswordRejectedError when the password is not acceptable. */
+export function assertAcceptablePassword(password: string, rules: PasswordRules, context: PasswordContext): void {
   const problems = passwordProblemList(password, rules, context);
-  if (!problems.length) return;
-  const text = problems.map(describePasswordProblem).join('; ');
-  throw new PasswordRejectedError(`${subject} ${text}.`, { password: text }, problems);
+  if (problems.length) throw new PasswordRejectedError(problems);
 }
 
 function lengthProblems(password: string, rules: PasswordRules): PasswordProblem[] {
@@ -181,7 +157,7 @@ function lengthProblems(password: string, rules: PasswordRules): PasswordProblem
   return problems;
 }
 
-function guessabilityProblem(password: string, context: PasswordContext): keyof typeof PASSWORD_MESSAGES | undefined {
+function guessabilityProblem(password: string, context: PasswordContext): 'userId' | 'contextWords' | 'common' | 'trivial' | undefined {
   const form = comparisonForm(password);
   if (context.userId && form === comparisonForm(context.userId)) return 'userId';
   if (isMostlyContextWords(form, contextWords(context))) return 'contextWords';

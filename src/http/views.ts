@@ -14,6 +14,8 @@ export interface ErrorView {
   requestId?: string | undefined;
   /** Where the reader can go next (e.g. back to CCASS Terminal), in their language. */
   links?: readonly { href: string; label: Translatable }[] | undefined;
+  /** The CCASS Hotline's number (`support.hotline`): the app adds it to every error page. */
+  hotline?: string | undefined;
 }
 
 export interface LoginView {
@@ -34,6 +36,8 @@ export interface CodeView {
   method: string;
   email: string;
   digits: number;
+  /** Whether this login (or set-up) has an emailed code to enter; if not, the page says so and when to ask. */
+  codeSent: boolean;
   canChangeMethod: boolean;
   changingMethod: boolean;
   canChangePassword: boolean;
@@ -73,15 +77,33 @@ export interface ConsentView {
   uid: string;
   csrf: string;
   clientName: string;
-  scopes: readonly string[];
+  /** What the client receives, one description per scope (src/oidc/scopes.ts). */
+  scopes: readonly Translatable[];
+}
+
+/** oidc-provider's self-submitting form, as our page: where it posts and what. */
+export interface FormPostView {
+  action: string;
+  fields: readonly { name: string; value: string }[];
+  /** The page's heading and title: returning to a client, or logging out. */
+  title: Translatable;
+  heading: Translatable;
+}
+
+export interface LogoutView {
+  /** oidc-provider's form (its action and anti-forgery token; no text): the buttons submit it. */
+  form: string;
+  clientName?: string | undefined;
+}
+
+export interface LoggedOutView {
+  clientName?: string | undefined;
 }
 
 export interface ActivationDoneView {
   method: string;
   [more: string]: unknown;
 }
-
-type Empty = Record<string, never>;
 
 export interface Views extends DmsViews {
   error: ErrorView;
@@ -93,8 +115,9 @@ export interface Views extends DmsViews {
   'enrol-totp': EnrolTotpView;
   consent: ConsentView;
   'activate-done': ActivationDoneView;
-  logout: { form: string };
-  'logged-out': Empty;
+  logout: LogoutView;
+  'logged-out': LoggedOutView;
+  'form-post': FormPostView;
 }
 
 export type ViewName = keyof Views;

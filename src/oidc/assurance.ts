@@ -3,6 +3,7 @@
  * (`amr`, RFC 8176) that this provider puts in ID tokens. A relying party reads `acr` to
  * learn which level was met and `amr` to learn how.
  */
+import { SECOND_FACTOR_METHODS, SECOND_FACTORS, type SecondFactorMethod } from '../factors/second-factors.js';
 import type { LoginMethod } from '../policy/access.js';
 
 export const ACR = {
@@ -50,14 +51,12 @@ export const AMR = {
 /** RFC 8176: "sc" smart card, "hwk" proof of possession of a hardware-secured key. */
 export const SMARTCARD_AMR: readonly string[] = [AMR.smartcard, AMR.hardwareKey];
 
-/** The factors a login proved, as recorded between steps. */
-export type ProvenFactor = 'pwd' | 'totp' | 'email';
+/** The factors a login proved, as recorded between steps: the password and second factors. */
+export type ProvenFactor = 'pwd' | SecondFactorMethod;
 
+/** pwd, the kinds of second factor ("otp"), "mfa" when there was one, then each method, in the registry's order. */
 export function amrFor(factors: readonly ProvenFactor[]): string[] {
-  const amr: string[] = [AMR.password];
-  const otps = factors.filter((factor) => factor === 'totp' || factor === 'email');
-  if (otps.length) amr.push(AMR.oneTimePassword, AMR.multipleFactors);
-  if (otps.includes('totp')) amr.push(AMR.totp);
-  if (otps.includes('email')) amr.push(AMR.email);
-  return amr;
+  const second = SECOND_FACTOR_METHODS.filter((method) => factors.includes(method)).map((method) => SECOND_FACTORS[method].amr);
+  if (!second.length) return [AMR.password];
+  return [AMR.password, ...new Set(second.map((amr) => amr.kind)), AMR.multipleFactors, ...second.map((amr) => amr.method)];
 }

@@ -6,7 +6,7 @@
  */
 import type { JWK } from 'oidc-provider';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { formatHongKongTime } from '../policy/phases.js';
+import { msg, type Message } from '../i18n/translate.js';
 import {
   promotionRefusal,
   publicationOrder,
@@ -100,30 +100,28 @@ export interface KeyRotationDependencies {
   now: () => Date;
 }
 
-function describeRefusal(kid: string, refusal: RotationRefusal, action: 'promote' | 'retire'): string {
+function describeRefusal(kid: string, refusal: RotationRefusal, action: 'promote' | 'retire'): Message {
   switch (refusal.reason) {
     case 'not_staged':
-      return `key ${kid} is ${refusal.state}: only a staged key can be promoted`;
+      return msg('problem.keyNotStaged', { kid, state: refusal.state });
     case 'signing':
-      return `key ${kid} is signing: promote its successor first, then retire it`;
+      return msg('problem.keySigning', { kid });
     case 'retired':
-      return `key ${kid} is already retired`;
+      return msg('problem.keyRetired', { kid });
     case 'too_soon':
-      return action === 'promote'
-        ? `key ${kid} has not been published long enough: relying parties may not have it yet. Promote after ${formatHongKongTime(refusal.notBefore)} Hong Kong time (or --force)`
-        : `tokens signed by ${kid} may still be presented: retire after ${formatHongKongTime(refusal.notBefore)} Hong Kong time (or --force)`;
+      return msg(action === 'promote' ? 'problem.keyPromoteTooSoon' : 'problem.keyRetireTooSoon', { kid, time: refusal.notBefore });
   }
 }
 
 async function existing(deps: KeyRotationDependencies, kid: string): Promise<SigningKeySummary> {
   const key = await deps.queries.signingKeys.find(kid);
-  if (!key) throw new NotFoundError(`no signing key ${kid}`);
+  if (!key) throw new NotFoundError(msg('problem.noSigningKey', { kid }));
   return key;
 }
 
 /** A new key, published from now on and signing only once promoted. */
 export async function addSigningKey(deps: KeyRotationDependencies, alg: string, actor: string): Promise<SigningKeySummary> {
-  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) throw new ValidationError('Unknown algorithm', { alg: `one of ${SIGNING_ALGORITHMS.join(', ')}` });
+  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) throw new ValidationError(msg('problem.unknownAlgorithm', { algorithms: SIGNING_ALGORITHMS.join(', ') }), { alg: `one of ${SIGNING_ALGORITHMS.join(', ')}` });
   const jwk = await generateSigningKey(alg as SigningAlgorithm);
   await deps.queries.signingKeys.insert(sealedRow(deps.box, jwk, 'staged', actor, deps.now()));
   await deps.queries.audit.record({ type: 'signing_key.add', outcome: 'success', actor, details: { kid: jwk.kid, alg } });
@@ -135,7 +133,7 @@ export async function promoteSigningKey(deps: KeyRotationDependencies, kid: stri
   const refusal = promotionRefusal(lifecycleOf(key), deps.now(), deps.settings);
   if (refusal && !(force && refusal.reason === 'too_soon')) throw new ForbiddenError(describeRefusal(kid, refusal, 'promote'));
   const result = await deps.queries.signingKeys.promote(kid, deps.now());
-  if (!result.promoted) throw new ConflictError(`key ${kid} changed while promoting it; run keys list and try again`);
+  if (!result.promoted) throw new ConflictError(msg('problem.keyChanged', { kid }));
   await deps.queries.audit.record({ type: 'signing_key.promote', outcome: 'success', actor, details: { kid, alg: key.alg, replaced: result.replaced ?? null, forced: Boolean(refusal) } });
   return { key: await existing(deps, kid), ...(result.replaced ? { replaced: result.replaced } : {}) };
 }
@@ -144,7 +142,7 @@ export async function retireSigningKey(deps: KeyRotationDependencies, kid: strin
   const key = await existing(deps, kid);
   const refusal = retirementRefusal(lifecycleOf(key), deps.now(), deps.settings);
   if (refusal && !(force && refusal.reason === 'too_soon')) throw new ForbiddenError(describeRefusal(kid, refusal, 'retire'));
-  if (!(await deps.queries.signingKeys.retire(kid, deps.now()))) throw new ConflictError(`key ${kid} changed while retiring it; run keys list and try again`);
+  if (!(await deps.queries.signingKeys.retire(kid, deps.now()))) throw new ConflictError(msg('problem.keyChanged', { kid }));
   await deps.queries.audit.record({ type: 'signing_key.retire', outcome: 'success', actor, details: { kid, alg: key.alg, forced: Boolean(refusal) } });
   return existing(deps, kid);
 }

@@ -75,18 +75,6 @@ export function refusalFor(method: LoginMethod, phase: Phase, pilot: boolean, cl
   return client.accepts.includes('two-factor') ? 'two_factor_not_open' : 'two_factor_not_for_client';
 }
 
-/** What to tell a user whose method is refused. */
-export const REFUSAL_MESSAGES: Record<AccessRefusal, string> = {
-  smartcard_ended:
-    'Smartcard login has ended. Log in with your participant ID, user ID, password and one-time code. If you have not set up your password yet, ask your Delegated Administrator to send you an activation email.',
-  smartcard_not_for_client:
-    'This application needs two-factor authentication: log in with your password and one-time code, not a smartcard.',
-  two_factor_not_open:
-    'Login with a password and one-time code has not opened yet for your firm. Use your smartcard to log in until HKSCC announces the change.',
-  two_factor_not_for_client: 'This application needs a smartcard login.',
-};
-
-/** The line a login page shows about the migration, if any: what changes next, and when. */
 /** What the login page announces about the phases, if anything: a message key and the instant it is about. */
 export interface PhaseBanner {
   key: 'banner.smartcardEnds' | 'banner.twoFactorOpens' | 'banner.smartcardEnded';

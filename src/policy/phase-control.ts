@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
 import { normaliseParticipantId, PARTICIPANT_ID_RULE } from '../directory/identifiers.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { msg } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
 import type { PhasePinRow } from '../store/phase-controls.js';
 import { phaseAllows } from './access.js';
@@ -43,7 +44,7 @@ export async function pinPhase(deps: PhaseControlDependencies, request: PinReque
   else if (until && until.getTime() <= now.getTime()) fields['until'] = `must be later than now (${formatHongKongTime(now)} Hong Kong time)`;
   const reason = request.reason?.trim();
   if (reason !== undefined && (reason.length === 0 || reason.length > 500)) fields['reason'] = '1 to 500 characters';
-  if (Object.keys(fields).length || !isPhase(request.phase) || until === undefined) throw new ValidationError('Invalid phase pin', fields);
+  if (Object.keys(fields).length || !isPhase(request.phase) || until === undefined) throw new ValidationError('problem.phasePinInvalid', fields);
 
   const pin: PhasePinRow = { phase: request.phase, until, reason: reason ?? null, set_by: actor.name, set_at: now };
   const previous = await deps.queries.phaseControls.setPin(pin);
@@ -54,15 +55,15 @@ export async function pinPhase(deps: PhaseControlDependencies, request: PinReque
 /** Removes the pin; the configuration (override or schedule) is in force again. */
 export async function clearPhasePin(deps: PhaseControlDependencies, actor: Actor): Promise<PhaseState> {
   const removed = await deps.queries.phaseControls.clearPin();
-  if (!removed) throw new NotFoundError('no phase is pinned');
+  if (!removed) throw new NotFoundError('problem.noPin');
   await deps.queries.audit.record(auditEvent(actor, 'phase.clear', 'success', null, { previous: describePin(removed) }));
   return phaseStateAt(deps.plan, null, deps.clock.now());
 }
 
 async function pilotParticipant(deps: PhaseControlDependencies, input: string): Promise<string> {
   const participantId = normaliseParticipantId(input);
-  if (!participantId) throw new ValidationError('Invalid participant', { participant: PARTICIPANT_ID_RULE });
-  if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(`participant ${participantId} does not exist`);
+  if (!participantId) throw new ValidationError('problem.participantInvalid', { participant: PARTICIPANT_ID_RULE });
+  if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(msg('problem.participantUnknown', { participant: participantId }));
   return participantId;
 }
 
@@ -78,7 +79,7 @@ export async function removePilotParticipant(deps: PhaseControlDependencies, inp
   const participantId = await pilotParticipant(deps, input);
   if (!(await deps.queries.phaseControls.removePilot(participantId))) {
     const inConfig = deps.plan.pilotParticipants.includes(participantId);
-    throw new NotFoundError(`${participantId} is not a pilot participant added by the CLI${inConfig ? ' (it is named in phases.pilotParticipants of the configuration)' : ''}`);
+    throw new NotFoundError(msg(inConfig ? 'problem.pilotInConfiguration' : 'problem.notPilot', { participant: participantId }));
   }
   await deps.queries.audit.record(auditEvent(actor, 'phase.pilot_remove', 'success', { participantId }));
   return { participantId };

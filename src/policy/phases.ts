@@ -127,10 +127,8 @@ export function enrolmentOpen(phase: Phase): boolean {
 }
 
 /** What to tell someone who tries to enrol while enrolment is closed. */
-export const ENROLMENT_CLOSED_MESSAGE =
-  'Registration for two-factor authentication has not opened yet. HKSCC will announce the date in a circular.';
 
 /** The one gate every enrolment function passes: throws ForbiddenError while enrolment is closed. */
 export function assertEnrolmentOpen(phase: Phase): void {
-  if (!enrolmentOpen(phase)) throw new ForbiddenError(ENROLMENT_CLOSED_MESSAGE);
+  if (!enrolmentOpen(phase)) throw new ForbiddenError('problem.enrolmentClosed');
 }

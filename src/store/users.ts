@@ -1,8 +1,9 @@
+import type { SecondFactorMethod } from '../factors/second-factors.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
 
+export type { SecondFactorMethod };
 export type UserStatus = 'pending' | 'active' | 'disabled';
-export type SecondFactorMethod = 'totp' | 'email';
 export type UserRole = 'user' | 'da';
 
 /** Matches no user: the target of failure counting when there is no account to count on. */

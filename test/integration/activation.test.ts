@@ -166,7 +166,7 @@ describe('activation before email registration opens', () => {
   it('registers no email and sends nothing in the smartcard-only phase', async () => {
     await seedUser(running.server, running.config, { participantId: 'G00001', userId: 'EARLY', status: 'pending', secondFactor: 'none' }, running.clock);
     const user = await running.server.queries.users.findByLogin('G00001', 'EARLY');
-    await expect(registerDesignatedEmail(running.server.activation, user!, 'early@example.com', operatorActor('test'))).rejects.toThrow(/has not opened yet/);
+    await expect(registerDesignatedEmail(running.server.activation, user!, 'early@example.com', operatorActor('test'))).rejects.toMatchObject({ reason: 'problem.enrolmentClosed' });
     expect((await running.server.queries.users.findByLogin('G00001', 'EARLY'))?.email).toBeNull();
     await running.mailSettled();
     expect(running.mail.countTo('early@example.com')).toBe(0);

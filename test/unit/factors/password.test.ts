@@ -1,4 +1,8 @@
-import { createPasswordHasher, passwordProblems } from '../../../src/factors/password.js';
+import { createPasswordHasher, passwordProblemList, type PasswordContext, type PasswordRules } from '../../../src/factors/password.js';
+import { passwordRefusal, translator } from '../../../src/i18n/translate.js';
+
+/** The problems as the English page words them (one sentence each). */
+const passwordProblems = (password: string, rules: PasswordRules, context?: PasswordContext) => passwordRefusal(passwordProblemList(password, rules, context)).map((problem) => translator('en')(problem));
 import { isCommonPassword } from '../../../src/factors/password-blocklist.js';
 
 // Cheap parameters: these tests are about behaviour, not cost.
@@ -45,33 +49,33 @@ describe('password rules', () => {
   });
 
   it('refuses passwords shorter than the minimum, counting characters not bytes', () => {
-    expect(passwordProblems('short', rules)).toEqual(['must be at least 12 characters']);
+    expect(passwordProblems('short', rules)).toEqual(['The password must be at least 12 characters.']);
     // (Not "密碼" six times over: that is now refused as a repeated pattern.)
-    expect(passwordProblems('我的密碼是一句很長的話', rules)).toEqual(['must be at least 12 characters']);
+    expect(passwordProblems('我的密碼是一句很長的話', rules)).toEqual(['The password must be at least 12 characters.']);
     expect(passwordProblems('我的密碼是一句很長的話吧', rules)).toEqual([]);
   });
 
   it('refuses passwords over the maximum', () => {
     const long = Array.from({ length: 129 }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
-    expect(passwordProblems(long, rules)).toEqual(['must be at most 128 characters']);
+    expect(passwordProblems(long, rules)).toEqual(['The password must be at most 128 characters.']);
   });
 
   it('reports a length problem and a guessability problem together', () => {
     expect(passwordProblems('x'.repeat(129), rules)).toEqual([
-      'must be at most 128 characters',
-      'is too easy to guess (repeated or sequential characters)',
+      'The password must be at most 128 characters.',
+      'The password is too easy to guess (repeated or sequential characters).',
     ]);
   });
 
   it("refuses the user's own ID, whatever the case", () => {
-    expect(passwordProblems('operator0001', rules, { userId: 'OPERATOR0001' })).toEqual(['must not be your user ID']);
+    expect(passwordProblems('operator0001', rules, { userId: 'OPERATOR0001' })).toEqual(['The password must not be your user ID.']);
   });
 });
 
 describe('password rules: common, trivial and context-specific passwords (NIST 800-63B 5.1.1.2)', () => {
-  const common = 'is too common: it appears in lists of passwords attackers try first';
-  const trivial = 'is too easy to guess (repeated or sequential characters)';
-  const contextWords = 'must not be mostly your user ID, participant ID or the name of the service';
+  const common = 'The password is too common: it appears in lists of passwords attackers try first.';
+  const trivial = 'The password is too easy to guess (repeated or sequential characters).';
+  const contextWords = 'The password must not be mostly your user ID, participant ID or the name of the service.';
   const participant = { userId: 'OPERATOR0001', participantId: 'B01234' };
 
   it('ships a blocklist of real common passwords, loaded from the data file', () => {
@@ -133,7 +137,7 @@ describe('password rules: common, trivial and context-specific passwords (NIST 8
   });
 
   it("refuses the user's own ID before anything else", () => {
-    expect(passwordProblems('Operator0001', rules, participant)).toEqual(['must not be your user ID']);
+    expect(passwordProblems('Operator0001', rules, participant)).toEqual(['The password must not be your user ID.']);
   });
 
   it.each([

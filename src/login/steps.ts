@@ -8,10 +8,11 @@
  * change their method chooses the new one only after proving the current one, and a user who
  * asks to change their password sets the new one only then.
  */
+import { SECOND_FACTORS, type SecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
 import type { ProvenFactor } from '../oidc/assurance.js';
-import type { SecondFactorMethod } from '../store/users.js';
 
-export type LoginStep = 'password' | 'totp' | 'email-otp' | 'new-password' | 'choose-method' | 'no-second-factor' | 'complete';
+/** The pages of a login, in the order they can come: each second factor's step comes from the registry. */
+export type LoginStep = 'password' | SecondFactor['step'] | 'new-password' | 'choose-method' | 'no-second-factor' | 'complete';
 
 export function nextLoginStep(
   proven: readonly ProvenFactor[] | undefined,
@@ -22,8 +23,9 @@ export function nextLoginStep(
   if (!proven?.includes('pwd')) return 'password';
   // A new password, like a new method, only once both current factors are proven.
   const done = changePassword ? 'new-password' : changeMethod ? 'choose-method' : 'complete';
-  if (user.second_factor === 'totp') return proven.includes('totp') ? done : 'totp';
+  const enrolled = user.second_factor ? SECOND_FACTORS[user.second_factor] : undefined;
+  if (enrolled?.usableBy(user)) return proven.includes(enrolled.method) ? done : enrolled.step;
+  // No usable factor yet: the designated email address is proven with a code, then a method chosen.
   if (!user.email) return 'no-second-factor';
-  if (user.second_factor === 'email') return proven.includes('email') ? done : 'email-otp';
   return proven.includes('email') ? 'choose-method' : 'email-otp';
 }

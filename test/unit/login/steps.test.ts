@@ -1,5 +1,5 @@
-import { nextLoginStep } from '../../../src/interactions/login-steps.js';
-import { maskEmail } from '../../../src/interactions/routes.js';
+import { nextLoginStep } from '../../../src/login/steps.js';
+import { maskEmail } from '../../../src/login/mask-email.js';
 import { amrFor } from '../../../src/oidc/assurance.js';
 
 describe('login steps', () => {

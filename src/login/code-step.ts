@@ -1,0 +1,67 @@
+/**
+ * The second factor of a login: a code from the authenticator app, or one emailed to the
+ * designated email address. Which one is asked for comes from the second-factor registry; a
+ * wrong code goes down the one failed-factor path (counted, audited, perhaps locking).
+ */
+import { codeDelivery, hasOpenEmailOtp, sendEmailOtp } from '../factors/email-otp.js';
+import { codeProblem, SECOND_FACTORS, SECOND_FACTOR_METHODS } from '../factors/second-factors.js';
+import { msg, type Translatable } from '../i18n/translate.js';
+import { advance } from './completion.js';
+import { recordLoginEvent } from './events.js';
+import { recordFailedFactor } from './failed-factor.js';
+import { CANNOT_LOG_IN_NOW, type Login, type LoginOutcome, type LoginServices } from './login.js';
+
+/** The factor whose code this login's step asks for, if it asks for one. */
+export function factorOfStep(login: Pick<Login, 'step'>) {
+  const method = SECOND_FACTOR_METHODS.find((candidate) => SECOND_FACTORS[candidate].step === login.step);
+  return method ? SECOND_FACTORS[method] : undefined;
+}
+
+export async function submitCode(services: LoginServices, login: Login, code: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
+  const factor = factorOfStep(login);
+  // Any other step (e.g. a stale tab): show the page that applies now.
+  if (!factor) return { kind: 'next' };
+  const verdict = await factor.verify(services, { userId: login.user.id, binding: login.request.uid, code });
+  if (verdict === 'accepted') {
+    await recordLoginEvent(services, login.request, { type: `login.${factor.eventName}`, outcome: 'success', who: login.user });
+    return advance(services, login, factor.method);
+  }
+  const { locked } = await recordFailedFactor(services, login.request, { factor: factor.eventName, reason: verdict, user: login.user, countable: true });
+  if (locked) return { ...CANNOT_LOG_IN_NOW, failedAttempt: true };
+  return { kind: 'retry', status: 401, error: codeProblem(verdict), failedAttempt: true };
+}
+
+/** What the code page says about the emailed code: sent, on its way, held up, or not sent (and when to ask). */
+export interface CodeMailing {
+  status: number;
+  /** Whether this login has a code the user can enter; if not, the page says so instead of "enter the code we sent". */
+  codeSent: boolean;
+  notice?: Translatable;
+  error?: Translatable;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Queues a code for this login (when the page is first shown, or on "send a new code") and
+ * says what became of it. Audited either way; a held-up code is a failure the operators count.
+ */
+export async function sendLoginCode(services: LoginServices, login: Login, resend: boolean): Promise<CodeMailing> {
+  const { request, user } = login;
+  const outcome = await sendEmailOtp(services.emailOtp, { id: user.id, email: user.email as string }, request.uid);
+  if (!outcome.queued) {
+    await recordLoginEvent(services, request, { type: 'email_otp.send', outcome: 'failure', who: user, details: { reason: outcome.reason } });
+    // Too soon after another code (e.g. the one that finished an activation): say truthfully that none was sent for this login.
+    const codeSent = resend && (await hasOpenEmailOtp(services.emailOtp, user.id, request.uid));
+    const seconds = outcome.retryAfterSeconds;
+    return { status: resend ? 429 : 200, codeSent, retryAfterSeconds: seconds, error: codeSent ? msg('otp.wait', { seconds }) : msg('otp.notSentYet', { seconds }) };
+  }
+  const delivery = await codeDelivery(services.emailOtp, outcome.mailJobId);
+  if (delivery === 'mail_unavailable') {
+    await recordLoginEvent(services, request, { type: 'email_otp.send', outcome: 'failure', who: user, details: { reason: 'mail_unavailable', queued: true } });
+    const minutes = Math.max(1, Math.round(services.emailOtp.settings.ttlSeconds / 60));
+    return { status: 200, codeSent: true, error: msg('otp.mailUnavailable', { minutes }) };
+  }
+  await recordLoginEvent(services, request, { type: 'email_otp.send', outcome: 'success', who: user, details: { delivery } });
+  if (delivery === 'sending') return { status: 200, codeSent: true, notice: 'otp.sending' };
+  return { status: 200, codeSent: true, ...(resend ? { notice: 'otp.sent' as const } : {}) };
+}

@@ -1,0 +1,104 @@
+/**
+ * A login as the use cases see it: plain data about the request (which interaction, which
+ * client and what it accepts, the phase in force, where the request came from) and, once the
+ * password is proven, the user and what this login has proven so far. The routes build these
+ * once per request; the use cases never see Koa or oidc-provider.
+ */
+import type { Clock } from '../clock.js';
+import type { FactorServices } from '../factors/second-factors.js';
+import type { PasswordHasher, PasswordRules } from '../factors/password.js';
+import type { Translatable, MessageKey } from '../i18n/translate.js';
+import type { SecurityNotices } from '../mail/security-notices.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ProvenFactor } from '../oidc/assurance.js';
+import type { ClientRequirement } from '../policy/access.js';
+import type { LockoutPolicy } from '../policy/lockout.js';
+import { isLocked } from '../policy/lockout.js';
+import type { PolicySnapshot } from '../policy/phase-policy.js';
+import type { Queries } from '../store/index.js';
+import type { UserRow } from '../store/users.js';
+import { nextLoginStep, type LoginStep } from './steps.js';
+
+export interface LoginServices extends FactorServices {
+  queries: Queries;
+  hasher: PasswordHasher;
+  clock: Clock;
+  lockout: LockoutPolicy;
+  metrics: Metrics;
+  log: Logger;
+  notices: SecurityNotices;
+  /** What a new password must satisfy (a user may change theirs during a login). */
+  passwordRules: PasswordRules;
+  /** How long a proven password holds for its interaction. */
+  interactionTtlSeconds: number;
+}
+
+export interface LoginRequest {
+  /** The oidc-provider interaction. */
+  uid: string;
+  clientId: string;
+  /** Which methods this request's client accepts (its acr_values and its configuration). */
+  requirement: ClientRequirement;
+  /** The phase in force when the request came in (read once per request). */
+  policy: PolicySnapshot;
+  origin: { ip: string; requestId: string };
+}
+
+/** A login whose password is proven: the user, and what else it has proven so far. */
+export interface Login {
+  kind: 'login';
+  request: LoginRequest;
+  user: UserRow;
+  proven: ProvenFactor[];
+  changeMethod: boolean;
+  changePassword: boolean;
+  step: LoginStep;
+}
+
+/** What became of a step: what the route shows next. */
+export type LoginOutcome =
+  /** Progress saved: show the page of the step that applies now (post/redirect/get). */
+  | { kind: 'next' }
+  /** Every factor proven: oidc-provider gets the login. */
+  | { kind: 'complete'; accountId: string; acr: string; amr: string[] }
+  /** The same form again, saying why (a wrong code, a refused password), with this status. */
+  | { kind: 'retry'; status: number; error: Translatable }
+  /** The login cannot go on this way: an error page. */
+  | LoginRefusal;
+
+export interface LoginRefusal {
+  kind: 'refused';
+  status: number;
+  title: MessageKey;
+  message: Translatable;
+}
+
+export const refused = (status: number, title: MessageKey, message: Translatable): LoginRefusal => ({ kind: 'refused', status, title, message });
+
+/** Locked or disabled since the password: nothing more of this login. */
+export const CANNOT_LOG_IN_NOW = refused(403, 'login.error.cannotNow', 'login.error.locked');
+
+/**
+ * Where the login of this interaction stands: not started (no proven password, or it ran
+ * out), a refusal (the user was locked or disabled meanwhile), or the login.
+ */
+export async function findLogin(services: LoginServices, request: LoginRequest): Promise<Login | LoginRefusal | undefined> {
+  const progress = await services.queries.loginProgress.find(request.uid, services.clock.now());
+  const user = progress ? await services.queries.users.findBySubject(progress.userId) : undefined;
+  if (!progress || !user) return undefined;
+  if (user.status !== 'active' || isLocked(user, services.clock.now())) {
+    await services.queries.loginProgress.finish(request.uid);
+    return CANNOT_LOG_IN_NOW;
+  }
+  const proven = progress.factors as ProvenFactor[];
+  return {
+    kind: 'login',
+    request,
+    user,
+    proven,
+    changeMethod: progress.changeMethod,
+    changePassword: progress.changePassword,
+    step: nextLoginStep(proven, user, progress.changeMethod, progress.changePassword),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * What each login page shows, from the login as plain data: the routes pick the page, these
+ * fill it. Text is catalogue messages only (the views' types say so).
+ */
+import QRCode from 'qrcode';
+import { pendingTotpEnrolment } from '../factors/totp-service.js';
+import type { ChooseMethodView, CodeView, ConsentView, EnrolTotpView, LoginView, NewPasswordView } from '../http/views.js';
+import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
+import { msg, type Translatable } from '../i18n/translate.js';
+import { scopeDescriptions } from '../oidc/scopes.js';
+import { loginAccess, passwordLoginMayApply, phaseBanner } from '../policy/access.js';
+import type { CodeMailing } from './code-step.js';
+import type { Login, LoginRequest, LoginServices } from './login.js';
+import { maskEmail } from './mask-email.js';
+
+/** The form's target and its CSRF token: every page of one interaction posts with these. */
+export interface FormContext {
+  base: string;
+  csrf: string;
+}
+
+export interface LoginPageInput extends FormContext {
+  uid: string;
+  clientName: string;
+  request: LoginRequest;
+  smartcard?: { loginOrigin: string } | undefined;
+  locale: Locale;
+  participantId?: string;
+  userId?: string;
+}
+
+export function loginPage(input: LoginPageInput, error?: Translatable): LoginView {
+  const { policy, requirement } = input.request;
+  const banner = phaseBanner(policy);
+  return {
+    uid: input.uid,
+    csrf: input.csrf,
+    clientName: input.clientName,
+    participantId: input.participantId ?? '',
+    userId: input.userId ?? '',
+    error,
+    // Before anyone has typed who they are, a pilot participant might be the one at the keyboard.
+    showPassword: passwordLoginMayApply(policy.phase, policy.pilots.size > 0, requirement),
+    smartcardAction: input.smartcard && loginAccess(policy.phase, false, requirement).smartcard ? `${input.smartcard.loginOrigin}${input.base}/smartcard` : undefined,
+    banner: banner && (banner.at ? msg(banner.key, { time: announcedHongKongTime(banner.at, input.locale) }) : banner.key),
+  };
+}
+
+export function codePage(services: Pick<LoginServices, 'totp'>, form: FormContext, login: Login, mailing: Partial<CodeMailing> = {}): CodeView {
+  const totp = login.step === 'totp';
+  // An enrolled user may ask to change method or password; the new one is set after this code.
+  const canChange = login.user.second_factor !== null && !login.changeMethod && !login.changePassword;
+  return {
+    ...form,
+    method: totp ? 'totp' : 'email',
+    email: maskEmail(login.user.email ?? ''),
+    digits: totp ? services.totp.parameters.digits : 6,
+    codeSent: totp || mailing.codeSent !== false,
+    canChangeMethod: canChange,
+    changingMethod: login.changeMethod,
+    canChangePassword: canChange,
+    changingPassword: login.changePassword,
+    error: mailing.error,
+    notice: mailing.notice,
+  };
+}
+
+export function newPasswordPage(services: Pick<LoginServices, 'passwordRules'>, form: FormContext, login: Login, error?: Translatable): NewPasswordView {
+  return {
+    ...form,
+    participantId: login.user.participant_id,
+    userId: login.user.user_id,
+    minLength: services.passwordRules.minLength,
+    maxLength: services.passwordRules.maxLength,
+    error,
+  };
+}
+
+export function choiceOfMethodPage(form: FormContext, login: Login): ChooseMethodView {
+  return { ...form, email: login.user.email ? maskEmail(login.user.email) : undefined, current: login.user.second_factor };
+}
+
+/** The QR code and key of the user's pending authenticator secret (the same one on a reload). */
+export async function authenticatorPage(services: Pick<LoginServices, 'totp'>, form: FormContext, user: Pick<Login, 'user'> | Login['user'], error?: Translatable): Promise<EnrolTotpView> {
+  const account = 'user' in user ? user.user : user;
+  const enrolment = await pendingTotpEnrolment(services.totp, account);
+  return {
+    ...form,
+    qrCode: await QRCode.toDataURL(enrolment.uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }),
+    manualKey: enrolment.manualKey,
+    issuer: services.totp.issuer,
+    digits: services.totp.parameters.digits,
+    error,
+  };
+}
+
+export function consentPage(form: FormContext, uid: string, clientName: string, prompt: Record<string, unknown>): ConsentView {
+  const missing = (prompt['missingOIDCScope'] as string[] | undefined) ?? [];
+  return { uid, csrf: form.csrf, clientName, scopes: scopeDescriptions(missing.filter((scope) => scope !== 'openid')) };
+}

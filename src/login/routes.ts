@@ -1,0 +1,353 @@
+/**
+ * The login pages oidc-provider sends the browser to (`/interaction/:uid`). Each route parses
+ * the form, calls one use case of this folder with plain data, and shows what it returned:
+ * the next step (post/redirect/get), the same form with why, an error page, or the login
+ * handed back to oidc-provider.
+ *
+ * Nothing is trusted from the form but what the user typed: which interaction this is, what
+ * it asked for and which factors it has proven come from server-side state found by the
+ * interaction cookie (oidc-provider's interaction and our login_progress row), loaded once
+ * per request.
+ */
+import type { IncomingMessage } from 'node:http';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import { z } from 'zod';
+import { DMS_CLIENT_ID } from '../dms/sign-in.js';
+import { hasOpenEmailOtp } from '../factors/email-otp.js';
+import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
+import { localeOf, pageLocale, preferUiLocales } from '../http/locale.js';
+import { rateLimitGuard } from '../http/rate-limit-guard.js';
+import type { Renderer } from '../http/render.js';
+import { noStore } from '../http/security-headers.js';
+import type { ViewName, Views } from '../http/views.js';
+import type { PresentedCertificate } from '../interactions/client-certificate.js';
+import type { CsrfTokens } from '../interactions/csrf.js';
+import { acceptedMethods } from '../oidc/assurance.js';
+import { requiresTwoFactor } from '../oidc/clients.js';
+import type { ProviderRef } from '../oidc/provider-host.js';
+import { createSecurityNotices } from '../mail/security-notices.js';
+import type { PhasePolicy } from '../policy/phase-policy.js';
+import type { RateLimits } from '../policy/rate-limits.js';
+import type { Translatable } from '../i18n/translate.js';
+import { submitCode, sendLoginCode } from './code-step.js';
+import { completeLogin } from './completion.js';
+import { findLogin, refused, type Login, type LoginOutcome, type LoginRefusal, type LoginRequest, type LoginServices } from './login.js';
+import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
+import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage } from './pages.js';
+import { changePasswordDuringLogin } from './password-change.js';
+import { submitPassword } from './password-step.js';
+import { loginWithSmartcard } from './smartcard-step.js';
+import type { LoginStep } from './steps.js';
+
+export interface InteractionDependencies extends Omit<LoginServices, 'notices'> {
+  /** This node's provider (rebuilt when signing keys rotate: ask for it on each use). */
+  provider: ProviderRef;
+  render: Renderer;
+  csrf: CsrfTokens;
+  /** Which methods the phase in force allows; every login's audit record names the phase. */
+  policy: PhasePolicy;
+  smartcard?: SmartcardLogin | undefined;
+  /** Per-address limits on failed passwords and codes, and on emails sent. */
+  limits: RateLimits;
+}
+
+export interface SmartcardLogin {
+  trust: SmartcardTrustStore;
+  certificateOf: (req: IncomingMessage) => PresentedCertificate;
+  /** The origin the "Log in with smartcard" form posts to (the TLS listener, or the proxy's). */
+  loginOrigin: string;
+}
+
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const csrfField = z.string().max(200);
+const forms = {
+  csrfOnly: z.object({ csrf: csrfField }),
+  login: z.object({ csrf: csrfField, participantId: z.string().max(64), userId: z.string().max(64), password: z.string().max(1024) }),
+  code: z.object({ csrf: csrfField, code: z.string().max(32) }),
+  method: z.object({ csrf: csrfField, method: z.enum(['totp', 'email']) }),
+  newPassword: z.object({ csrf: csrfField, current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) }),
+};
+
+/** A refusal on its way to the one place that renders it (the router's error path below). */
+class RefusedPage extends Error {
+  constructor(readonly refusal: LoginRefusal) {
+    super(refusal.title);
+  }
+}
+
+/** A post for a login that has no proven password (any more): back to its first page. */
+class BackToStart extends Error {}
+
+/** What a request of this router works on, loaded once (oidc-provider's interaction, the request as plain data, the login). */
+interface Loaded {
+  details: InteractionDetails;
+  request: LoginRequest;
+  clientName: string;
+  login?: Login | undefined;
+}
+
+const loaded = (ctx: Context) => ctx.state['interaction'] as Loaded;
+const stateNotFor = refused(400, 'error.notAccepted', 'form.wrongStep');
+
+export function interactionRoutes(dependencies: InteractionDependencies): Router {
+  const deps = { ...dependencies, notices: createSecurityNotices({ outbox: dependencies.emailOtp.outbox, now: () => dependencies.clock.now() }) };
+  const { provider, render, csrf } = deps;
+  const router = new Router({ prefix: '/interaction' });
+  const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: deps.queries.audit, render });
+
+  function show<V extends ViewName>(ctx: Context, view: V, data: Views[V]) {
+    ctx.type = 'html';
+    ctx.body = render(view, data, pageLocale(ctx));
+  }
+
+  // The one error path: every refusal of every step is rendered here.
+  router.use(noStore, async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof BackToStart) {
+        ctx.status = 303;
+        return ctx.redirect(`/interaction/${loaded(ctx).details.uid}`);
+      }
+      if (!(error instanceof RefusedPage)) throw error;
+      ctx.status = error.refusal.status;
+      show(ctx, 'error', { title: error.refusal.title, message: error.refusal.message, requestId: ctx.state['requestId'] as string });
+    }
+  });
+
+  router.param('uid', async (uid, ctx, next) => {
+    let details: InteractionDetails | undefined;
+    try {
+      details = await provider.current().interactionDetails(ctx.req, ctx.res);
+    } catch (error) {
+      if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
+    }
+    // The interaction the browser's cookie points at must be the one in the URL.
+    if (details?.uid !== uid) throw new RefusedPage(refused(400, 'login.error.expiredTitle', 'login.error.expired'));
+    preferUiLocales(ctx, details.params['ui_locales']);
+    const clientId = String(details.params['client_id']);
+    const [client, policy] = await Promise.all([provider.current().Client.find(clientId), deps.policy.current()]);
+    const raw = details.params['acr_values'];
+    const requirement = { accepts: acceptedMethods(typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [], client ? requiresTwoFactor(client) : false), administration: clientId === DMS_CLIENT_ID };
+    const request: LoginRequest = { uid, clientId, requirement, policy, origin: { ip: ctx.ip, requestId: ctx.state['requestId'] as string } };
+    ctx.state['interaction'] = { details, request, clientName: client?.clientName ?? 'CCASS' } satisfies Loaded;
+    return next();
+  });
+
+  /** The checked form of this request (its CSRF token is the one of its interaction). */
+  function form<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>): T {
+    const parsed = schema.safeParse(ctx.request.body);
+    if (!parsed.success) throw new RefusedPage(refused(400, 'error.notAccepted', 'form.incomplete'));
+    if (!csrf.verify(loaded(ctx).details.uid, parsed.data.csrf)) throw new RefusedPage(refused(403, 'error.notAccepted', 'form.expired'));
+    return parsed.data;
+  }
+
+  /** The login of this request, whose step must be one of `steps` (when given). */
+  async function login(ctx: Context, steps?: readonly LoginStep[]): Promise<Login | undefined> {
+    const { details, request } = loaded(ctx);
+    if (details.prompt.name !== 'login') throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
+    const found = loaded(ctx).login ?? (await findLogin(deps, request));
+    if (found?.kind === 'refused') throw new RefusedPage(found);
+    if (found && steps && !steps.includes(found.step)) throw new RefusedPage(stateNotFor);
+    loaded(ctx).login = found;
+    return found;
+  }
+
+  /** A login that has a proven password (else back to its first page). */
+  async function proven(ctx: Context, steps?: readonly LoginStep[]): Promise<Login> {
+    const found = await login(ctx, steps);
+    if (!found) throw new BackToStart();
+    return found;
+  }
+
+  const base = (ctx: Context) => `/interaction/${loaded(ctx).details.uid}`;
+  const pageContext = (ctx: Context) => ({ base: base(ctx), csrf: csrf.issue(loaded(ctx).details.uid) });
+
+  async function showStep(ctx: Context, current: Login | undefined, values: { error?: Translatable; notice?: Translatable } = {}): Promise<void> {
+    const { details, request, clientName } = loaded(ctx);
+    if (!current || current.step === 'password') {
+      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx) }, values.error));
+    }
+    switch (current.step) {
+      case 'totp':
+        return show(ctx, 'otp', codePage(deps, pageContext(ctx), current, { ...values, codeSent: true }));
+      case 'email-otp': {
+        // A code is sent when the page is first shown; reloading does not send another.
+        if (values.error || values.notice || (await hasOpenEmailOtp(deps.emailOtp, current.user.id, details.uid))) {
+          return show(ctx, 'otp', codePage(deps, pageContext(ctx), current, { ...values, codeSent: true }));
+        }
+        if (!(await guard.spend(ctx, 'emails'))) return;
+        const mailing = await sendLoginCode(deps, current, false);
+        if (mailing.retryAfterSeconds) ctx.set('Retry-After', String(mailing.retryAfterSeconds));
+        return show(ctx, 'otp', codePage(deps, pageContext(ctx), current, mailing));
+      }
+      case 'new-password':
+        return show(ctx, 'change-password', newPasswordPage(deps, pageContext(ctx), current, values.error));
+      case 'choose-method':
+        return show(ctx, 'choose-method', choiceOfMethodPage(pageContext(ctx), current));
+      case 'no-second-factor':
+        await deps.queries.loginProgress.finish(details.uid);
+        throw new RefusedPage(refused(403, 'login.error.notReadyTitle', 'login.error.noEmail'));
+      case 'complete':
+        return respond(ctx, await completeLogin(deps, current, current.proven));
+    }
+  }
+
+  /** Shows what a use case returned; `again` renders the form that was posted, with its error. */
+  async function respond(ctx: Context, outcome: LoginOutcome, again?: (error: Translatable) => Promise<void> | void): Promise<void> {
+    switch (outcome.kind) {
+      case 'next':
+        ctx.status = 303;
+        return ctx.redirect(base(ctx));
+      case 'refused':
+        throw new RefusedPage(outcome);
+      case 'retry':
+        ctx.status = outcome.status;
+        return again ? again(outcome.error) : showStep(ctx, loaded(ctx).login, { error: outcome.error });
+      case 'complete': {
+        // What provider.interactionResult does, on the interaction this request already loaded.
+        const { details } = loaded(ctx);
+        details.result = { login: { accountId: outcome.accountId, acr: outcome.acr, amr: outcome.amr, remember: true } };
+        await details.save(details.exp - Math.floor(Date.now() / 1000));
+        ctx.status = 303;
+        return ctx.redirect(details.returnTo);
+      }
+    }
+  }
+
+  router.get('/:uid', async (ctx) => {
+    const { details, clientName } = loaded(ctx);
+    if (details.prompt.name === 'consent') return show(ctx, 'consent', consentPage(pageContext(ctx), details.uid, clientName, details.prompt.details));
+    await showStep(ctx, await login(ctx));
+  });
+
+  router.post('/:uid/login', async (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const typed = { participantId: typeof body['participantId'] === 'string' ? body['participantId'].slice(0, 64) : '', userId: typeof body['userId'] === 'string' ? body['userId'].slice(0, 64) : '' };
+    const again = (error: Translatable) => {
+      const { details, request, clientName } = loaded(ctx);
+      show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), ...typed }, error));
+    };
+    const parsed = forms.login.safeParse(body);
+    if (!parsed.success || !csrf.verify(loaded(ctx).details.uid, parsed.data.csrf)) {
+      ctx.status = parsed.success ? 403 : 400;
+      return again(parsed.success ? 'login.error.formExpired' : 'login.error.incomplete');
+    }
+    if (loaded(ctx).details.prompt.name !== 'login') throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
+    // Checked before any work: an address that failed too often gets no more guesses for now.
+    if (await guard.refused(ctx, 'loginFailures')) return;
+    const outcome = await submitPassword(deps, loaded(ctx).request, parsed.data);
+    if (outcome.kind === 'retry' && outcome.status === 401) await guard.count(ctx, 'loginFailures');
+    await respond(ctx, outcome, again);
+  });
+
+  // "Log in with smartcard": posted over the listener (or proxy) that asks for the client certificate.
+  router.post('/:uid/smartcard', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    if (loaded(ctx).details.prompt.name !== 'login') throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
+    if (!deps.smartcard) throw new RefusedPage(refused(404, 'smartcard.unavailableTitle', 'smartcard.unavailable'));
+    await respond(ctx, await loginWithSmartcard(deps, deps.smartcard.trust, loaded(ctx).request, deps.smartcard.certificateOf(ctx.req)));
+  });
+
+  router.post('/:uid/otp', async (ctx) => {
+    const { code } = form(ctx, forms.code);
+    const current = await proven(ctx);
+    if (current.step !== 'totp' && current.step !== 'email-otp') return respond(ctx, { kind: 'next' });
+    if (await guard.refused(ctx, 'otpFailures')) return;
+    const outcome = await submitCode(deps, current, code);
+    if (outcome.failedAttempt) await guard.count(ctx, 'otpFailures');
+    await respond(ctx, outcome);
+  });
+
+  router.post('/:uid/otp/resend', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    const current = await proven(ctx, ['email-otp']);
+    if (!(await guard.spend(ctx, 'emails'))) return;
+    const mailing = await sendLoginCode(deps, current, true);
+    ctx.status = mailing.status;
+    if (mailing.retryAfterSeconds) ctx.set('Retry-After', String(mailing.retryAfterSeconds));
+    show(ctx, 'otp', codePage(deps, pageContext(ctx), current, mailing));
+  });
+
+  router.post('/:uid/method', async (ctx) => {
+    const { method } = form(ctx, forms.method);
+    const current = await proven(ctx, ['choose-method']);
+    if (method === 'totp') {
+      ctx.status = 303;
+      return ctx.redirect(`${base(ctx)}/enrol-totp`);
+    }
+    await respond(ctx, await chooseEmailCodes(deps, current));
+  });
+
+  router.post('/:uid/change-method', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    const current = await proven(ctx, ['totp', 'email-otp']);
+    if (current.user.second_factor === null) throw new RefusedPage(stateNotFor);
+    await deps.queries.loginProgress.requestMethodChange(current.request.uid);
+    await respond(ctx, { kind: 'next' });
+  });
+
+  router.post('/:uid/change-password', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    const current = await proven(ctx, ['totp', 'email-otp']);
+    await deps.queries.loginProgress.setPasswordChange(current.request.uid, true);
+    await respond(ctx, { kind: 'next' });
+  });
+
+  router.post('/:uid/password', async (ctx) => {
+    const input = form(ctx, forms.newPassword);
+    const current = await proven(ctx, ['new-password']);
+    if (await guard.refused(ctx, 'loginFailures')) return;
+    const outcome = await changePasswordDuringLogin(deps, current, input);
+    if (outcome.failedAttempt) await guard.count(ctx, 'loginFailures');
+    await respond(ctx, outcome);
+  });
+
+  router.get('/:uid/enrol-totp', async (ctx) => {
+    const current = await proven(ctx, ['choose-method']);
+    show(ctx, 'enrol-totp', await authenticatorPage(deps, pageContext(ctx), current));
+  });
+
+  router.post('/:uid/enrol-totp', async (ctx) => {
+    const { code } = form(ctx, forms.code);
+    const current = await proven(ctx, ['choose-method']);
+    if (await guard.refused(ctx, 'otpFailures')) return;
+    const outcome = await confirmAuthenticator(deps, current, code);
+    if (outcome.failedAttempt) await guard.count(ctx, 'otpFailures');
+    await respond(ctx, outcome, async (error) => show(ctx, 'enrol-totp', await authenticatorPage(deps, pageContext(ctx), current, error)));
+  });
+
+  router.post('/:uid/confirm', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    const { details } = loaded(ctx);
+    const accountId = details.session?.accountId;
+    if (details.prompt.name !== 'consent' || !accountId) throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
+    const { Grant } = provider.current();
+    const grant = details.grantId ? await Grant.find(details.grantId) : new Grant({ accountId, clientId: String(details.params['client_id']) });
+    if (!grant) throw new RefusedPage(refused(400, 'login.error.expiredTitle', 'login.error.expired'));
+    const missingScopes = details.prompt.details['missingOIDCScope'] as string[] | undefined;
+    const missingClaims = details.prompt.details['missingOIDCClaims'] as string[] | undefined;
+    if (missingScopes?.length) grant.addOIDCScope(missingScopes.join(' '));
+    if (missingClaims?.length) grant.addOIDCClaims(missingClaims);
+    details.result = { consent: { grantId: await grant.save() } };
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+    ctx.status = 303;
+    ctx.redirect(details.returnTo);
+  });
+
+  router.post('/:uid/abort', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    const { details } = loaded(ctx);
+    await deps.queries.loginProgress.finish(details.uid);
+    details.result = { error: 'access_denied', error_description: 'The user cancelled the login.' };
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+    ctx.status = 303;
+    ctx.redirect(details.returnTo);
+  });
+
+  return router;
+}

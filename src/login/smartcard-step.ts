@@ -1,0 +1,54 @@
+/**
+ * "Log in with smartcard": the certificate the browser presented (over our TLS listener or a
+ * trusted proxy's header) → the user it is bound to → the login, if the phase and the client
+ * still accept smartcards. After the cut-off no card opens anything, whatever it is.
+ */
+import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
+import type { PresentedCertificate } from '../interactions/client-certificate.js';
+import { acrFor, SMARTCARD_AMR } from '../oidc/assurance.js';
+import { refusalFor } from '../policy/access.js';
+import { recordLoginEvent } from './events.js';
+import { refused, type LoginOutcome, type LoginRequest, type LoginServices } from './login.js';
+import { ACCESS_REFUSALS, SMARTCARD_REFUSALS } from './refusals.js';
+import { authenticateWithSmartcard } from './smartcard-check.js';
+
+const HEADER_REFUSALS = {
+  'untrusted-header': 'untrusted_certificate_header',
+  'repeated-header': 'repeated_certificate_header',
+  'malformed-header': 'malformed_certificate_header',
+} as const;
+
+export async function loginWithSmartcard(services: LoginServices, trust: SmartcardTrustStore, request: LoginRequest, presented: PresentedCertificate): Promise<LoginOutcome> {
+  if (presented.kind === 'none') {
+    await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', details: { method: 'smartcard', reason: 'no_certificate' } });
+    return refused(400, 'smartcard.noneTitle', 'smartcard.none');
+  }
+  if (presented.kind !== 'certificate') {
+    const reason = HEADER_REFUSALS[presented.kind];
+    await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', details: { method: 'smartcard', reason } });
+    services.log.warn({ requestId: request.origin.requestId, ip: request.origin.ip, reason }, 'client certificate header refused');
+    return refused(400, 'smartcard.noneTitle', 'smartcard.notAccepted');
+  }
+
+  const outcome = await authenticateWithSmartcard({ trust, bindings: services.queries.smartcardBindings, users: services.queries.users, clock: services.clock }, presented.der, presented.chain);
+  const card = outcome.certificate && { fingerprint: outcome.certificate.fingerprint, serial: outcome.certificate.serial, issuer: outcome.certificate.issuer, source: presented.source };
+  const certificate = card ? { certificate: card } : {};
+  // The phase and the client decide first.
+  const refusal = refusalFor('smartcard', request.policy.phase, outcome.user ? request.policy.pilots.has(outcome.user.participant_id) : false, request.requirement);
+  if (refusal) {
+    await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: outcome.user, details: { method: 'smartcard', reason: refusal, ...certificate } });
+    return refused(403, 'smartcard.notAcceptedTitle', ACCESS_REFUSALS[refusal]);
+  }
+  if (!outcome.ok) {
+    await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: outcome.user, details: { method: 'smartcard', reason: outcome.reason, ...certificate } });
+    if (outcome.reason === 'trust_unavailable' || outcome.reason === 'revocation_unknown') {
+      services.log.error({ reason: outcome.reason, problems: trust.problems() }, 'smartcard login refused: trust material unusable');
+    }
+    return refused(403, 'smartcard.refusedTitle', SMARTCARD_REFUSALS[outcome.reason] ?? 'smartcard.notAccepted');
+  }
+  const acr = acrFor('smartcard');
+  const amr = [...SMARTCARD_AMR];
+  await services.queries.users.recordLogin(outcome.user.id, 'smartcard', services.clock.now());
+  await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: outcome.user, details: { method: 'smartcard', amr, acr, certificate: card } });
+  return { kind: 'complete', accountId: outcome.user.id, acr, amr };
+}
