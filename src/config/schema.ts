@@ -21,6 +21,8 @@ const clientSchema = z
   .object({
     client_id: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3-64 characters of A-Z a-z 0-9 . _ -'),
     client_name: z.string().min(1).optional(),
+    /** The name in Traditional Chinese, for pages in that language (OIDC Dynamic Registration §2.1 language tags). */
+    'client_name#zh-Hant': z.string().min(1).optional(),
     /** Confidential clients authenticate with this secret; omit it for a public (PKCE-only) client. */
     client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
     redirect_uris: z.array(httpUrl).min(1),
@@ -96,6 +98,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     log: z.object({ level: logLevel.default('info') }).strict().prefault({}),
+    /** Error pages tell users whom to call: the CCASS Hotline, with its number. */
+    support: z
+      .object({ hotline: z.string().regex(/^\+?[0-9(][0-9 ()-]{4,28}[0-9]$/, 'must be a phone number like "+852 2979 7111" (digits, spaces, "+", "(", ")", "-")').default('+852 2979 7111') })
+      .strict()
+      .prefault({}),
     metrics: z
       .object({
         /** Serve /metrics on this port of its own (not on server.port), for the monitoring network only. */

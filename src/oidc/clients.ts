@@ -1,11 +1,14 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { ClientConfig } from '../config/schema.js';
+import type { Locale } from '../i18n/locales.js';
 
 /** Configured clients become oidc-provider client metadata; `first_party` travels as extra metadata. */
 export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
+  const zhHantName = client[CLIENT_NAME_ZH_HANT];
   return {
     client_id: client.client_id,
     client_name: client.client_name ?? client.client_id,
+    ...(zhHantName ? { [CLIENT_NAME_ZH_HANT]: zhHantName } : {}),
     redirect_uris: client.redirect_uris,
     post_logout_redirect_uris: client.post_logout_redirect_uris,
     grant_types: client.grant_types,
@@ -31,4 +34,18 @@ export const REQUIRE_TWO_FACTOR = 'require_two_factor';
 
 export function requiresTwoFactor(client: { metadata(): Record<string, unknown> }): boolean {
   return client.metadata()[REQUIRE_TWO_FACTOR] === true;
+}
+
+/**
+ * The client's name in Traditional Chinese: a language-tagged `client_name` (OIDC Dynamic
+ * Client Registration §2.1), kept by oidc-provider as extra metadata.
+ */
+export const CLIENT_NAME_ZH_HANT = 'client_name#zh-Hant';
+
+/** What pages call a client: its name in the page's language, else its name, else its ID. */
+export function clientDisplayName(client: { clientId: string; metadata(): Record<string, unknown> }, locale: Locale): string {
+  const metadata = client.metadata();
+  const localized = locale === 'zh-Hant' ? metadata[CLIENT_NAME_ZH_HANT] : undefined;
+  const name = typeof localized === 'string' && localized ? localized : metadata['client_name'];
+  return typeof name === 'string' && name ? name : client.clientId;
 }
