@@ -23,7 +23,7 @@ import type { ActivationDependencies } from '../enrolment/activation-links.js';
 import { activationRoutes } from '../enrolment/routes.js';
 import { createCsrfTokens } from '../interactions/csrf.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import { interactionRoutes, type SmartcardLogin } from '../interactions/routes.js';
+import { interactionRoutes, type SmartcardLogin } from '../login/routes.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import { healthRoutes } from '../observability/health.js';
@@ -36,7 +36,8 @@ import type { Logger } from '../observability/logger.js';
 import { requestContext } from '../observability/request-context.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, withHotline } from './error-handler.js';
+import { formPostPages } from '../oidc/pages.js';
 import { addressMatcher } from './address-ranges.js';
 import { isOAuthJsonEndpoint, percentEncodedProblem, refuseBadText, requestTargetGuard } from './text-guard.js';
 import { problemIn } from '../storable-text.js';
@@ -89,9 +90,12 @@ function answerTryAgain(ctx: Koa.Context, render: Renderer): void {
 }
 
 const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
+/** Submits the form-post page (the CSP allows scripts of this server only, none inline). */
+const FORM_POST_SCRIPT = readFileSync(fileURLToPath(new URL('./assets/form-post.js', import.meta.url)));
 
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa({ proxy: deps.config.server.trustProxy });
+  const render = withHotline(deps.render, deps.config.support.hotline);
   app.silent = true; // errors are logged by our handlers, with the request id
   // Forwarded headers are believed from the configured proxies only (the TCP peer decides,
   // as for the certificate header): from anyone else they are dropped before Koa or
@@ -115,7 +119,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestContext(deps.log));
   app.use(securityHeaders({ https: deps.config.issuer.startsWith('https://') }));
   app.use(localeMiddleware({ https: deps.config.issuer.startsWith('https://') }));
-  app.use(errorHandler(deps.log, deps.render));
+  app.use(errorHandler(deps.log, render));
   // Before any route, oidc-provider's included: no NUL, no bytes that are not UTF-8 in the URL.
   app.use(requestTargetGuard());
 
@@ -124,6 +128,11 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.type = 'text/css';
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = STYLESHEET;
+  });
+  assets.get('/assets/form-post.js', (ctx) => {
+    ctx.type = 'application/javascript';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = FORM_POST_SCRIPT;
   });
   // Browsers ask for it on every page; there is none, and a 404 would clutter logs and consoles.
   assets.get('/favicon.ico', (ctx) => {
@@ -141,7 +150,7 @@ export function createApp(deps: AppDependencies): Koa {
     provider: deps.provider,
     queries: deps.queries,
     hasher: deps.hasher,
-    render: deps.render,
+    render,
     csrf,
     log: deps.log,
     clock: deps.clock,
@@ -160,7 +169,7 @@ export function createApp(deps: AppDependencies): Koa {
     queries: deps.queries,
     hasher: deps.hasher,
     rules: deps.config.password,
-    render: deps.render,
+    render,
     csrf,
     totp: deps.totp,
     emailOtp: deps.emailOtp,
@@ -179,7 +188,7 @@ export function createApp(deps: AppDependencies): Koa {
     settings: deps.config.dms,
   });
   const dmsDependencies = { ...deps.activation, queries: deps.queries, signIn, csrf, csvLimits: deps.config.dms.csv };
-  const dmsPages = dmsPageRoutes({ ...dmsDependencies, render: deps.render, sessionMaxHours: deps.config.dms.sessionMaxHours });
+  const dmsPages = dmsPageRoutes({ ...dmsDependencies, render, sessionMaxHours: deps.config.dms.sessionMaxHours });
   const dmsApi = dmsApiRoutes(dmsDependencies);
 
   // Our forms are url-encoded and the DMS API takes JSON; any other body type is refused
@@ -214,7 +223,13 @@ export function createApp(deps: AppDependencies): Koa {
   }
 
   // oidc-provider is mounted last. The instance can be replaced (signing key rotation):
-  // each request goes to the current one, mounted once per instance.
+  // each request goes to the current one, mounted once per instance. Its self-submitting form
+  // is replaced by our page; a path nobody answered gets our 404 page (not Koa's "Not Found").
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 404 && ctx.body == null) ctx.throw(404);
+  });
+  app.use(formPostPages(render));
   let mountedFor: Provider | undefined;
   let mounted: Koa.Middleware = async () => undefined;
   app.use(async (ctx, next) => {
@@ -226,7 +241,7 @@ export function createApp(deps: AppDependencies): Koa {
     await mounted(ctx, next);
     // oidc-provider answers any failure of its storage as server_error (500); a database
     // interruption is answered as every route of ours answers it: 503, try again.
-    if (ctx.state['transientDatabaseError'] && ctx.status === 500) answerTryAgain(ctx, deps.render);
+    if (ctx.state['transientDatabaseError'] && ctx.status === 500) answerTryAgain(ctx, render);
   });
   return app;
 }

@@ -47,18 +47,25 @@ export function localeOf(ctx: Context): Locale {
   return (ctx.state['locale'] as LocaleState | undefined)?.locale ?? DEFAULT_LOCALE;
 }
 
+/** Where a page answering a form post switches language: the start of the form's flow, if it has one. */
+function flowStart(path: string): string | undefined {
+  const interaction = /^\/interaction\/[^/]+/.exec(path);
+  if (interaction) return interaction[0];
+  if (path.startsWith('/activate')) return '/activate';
+  if (path.startsWith('/dms')) return '/dms';
+  return undefined;
+}
+
 /**
  * The page's language and its switch. A page answering a GET switches in place; one
- * answering a form post switches on the page the form belongs to (its flow's start).
+ * answering a form post switches on the page the form belongs to (its flow's start), and
+ * has no switch when its flow has no page to go back to (oidc-provider's logout confirmation).
  */
 export function pageLocale(ctx: Context): PageLocale {
   const locale = localeOf(ctx);
   const other: Locale = locale === 'en' ? 'zh-Hant' : 'en';
-  let path = ctx.path;
-  if (ctx.method !== 'GET') {
-    const interaction = /^\/interaction\/[^/]+/.exec(ctx.path);
-    path = interaction ? interaction[0] : ctx.path.startsWith('/activate') ? '/activate' : '/';
-  }
+  const path = ctx.method === 'GET' ? ctx.path : flowStart(ctx.path);
+  if (path === undefined) return { locale, switchHref: undefined };
   const query = new URLSearchParams(ctx.method === 'GET' ? ctx.querystring : '');
   query.delete('token'); // an activation token never goes into a link on the page
   query.set('lang', other);

@@ -12,7 +12,6 @@ import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { isTransientDatabaseError } from '../store/transient-errors.js';
 import { dmsClientMetadata } from '../dms/sign-in.js';
 import type { Renderer } from '../http/render.js';
-import { pageLocale } from '../http/locale.js';
 import { oidcCookieNames } from '../http/cookie-names.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
@@ -21,7 +20,8 @@ import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { createSessionActivity } from './session-activity.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
-import { clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_TWO_FACTOR } from './clients.js';
+import { CLIENT_NAME_ZH_HANT, clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_TWO_FACTOR } from './clients.js';
+import { providerPages } from './pages.js';
 import type { Jwks } from './key-generation.js';
 
 export interface ProviderDependencies {
@@ -37,7 +37,8 @@ export interface ProviderDependencies {
 }
 
 export function createProvider(deps: ProviderDependencies): Provider {
-  const { config, render } = deps;
+  const { config } = deps;
+  const pages = providerPages(deps.render, config.support.hotline);
   const ttl = config.oidc.ttl;
   const sessionLifetime: SessionLifetime = { idleSeconds: ttl.sessionIdle, absoluteSeconds: ttl.session };
   const sessionActivity = createSessionActivity((uid, expiresAt) => deps.queries.userAccess.extendOidcSession(uid, expiresAt), { minIntervalSeconds: 60 });
@@ -54,7 +55,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: config.oidc.idTokenSigningAlg,
     },
-    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR] },
+    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, CLIENT_NAME_ZH_HANT] },
     jwks: deps.jwks,
     cookies: {
       names: oidcCookieNames(config.issuer),
@@ -85,14 +86,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx, form) => {
-          ctx.type = 'html';
-          ctx.body = render('logout', { form }, pageLocale(ctx));
-        },
-        postLogoutSuccessSource: async (ctx) => {
-          ctx.type = 'html';
-          ctx.body = render('logged-out', {}, pageLocale(ctx));
-        },
+        // Our pages, in the reader's language (oidc-provider's own are English).
+        logoutSource: async (ctx, form) => pages.logoutSource(ctx, form),
+        postLogoutSuccessSource: async (ctx) => pages.postLogoutSuccessSource(ctx),
       },
       userinfo: { enabled: true },
     },
@@ -147,14 +143,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       Interaction: ttl.interaction,
       Grant: ttl.grant,
     },
-    renderError: async (ctx, out) => {
-      ctx.type = 'html';
-      ctx.body = render('error', {
-        title: 'error.signInStopped',
-        message: out.error_description ?? out.error,
-        requestId: ctx.state['requestId'],
-      }, pageLocale(ctx));
-    },
+    // A browser's error page says what happened by error code, in the reader's language; JSON
+    // answers (to relying parties' back ends) keep oidc-provider's error and error_description.
+    renderError: async (ctx, out) => pages.renderError(ctx, out),
   };
 
   const provider = new Provider(config.issuer, configuration);
