@@ -66,7 +66,11 @@ export function hongKongDateTime(instant: Date, locale: Locale): string {
   return instant.toLocaleString(locale === 'zh-Hant' ? 'zh-Hant-HK' : 'en-GB', { timeZone: 'Asia/Hong_Kong', dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** A moment announced to users ("26 June 2023, 08:00 (Hong Kong time)"), in each language. */
+/**
+ * A moment announced to users ("26 June 2023, 08:00 (Hong Kong time)"), in each language. The
+ * Chinese form ends in full-width brackets, so a sentence puts it between characters with no
+ * space around it (「將於{time}停止」): full-width punctuation carries its own spacing.
+ */
 export function announcedHongKongTime(instant: Date, locale: Locale): string {
   if (locale === 'en') return describeHongKongTime(instant);
   const date = instant.toLocaleDateString('zh-Hant-HK', { timeZone: 'Asia/Hong_Kong', dateStyle: 'long' });
