@@ -2,9 +2,13 @@
  * Reading an uploaded CSV file as a table, with the whole-file checks every upload needs:
  * size, UTF-8 (a file saved in Big5 or Latin-1 is refused, not mangled), a header row with
  * exactly the expected columns, well-formed CSV, and a row limit. csv-parse does the
- * parsing; each record keeps the line it starts on, for reports people can act on.
+ * parsing; each record keeps the line it starts on, for reports people can act on. A refused
+ * file comes back as a code with its values (csv-problems.ts), never as a sentence.
  */
 import { parse } from 'csv-parse/sync';
+import type { CsvFileProblem, CsvSyntaxCause } from './csv-problems.js';
+
+export type { CsvFileProblem } from './csv-problems.js';
 
 export interface CsvLimits {
   maxBytes: number;
@@ -24,24 +28,27 @@ export interface CsvRecord {
 
 export type CsvTable =
   | { ok: true; columns: string[]; records: CsvRecord[] }
-  | { ok: false; status: 413 | 415 | 422; problem: string };
+  | { ok: false; status: 413 | 415 | 422; problem: CsvFileProblem };
 
 const BOM = '\uFEFF';
 
-function describeColumns(columns: CsvColumns): string {
-  const optional = columns.optional.length ? ` (optional: ${columns.optional.join(', ')})` : '';
-  return `${columns.required.join(',')}${optional}`;
-}
+/** csv-parse's error codes (CsvError.code), by what a person can do about them. */
+const SYNTAX_CAUSES: Readonly<Record<string, CsvSyntaxCause>> = {
+  CSV_QUOTE_NOT_CLOSED: 'unclosed_quote',
+  INVALID_OPENING_QUOTE: 'bad_quote',
+  CSV_INVALID_CLOSING_QUOTE: 'bad_quote',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'bad_quote',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'cell_count',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'cell_count',
+};
 
 export function readCsvTable(bytes: Uint8Array, columns: CsvColumns, limits: CsvLimits): CsvTable {
-  if (bytes.length > limits.maxBytes) {
-    return { ok: false, status: 413, problem: `The file is larger than ${Math.floor(limits.maxBytes / 1024)} KB; split it into smaller files.` };
-  }
+  if (bytes.length > limits.maxBytes) return { ok: false, status: 413, problem: { code: 'too_large', maxKb: Math.floor(limits.maxBytes / 1024) } };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, status: 415, problem: "The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again." };
+    return { ok: false, status: 415, problem: { code: 'not_utf8' } };
   }
   if (text.startsWith(BOM)) text = text.slice(1);
   // One kind of line break, so that line numbers count as people do (csv-parse would count
@@ -52,15 +59,13 @@ export function readCsvTable(bytes: Uint8Array, columns: CsvColumns, limits: Csv
   try {
     rows = parse(text, { info: true, raw: true, skip_empty_lines: true, relax_column_count: false, trim: true, bom: false }) as unknown as typeof rows;
   } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    return { ok: false, status: 422, problem: `The file is not valid CSV${line ? ` near line ${line}` : ''}: ${(error as Error).message.replace(/^Invalid [^:]*: /, '')}` };
+    const { lines, code } = error as { lines?: number; code?: string };
+    return { ok: false, status: 422, problem: { code: 'malformed', cause: (code && SYNTAX_CAUSES[code]) || 'other', ...(lines ? { line: lines } : {}) } };
   }
   // Rows whose cells are all empty (",,") are as good as blank lines.
   const nonEmpty = rows.filter((row) => row.record.some((cell) => cell !== ''));
   const [header, ...data] = nonEmpty;
-  if (!header || data.length === 0) {
-    return { ok: false, status: 422, problem: `The file has no rows. Give a header row (${describeColumns(columns)}) and one row per user.` };
-  }
+  if (!header || data.length === 0) return { ok: false, status: 422, problem: { code: 'no_rows', required: columns.required, optional: columns.optional } };
 
   const names = header.record.map((cell) => cell.toLowerCase());
   const allowed = new Set([...columns.required, ...columns.optional]);
@@ -68,20 +73,13 @@ export function readCsvTable(bytes: Uint8Array, columns: CsvColumns, limits: Csv
   const unknown = names.filter((name) => !allowed.has(name));
   const repeated = names.filter((name, index) => names.indexOf(name) !== index);
   if (missing.length || unknown.length || repeated.length) {
-    const problems = [
-      missing.length ? `missing ${missing.join(', ')}` : '',
-      unknown.length ? `unknown ${unknown.map((name) => `"${name}"`).join(', ')}` : '',
-      repeated.length ? `repeated ${repeated.join(', ')}` : '',
-    ].filter(Boolean);
     return {
       ok: false,
       status: 422,
-      problem: `The header row must name the columns ${describeColumns(columns)}; found "${header.record.join(',')}" (${problems.join('; ')}).`,
+      problem: { code: 'bad_header', required: columns.required, optional: columns.optional, found: header.record, missing, unknown, repeated },
     };
   }
-  if (data.length > limits.maxRows) {
-    return { ok: false, status: 413, problem: `The file has ${data.length} rows; at most ${limits.maxRows} per upload. Split it into smaller files.` };
-  }
+  if (data.length > limits.maxRows) return { ok: false, status: 413, problem: { code: 'too_many_rows', rows: data.length, maxRows: limits.maxRows } };
 
   // info.lines is the line a record ends on; it starts as many lines earlier as its own text
   // (without the blank lines before it and its final line break) has line breaks.

@@ -6,8 +6,9 @@
  */
 import { auditEvent, type Actor } from './actor.js';
 import { addUser, summariseUser, type UserSummary } from './users.js';
-import { normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
+import { normaliseEmail, normaliseParticipantId, normaliseUserId } from './identifiers.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { msg } from '../i18n/translate.js';
 import { applyDesignatedEmail, parseDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
 import type { Queries } from '../store/index.js';
 
@@ -35,19 +36,19 @@ export async function addDelegatedAdministrator(
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
   const fields: Record<string, string> = {};
-  if (!participantId) fields['participantId'] = PARTICIPANT_ID_RULE;
-  if (!userId) fields['userId'] = USER_ID_RULE;
-  if (!normaliseEmail(input.email)) fields['email'] = 'must be an address like name@example.com';
+  if (!participantId) fields['participantId'] = 'invalid_participant_id';
+  if (!userId) fields['userId'] = 'invalid_user_id';
+  if (!normaliseEmail(input.email)) fields['email'] = 'invalid_email';
   // Everything is checked before anything changes: a bad email must not leave a half-made DA.
-  if (!participantId || !userId || Object.keys(fields).length) throw new ValidationError('Invalid DA', fields);
-  if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(`participant ${participantId} does not exist`);
+  if (!participantId || !userId || Object.keys(fields).length) throw new ValidationError('directory.invalidDa', fields);
+  if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(msg('problem.participantUnknown', { participant: participantId }));
 
   // The user, the role, the email, the link and its mail: one transaction.
   return deps.queries.transaction(async (queries) => {
     let change: DelegatedAdministratorResult['change'] = 'unchanged';
     let user = await queries.users.findByLogin(participantId, userId);
     if (!user) {
-      if (!input.displayName) throw new ValidationError('A new DA needs a name', { displayName: 'required for a new user (--name)' });
+      if (!input.displayName) throw new ValidationError('directory.daNeedsName', { displayName: 'required' });
       await addUser(queries, { participantId, userId, displayName: input.displayName }, actor.name);
       user = await queries.users.findByLogin(participantId, userId);
       change = 'created';

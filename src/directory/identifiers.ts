@@ -16,7 +16,13 @@ export function normaliseUserId(input: string): string | undefined {
   return USER_ID.test(value) ? value : undefined;
 }
 
+/**
+ * The rules in English, for callers that still name them in a field (policy/phase-control.ts).
+ * People read them from the catalogue: `directory.participantIdRule`, `directory.userIdRule`.
+ * @deprecated name the field with a code (`invalid_participant_id`) and show the catalogue's words.
+ */
 export const PARTICIPANT_ID_RULE = '2-10 letters or digits, e.g. B01234';
+/** @deprecated as PARTICIPANT_ID_RULE. */
 export const USER_ID_RULE = '1-32 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 // RFC 5322 §3.2.3 dot-atom, ASCII only: the relay is not assumed to speak SMTPUTF8. Whether

@@ -1,6 +1,7 @@
 import { ConflictError, ValidationError } from '../errors.js';
+import { msg } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
-import { normaliseParticipantId, PARTICIPANT_ID_RULE } from './identifiers.js';
+import { normaliseParticipantId } from './identifiers.js';
 
 export interface ParticipantInput {
   id: string;
@@ -12,12 +13,12 @@ export async function addParticipant(queries: Pick<Queries, 'participants' | 'au
   const id = normaliseParticipantId(input.id);
   const name = input.name.trim();
   const fields: Record<string, string> = {};
-  if (!id) fields['id'] = `participant ID must be ${PARTICIPANT_ID_RULE}`;
-  if (name.length < 1 || name.length > 200) fields['name'] = 'name must be 1-200 characters';
-  if (!id || Object.keys(fields).length) throw new ValidationError('Invalid participant', fields);
+  if (!id) fields['id'] = 'invalid_participant_id';
+  if (name.length < 1 || name.length > 200) fields['name'] = 'name_length';
+  if (!id || Object.keys(fields).length) throw new ValidationError(!id ? 'directory.participantIdRule' : 'directory.participantNameRule', fields);
 
   if (!(await queries.participants.insert({ id, name }))) {
-    throw new ConflictError(`participant ${id} already exists`);
+    throw new ConflictError(msg('directory.participantExists', { participant: id }));
   }
   await queries.audit.record({ type: 'participant.add', outcome: 'success', actor, participantId: id, details: { name } });
   return { id, name };

@@ -14,7 +14,8 @@ import type { UserRow } from '../store/users.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
 import { auditEvent, type Actor } from './actor.js';
-import { normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
+import { normaliseParticipantId, normaliseUserId } from './identifiers.js';
+import { msg } from '../i18n/translate.js';
 
 export interface SmartcardAdministration {
   queries: Pick<Queries, 'users' | 'smartcardBindings' | 'audit' | 'userAccess' | 'jobs' | 'transaction'>;
@@ -42,17 +43,17 @@ async function findUser(deps: SmartcardAdministration, who: { participantId: str
   const participantId = normaliseParticipantId(who.participantId);
   const userId = normaliseUserId(who.userId);
   const fields: Record<string, string> = {};
-  if (!participantId) fields['participantId'] = PARTICIPANT_ID_RULE;
-  if (!userId) fields['userId'] = USER_ID_RULE;
-  if (!participantId || !userId) throw new ValidationError('Invalid user', fields);
+  if (!participantId) fields['participantId'] = 'invalid_participant_id';
+  if (!userId) fields['userId'] = 'invalid_user_id';
+  if (!participantId || !userId) throw new ValidationError(!participantId ? 'directory.participantIdRule' : 'directory.userIdRule', fields);
   const user = await deps.queries.users.findByLogin(participantId, userId);
-  if (!user) throw new NotFoundError(`user ${userId} at ${participantId} does not exist`);
+  if (!user) throw new NotFoundError(msg('directory.noSuchUser', { user: userId, participant: participantId }));
   return user;
 }
 
 function parseCertificate(certificate: Uint8Array | string): Buffer {
   const der = certificateDer(certificate);
-  if (!der) throw new ValidationError('Not a certificate', { certificate: 'must be exactly one X.509 certificate, PEM or DER' });
+  if (!der) throw new ValidationError('directory.notACertificate', { certificate: 'not_a_certificate' });
   return der;
 }
 
@@ -62,12 +63,12 @@ export async function bindSmartcard(
   certificate: Uint8Array | string,
   actor: Actor,
 ): Promise<SmartcardSummary> {
-  if (!deps.trust) throw new ForbiddenError('smartcard login is not configured (smartcard.caFile)');
+  if (!deps.trust) throw new ForbiddenError('directory.smartcardsOff');
   const user = await findUser(deps, who);
   const der = parseCertificate(certificate);
   const verdict = await verifySmartcardCertificate(await deps.trust.current(), der, deps.clock.now());
   if (!verdict.ok) {
-    throw new ValidationError('Certificate not accepted', { certificate: `would not be accepted at login (${verdict.reason.replace(/_/g, ' ')})` });
+    throw new ValidationError(msg('directory.certificateRefused', { reason: verdict.reason }), { certificate: verdict.reason });
   }
   const accepted = verdict.certificate;
   const row = {
@@ -88,9 +89,9 @@ export async function bindSmartcard(
   if (!bound) {
     const existing = await deps.queries.smartcardBindings.findByFingerprint(accepted.fingerprint);
     const owner = existing && (await deps.queries.users.findBySubject(existing.user_id));
-    if (owner?.id === user.id) throw new ConflictError(`this smartcard is already bound to ${user.user_id} at ${user.participant_id}`);
+    if (owner?.id === user.id) throw new ConflictError(msg('directory.cardBoundHere', { user: user.user_id, participant: user.participant_id }));
     // One card, one user: a card that opens two accounts would make the audit trail lie.
-    throw new ConflictError(`this smartcard is bound to another user${owner ? ` (${owner.user_id} at ${owner.participant_id})` : ''}; unbind it there first`);
+    throw new ConflictError(owner ? msg('directory.cardBoundElsewhere', { user: owner.user_id, participant: owner.participant_id }) : 'directory.cardBoundUnknown');
   }
   return summary({ id: 0, ...row });
 }
@@ -106,7 +107,7 @@ export async function unbindSmartcard(
   const fingerprint = certificate === undefined ? undefined : certificateFingerprint(parseCertificate(certificate));
   const removed = await deps.queries.transaction(async (queries) => {
     const unbound = await queries.smartcardBindings.unbind(user.id, fingerprint);
-    if (unbound.length === 0) throw new NotFoundError(fingerprint ? `that smartcard is not bound to ${user.user_id} at ${user.participant_id}` : `${user.user_id} at ${user.participant_id} has no smartcard`);
+    if (unbound.length === 0) throw new NotFoundError(msg(fingerprint ? 'directory.cardNotBound' : 'directory.noCards', { user: user.user_id, participant: user.participant_id }));
     await queries.audit.record(auditEvent(actor, 'smartcard.unbind', 'success', user, { fingerprints: unbound.map((row) => row.fingerprint_sha256) }));
     // A card taken away (lost, replaced) must not keep the sessions it opened.
     await revokeUserAccess({ queries, notices: deps.notices }, user, 'smartcard_unbind', actor);

@@ -6,14 +6,17 @@
  * activated). Every cell is checked first; rows with problems change nothing. The other rows
  * are applied in one transaction with all they cause (links, their mails, audit records):
  * the file is applied whole or not at all, so a killed import leaves nothing half done, and
- * re-running the same file brings every row to the state it asks for.
+ * re-running the same file brings every row to the state it asks for. The report says what
+ * is wrong with a file or a row as codes with values (csv-problems.ts), for the CLI to word.
  */
 import type { Actor } from './actor.js';
+import type { CsvFileProblem, RowProblem } from './csv-problems.js';
 import { readCsvTable, repeatedValues, type CsvLimits } from './csv-table.js';
-import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from './identifiers.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from './identifiers.js';
 import { addUser, displayNameProblem } from './users.js';
 import { applyDesignatedEmail, type ActivationDependencies } from '../enrolment/activation-links.js';
-import { isDomainError } from '../errors.js';
+import { ConflictError, isDomainError, NotFoundError } from '../errors.js';
+import { enrolmentOpen } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
 
 export const USER_CSV_COLUMNS = { required: ['participant_id', 'user_id', 'display_name'], optional: ['email'] } as const;
@@ -25,14 +28,14 @@ export interface ImportRow {
   participantId: string | null;
   userId: string | null;
   outcome: ImportOutcome;
-  problems: string[];
+  problems: RowProblem[];
   /** An activation link was queued for the user. */
   activationQueued?: boolean;
 }
 
 export type ImportReport =
   | { accepted: true; summary: Record<ImportOutcome, number>; rows: ImportRow[] }
-  | { accepted: false; status: number; problem: string };
+  | { accepted: false; status: number; problem: CsvFileProblem };
 
 export async function importUsers(
   deps: ActivationDependencies & { queries: Queries },
@@ -46,37 +49,31 @@ export async function importUsers(
   const checked = table.records.map((record) => {
     const unreadable = Object.entries(record.cells).filter(([, value]) => !isPlainText(value)).map(([column]) => column);
     if (unreadable.length) {
-      const problems = unreadable.map((column) => `the ${column} cell holds a NUL or another control character`);
+      const problems = unreadable.map((column): RowProblem => ({ code: 'bad_text', column }));
       return { line: record.line, participantId: null, userId: null, displayName: '', email: undefined, problems };
     }
-    const problems: string[] = [];
-    const participantId = normaliseParticipantId(record.cells['participant_id'] ?? '') ?? null;
-    if (!participantId) problems.push(`participant ID is not valid: ${PARTICIPANT_ID_RULE}`);
-    const userId = normaliseUserId(record.cells['user_id'] ?? '') ?? null;
-    if (!userId) problems.push(`user ID is not valid: ${USER_ID_RULE}`);
+    const problems: RowProblem[] = [];
+    const rawParticipant = record.cells['participant_id'] ?? '';
+    const participantId = normaliseParticipantId(rawParticipant) ?? null;
+    if (!participantId) problems.push({ code: 'invalid_participant_id', value: rawParticipant });
+    const rawUserId = record.cells['user_id'] ?? '';
+    const userId = normaliseUserId(rawUserId) ?? null;
+    if (!userId) problems.push({ code: 'invalid_user_id', value: rawUserId });
     const displayName = (record.cells['display_name'] ?? '').trim();
     const nameProblem = displayNameProblem(displayName);
-    if (nameProblem) problems.push(nameProblem);
+    if (nameProblem) problems.push({ code: 'invalid_display_name', problem: nameProblem });
     const rawEmail = record.cells['email'] ?? '';
     const email = rawEmail ? (normaliseEmail(rawEmail) ?? null) : undefined;
-    if (email === null) {
-      problems.push(emailProblem(rawEmail) === 'formula' ? `email "${rawEmail}" starts with =, +, - or @ (a spreadsheet formula): not an address` : `email "${rawEmail}" is not an address like name@example.com`);
-    }
+    if (email === null) problems.push({ code: emailProblem(rawEmail) === 'formula' ? 'formula_email' : 'invalid_email', value: rawEmail });
     return { line: record.line, participantId, userId, displayName, email, problems };
   });
   const key = (row: { participantId: string | null; userId: string | null }) => (row.participantId && row.userId ? `${row.participantId}/${row.userId}` : null);
   for (const [user, lines] of repeatedValues(checked.map((row) => ({ line: row.line, key: key(row) })))) {
-    for (const row of checked) if (key(row) === user) row.problems.push(`user ${user} appears on lines ${lines.join(', ')}: list each user once`);
+    for (const row of checked) if (key(row) === user) row.problems.push({ code: 'duplicate_user', user, lines });
   }
 
   // Registering an email opens enrolment, which only some phases allow; adding users is always allowed.
-  const enrolmentClosed = await deps.policy.assertEnrolmentOpen().then(
-    () => undefined,
-    (error: unknown) => {
-      if (isDomainError(error)) return error.message;
-      throw error;
-    },
-  );
+  const enrolmentClosed = !enrolmentOpen((await deps.policy.current()).phase);
   const rows: ImportRow[] = [];
   const byUser = (row: { participantId: string | null; userId: string | null }) => `${row.participantId ?? ''}/${row.userId ?? ''}`;
   await deps.queries.transaction(async (queries) => {
@@ -84,10 +81,10 @@ export async function importUsers(
     for (const row of [...checked].sort((a, b) => (byUser(a) < byUser(b) ? -1 : byUser(a) > byUser(b) ? 1 : 0))) {
       const report: ImportRow = { line: row.line, participantId: row.participantId, userId: row.userId, outcome: 'rejected', problems: row.problems };
       rows.push(report);
-      if (row.email && enrolmentClosed) row.problems.push(enrolmentClosed);
+      if (row.email && enrolmentClosed) row.problems.push({ code: 'enrolment_closed' });
       if (row.problems.length || !row.participantId || !row.userId) continue;
       if (!(await queries.participants.findById(row.participantId))) {
-        report.problems.push(`participant ${row.participantId} does not exist: add it first (participant add)`);
+        report.problems.push({ code: 'no_such_participant', participant: row.participantId });
         continue;
       }
       try {
@@ -110,7 +107,7 @@ export async function importUsers(
       } catch (error) {
         if (!isDomainError(error)) throw error;
         report.outcome = 'rejected';
-        report.problems.push(error.message);
+        report.problems.push({ code: 'not_applied', cause: error instanceof ConflictError ? 'user_exists' : error instanceof NotFoundError ? 'user_gone' : 'refused' });
       }
     }
   });

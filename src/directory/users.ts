@@ -1,22 +1,19 @@
 /**
  * Operator functions on users: add, set a password, list, disable and enable. They take
- * plain data and the query modules, so the CLI today and DMS later call the same code.
+ * plain data and the query modules, so the CLI and DMS call the same code. A refusal is a
+ * domain error whose reason is a catalogue message; the fields it names carry codes
+ * (`invalid_participant_id`, `invalid_user_id`, `display_name_<problem>`, `invalid_email`,
+ * `formula_email`).
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { msg } from '../i18n/translate.js';
+import type { DisplayNameProblem } from './csv-problems.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
 import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
-import type { UserRow, UserStatus } from '../store/users.js';
-import {
-  emailProblem,
-  isPlainText,
-  normaliseEmail,
-  normaliseParticipantId,
-  normaliseUserId,
-  PARTICIPANT_ID_RULE,
-  USER_ID_RULE,
-} from './identifiers.js';
+import type { SecondFactorMethod, UserRow, UserStatus } from '../store/users.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from './identifiers.js';
 
 type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit' | 'userAccess' | 'jobs' | 'transaction'>;
 
@@ -40,7 +37,7 @@ export interface UserSummary {
   role: 'user' | 'da';
   status: UserStatus;
   hasPassword: boolean;
-  secondFactor: 'totp' | 'email' | null;
+  secondFactor: SecondFactorMethod | null;
   lockedUntil: Date | null;
 }
 
@@ -63,25 +60,25 @@ function parseRef(ref: UserRef): { participantId: string; userId: string } {
   const participantId = normaliseParticipantId(ref.participantId);
   const userId = normaliseUserId(ref.userId);
   const fields: Record<string, string> = {};
-  if (!participantId) fields['participantId'] = `participant ID must be ${PARTICIPANT_ID_RULE}`;
-  if (!userId) fields['userId'] = `user ID must be ${USER_ID_RULE}`;
-  if (!participantId || !userId) throw new ValidationError('Invalid user reference', fields);
+  if (!participantId) fields['participantId'] = 'invalid_participant_id';
+  if (!userId) fields['userId'] = 'invalid_user_id';
+  if (!participantId || !userId) throw new ValidationError(!participantId ? 'directory.participantIdRule' : 'directory.userIdRule', fields);
   return { participantId, userId };
 }
 
 async function findUser(queries: DirectoryQueries, ref: UserRef): Promise<UserRow> {
   const { participantId, userId } = parseRef(ref);
   const user = await queries.users.findByLogin(participantId, userId);
-  if (!user) throw new NotFoundError(`no user ${userId} at participant ${participantId}`);
+  if (!user) throw new NotFoundError(msg('directory.noSuchUser', { user: userId, participant: participantId }));
   return user;
 }
 
-/** What is wrong with a display name, for the operator; undefined when it is fine. */
-export function displayNameProblem(name: string): string | undefined {
-  if (!isPlainText(name)) return 'display name must not contain a NUL or control characters';
-  if (name.length < 1 || name.length > 200) return 'display name must be 1-200 characters';
+/** What is wrong with a display name (words: `csv.row.display_name.<problem>`); undefined when it is fine. */
+export function displayNameProblem(name: string): DisplayNameProblem | undefined {
+  if (!isPlainText(name)) return 'bad_text';
+  if (name.length < 1 || name.length > 200) return 'length';
   // Names are exported in reports that people open in spreadsheets (OWASP "CSV injection").
-  if (/^[=+\-@]/.test(name)) return 'display name must not start with =, +, - or @ (a spreadsheet formula)';
+  if (/^[=+\-@]/.test(name)) return 'formula';
   return undefined;
 }
 
@@ -95,16 +92,16 @@ export async function addUser(queries: DirectoryQueries, input: NewUser, actor: 
   }
   const displayName = input.displayName.trim();
   const nameProblem = displayNameProblem(displayName);
-  if (nameProblem) fields['displayName'] = nameProblem;
+  if (nameProblem) fields['displayName'] = `display_name_${nameProblem}`;
   let email: string | null = null;
   if (input.email !== undefined && input.email.trim() !== '') {
     email = normaliseEmail(input.email) ?? null;
-    if (!email) fields['email'] = emailProblem(input.email) === 'formula' ? 'email must not start with =, +, - or @ (a spreadsheet formula)' : 'email must be an address like name@example.com';
+    if (!email) fields['email'] = emailProblem(input.email) === 'formula' ? 'formula_email' : 'invalid_email';
   }
-  if (!ref || Object.keys(fields).length) throw new ValidationError('Invalid user', fields);
+  if (!ref || Object.keys(fields).length) throw new ValidationError(nameProblem ? `csv.row.display_name.${nameProblem}` : 'directory.invalidUser', fields);
 
   if (!(await queries.participants.findById(ref.participantId))) {
-    throw new NotFoundError(`participant ${ref.participantId} does not exist`);
+    throw new NotFoundError(msg('problem.participantUnknown', { participant: ref.participantId }));
   }
   const row = await queries.users.insert({
     participant_id: ref.participantId,
@@ -112,7 +109,7 @@ export async function addUser(queries: DirectoryQueries, input: NewUser, actor: 
     display_name: displayName,
     email,
   });
-  if (!row) throw new ConflictError(`user ${ref.userId} already exists at participant ${ref.participantId}`);
+  if (!row) throw new ConflictError(msg('directory.userExists', { user: ref.userId, participant: ref.participantId }));
   await queries.audit.record({
     type: 'user.add',
     outcome: 'success',
@@ -130,7 +127,7 @@ export async function setUserPassword(
   actor: string,
 ): Promise<void> {
   const user = await findUser(deps.queries, ref);
-  assertAcceptablePassword(password, deps.rules, { userId: user.user_id, participantId: user.participant_id }, 'Password');
+  assertAcceptablePassword(password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
   const hash = await deps.hasher.hash(password);
   await deps.queries.transaction(async (queries) => {
     await queries.users.setPasswordHash(user.id, hash);
@@ -178,7 +175,7 @@ export async function listUsers(queries: DirectoryQueries, filter: { participant
   let participantId: string | undefined;
   if (filter.participantId !== undefined) {
     participantId = normaliseParticipantId(filter.participantId);
-    if (!participantId) throw new ValidationError('Invalid participant ID', { participantId: PARTICIPANT_ID_RULE });
+    if (!participantId) throw new ValidationError('directory.participantIdRule', { participantId: 'invalid_participant_id' });
   }
   const rows = await queries.users.list(participantId ? { participantId } : {});
   return rows.map(summariseUser);
