@@ -24,6 +24,8 @@ export interface NoticeRecipient {
   user_id: string;
   display_name?: string;
   email: string | null;
+  /** A Delegated Administrator is told to go to HKSCC, not to "your Delegated Administrator" (themselves). */
+  role?: 'user' | 'da';
 }
 
 export interface SecurityNotices {
@@ -56,7 +58,7 @@ export function securityNoticeText(user: NoticeRecipient, cause: NoticeCause, at
     if (how) lines.push(t('mail.notice.how', { how: t(how) }));
     if (context.ip) lines.push(t('mail.notice.from', { ip: context.ip }));
     if (context.sessionsEnded) lines.push('', t('mail.notice.sessionsEnded'));
-    lines.push('', t('mail.notice.warning'));
+    lines.push('', t(user.role === 'da' ? 'mail.notice.warningDa' : 'mail.notice.warning'));
     return { subject: t(`mail.notice.${cause}.subject`), lines };
   });
 }

@@ -130,6 +130,14 @@ export const coreEn = {
   'mail.emailChange.toNew': 'This address is now the designated email address of CCASS user {user} of participant {participant}. Your password and login method are unchanged.',
   'mail.emailChange.toOld': 'The designated email address of CCASS user {user} of participant {participant} was changed to {email}. Emails for this login no longer come here.',
   'mail.emailChange.warning': 'If you did not ask for this change, tell your Delegated Administrator at once.',
+  'mail.emailChange.warningDa': 'If you did not ask for this change, tell HKSCC at once.',
+  'mail.emailRegistered.subject': 'Your CCASS designated email address was registered',
+  'mail.emailRegistered.warning': 'If you did not expect this email, tell your Delegated Administrator at once.',
+  'mail.emailRegistered.warningDa': 'If you did not expect this email, tell HKSCC at once.',
+  'mail.emailRegistered.text': 'This address is now the designated email address of CCASS user {user} of participant {participant}: emails for this login come here from now on. Your password and login method are unchanged.',
+  'mail.activation.daRole': 'You are a Delegated Administrator of your firm: once your login is set up, you register your firm\'s users in DMS at {url}',
+  'mail.activation.expiryDa': 'The link works once, and until {expiry} (Hong Kong time). If it has expired, ask HKSCC or another Delegated Administrator of your firm to send a new one.',
+  'mail.activation.warningDa': 'If you did not expect this email, do not open the link: tell HKSCC. Never forward this email.',
   'mail.code.login.subject': 'Your CCASS login code',
   'mail.code.login.text': 'Your one-time code for logging in to CCASS is: {code}',
   'mail.code.login.warning': 'If you did not just try to log in, do not share this code with anyone and tell your Delegated Administrator.',
@@ -162,6 +170,7 @@ export const coreEn = {
   'mail.notice.from': 'From address: {ip}',
   'mail.notice.sessionsEnded': 'Every session that was open with your login has been ended: log in again where you need to.',
   'mail.notice.warning': 'If this was not you or someone you expected, tell your Delegated Administrator at once. HKSCC will never ask you for your password or a code.',
+  'mail.notice.warningDa': 'If this was not you or someone you expected, tell HKSCC at once. HKSCC will never ask you for your password or a code.',
 
   // The login and activation steps (src/login, src/enrolment): errors, refusals, smartcard verdicts.
   'login.error.generic': 'The participant ID, user ID or password is not correct.',
