@@ -3,13 +3,15 @@
  * only. Tenant isolation is structural: every function takes the DA (whose participant comes
  * from their login, never from the request) and finds users with the DA's participant in
  * the query, so a user of another participant is simply "not found", exactly like a user
- * that does not exist — guessing IDs reveals nothing.
+ * that does not exist — guessing IDs reveals nothing. What is refused is refused with a code
+ * (refusals.ts), which the pages and the API word in the reader's language.
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
+import { removeSecondFactors } from '../factors/second-factors.js';
 import { createSecurityNotices } from '../mail/security-notices.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
-import { normaliseUserId, USER_ID_RULE } from '../directory/identifiers.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { normaliseEmail, normaliseUserId } from '../directory/identifiers.js';
+import { TooManyRequestsError } from '../errors.js';
 import {
   registerDesignatedEmail,
   resendActivationLink,
@@ -18,9 +20,11 @@ import {
   type RegistrationResult,
 } from '../enrolment/activation-links.js';
 import { isLocked } from '../policy/lockout.js';
+import { enrolmentOpen } from '../policy/phases.js';
 import type { AuditRow } from '../store/audit.js';
 import type { Queries } from '../store/index.js';
-import { LOCKED_UNTIL_UNLOCKED, READINESS_STATES, type ReadinessState, type UserRow, type UserWithReadiness } from '../store/users.js';
+import { LOCKED_UNTIL_UNLOCKED, READINESS_STATES, type ReadinessState, type SecondFactorMethod, type UserRow, type UserWithReadiness } from '../store/users.js';
+import { dmsRefusal } from './refusals.js';
 
 export interface DmsDependencies extends ActivationDependencies {
   queries: Queries;
@@ -52,7 +56,7 @@ export interface FirmUser {
   role: 'user' | 'da';
   state: ReadinessState;
   hasPassword: boolean;
-  secondFactor: 'totp' | 'email' | null;
+  secondFactor: SecondFactorMethod | null;
   lockedUntil: string | null;
   activationExpiresAt: string | null;
 }
@@ -73,7 +77,7 @@ function present(row: UserWithReadiness): FirmUser {
 
 function parseUserId(input: string): string {
   const userId = normaliseUserId(input);
-  if (!userId) throw new ValidationError('Invalid user ID', { userId: `user ID must be ${USER_ID_RULE}` });
+  if (!userId) throw dmsRefusal('invalid_user_id', {}, { userId: 'invalid_user_id' });
   return userId;
 }
 
@@ -81,14 +85,14 @@ function parseUserId(input: string): string {
 export async function findFirmUser(deps: { queries: Pick<Queries, 'users'> }, da: DelegatedAdministrator, userIdInput: string): Promise<UserRow> {
   const userId = parseUserId(userIdInput);
   const user = await deps.queries.users.findByLogin(da.participantId, userId);
-  if (!user) throw new NotFoundError(`There is no user ${userId} in ${da.participantId}.`);
+  if (!user) throw dmsRefusal('no_such_user', { user: userId, participant: da.participantId });
   return user;
 }
 
 async function view(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
   const { rows } = await deps.queries.users.listInParticipant(da.participantId, { userId, now: deps.clock.now(), limit: 1, offset: 0 });
   const row = rows[0];
-  if (!row) throw new NotFoundError(`There is no user ${userId} in ${da.participantId}.`);
+  if (!row) throw dmsRefusal('no_such_user', { user: userId, participant: da.participantId });
   return present(row);
 }
 
@@ -113,7 +117,7 @@ export interface UserList {
 export async function listFirmUsers(deps: DmsDependencies, da: DelegatedAdministrator, query: UserListQuery = {}): Promise<UserList> {
   const search = query.search?.trim().slice(0, 100) || undefined;
   if (query.state && !(READINESS_STATES as readonly string[]).includes(query.state)) {
-    throw new ValidationError('Unknown state', { state: `must be one of ${READINESS_STATES.join(', ')}` });
+    throw dmsRefusal('unknown_state', {}, { state: 'unknown_state' });
   }
   const pageSize = Math.min(Math.max(Math.trunc(query.pageSize ?? 50), 1), PAGE_SIZE_LIMIT);
   const page = Math.max(Math.trunc(query.page ?? 1), 1);
@@ -141,8 +145,16 @@ export async function registerFirmUserEmail(
   email: string,
 ): Promise<RegistrationResult & { user: FirmUser }> {
   const user = await findFirmUser(deps, da, userId);
-  const result = await registerDesignatedEmail(deps, user, email, da);
+  await assertEnrolmentOpen(deps);
+  const address = normaliseEmail(email);
+  if (!address) throw dmsRefusal('invalid_email', {}, { email: 'invalid_email' });
+  const result = await registerDesignatedEmail(deps, user, address, da);
   return { ...result, user: await view(deps, da, user.user_id) };
+}
+
+/** Registration and activation links are closed before the phase that opens them (policy/phases.ts). */
+async function assertEnrolmentOpen(deps: DmsDependencies): Promise<void> {
+  if (!enrolmentOpen((await deps.policy.current()).phase)) throw dmsRefusal('enrolment_closed');
 }
 
 export async function resendFirmUserActivation(
@@ -151,7 +163,17 @@ export async function resendFirmUserActivation(
   userId: string,
 ): Promise<{ activation: ActivationMailOutcome; user: FirmUser }> {
   const user = await findFirmUser(deps, da, userId);
-  const activation = await resendActivationLink(deps, user, da);
+  await assertEnrolmentOpen(deps);
+  if (!user.email) throw dmsRefusal('no_email', { user: user.user_id }, { email: 'not_registered' });
+  if (user.password_hash) throw dmsRefusal('already_activated', { user: user.user_id }, { userId: 'already_activated' });
+  let activation: ActivationMailOutcome;
+  try {
+    activation = await resendActivationLink(deps, user, da);
+  } catch (error) {
+    // The only thing resending refuses with 429: a link sent moments ago (the address is not to be flooded).
+    if (error instanceof TooManyRequestsError) throw dmsRefusal('resend_too_soon', { seconds: error.retryAfterSeconds });
+    throw error;
+  }
   return { activation, user: await view(deps, da, user.user_id) };
 }
 
@@ -160,9 +182,9 @@ function noticesOf(deps: DmsDependencies) {
   return createSecurityNotices({ outbox: deps.outbox, now: () => deps.clock.now() });
 }
 
-function refuseSelf(da: DelegatedAdministrator, user: UserRow, what: string): void {
+function refuseSelf(da: DelegatedAdministrator, user: UserRow, code: 'own_lock' | 'own_reset'): void {
   // A DA who locks out or resets themselves could no longer reach DMS to undo it.
-  if (user.id === da.subject) throw new ForbiddenError(`You cannot ${what} your own login. Ask another Delegated Administrator of your firm, or HKSCC.`);
+  if (user.id === da.subject) throw dmsRefusal(code);
 }
 
 /**
@@ -171,23 +193,37 @@ function refuseSelf(da: DelegatedAdministrator, user: UserRow, what: string): vo
  */
 export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
   const user = await findFirmUser(deps, da, userId);
-  refuseSelf(da, user, 'reset the second factor of');
-  if (!user.second_factor && !(await deps.queries.totpCredentials.findEnrolment(user.id))) {
-    throw new ValidationError(`${user.user_id} has no second factor to reset.`, { userId: 'no second factor enrolled' });
-  }
+  await assertResettable(deps, da, user);
   await deps.queries.transaction(async (queries) => {
-    await queries.totpCredentials.remove(user.id);
-    await queries.users.setSecondFactor(user.id, null);
+    await removeSecondFactors(queries, user.id);
     await queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
     await revokeUserAccess({ queries, notices: noticesOf(deps) }, user, 'second_factor_reset', da);
   });
   return view(deps, da, user.user_id);
 }
 
+async function assertResettable(deps: DmsDependencies, da: DelegatedAdministrator, user: UserRow): Promise<void> {
+  refuseSelf(da, user, 'own_reset');
+  if (!user.second_factor && !(await deps.queries.totpCredentials.findEnrolment(user.id))) {
+    throw dmsRefusal('no_second_factor', { user: user.user_id }, { userId: 'no_second_factor' });
+  }
+}
+
+/**
+ * The user a reset or a lock would act on, refused exactly as the action itself would be,
+ * changing nothing: for the page that asks the DA to confirm.
+ */
+export async function firmUserForAction(deps: DmsDependencies, da: DelegatedAdministrator, userId: string, action: 'reset' | 'lock'): Promise<FirmUser> {
+  const user = await findFirmUser(deps, da, userId);
+  if (action === 'reset') await assertResettable(deps, da, user);
+  else refuseSelf(da, user, 'own_lock');
+  return view(deps, da, user.user_id);
+}
+
 /** An administrative lock: lasts until a DA or operator unlocks it. */
 export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
   const user = await findFirmUser(deps, da, userId);
-  refuseSelf(da, user, 'lock');
+  refuseSelf(da, user, 'own_lock');
   if (user.locked_until?.getTime() !== LOCKED_UNTIL_UNLOCKED.getTime()) {
     await deps.queries.transaction(async (queries) => {
       await queries.users.lock(user.id, LOCKED_UNTIL_UNLOCKED);
@@ -231,7 +267,7 @@ export interface FirmAuditEvent {
 export async function firmAuditTrail(deps: DmsDependencies, da: DelegatedAdministrator, query: AuditQuery = {}): Promise<FirmAuditEvent[]> {
   const userId = query.userId?.trim() ? parseUserId(query.userId) : undefined;
   const type = query.type?.trim() || undefined;
-  if (type && !/^[a-z_.]{1,64}$/.test(type)) throw new ValidationError('Invalid event type', { type: 'letters, "_" and "." only' });
+  if (type && !/^[a-z_.]{1,64}$/.test(type)) throw dmsRefusal('invalid_event_type', {}, { type: 'invalid_event_type' });
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? 100), 1), 500);
   const rows = await deps.queries.audit.list({ participantId: da.participantId, userId, type, beforeId: query.beforeId, limit });
   return rows.map((row: AuditRow) => ({

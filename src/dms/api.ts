@@ -2,13 +2,16 @@
  * DMS as a JSON API (`/dms/api`), the same functions as the pages, for the DA's scripts and
  * tools. It uses the DMS session cookie; every state-changing call must carry the session's
  * CSRF token in `X-CSRF-Token` (from `GET /dms/api/session`). Errors are always JSON:
- * `{ error, message, fields? }` with a 4xx status; nothing changes on a 4xx.
+ * `{ error, reason, message, fields? }` with a 4xx status: `error` and `reason` are codes for
+ * scripts, `fields` names the inputs at fault with codes, `message` is for the person reading
+ * it, in the request's language (Accept-Language, or the language chosen on the pages).
+ * Nothing changes on a 4xx.
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { readinessReport } from '../reports/readiness-report.js';
-import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
+import { TooManyRequestsError } from '../errors.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { noStore } from '../http/security-headers.js';
 import {
@@ -27,8 +30,10 @@ import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsState, requireDa } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readRawUpload } from './upload-body.js';
-import { pageLocale } from '../http/locale.js';
-import { translator } from '../i18n/translate.js';
+import { localeOf } from '../http/locale.js';
+import { translator, type Translatable } from '../i18n/translate.js';
+import { csvFileProblemMessage, rowProblemMessage, uploadProblemMessage } from './messages.js';
+import { refusalFields, refusalOf, requestRefusal } from './refusals.js';
 
 export interface DmsApiDependencies extends DmsDependencies {
   signIn: DmsSignIn;
@@ -48,9 +53,10 @@ const ERROR_CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-function problem(ctx: Context, status: number, message: string, fields?: Record<string, string>) {
-  ctx.status = status;
-  ctx.body = { error: ERROR_CODES[status] ?? 'invalid_request', message, ...(fields ? { fields } : {}) };
+/** A refused request as JSON: its codes, and its reason in the request's language. */
+function problem(ctx: Context, refusal: { code: string; reason: Translatable; status: number }, fields?: Record<string, string>) {
+  ctx.status = refusal.status;
+  ctx.body = { error: ERROR_CODES[refusal.status] ?? 'invalid_request', reason: refusal.code, message: translator(localeOf(ctx))(refusal.reason), ...(fields ? { fields } : {}) };
 }
 
 /** Domain and client errors as JSON; anything else goes on to the app's handler (a logged 500). */
@@ -58,15 +64,14 @@ const jsonErrors: Middleware = async (ctx, next) => {
   try {
     await next();
   } catch (caught) {
-    const error = caught as Error & { status?: number; expose?: boolean };
-    if (isDomainError(error)) {
-      if (error instanceof TooManyRequestsError) ctx.set('Retry-After', String(error.retryAfterSeconds));
-      return problem(ctx, error.status, error.message, error instanceof ValidationError ? error.fields : undefined);
+    const refusal = refusalOf(caught);
+    if (refusal) {
+      if (caught instanceof TooManyRequestsError) ctx.set('Retry-After', String(caught.retryAfterSeconds));
+      return problem(ctx, refusal, refusalFields(caught));
     }
-    if (error.status && error.status >= 400 && error.status < 500) {
-      return problem(ctx, error.status, error.expose ? error.message : 'The request could not be understood.');
-    }
-    throw error;
+    const status = (caught as { status?: number }).status;
+    if (status && status >= 400 && status < 500) return problem(ctx, { ...requestRefusal('bad_request'), status });
+    throw caught;
   }
 };
 
@@ -80,7 +85,7 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
   // Reads are safe; every other method must prove it comes from a page or script holding the token.
   router.use(async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !csrfValid(ctx, deps.csrf, ctx.get('x-csrf-token'))) {
-      return problem(ctx, 403, 'Missing or wrong X-CSRF-Token header: take the token from GET /dms/api/session.');
+      return problem(ctx, requestRefusal('csrf_header'));
     }
     await next();
   });
@@ -110,7 +115,7 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
 
   router.put('/users/:userId/email', async (ctx) => {
     const parsed = emailBody.safeParse(ctx.request.body);
-    if (!parsed.success) return problem(ctx, 400, 'Send a JSON body like {"email": "name@example.com"}.', { email: 'required' });
+    if (!parsed.success) return problem(ctx, requestRefusal('json_body'), { email: 'required' });
     const result = await registerFirmUserEmail(deps, da(ctx), userId(ctx), parsed.data.email);
     ctx.body = result;
   });
@@ -132,14 +137,17 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
   });
 
   router.post('/uploads', async (ctx) => {
-    if (!ctx.is('text/csv')) return problem(ctx, 415, 'Send the file as the request body with Content-Type: text/csv.');
+    if (!ctx.is('text/csv')) return problem(ctx, requestRefusal('csv_body'));
     const upload = await readRawUpload(ctx.req, deps.csvLimits.maxBytes + 1);
-    if (!upload.ok) return problem(ctx, upload.status, upload.problem);
+    if (!upload.ok) return problem(ctx, { code: upload.problem.code, reason: uploadProblemMessage(upload.problem), status: upload.status });
     const report = await registerEmailsFromCsv(deps, da(ctx), upload.bytes, deps.csvLimits);
-    if (!report.accepted) return problem(ctx, report.status, report.problem);
-    // Each row's problems in the reader's language, as the upload page shows them.
-    const t = translator(pageLocale(ctx).locale);
-    ctx.body = { ...report, rows: report.rows.map((row) => ({ ...row, problems: row.problems.map((item) => t(item)) })) };
+    if (!report.accepted) return problem(ctx, { code: report.problem.code, reason: csvFileProblemMessage(report.problem), status: report.status });
+    // Each row's problems as codes with their values (`problemCodes`) and in the reader's language (`problems`), as the upload page shows them.
+    const t = translator(localeOf(ctx));
+    ctx.body = {
+      ...report,
+      rows: report.rows.map((row) => ({ ...row, problems: row.problems.map((item) => t(rowProblemMessage(item))), problemCodes: row.problems })),
+    };
   });
 
   router.get('/readiness', async (ctx) => {

@@ -9,9 +9,11 @@
  */
 import { auditDmsAction, findFirmUser, type DelegatedAdministrator, type DmsDependencies } from './administration.js';
 import { parseEmailRegistrations, type CsvLimits } from './csv-registrations.js';
+import type { CsvFileProblem, RowProblem } from '../directory/csv-problems.js';
 import { applyDesignatedEmail } from '../enrolment/activation-links.js';
 import { NotFoundError } from '../errors.js';
-import { msg, type Translatable } from '../i18n/translate.js';
+import { enrolmentOpen } from '../policy/phases.js';
+import { dmsRefusal } from './refusals.js';
 
 export type RowOutcome = 'registered' | 'changed' | 'unchanged' | 'resent' | 'rejected';
 
@@ -19,18 +21,18 @@ export interface RowReport {
   line: number;
   userId: string | null;
   outcome: RowOutcome;
-  /** For rejected rows: what is wrong (each shown in the reader's language). */
-  problems: Translatable[];
+  /** For rejected rows: what is wrong, as codes (the page and the API word them). */
+  problems: RowProblem[];
   /** Whether an activation link was queued for the user. */
   activationQueued?: boolean;
 }
 
 export type UploadReport =
   | { accepted: true; summary: Record<RowOutcome, number>; rows: RowReport[] }
-  | { accepted: false; status: 413 | 415 | 422; problem: string };
+  | { accepted: false; status: 413 | 415 | 422; problem: CsvFileProblem };
 
 export async function registerEmailsFromCsv(deps: DmsDependencies, da: DelegatedAdministrator, bytes: Uint8Array, limits: CsvLimits): Promise<UploadReport> {
-  await deps.policy.assertEnrolmentOpen();
+  if (!enrolmentOpen((await deps.policy.current()).phase)) throw dmsRefusal('enrolment_closed');
   const parsed = parseEmailRegistrations(bytes, da.participantId, limits);
   // A file refused whole changes nothing, and the DA is told why at once: nothing to record.
   if (!parsed.ok) return { accepted: false, status: parsed.status, problem: parsed.problem };
@@ -45,7 +47,7 @@ export async function registerEmailsFromCsv(deps: DmsDependencies, da: Delegated
         user = await findFirmUser({ queries }, da, row.userId);
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
-        reports.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [msg('dms.row.noSuchUser', { user: row.userId, participant: da.participantId })] });
+        reports.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [{ code: 'no_such_user', user: row.userId, participant: da.participantId }] });
         continue;
       }
       const result = await applyDesignatedEmail(deps, queries, user.id, row.email, da);

@@ -1,14 +1,15 @@
 /**
  * A DA's CSV of designated emails, checked without touching the database. The file is
  * refused whole (see readCsvTable) or split into valid rows and rejected rows, each with its
- * line number. A row naming another participant is rejected without looking that
- * participant up; a user listed twice is ambiguous, so all of that user's rows are rejected.
+ * line number and its problems as codes (directory/csv-problems.ts). A row naming another
+ * participant is rejected without looking that participant up; a user listed twice is
+ * ambiguous, so all of that user's rows are rejected.
  *
  * Columns: user_id, email; optional participant_id (must be the DA's own).
  */
-import { readCsvTable, repeatedValues, type CsvLimits } from '../directory/csv-table.js';
-import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId, PARTICIPANT_ID_RULE, USER_ID_RULE } from '../directory/identifiers.js';
-import { msg, type Translatable } from '../i18n/translate.js';
+import { readCsvTable, repeatedValues, type CsvFileProblem, type CsvLimits } from '../directory/csv-table.js';
+import type { RowProblem } from '../directory/csv-problems.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
 
 export type { CsvLimits } from '../directory/csv-table.js';
 
@@ -23,41 +24,43 @@ export interface RegistrationRow {
 export interface RejectedRow {
   line: number;
   userId: string | null;
-  problems: Translatable[];
+  problems: RowProblem[];
 }
 
 export type CsvParseResult =
   | { ok: true; rows: RegistrationRow[]; rejected: RejectedRow[] }
-  | { ok: false; status: 413 | 415 | 422; problem: string };
+  | { ok: false; status: 413 | 415 | 422; problem: CsvFileProblem };
 
 export function parseEmailRegistrations(bytes: Uint8Array, participantId: string, limits: CsvLimits): CsvParseResult {
   const table = readCsvTable(bytes, EMAIL_CSV_COLUMNS, limits);
   if (!table.ok) return table;
 
   const checked = table.records.map((record) => {
-    const problems: Translatable[] = [];
+    const problems: RowProblem[] = [];
     // Text first: a cell with a NUL or a control character is no value anybody typed, and is never looked at further.
     const unreadable = Object.entries(record.cells).filter(([, value]) => !isPlainText(value)).map(([column]) => column);
     if (unreadable.length) {
-      return { line: record.line, userId: null, email: null, problems: unreadable.map((column) => msg('dms.row.badText', { column })) };
+      return { line: record.line, userId: null, email: null, problems: unreadable.map((column): RowProblem => ({ code: 'bad_text', column })) };
     }
-    const userId = normaliseUserId(record.cells['user_id'] ?? '') ?? null;
-    if (!userId) problems.push(`user ID "${record.cells['user_id'] ?? ''}" is not valid: ${USER_ID_RULE}`);
-    const email = normaliseEmail(record.cells['email'] ?? '') ?? null;
-    if (emailProblem(record.cells['email'] ?? '') === 'formula') problems.push(msg('dms.row.formulaEmail', { email: record.cells['email'] ?? '' }));
-    else if (!email) problems.push(`email "${record.cells['email'] ?? ''}" is not an address like name@example.com`);
+    const rawUserId = record.cells['user_id'] ?? '';
+    const userId = normaliseUserId(rawUserId) ?? null;
+    if (!userId) problems.push({ code: 'invalid_user_id', value: rawUserId });
+    const rawEmail = record.cells['email'] ?? '';
+    const email = normaliseEmail(rawEmail) ?? null;
+    if (emailProblem(rawEmail) === 'formula') problems.push({ code: 'formula_email', value: rawEmail });
+    else if (!email) problems.push({ code: 'invalid_email', value: rawEmail });
     const givenParticipant = record.cells['participant_id'];
     if (givenParticipant) {
       const rowParticipant = normaliseParticipantId(givenParticipant);
-      if (!rowParticipant) problems.push(`participant ID "${givenParticipant}" is not valid: ${PARTICIPANT_ID_RULE}`);
-      else if (rowParticipant !== participantId) problems.push(`participant ${rowParticipant} is not your firm: you can only register users of ${participantId}`);
+      if (!rowParticipant) problems.push({ code: 'invalid_participant_id', value: givenParticipant });
+      else if (rowParticipant !== participantId) problems.push({ code: 'other_participant', participant: rowParticipant, own: participantId });
     }
     return { line: record.line, userId, email, problems };
   });
 
   for (const [userId, lines] of repeatedValues(checked.map((row) => ({ line: row.line, key: row.userId })))) {
     for (const row of checked) {
-      if (row.userId === userId) row.problems.push(`user ${userId} appears on lines ${lines.join(', ')}: list each user once`);
+      if (row.userId === userId) row.problems.push({ code: 'duplicate_user', user: userId, lines });
     }
   }
 

@@ -5,6 +5,8 @@
  */
 import type { Context, Middleware } from 'koa';
 import { cookieName } from '../http/cookie-names.js';
+import { localeOf } from '../http/locale.js';
+import { translator } from '../i18n/translate.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { daActor, type DelegatedAdministrator } from './administration.js';
 import { hashDmsSession, type DmsSignIn } from './sign-in.js';
@@ -44,7 +46,7 @@ export function requireDa(signIn: DmsSignIn, csrf: CsrfTokens, mode: 'page' | 'a
       if (mode === 'api') {
         ctx.status = 401;
         ctx.set('WWW-Authenticate', 'Cookie realm="DMS"');
-        ctx.body = { error: 'unauthorized', message: 'Log in to DMS first: your session is missing or has ended.' };
+        ctx.body = { error: 'unauthorized', message: translator(localeOf(ctx))('dms.api.unauthorized') };
         return;
       }
       ctx.status = 303;

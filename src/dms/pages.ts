@@ -2,18 +2,23 @@
  * DMS in the browser (`/dms`): sign-in through the provider, the users of the DA's firm and
  * where each stands, one user's page with its actions, the CSV upload and the audit trail.
  * Every change is a POST with the session's CSRF token, answered with a redirect
- * (post/redirect/get) or, when it was refused, the same page with the reason.
+ * (post/redirect/get) or, when it was refused, the same page with the reason; a change that
+ * a click must not make by itself (a reset, a lock) is asked for on a page that says what
+ * will happen. Every page is in the reader's language, with the switch to the other one.
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
-import { pageLocale } from '../http/locale.js';
-import { ForbiddenError, TooManyRequestsError, ValidationError } from '../errors.js';
+import { localeOf, pageLocale, type PageLocale } from '../http/locale.js';
+import { TooManyRequestsError } from '../errors.js';
+import type { MessageKey, Translatable } from '../i18n/translate.js';
+import { formatHongKongTime } from '../policy/phases.js';
 import { READINESS_STATES } from '../store/users.js';
 import {
   firmAuditTrail,
+  firmUserForAction,
   getFirmUser,
   listFirmUsers,
   lockFirmUser,
@@ -21,14 +26,20 @@ import {
   resendFirmUserActivation,
   resetFirmUserSecondFactor,
   unlockFirmUser,
+  type DelegatedAdministrator,
   type DmsDependencies,
   type FirmUser,
 } from './administration.js';
-import { registerEmailsFromCsv } from './bulk-registration.js';
+import { AUDIT_EVENT_WORDS, auditEventView, eventWords, phaseWords } from './audit-words.js';
+import { registerEmailsFromCsv, type UploadReport } from './bulk-registration.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsCookieOptions, dmsState, pendingCookie, requireDa, sessionCookie } from './http-session.js';
+import { csvFileProblemMessage, ROW_OUTCOME_WORDS, rowProblemMessage, uploadProblemMessage } from './messages.js';
+import { refusalOf, requestRefusal, type DmsRefusal } from './refusals.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
+import type { Views } from '../http/views.js';
+import type { DmsFrame, DmsViews, UploadView } from './views.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
 
 export interface DmsPageDependencies extends DmsDependencies {
@@ -40,38 +51,88 @@ export interface DmsPageDependencies extends DmsDependencies {
 }
 
 /** What `?done=` after a change says on the user's page (post/redirect/get). */
-const NOTICES = new Set(['registered', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'locked', 'unlocked']);
+const NOTICES = ['registered', 'registered-active', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'locked', 'unlocked'] as const;
+type Notice = (typeof NOTICES)[number];
+const isNotice = (value: unknown): value is Notice => (NOTICES as readonly unknown[]).includes(value);
 
 /** Every notice and state a DMS page can show, for the catalogue check. */
-export const DMS_MESSAGE_KEYS: readonly string[] = [...[...NOTICES].map((notice) => `dms.notice.${notice}`), ...READINESS_STATES.map((state) => `dms.state.${state}`)];
+export const DMS_MESSAGE_KEYS: readonly MessageKey[] = [...NOTICES.map((notice) => `dms.notice.${notice}` as const), ...READINESS_STATES.map((state) => `dms.state.${state}` as const)];
+
+/** The actions that are asked for on a page of their own first. */
+const CONFIRMED = {
+  'second-factor/reset': { action: 'reset', title: 'dms.confirm.reset.title', what: 'dms.confirm.reset.what', submit: 'dms.confirm.reset.submit' },
+  lock: { action: 'lock', title: 'dms.confirm.lock.title', what: 'dms.confirm.lock.what', submit: 'dms.confirm.lock.submit' },
+} as const;
+
+type SignedInView = Exclude<keyof DmsViews, 'dms-logged-out'>;
 
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const userPath = (userId: string) => `/dms/users/${encodeURIComponent(userId.trim().toUpperCase())}`;
+
+/** Where `?lang=` leads on a page answering a form post: back to the page the form belongs to. */
+function languageOf(ctx: Context, formPage?: string): PageLocale {
+  const page = pageLocale(ctx);
+  if (!formPage) return page;
+  return { ...page, switchHref: `${formPage}?${new URLSearchParams({ lang: page.locale === 'en' ? 'zh-Hant' : 'en' }).toString()}` };
+}
 
 export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   const { render, csrf, signIn } = deps;
   const router = new Router({ prefix: '/dms' });
   router.use(noStore);
+  router.use(refusalsAsPages);
 
   const signedIn = requireDa(signIn, csrf, 'page');
 
-  function page(ctx: Context, status: number, view: string, data: Record<string, unknown>) {
+  function frame(ctx: Context): DmsFrame {
     const { da, csrf: token } = dmsState(ctx);
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = render(view, { dms: { participantId: da.participantId, userId: da.userId, csrf: token }, ...data }, pageLocale(ctx));
+    return { dms: { participantId: da.participantId, userId: da.userId, csrf: token } };
   }
 
-  function refuse(ctx: Context, status: number, message: string) {
+  /** A signed-in page; `formPage` when it answers a form post. */
+  function page<V extends SignedInView>(ctx: Context, status: number, view: V, data: Omit<DmsViews[V], 'dms'>, formPage?: string) {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render('error', { title: 'error.notAccepted', message, requestId: ctx.state['requestId'] }, pageLocale(ctx));
+    // Views extends DmsViews: the same type, which the compiler cannot see through a generic key.
+    ctx.body = render(view, { ...frame(ctx), ...data } as Views[V], languageOf(ctx, formPage));
+  }
+
+  /** An error page for a refusal; one of signing in offers to open DMS again. */
+  function refuse(ctx: Context, refusal: DmsRefusal) {
+    const signingIn = ['sign_in_lost', 'sign_in_expired', 'sign_in_cancelled', 'sign_in_failed', 'two_factor_needed', 'no_dms_access'].includes(refusal.code);
+    const signedInNow = Boolean(ctx.state['dms']);
+    ctx.status = refusal.status;
+    ctx.type = 'html';
+    ctx.body = render(
+      'error',
+      {
+        title: signingIn ? 'dms.error.signInTitle' : 'error.notAccepted',
+        message: refusal.reason,
+        requestId: ctx.state['requestId'] as string | undefined,
+        links: signingIn ? [{ href: '/dms', label: 'dms.error.openAgain' }] : signedInNow ? [{ href: '/dms', label: 'dms.error.toUsers' }] : undefined,
+      },
+      // The callback's URL holds a used code: the switch opens DMS again instead.
+      languageOf(ctx, ctx.method !== 'GET' || ctx.path === '/dms/callback' ? '/dms' : undefined),
+    );
+  }
+
+  /** Whatever a DMS page refuses (a user not found, a sign-in that failed) is a page in the reader's language. */
+  async function refusalsAsPages(ctx: Context, next: () => Promise<unknown>) {
+    try {
+      await next();
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      if (error instanceof TooManyRequestsError) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      refuse(ctx, refusal);
+    }
   }
 
   /** Parses a form post: its CSRF token must be this session's. */
   function form(ctx: Context): Record<string, unknown> | undefined {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!csrfValid(ctx, csrf, body['csrf'])) {
-      refuse(ctx, 403, 'Your form expired. Go back, reload the page and try again.');
+      refuse(ctx, requestRefusal('form_expired'));
       return undefined;
     }
     return body;
@@ -81,6 +142,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
 
   router.get('/login', async (ctx) => {
     const { url, pending } = await signIn.begin(single(ctx.query['return']) ?? '/dms');
+    // The provider's login pages are in the language DMS was in.
+    url.searchParams.set('ui_locales', localeOf(ctx));
     ctx.cookies.set(pendingCookie(ctx), pending, dmsCookieOptions(ctx, 15 * 60_000));
     ctx.status = 303;
     ctx.redirect(url.toString());
@@ -127,70 +190,106 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     const pageNumber = Number(single(ctx.query['page']) ?? '1') || 1;
     const list = await listFirmUsers(deps, dmsState(ctx).da, { search: query.q, state: query.state || undefined, page: pageNumber });
     const link = (target: number) => `/dms?${new URLSearchParams({ ...query, page: String(target) }).toString()}`;
+    const filtered = Boolean(query.q || query.state);
+    const count: Translatable =
+      list.total === 1 ? (filtered ? 'dms.users.countOneMatching' : 'dms.users.countOne') : { key: filtered ? 'dms.users.countMatching' : 'dms.users.count', params: { count: list.total } };
     page(ctx, 200, 'dms-users', {
       list,
       query,
-      states: READINESS_STATES.map((id) => ({ id })),
+      count,
+      states: READINESS_STATES.map((id) => ({ id, label: `dms.state.${id}` as const })),
       previousPage: list.page > 1 ? link(list.page - 1) : undefined,
       nextPage: list.page * list.pageSize < list.total ? link(list.page + 1) : undefined,
     });
   });
 
-  async function userPage(ctx: Context, status: number, user: FirmUser, values: { notice?: string | undefined; error?: string; emailValue?: string } = {}) {
-    page(ctx, status, 'dms-user', { user, self: user.userId === dmsState(ctx).da.userId, ...values });
+  function userPage(ctx: Context, status: number, user: FirmUser, values: { notice?: Translatable | undefined; error?: Translatable; emailValue?: string } = {}) {
+    page(ctx, status, 'dms-user', { user, self: user.userId === dmsState(ctx).da.userId, ...values }, ctx.method === 'GET' ? undefined : userPath(user.userId));
   }
 
   router.get('/users/:userId', signedIn, async (ctx) => {
     const user = await getFirmUser(deps, dmsState(ctx).da, ctx.params['userId'] as string);
     const done = single(ctx.query['done']);
-    await userPage(ctx, 200, user, { notice: done && NOTICES.has(done) ? `dms.notice.${done}` : undefined });
+    userPage(ctx, 200, user, { notice: isNotice(done) ? `dms.notice.${done}` : undefined });
   });
 
   /**
-   * Runs one action on a user and redirects to the user's page with a notice; an action the
-   * rules refuse re-renders the page with the reason (and its 4xx status).
+   * Runs `work` for the user of the URL; a refusal of the rules shows the user's page with
+   * the reason (and its 4xx status). A user who is not the DA's to see is a page of its own.
    */
-  function userAction(action: (ctx: Context, da: ReturnType<typeof dmsState>['da'], userId: string, body: Record<string, unknown>) => Promise<string>) {
-    return async (ctx: Context) => {
-      const body = form(ctx);
-      if (!body) return;
+  function onUserPage(work: (ctx: Context, da: DelegatedAdministrator, userId: string) => Promise<void>, emailValue?: (ctx: Context) => string): Middleware {
+    return async (ctx) => {
       const { da } = dmsState(ctx);
       const userId = ctx['params'].userId as string;
       try {
-        const notice = await action(ctx, da, userId, body);
-        ctx.status = 303;
-        ctx.redirect(`/dms/users/${encodeURIComponent(userId.trim().toUpperCase())}?done=${notice}`);
+        await work(ctx, da, userId);
       } catch (error) {
-        if (!(error instanceof ValidationError || error instanceof TooManyRequestsError || error instanceof ForbiddenError)) throw error;
+        const refusal = refusalOf(error);
+        if (!refusal || refusal.status === 404) throw error;
         if (error instanceof TooManyRequestsError) ctx.set('Retry-After', String(error.retryAfterSeconds));
         const user = await getFirmUser(deps, da, userId);
-        await userPage(ctx, error.status, user, { error: error.message, emailValue: single(body['email']) ?? '' });
+        userPage(ctx, refusal.status, user, { error: refusal.reason, ...(emailValue ? { emailValue: emailValue(ctx) } : {}) });
       }
     };
+  }
+
+  /** A change to a user, answered with a redirect to the user's page and the notice it earned. */
+  function userAction(action: (da: DelegatedAdministrator, userId: string, body: Record<string, unknown>) => Promise<Notice>) {
+    return onUserPage(
+      async (ctx, da, userId) => {
+        const body = form(ctx);
+        if (!body) return;
+        const notice = await action(da, userId, body);
+        ctx.status = 303;
+        ctx.redirect(`${userPath(userId)}?done=${notice}`);
+      },
+      (ctx) => single((ctx.request.body as Record<string, unknown> | undefined)?.['email']) ?? '',
+    );
   }
 
   router.post(
     '/users/:userId/email',
     signedIn,
-    userAction(async (_ctx, da, userId, body) => {
+    userAction(async (da, userId, body) => {
       const result = await registerFirmUserEmail(deps, da, userId, single(body['email']) ?? '');
+      // Say what happened: a link on its way, or (the user has set up their login) only notices.
       if (result.outcome === 'resent') return 'activation-sent';
-      if (result.outcome === 'changed' && result.activation !== 'not_needed') return 'changed-activation';
-      return result.outcome;
+      if (result.outcome === 'registered') return result.activation === 'not_needed' ? 'registered-active' : 'registered';
+      if (result.outcome === 'changed') return result.activation === 'not_needed' ? 'changed' : 'changed-activation';
+      return 'unchanged';
     }),
   );
   router.post(
     '/users/:userId/activation',
     signedIn,
-    userAction(async (_ctx, da, userId) => {
+    userAction(async (da, userId) => {
       await resendFirmUserActivation(deps, da, userId);
       return 'activation-sent';
     }),
   );
+
+  // A reset or a lock ends the user's sessions at once: the button leads to a page that says so, whose form does it.
+  for (const [path, confirm] of Object.entries(CONFIRMED)) {
+    router.get(
+      `/users/:userId/${path}`,
+      signedIn,
+      onUserPage(async (ctx, da, userId) => {
+        const user = await firmUserForAction(deps, da, userId, confirm.action);
+        const what: Translatable = [{ key: confirm.what, params: { user: user.userId } }, ...(user.email ? [{ key: 'dms.confirm.told' as const, params: { email: user.email } }] : [])];
+        page(ctx, 200, 'dms-confirm', {
+          user,
+          title: { key: confirm.title, params: { user: user.userId } },
+          what,
+          submit: confirm.submit,
+          action: `${userPath(user.userId)}/${path}`,
+        });
+      }),
+    );
+  }
   router.post(
     '/users/:userId/second-factor/reset',
     signedIn,
-    userAction(async (_ctx, da, userId) => {
+    userAction(async (da, userId) => {
       await resetFirmUserSecondFactor(deps, da, userId);
       return 'second-factor-reset';
     }),
@@ -198,7 +297,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.post(
     '/users/:userId/lock',
     signedIn,
-    userAction(async (_ctx, da, userId) => {
+    userAction(async (da, userId) => {
       await lockFirmUser(deps, da, userId);
       return 'locked';
     }),
@@ -206,7 +305,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.post(
     '/users/:userId/unlock',
     signedIn,
-    userAction(async (_ctx, da, userId) => {
+    userAction(async (da, userId) => {
       await unlockFirmUser(deps, da, userId);
       return 'unlocked';
     }),
@@ -217,27 +316,49 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.get('/upload', signedIn, (ctx) => page(ctx, 200, 'dms-upload', { limits: deps.csvLimits }));
 
   router.post('/upload', signedIn, async (ctx) => {
-    if (!ctx.is('multipart/form-data')) return refuse(ctx, 415, 'Upload the file with the form on the upload page.');
+    const answer = (status: number, data: Omit<UploadView, 'dms' | 'limits'>) => page(ctx, status, 'dms-upload', { limits: deps.csvLimits, ...data }, '/dms/upload');
+    if (!ctx.is('multipart/form-data')) return refuse(ctx, requestRefusal('multipart_body'));
     // Read at most one byte over the limit, so that "too large" is told apart from "just fits".
     const upload = await readMultipartUpload(ctx.req, deps.csvLimits.maxBytes + 1);
-    if (upload.ok && !csrfValid(ctx, csrf, upload.fields['csrf'])) return refuse(ctx, 403, 'Your form expired. Go back, reload the page and try again.');
-    if (!upload.ok) return page(ctx, upload.status, 'dms-upload', { limits: deps.csvLimits, problem: upload.problem });
-    const report = await registerEmailsFromCsv(deps, dmsState(ctx).da, upload.bytes, deps.csvLimits);
-    if (!report.accepted) return page(ctx, report.status, 'dms-upload', { limits: deps.csvLimits, problem: report.problem });
-    page(ctx, 200, 'dms-upload', { limits: deps.csvLimits, report });
+    if (upload.ok && !csrfValid(ctx, csrf, upload.fields['csrf'])) return refuse(ctx, requestRefusal('form_expired'));
+    if (!upload.ok) return answer(upload.status, { problem: uploadProblemMessage(upload.problem) });
+    let report: UploadReport;
+    try {
+      report = await registerEmailsFromCsv(deps, dmsState(ctx).da, upload.bytes, deps.csvLimits);
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      return answer(refusal.status, { problem: refusal.reason });
+    }
+    if (!report.accepted) return answer(report.status, { problem: csvFileProblemMessage(report.problem) });
+    answer(200, {
+      report: {
+        summary: report.summary,
+        rows: report.rows.map((row) => ({
+          line: row.line,
+          userId: row.userId,
+          result: ROW_OUTCOME_WORDS[row.outcome],
+          activation: row.outcome === 'rejected' ? 'dms.audit.none' : row.activationQueued ? 'dms.upload.activationQueued' : 'dms.upload.noActivation',
+          problems: row.problems.map(rowProblemMessage),
+        })),
+      },
+    });
   });
 
   // --- readiness ---------------------------------------------------------------------------
 
-  /** The firm's row of the operators' migration readiness report. */
+  /** The firm's row of the operators' migration readiness report, and the phase it prepares for. */
   router.get('/readiness', signedIn, async (ctx) => {
-    const report = await readinessReport(deps.queries, { now: deps.clock.now(), participantId: dmsState(ctx).da.participantId });
+    const [report, policy] = await Promise.all([readinessReport(deps.queries, { now: deps.clock.now(), participantId: dmsState(ctx).da.participantId }), deps.policy.current()]);
     const [row] = report.participants;
     page(ctx, 200, 'dms-readiness', {
       windowDays: report.windowDays,
-      generatedAt: report.generatedAt.toISOString(),
+      generatedAt: report.generatedAt,
       readyPercent: row ? readyPercent(row) : '-',
-      rows: READINESS_COLUMNS.map((column) => ({ key: column.key, value: row?.[column.key] ?? 0 })),
+      phase: phaseWords(policy.phase),
+      next: policy.next ? { phase: phaseWords(policy.next.phase), at: policy.next.at } : undefined,
+      cutOffPhase: phaseWords('2fa-only'),
+      rows: READINESS_COLUMNS.map((column) => ({ label: `dms.readiness.${column.key}` as const, value: row?.[column.key] ?? 0 })),
     });
   });
 
@@ -245,7 +366,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     const { participantId } = dmsState(ctx).da;
     const report = await readinessReport(deps.queries, { now: deps.clock.now(), participantId });
     ctx.type = 'text/csv; charset=utf-8';
-    ctx.attachment(`readiness-${participantId}-${report.generatedAt.toISOString().slice(0, 10)}.csv`);
+    // Named by the day in Hong Kong, where the DA is (at 07:00 there it is still yesterday in UTC).
+    ctx.attachment(`readiness-${participantId}-${formatHongKongTime(report.generatedAt).slice(0, 10)}.csv`);
     ctx.body = readinessReportCsv(report);
   });
 
@@ -262,9 +384,12 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       limit,
     });
     const last = events[events.length - 1];
+    const types = Object.entries(AUDIT_EVENT_WORDS).map(([id, label]) => ({ id, label: label as Translatable }));
+    if (query.type && !Object.hasOwn(AUDIT_EVENT_WORDS, query.type)) types.push({ id: query.type, label: eventWords(query.type) });
     page(ctx, 200, 'dms-audit', {
-      events,
+      events: events.map(auditEventView),
       query,
+      types,
       olderPage: events.length === limit && last ? `/dms/audit?${new URLSearchParams({ ...query, before: String(last.id) }).toString()}` : undefined,
     });
   });

@@ -9,12 +9,12 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { ClientMetadata } from 'oidc-provider';
 import type { Clock } from '../clock.js';
-import { ForbiddenError } from '../errors.js';
 import { ACR } from '../oidc/assurance.js';
 import { isLocked } from '../policy/lockout.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
+import { dmsRefusal, type DmsRefusalCode } from './refusals.js';
 
 export const DMS_CLIENT_ID = 'ccass-dms';
 
@@ -87,7 +87,7 @@ export function safeReturnPath(candidate: unknown): string {
 
 export interface DmsSignIn {
   begin(returnTo: string): Promise<{ url: URL; pending: string }>;
-  /** Completes the code flow for the callback URL; the DA's user row, or a ForbiddenError saying why not. */
+  /** Completes the code flow for the callback URL; the DA's user row, or a ForbiddenError whose refusal says why not. */
   complete(callbackUrl: URL, pending: string | undefined): Promise<{ user: UserRow; returnTo: string }>;
   openSession(user: UserRow): Promise<string>;
   /** The live session's DA, refreshing its idle timer; undefined when expired, ended or no longer allowed. */
@@ -111,7 +111,7 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
     return configuration;
   };
 
-  const refused = (message: string) => new ForbiddenError(message);
+  const refused = (code: DmsRefusalCode) => dmsRefusal(code);
 
   return {
     async begin(returnTo) {
@@ -142,9 +142,9 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
       try {
         pending = JSON.parse(deps.box.open(sealed ?? '', PENDING_CONTEXT).toString('utf8')) as PendingSignIn;
       } catch {
-        throw refused('Your DMS sign-in expired or was started in another browser. Open DMS again.');
+        throw refused('sign_in_lost');
       }
-      if (!(pending.expiresAt > deps.clock.now().getTime())) throw refused('Your DMS sign-in expired. Open DMS again.');
+      if (!(pending.expiresAt > deps.clock.now().getTime())) throw refused('sign_in_expired');
       const config = await discover();
       let claims: oidc.IDToken | undefined;
       try {
@@ -156,13 +156,11 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
         });
         claims = tokens.claims();
       } catch (error) {
-        if (error instanceof oidc.AuthorizationResponseError) throw refused('The login was cancelled or refused. Open DMS again to log in.');
-        if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code?.startsWith('OAUTH_')) {
-          throw refused('Your DMS sign-in could not be completed. Open DMS again to log in.');
-        }
+        if (error instanceof oidc.AuthorizationResponseError) throw refused('sign_in_cancelled');
+        if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code?.startsWith('OAUTH_')) throw refused('sign_in_failed');
         throw error;
       }
-      if (!claims || claims.acr !== ACR.twoFactor) throw refused('DMS needs a login with your password and a one-time code.');
+      if (!claims || claims.acr !== ACR.twoFactor) throw refused('two_factor_needed');
       const user = await deps.queries.users.findBySubject(claims.sub);
       if (!user || user.role !== 'da' || user.status !== 'active' || isLocked(user, deps.clock.now())) {
         await deps.queries.audit.record({
@@ -174,7 +172,7 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
           clientId: DMS_CLIENT_ID,
           details: { reason: user ? (user.role !== 'da' ? 'not_a_da' : 'not_active') : 'unknown_subject' },
         });
-        throw refused('DMS is for Delegated Administrators. Your login does not have DMS access: ask HKSCC if you think it should.');
+        throw refused('no_dms_access');
       }
       return { user, returnTo: pending.returnTo };
     },

@@ -7,15 +7,16 @@ import type { IncomingMessage } from 'node:http';
 import Busboy from 'busboy';
 import getRawBody from 'raw-body';
 
+/** Why an upload could not be read, as a code (the page and the API word it). */
+export type UploadProblem = { code: 'too_large'; maxKb: number } | { code: 'not_a_form' | 'interrupted' | 'one_file' | 'no_file' };
+
 export type UploadBody =
   | { ok: true; bytes: Buffer; fields: Record<string, string> }
-  | { ok: false; status: 400 | 413; problem: string };
+  | { ok: false; status: 400 | 413; problem: UploadProblem };
 
-const tooLarge = (maxBytes: number): UploadBody => ({
-  ok: false,
-  status: 413,
-  problem: `The file is larger than ${Math.floor(maxBytes / 1024)} KB; split it into smaller files.`,
-});
+/** `maxBytes` is one byte over the limit (so that "too large" is told apart from "just fits"). */
+const tooLarge = (maxBytes: number): UploadBody => ({ ok: false, status: 413, problem: { code: 'too_large', maxKb: Math.floor((maxBytes - 1) / 1024) } });
+const unreadable = (code: 'not_a_form' | 'interrupted' | 'one_file' | 'no_file'): UploadBody => ({ ok: false, status: 400, problem: { code } });
 
 /** One file field named `file` plus small text fields (the CSRF token) from multipart/form-data. */
 export function readMultipartUpload(req: IncomingMessage, maxBytes: number): Promise<UploadBody> {
@@ -24,7 +25,7 @@ export function readMultipartUpload(req: IncomingMessage, maxBytes: number): Pro
     try {
       busboy = Busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 5, fieldSize: 1024, parts: 6 } });
     } catch {
-      resolve({ ok: false, status: 400, problem: 'The upload was not a valid form. Choose the file again and upload it.' });
+      resolve(unreadable('not_a_form'));
       return;
     }
     const fields: Record<string, string> = {};
@@ -46,12 +47,12 @@ export function readMultipartUpload(req: IncomingMessage, maxBytes: number): Pro
       });
     });
     busboy.on('filesLimit', () => {
-      result ??= { ok: false, status: 400, problem: 'Upload one file at a time.' };
+      result ??= unreadable('one_file');
     });
-    busboy.on('error', () => resolve({ ok: false, status: 400, problem: 'The upload was interrupted or malformed. Choose the file again and upload it.' }));
+    busboy.on('error', () => resolve(unreadable('interrupted')));
     busboy.on('close', () => {
       if (result) return resolve(result);
-      if (!seenFile) return resolve({ ok: false, status: 400, problem: 'Choose a CSV file to upload.' });
+      if (!seenFile) return resolve(unreadable('no_file'));
       resolve({ ok: true, bytes: Buffer.concat(chunks), fields });
     });
     req.pipe(busboy);
@@ -64,6 +65,6 @@ export async function readRawUpload(req: IncomingMessage, maxBytes: number): Pro
     return { ok: true, bytes: await getRawBody(req, { limit: maxBytes }), fields: {} };
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') return tooLarge(maxBytes);
-    return { ok: false, status: 400, problem: 'The upload was interrupted. Send the file again.' };
+    return unreadable('interrupted');
   }
 }

@@ -1,21 +1,90 @@
 /**
- * The DMS pages and the data each takes (see `http/views.ts`): text a DA reads is a
- * catalogue message, never an English string.
+ * The DMS pages and the data each takes (see `http/views.ts`). Whatever a DA reads is a
+ * catalogue message (`Translatable`), so the compiler refuses an English string; raw strings
+ * are only what is no language: IDs, names and addresses people typed, URLs, form values.
+ * Times are Dates, written by the page in Hong Kong time (`hkTime`).
  */
 import type { Translatable } from '../i18n/translate.js';
+import type { ReadinessState } from '../store/users.js';
+import type { FirmUser, UserList } from './administration.js';
+import type { AuditEventView } from './audit-words.js';
+import type { CsvLimits } from './csv-registrations.js';
 
-/** What every DMS page shows in its banner: the participant, the DA, the section. */
+/** What every signed-in DMS page shows in its banner: the participant, the DA, the logout form. */
 export interface DmsFrame {
   dms: { participantId: string; userId: string; csrf: string };
-  section?: string;
-  [more: string]: unknown;
+}
+
+export interface UsersView extends DmsFrame {
+  list: UserList;
+  query: { q: string; state: string };
+  states: ReadonlyArray<{ id: ReadinessState; label: Translatable }>;
+  /** The caption: how many users, and whether the list is filtered. */
+  count: Translatable;
+  previousPage?: string | undefined;
+  nextPage?: string | undefined;
+}
+
+export interface UserView extends DmsFrame {
+  user: FirmUser;
+  /** The page of the signed-in DA: no lock or reset (they would shut themselves out). */
+  self: boolean;
+  notice?: Translatable | undefined;
+  error?: Translatable | undefined;
+  emailValue?: string | undefined;
+}
+
+/** "Are you sure?" before an action a click must not do by itself (reset, lock). */
+export interface ConfirmView extends DmsFrame {
+  user: FirmUser;
+  title: Translatable;
+  /** What will happen, in sentences. */
+  what: Translatable;
+  submit: Translatable;
+  /** Where the confirmed form posts. */
+  action: string;
+}
+
+export interface UploadRowView {
+  line: number;
+  userId: string | null;
+  result: Translatable;
+  activation: Translatable;
+  problems: readonly Translatable[];
+}
+
+export interface UploadView extends DmsFrame {
+  limits: CsvLimits;
+  /** Why the file was not applied at all. */
+  problem?: Translatable | undefined;
+  report?: { summary: Record<'registered' | 'changed' | 'unchanged' | 'resent' | 'rejected', number>; rows: readonly UploadRowView[] } | undefined;
+}
+
+export interface ReadinessView extends DmsFrame {
+  windowDays: number;
+  generatedAt: Date;
+  readyPercent: string;
+  /** The phase in force and the next switch, in words. */
+  phase: Translatable;
+  next?: { phase: Translatable; at: Date } | undefined;
+  /** The phase that shuts out smartcard-only users, named in the "at risk" row. */
+  cutOffPhase: Translatable;
+  rows: ReadonlyArray<{ label: Translatable; value: number }>;
+}
+
+export interface AuditView extends DmsFrame {
+  events: readonly AuditEventView[];
+  query: { user: string; type: string };
+  types: ReadonlyArray<{ id: string; label: Translatable }>;
+  olderPage?: string | undefined;
 }
 
 export interface DmsViews {
-  'dms-users': DmsFrame;
-  'dms-user': DmsFrame & { error?: Translatable | undefined; notice?: Translatable | undefined };
-  'dms-upload': DmsFrame;
-  'dms-readiness': DmsFrame;
-  'dms-audit': DmsFrame;
+  'dms-users': UsersView;
+  'dms-user': UserView;
+  'dms-confirm': ConfirmView;
+  'dms-upload': UploadView;
+  'dms-readiness': ReadinessView;
+  'dms-audit': AuditView;
   'dms-logged-out': Record<string, never>;
 }

@@ -3,7 +3,7 @@
  * register/change email, resend activation (throttled), reset a second factor (the user
  * re-enrols at the next login), lock/unlock, refusals on bad input, session expiry and logout.
  */
-import { Browser, inputValue } from '../../support/browser.js';
+import { Browser } from '../../support/browser.js';
 import { activationLinkIn, nextTotp, seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
 import { passwordStep, startAuthorization, submitCode } from '../../support/flows.js';
 import { seedUser, type RunningTestServer, type SeededUser, useTestServer } from '../../support/server.js';
@@ -35,7 +35,10 @@ describe('DMS administration', () => {
     const user = await newUser({ pending: true });
     const bad = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'not an email' });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ error: 'invalid_request', message: 'Invalid email address', fields: { email: 'must be an address like name@example.com' } });
+    expect(bad.body).toEqual({ error: 'invalid_request', reason: 'invalid_email', message: 'That is not an email address: write it like name@example.com.', fields: { email: 'invalid_email' } });
+    // A person reads the message in the request's language; scripts read the codes.
+    const badInChinese = await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { email: 'not an email' }, { 'accept-language': 'zh-HK' });
+    expect(badInChinese.body).toMatchObject({ reason: 'invalid_email', message: '這不是電郵地址：請按 name@example.com 的格式填寫。' });
     expect((await dms.api('PUT', `/dms/api/users/${user.userId}/email`, { wrong: 'shape' })).status).toBe(400);
     expect((await dms.api('PUT', `/dms/api/users/${user.userId}/email`, 'not json', { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await running.server.queries.users.findByLogin('E00001', user.userId))?.email).toBeNull();
@@ -50,7 +53,9 @@ describe('DMS administration', () => {
 
     const page = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/email`, { form: { csrf: dms.csrf, email: 'nope' } });
     expect(page.status).toBe(400);
-    expect(page.body).toContain('Invalid email address');
+    expect(page.body).toContain('That is not an email address');
+    // The page answering the post switches language on the user's page it belongs to.
+    expect(page.body).toContain(`href="/dms/users/${user.userId}?lang=zh-Hant"`);
   });
 
   it('resends activation at most once a minute, and the older link stops working', async () => {
@@ -73,7 +78,7 @@ describe('DMS administration', () => {
     const user = await newUser({ email: 'active@example.com' });
     const response = await dms.api('POST', `/dms/api/users/${user.userId}/activation`);
     expect(response.status).toBe(400);
-    expect(response.body.message).toMatch(/already activated/);
+    expect(response.body).toMatchObject({ reason: 'already_activated', message: `${user.userId} has already activated their login: an activation email is not needed.` });
   });
 
   it('tells both addresses when an activated user’s email changes, keeping their password', async () => {
@@ -184,6 +189,88 @@ describe('DMS administration', () => {
     const landed = await browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
     expect(new URL(landed.url).pathname + new URL(landed.url).search).toBe('/dms/audit?type=login');
     expect(landed.body).toContain('Audit trail of E00001');
-    expect(inputValue(landed.body, 'type')).toBe('login');
+    expect(landed.body).toContain('<option value="login" selected>Login</option>');
+  });
+
+  it('says what a registration did: a user whose login is set up gets no activation email, and the page says so', async () => {
+    const user = await newUser();
+    const posted = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/email`, { form: { csrf: dms.csrf, email: `${user.userId.toLowerCase()}-first@example.com` } });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get('location')).toBe(`/dms/users/${user.userId}?done=registered-active`);
+    const page = await dms.browser.request(`${running.issuer}${posted.headers.get('location')}`);
+    expect(page.body).toContain('The user has already set up their login, so no activation email was sent');
+    expect(page.body).not.toContain('An activation email is on its way');
+    const chinese = await dms.browser.request(`${running.issuer}${posted.headers.get('location')}`, { headers: { 'accept-language': 'zh-HK' } });
+    expect(chinese.body).toContain('用戶已設定其登入，因此沒有發送啟用電郵');
+    // The one mail is the notice: no activation link went out.
+    await running.mailSettled();
+    expect(running.mail.countTo(`${user.userId.toLowerCase()}-first@example.com`)).toBe(1);
+    expect((await running.mail.mailTo(`${user.userId.toLowerCase()}-first@example.com`)).text).not.toContain('/activate?token=');
+  });
+
+  it('says when an activation email was sent moments ago, in the reader\'s language, and when to try again', async () => {
+    const user = await newUser({ pending: true, email: 'soon@example.com' });
+    const zh = { 'accept-language': 'zh-HK' };
+    expect((await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/activation`, { form: { csrf: dms.csrf } })).status).toBe(303);
+    const tooSoon = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/activation`, { form: { csrf: dms.csrf }, headers: zh });
+    expect(tooSoon.status).toBe(429);
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(tooSoon.body).toMatch(/啟用電郵剛剛已發送。請等候 \d+ 秒後再發送。/);
+    const api = await dms.api('POST', `/dms/api/users/${user.userId}/activation`, undefined, zh);
+    expect(api.body).toMatchObject({ error: 'too_many_requests', reason: 'resend_too_soon', message: expect.stringMatching(/^啟用電郵剛剛已發送/) });
+  });
+
+  it('asks to confirm a reset and a lock, says what will happen, and acts only on the confirmed form', async () => {
+    const user = await newUser({ email: 'confirm@example.com' });
+    const userPage = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}`);
+    // One click on the user's page changes nothing: it leads to the question.
+    expect(userPage.body).not.toMatch(/<form method="post" action="[^"]*\/(second-factor\/reset|lock)"/);
+    expect(userPage.body).toContain(`<form method="get" action="/dms/users/${user.userId}/second-factor/reset">`);
+    expect(userPage.body).toContain(`<form method="get" action="/dms/users/${user.userId}/lock">`);
+
+    const confirmReset = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/second-factor/reset`);
+    expect(confirmReset.status).toBe(200);
+    expect(confirmReset.body).toContain(`Reset the second factor of ${user.userId}?`);
+    expect(confirmReset.body).toContain('every session of this login ends');
+    expect(confirmReset.body).toContain('A notice goes to confirm@example.com.');
+    expect(confirmReset.body).toMatch(new RegExp(`<form method="post" action="/dms/users/${user.userId}/second-factor/reset">\\s*<input type="hidden" name="csrf" value="[^"]+">`));
+    expect((await running.server.queries.users.findByLogin('E00001', user.userId))?.second_factor).toBe('totp');
+    const reset = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/second-factor/reset`, { form: { csrf: dms.csrf } });
+    expect(reset.headers.get('location')).toBe(`/dms/users/${user.userId}?done=second-factor-reset`);
+    expect((await running.server.queries.users.findByLogin('E00001', user.userId))?.second_factor).toBeNull();
+    // Asked again, the question is refused as the action would be.
+    const again = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/second-factor/reset`);
+    expect(again.status).toBe(400);
+    expect(again.body).toContain(`${user.userId} has no second factor to reset.`);
+
+    const confirmLock = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/lock`, { headers: { 'accept-language': 'zh-HK' } });
+    expect(confirmLock.status).toBe(200);
+    expect(confirmLock.body).toContain(`鎖定 ${user.userId} 的登入？`);
+    expect((await running.server.queries.users.findByLogin('E00001', user.userId))?.locked_until).toBeNull();
+    const locked = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}/lock`, { form: { csrf: dms.csrf } });
+    expect(locked.headers.get('location')).toBe(`/dms/users/${user.userId}?done=locked`);
+    expect((await running.server.queries.users.findByLogin('E00001', user.userId))?.locked_until).not.toBeNull();
+
+    const own = await dms.browser.request(`${running.issuer}/dms/users/ADMIN/lock`);
+    expect(own.status).toBe(403);
+    expect(own.body).toContain('You cannot lock your own login.');
+    expect(own.body).not.toContain('action="/dms/users/ADMIN/lock"');
+  });
+
+  it('has the language switch on every DMS page, leading to the same page in the other language', async () => {
+    const session = await signInToDms(running, da); // its own browser: the switch is remembered in a cookie
+    const switchOf = (html: string) => (/<a href="([^"]+)"[^>]*id="language-switch"/.exec(html)?.[1] ?? '').replace(/&amp;/g, '&');
+    const user = await newUser({ email: 'switch@example.com' });
+    const paths = ['/dms', '/dms?state=ready&q=USER', `/dms/users/${user.userId}?done=registered`, `/dms/users/${user.userId}/lock`, '/dms/upload', '/dms/readiness', '/dms/audit?type=login', '/dms/logged-out'];
+    for (const path of paths) {
+      const english = await session.browser.request(`${running.issuer}${path}`);
+      expect({ path, status: english.status }).toEqual({ path, status: 200 });
+      const href = switchOf(english.body);
+      expect({ path, href }).toEqual({ path, href: `${path}${path.includes('?') ? '&' : '?'}lang=zh-Hant` });
+      const chinese = await session.browser.request(`${running.issuer}${href}`);
+      expect({ path, lang: /<html lang="([^"]+)"/.exec(chinese.body)?.[1] }).toEqual({ path, lang: 'zh-Hant-HK' });
+      expect({ path, back: switchOf(chinese.body) }).toEqual({ path, back: `${path}${path.includes('?') ? '&' : '?'}lang=en` });
+      await session.browser.request(`${running.issuer}${switchOf(chinese.body)}`);
+    }
   });
 });

@@ -46,8 +46,8 @@ describe('DMS CSV upload', () => {
       accepted: true,
       summary: { registered: 2, changed: 0, unchanged: 0, resent: 0, rejected: 0 },
       rows: [
-        { line: 2, userId: 'U01', outcome: 'registered', problems: [], activationQueued: true },
-        { line: 3, userId: 'U02', outcome: 'registered', problems: [], activationQueued: true },
+        { line: 2, userId: 'U01', outcome: 'registered', problems: [], problemCodes: [], activationQueued: true },
+        { line: 3, userId: 'U02', outcome: 'registered', problems: [], problemCodes: [], activationQueued: true },
       ],
     });
     expect(await emailOf('C00001', 'U02')).toBe('u02@example.com');
@@ -84,6 +84,10 @@ describe('DMS CSV upload', () => {
     expect(byLine[4]).toEqual(['the user_id cell holds a character no field accepts (a NUL or another control character): nothing of this row was applied']);
     expect(byLine[5]).toEqual(['email "=HYPERLINK("http://x")@example.com" starts with =, +, - or @, as a spreadsheet formula does: it is not an address']);
     expect(byLine[6]?.[0]).toMatch(/^the email cell holds a character no field accepts/);
+    // Scripts get the same problems as codes with their values.
+    const codes = Object.fromEntries((response.body.rows as Array<{ line: number; problemCodes: unknown[] }>).map((row) => [row.line, row.problemCodes]));
+    expect(codes[3]).toEqual([{ code: 'bad_text', column: 'email' }]);
+    expect(codes[5]).toEqual([{ code: 'formula_email', value: '=HYPERLINK("http://x")@example.com' }]);
     expect(await emailOf('C00001', 'NUL1')).toBe('nul1@example.com');
     for (const userId of ['NUL2', 'NUL4', 'NUL5']) expect(await emailOf('C00001', userId)).toBeNull();
   });
@@ -117,6 +121,7 @@ describe('DMS CSV upload', () => {
     expect(byLine[4]?.problems).toEqual(['there is no user NOBODY in C00001']);
     expect(byLine[5]?.problems).toEqual(['participant D00002 is not your firm: you can only register users of C00001']);
     expect(byLine[6]?.problems).toEqual(['user U05 appears on lines 6, 8: list each user once']);
+    expect((response.body.rows as Array<{ line: number; problemCodes: unknown[] }>).find((row) => row.line === 6)?.problemCodes).toEqual([{ code: 'duplicate_user', user: 'U05', lines: [6, 8] }]);
     expect(byLine[8]?.problems).toEqual(['user U05 appears on lines 6, 8: list each user once']);
     expect(byLine[9]?.problems[0]).toMatch(/^user ID "bad id!" is not valid/);
     expect(byLine[10]).toMatchObject({ outcome: 'registered' });
@@ -131,19 +136,19 @@ describe('DMS CSV upload', () => {
 
   it('changes an email and revokes the old link when a row gives a new address', async () => {
     const response = await dms.api('POST', '/dms/api/uploads', 'user_id,email\nU01,u01-new@example.com\n');
-    expect(response.body.rows).toEqual([{ line: 2, userId: 'U01', outcome: 'changed', problems: [], activationQueued: true }]);
+    expect(response.body.rows).toEqual([{ line: 2, userId: 'U01', outcome: 'changed', problems: [], problemCodes: [], activationQueued: true }]);
     const tokens = await database.db('activation_tokens').join('users', 'users.id', 'activation_tokens.user_id').where({ 'users.user_id': 'U01' }).select('activation_tokens.*');
     expect(tokens.filter((token: { revoked_at: Date | null; used_at: Date | null }) => !token.revoked_at && !token.used_at)).toHaveLength(1);
   });
 
   it.each([
-    ['wrong columns', 'user,mail\nU07,u07@example.com\n', 422, /header row must name the columns user_id,email \(optional: participant_id\); found "user,mail" \(missing user_id, email; unknown "user", "mail"\)/],
-    ['a repeated column', 'user_id,email,email\nU07,a@example.com,b@example.com\n', 422, /repeated email/],
-    ['an extra column', 'user_id,email,phone\nU07,u07@example.com,123\n', 422, /unknown "phone"/],
+    ['wrong columns', 'user,mail\nU07,u07@example.com\n', 422, /header row must name the columns user_id,email \(optional: participant_id\); found "user,mail"\. Missing: user_id, email\. Unknown: "user", "mail"\./],
+    ['a repeated column', 'user_id,email,email\nU07,a@example.com,b@example.com\n', 422, /Repeated: email\./],
+    ['an extra column', 'user_id,email,phone\nU07,u07@example.com,123\n', 422, /Unknown: "phone"\./],
     ['an empty file', '', 422, /no rows/],
     ['a header only', 'user_id,email\n', 422, /no rows/],
-    ['a malformed file', 'user_id,email\nU07,"u07@example.com\n', 422, /not valid CSV/],
-    ['a row with too many cells', 'user_id,email\nU07,u07@example.com,extra\n', 422, /not valid CSV near line 2/],
+    ['a malformed file', 'user_id,email\nU07,"u07@example.com\n', 422, /not valid CSV near line 2\. A quoted cell is not closed\./],
+    ['a row with too many cells', 'user_id,email\nU07,u07@example.com,extra\n', 422, /not valid CSV near line 2\. A row has a different number of cells from the header row\./],
     ['too many rows', `user_id,email\n${Array.from({ length: 21 }, (_, index) => `U${index},u${index}@example.com`).join('\n')}\n`, 413, /has 21 rows; at most 20/],
     ['too many bytes', `user_id,email\nU07,${'x'.repeat(5000)}@example.com\n`, 413, /larger than 4 KB/],
   ])('refuses %s whole, changing nothing', async (_name, body, status, problem) => {
@@ -154,7 +159,23 @@ describe('DMS CSV upload', () => {
     // "user_id,email\nU07,陳@example.com" with the name in Big5.
     const big5 = Buffer.concat([Buffer.from('user_id,email\nU07,'), Buffer.from([0xb3, 0xaf]), Buffer.from('@example.com\n')]);
     await expectRefusedWhole(big5, 415, /not UTF-8/);
+    // In Chinese, every word of it (it once read "檔案未獲套用：The file is not UTF-8 text…").
+    const chinese = await dms.api('POST', '/dms/api/uploads', big5, { 'accept-language': 'zh-HK' });
+    expect(chinese.body).toEqual({ error: 'unsupported_media_type', reason: 'not_utf8', message: '檔案並非 UTF-8 文字。請另存為「CSV UTF-8」格式後再上載。' });
+    const page = await uploadByForm(big5, { 'accept-language': 'zh-HK' });
+    expect(page.status).toBe(415);
+    expect(page.html).toContain('檔案未獲套用：檔案並非 UTF-8 文字。請另存為「CSV UTF-8」格式後再上載。');
   });
+
+  /** Posts `body` as the file of the browser form, with the session's cookie and token. */
+  async function uploadByForm(body: string | Buffer, headers: Record<string, string> = {}) {
+    const form = new FormData();
+    form.append('csrf', dms.csrf);
+    form.append('file', new Blob([body], { type: 'text/csv' }), 'emails.csv');
+    const url = `${running.issuer}/dms/upload`;
+    const response = await fetch(url, { method: 'POST', body: form, headers: { cookie: await dms.browser.jar.getCookieString(url), ...headers } });
+    return { status: response.status, html: await response.text() };
+  }
 
   it('takes a file from the browser form and shows the report', async () => {
     const form = new FormData();
@@ -166,8 +187,15 @@ describe('DMS CSV upload', () => {
     expect(response.status).toBe(200);
     expect(html).toContain('Registered: <strong>1</strong>');
     expect(html).toContain('Rejected: <strong>1</strong>');
-    expect(html).toContain('<td>3</td><td>U08</td><td>rejected</td>');
+    expect(html).toContain('<td>3</td><td>U08</td><td>Rejected</td><td>None</td>');
+    expect(html).toContain('<td>2</td><td>U07</td><td>Registered</td><td>On its way</td>');
     expect(await emailOf('C00001', 'U07')).toBe('u07@example.com');
+    // The report in Chinese: result words and problems (they were English: "unchanged", "rejected").
+    const chinese = await uploadByForm('user_id,email\nU07,u07@example.com\nU08,broken\n', { 'accept-language': 'zh-HK' });
+    expect(chinese.html).toContain('<td>2</td><td>U07</td><td>沒有更改</td><td>毋須發送</td>');
+    expect(chinese.html).toContain('<td>3</td><td>U08</td><td>不獲接納</td><td>無</td><td><ul class="problems"><li>電郵「broken」並非電郵地址（例如 name@example.com）</li></ul></td>');
+    // Its switch leads to the upload page in the other language.
+    expect(chinese.html).toContain('href="/dms/upload?lang=en"');
   });
 
   it('refuses a browser upload without the CSRF token, applying nothing', async () => {

@@ -103,8 +103,14 @@ describe('DMS tenant isolation', () => {
     expect(report.status).toBe(200);
     expect(report.body.summary).toEqual({ registered: 0, changed: 0, unchanged: 0, resent: 0, rejected: 2 });
     expect(report.body.rows).toEqual([
-      { line: 2, userId: 'ONLYB', outcome: 'rejected', problems: ['participant B00002 is not your firm: you can only register users of A00001'] },
-      { line: 3, userId: 'ONLYB2', outcome: 'rejected', problems: ['there is no user ONLYB2 in A00001'] },
+      {
+        line: 2,
+        userId: 'ONLYB',
+        outcome: 'rejected',
+        problems: ['participant B00002 is not your firm: you can only register users of A00001'],
+        problemCodes: [{ code: 'other_participant', participant: 'B00002', own: 'A00001' }],
+      },
+      { line: 3, userId: 'ONLYB2', outcome: 'rejected', problems: ['there is no user ONLYB2 in A00001'], problemCodes: [{ code: 'no_such_user', user: 'ONLYB2', participant: 'A00001' }] },
     ]);
   });
 

@@ -1,0 +1,225 @@
+/**
+ * The audit trail as a DA reads it: each event's type, outcome, author and details in words
+ * of the catalogue (the reader's language), its time as a Date for the page to write in Hong
+ * Kong time. The records themselves keep their machine form (the API and the CLI show it);
+ * a type or a detail this module does not know yet is still shown, as its code.
+ */
+import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
+import { PHASES } from '../policy/phases.js';
+import type { FirmAuditEvent } from './administration.js';
+
+/** A value on the page: words, something that is no language (an address, a fingerprint), or a time. */
+export type Shown = { words: Translatable } | { literal: string } | { time: Date };
+
+export interface AuditDetail {
+  label: Translatable;
+  value: Shown;
+}
+
+export interface AuditEventView {
+  id: number;
+  occurredAt: Date;
+  event: Translatable;
+  outcome: Translatable;
+  userId: string | null;
+  by: Shown | null;
+  from: string | null;
+  details: AuditDetail[];
+}
+
+/** The events a firm's trail holds, in the order the filter offers them. */
+export const AUDIT_EVENT_WORDS: Readonly<Record<string, MessageKey>> = {
+  login: 'dms.event.login',
+  'login.password': 'dms.event.login.password',
+  'login.totp': 'dms.event.login.totp',
+  'login.email_otp': 'dms.event.login.email_otp',
+  'login.smartcard': 'dms.event.login.smartcard',
+  'email_otp.send': 'dms.event.email_otp.send',
+  'account.lock': 'dms.event.account.lock',
+  'account.unlock': 'dms.event.account.unlock',
+  'account.access_revoked': 'dms.event.account.access_revoked',
+  'second_factor.enrol': 'dms.event.second_factor.enrol',
+  'second_factor.reset': 'dms.event.second_factor.reset',
+  'user.add': 'dms.event.user.add',
+  'user.password.set': 'dms.event.user.password.set',
+  'user.password.change': 'dms.event.user.password.change',
+  'user.enable': 'dms.event.user.enable',
+  'user.disable': 'dms.event.user.disable',
+  'activation.send': 'dms.event.activation.send',
+  'activation.password': 'dms.event.activation.password',
+  'email.register': 'dms.event.email.register',
+  'email.change': 'dms.event.email.change',
+  'dms.login': 'dms.event.dms.login',
+  'dms.csv_upload': 'dms.event.dms.csv_upload',
+  'da.add': 'dms.event.da.add',
+  'smartcard.bind': 'dms.event.smartcard.bind',
+  'smartcard.unbind': 'dms.event.smartcard.unbind',
+  'participant.add': 'dms.event.participant.add',
+  'phase.pilot_add': 'dms.event.phase.pilot_add',
+  'phase.pilot_remove': 'dms.event.phase.pilot_remove',
+};
+
+const REASONS = new Set([
+  'wrong_password',
+  'unknown_user',
+  'no_password',
+  'disabled',
+  'locked',
+  'rejected',
+  'replayed',
+  'expired',
+  'exhausted',
+  'not_enrolled',
+  'too_soon',
+  'too_many',
+  'mail_unavailable',
+  'not_a_da',
+  'not_active',
+  'unknown_subject',
+  'no_certificate',
+  'unbound',
+  'revoked',
+  'smartcard_ended',
+  'smartcard_not_for_client',
+  'two_factor_not_open',
+  'two_factor_not_for_client',
+]);
+const METHODS = new Set(['password', 'totp', 'email', 'email_otp', 'smartcard']);
+const CAUSES = new Set(['password_change', 'second_factor_reset', 'second_factor_change', 'smartcard_unbind', 'lock', 'disable']);
+const CHANGES = new Set(['created', 'promoted', 'unchanged']);
+const DELIVERIES = new Set(['sent', 'sending']);
+const DURING = new Set(['activation', 'enrolment']);
+const UPLOAD_COUNTS = ['registered', 'changed', 'unchanged', 'resent', 'rejected'] as const;
+/** What the access revocation record counts (store/user-access.ts): all of it is "sessions and codes ended". */
+const ENDED_COUNTS = ['oidc', 'dmsSessions', 'loginsInProgress', 'enrolmentSessions', 'emailCodes'];
+/** Details that other columns already show, or that say nothing to a DA. */
+const SILENT = new Set(['by', 'queued', 'amr', 'acr', 'bytes', 'interaction']);
+
+const words = (text: Translatable): Shown => ({ words: text });
+const literal = (text: string): Shown => ({ literal: text });
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+export const eventWords = (type: string): Translatable => {
+  const key = AUDIT_EVENT_WORDS[type];
+  return key ? key : msg('dms.event.other', { type });
+};
+
+export const phaseWords = (phase: string): Translatable =>
+  (PHASES as readonly string[]).includes(phase) ? (`dms.phase.${phase as (typeof PHASES)[number]}` as const) : msg('dms.audit.reason.other', { code: phase });
+
+const reasonWords = (reason: unknown): Shown =>
+  typeof reason === 'string' && REASONS.has(reason) ? words(`dms.audit.reason.${reason}` as MessageKey) : words(msg('dms.audit.reason.other', { code: text(reason) }));
+
+/** "password+totp" → "Password + Authenticator app". */
+function methodWords(method: unknown): Shown {
+  const parts = typeof method === 'string' ? method.split('+') : [];
+  if (!parts.length || !parts.every((part) => METHODS.has(part))) return literal(text(method));
+  return words(parts.flatMap((part, index) => [...(index ? (['dms.audit.plus'] as const) : []), `dms.audit.method.${part}` as MessageKey]));
+}
+
+const fromSet = (set: ReadonlySet<string>, prefix: string, value: unknown): Shown =>
+  typeof value === 'string' && set.has(value) ? words(`${prefix}.${value}` as MessageKey) : literal(text(value));
+
+function count(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value && typeof value === 'object') return Object.values(value).reduce((sum: number, item) => sum + count(item), 0);
+  return 0;
+}
+
+type DetailLabel = 'reason' | 'method' | 'previous' | 'email' | 'expiresAt' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
+const label = (key: DetailLabel): MessageKey => `dms.audit.detail.${key}`;
+
+/** An event's details as labelled values, in a stable order. */
+export function auditDetails(type: string, details: Record<string, unknown>): AuditDetail[] {
+  const shown: AuditDetail[] = [];
+  const rest: string[] = [];
+  if (type === 'dms.csv_upload') {
+    const counts = Object.fromEntries(UPLOAD_COUNTS.map((key) => [key, count(details[key])]));
+    shown.push({ label: label('upload'), value: words(msg('dms.audit.upload', counts)) });
+  }
+  if (type === 'account.access_revoked') shown.push({ label: label('ended'), value: literal(String(ENDED_COUNTS.reduce((sum, key) => sum + count(details[key]), 0))) });
+  for (const [key, value] of Object.entries(details)) {
+    if (SILENT.has(key) || (type === 'dms.csv_upload' && (UPLOAD_COUNTS as readonly string[]).includes(key)) || (type === 'account.access_revoked' && ENDED_COUNTS.includes(key))) continue;
+    switch (key) {
+      case 'reason':
+        shown.push({ label: label(key), value: reasonWords(value) });
+        break;
+      case 'method':
+      case 'after':
+        shown.push({ label: label(key), value: methodWords(value) });
+        break;
+      case 'previous':
+        // Of a second factor: the method it had (or none); of an email change: the old address.
+        if (type.startsWith('second_factor.')) shown.push({ label: label(key), value: value === null ? words('dms.audit.none') : methodWords(value) });
+        else shown.push({ label: label(key), value: literal(text(value)) });
+        break;
+      case 'email':
+        shown.push({ label: label(key), value: literal(text(value)) });
+        break;
+      case 'expiresAt':
+        shown.push({ label: label(key), value: typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? { time: new Date(value) } : literal(text(value)) });
+        break;
+      case 'phase':
+        shown.push({ label: label(key), value: words(phaseWords(text(value))) });
+        break;
+      case 'cause':
+        shown.push({ label: label(key), value: fromSet(CAUSES, 'dms.audit.cause', value) });
+        break;
+      case 'locked':
+        if (value === true) shown.push({ label: label(key), value: words('dms.audit.yes') });
+        break;
+      case 'change':
+        shown.push({ label: label(key), value: fromSet(CHANGES, 'dms.audit.change', value) });
+        break;
+      case 'delivery':
+        shown.push({ label: label(key), value: fromSet(DELIVERIES, 'dms.audit.delivery', value) });
+        break;
+      case 'during':
+      case 'purpose':
+        shown.push({ label: label('during'), value: fromSet(DURING, 'dms.audit.during', value) });
+        break;
+      case 'certificate':
+      case 'fingerprint':
+      case 'fingerprints': {
+        const card = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)['fingerprint'] ?? (value as Record<string, unknown>)['serial'] : value;
+        shown.push({ label: label('card'), value: literal(Array.isArray(card) ? card.join(', ') : text(card)) });
+        break;
+      }
+      case 'serial':
+      case 'issuer':
+        break; // the fingerprint names the card
+      default:
+        rest.push(`${key}: ${text(value)}`);
+    }
+  }
+  if (rest.length) shown.push({ label: label('other'), value: literal(rest.join('; ')) });
+  return shown;
+}
+
+/** Who did it: the DA, the user, an HKSCC operator, the system; an author of another kind as recorded. */
+export function authorWords(actor: string | null): Shown | null {
+  if (!actor) return null;
+  const colon = actor.indexOf(':');
+  const kind = colon > 0 ? actor.slice(0, colon) : '';
+  const name = actor.slice(colon + 1);
+  // "da:B01234/ADMIN": the firm is the DA's own, the user ID is enough.
+  const user = name.includes('/') ? name.slice(name.indexOf('/') + 1) : name;
+  if (kind === 'da') return words(msg('dms.audit.by.da', { user }));
+  if (kind === 'user') return words(msg('dms.audit.by.user', { user }));
+  if (kind === 'operator') return words(msg('dms.audit.by.operator', { name }));
+  if (kind === 'system') return words('dms.audit.by.system');
+  return literal(actor);
+}
+
+export function auditEventView(event: FirmAuditEvent): AuditEventView {
+  return {
+    id: event.id,
+    occurredAt: new Date(event.occurredAt),
+    event: eventWords(event.type),
+    outcome: event.outcome === 'success' || event.outcome === 'failure' ? (`dms.audit.outcome.${event.outcome}` as const) : msg('dms.audit.reason.other', { code: event.outcome }),
+    userId: event.userId,
+    by: authorWords(event.actor),
+    from: event.ip,
+    details: auditDetails(event.type, event.details),
+  };
+}
