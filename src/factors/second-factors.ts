@@ -8,6 +8,7 @@
 import type { MessageKey } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
 import { verifyEmailOtp, type EmailOtpDependencies } from './email-otp.js';
+import type { TotpCredentialRow } from '../store/totp-credentials.js';
 import { verifyTotp, type TotpDependencies } from './totp-service.js';
 
 export const SECOND_FACTOR_METHODS = ['totp', 'email'] as const;
@@ -25,9 +26,15 @@ export interface FactorServices {
   emailOtp: EmailOtpDependencies;
 }
 
+/** What a user's factors hold, when it was loaded along with the user (absent: look it up). */
+export interface FactorCredentials {
+  totp?: TotpCredentialRow | null;
+}
+
 /** Where a code must match: the user, and the login (or activation) it was issued for. */
 export interface CodeAttempt {
   userId: string;
+  credentials?: FactorCredentials;
   /** The interaction (or enrolment session) a code is bound to; TOTP codes are not bound. */
   binding: string;
   code: string;
@@ -60,7 +67,7 @@ export const SECOND_FACTORS: Readonly<Record<SecondFactorMethod, SecondFactor>> 
     step: 'totp',
     eventName: 'totp',
     usableBy: () => true,
-    verify: (services, attempt) => verifyTotp(services.totp, attempt.userId, attempt.code),
+    verify: (services, attempt) => verifyTotp(services.totp, attempt.userId, attempt.code, attempt.credentials?.totp),
     removeCredentials: (queries, userId) => queries.totpCredentials.remove(userId),
     words: { name: 'dms.factor.totp', ready: 'done.totp', lost: 'done.lostTotp' },
   },

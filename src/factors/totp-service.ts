@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import type { TotpCredentialQueries, TotpSecretRow } from '../store/totp-credentials.js';
+import type { TotpCredentialQueries, TotpCredentialRow, TotpSecretRow } from '../store/totp-credentials.js';
 import { formatKeyForManualEntry, generateTotpSecret, matchTotpCode, toBase32, totpUri, type TotpParameters } from './totp.js';
 
 export interface TotpDependencies {
@@ -33,8 +33,9 @@ async function matchingStep(deps: TotpDependencies, row: TotpSecretRow, code: st
   return matchTotpCode(secret, code.replace(/\s/g, ''), now, parametersOf(row, deps.parameters.window));
 }
 
-export async function verifyTotp(deps: TotpDependencies, userId: string, code: string): Promise<TotpVerdict> {
-  const row = await deps.credentials.find(userId);
+/** `known`: the user's credential if it was already loaded (null: none), else it is looked up. */
+export async function verifyTotp(deps: TotpDependencies, userId: string, code: string, known?: TotpCredentialRow | null): Promise<TotpVerdict> {
+  const row = known === undefined ? await deps.credentials.find(userId) : (known ?? undefined);
   if (!row) return 'not_enrolled';
   const step = await matchingStep(deps, row, code);
   if (step === undefined) return 'rejected';

@@ -21,10 +21,9 @@ export async function submitCode(services: LoginServices, login: Login, code: st
   const factor = factorOfStep(login);
   // Any other step (e.g. a stale tab): show the page that applies now.
   if (!factor) return { kind: 'next' };
-  const verdict = await factor.verify(services, { userId: login.user.id, binding: login.request.uid, code });
+  const verdict = await factor.verify(services, { userId: login.user.id, binding: login.request.uid, code, credentials: login.credentials });
   if (verdict === 'accepted') {
-    await recordLoginEvent(services, login.request, { type: `login.${factor.eventName}`, outcome: 'success', who: login.user });
-    return advance(services, login, factor.method);
+    return advance(services, login, factor.method, { type: `login.${factor.eventName}`, outcome: 'success', who: login.user });
   }
   const { locked } = await recordFailedFactor(services, login.request, { factor: factor.eventName, reason: verdict, user: login.user, countable: true });
   if (locked) return { ...CANNOT_LOG_IN_NOW, failedAttempt: true };

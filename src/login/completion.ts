@@ -5,30 +5,32 @@
  */
 import { ACR, amrFor, type ProvenFactor } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
-import { recordLoginEvent } from './events.js';
+import { loginAuditEvents, recordLoginEvent, recordLoginEvents, type LoginEvent } from './events.js';
 import { refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { ACCESS_REFUSALS } from './refusals.js';
 import { nextLoginStep } from './steps.js';
 
-export async function completeLogin(services: LoginServices, login: Login, proven: readonly ProvenFactor[]): Promise<LoginOutcome> {
+/** `earlier`: events of this step not yet recorded (the factor just proven), written with the verdict. */
+export async function completeLogin(services: LoginServices, login: Login, proven: readonly ProvenFactor[], earlier: readonly LoginEvent[] = []): Promise<LoginOutcome> {
   const { request, user } = login;
   const amr = amrFor(proven);
-  await services.queries.loginProgress.finish(request.uid);
   const refusal = refusalFor('two-factor', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement);
   if (refusal) {
-    await recordLoginEvent(services, request, { type: 'login', outcome: 'failure', who: user, details: { method: proven.join('+'), reason: refusal } });
+    await services.queries.loginProgress.finish(request.uid);
+    await recordLoginEvents(services, request, [...earlier, { type: 'login', outcome: 'failure', who: user, details: { method: proven.join('+'), reason: refusal } }]);
     return refused(403, 'login.error.notThisWay', ACCESS_REFUSALS[refusal]);
   }
-  await services.queries.users.recordLogin(user.id, 'two-factor', services.clock.now());
-  await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: user, details: { method: proven.join('+'), amr, acr: ACR.twoFactor } });
+  const records = loginAuditEvents(services, request, [...earlier, { type: 'login', outcome: 'success', who: user, details: { method: proven.join('+'), amr, acr: ACR.twoFactor } }]);
+  await services.queries.loginProgress.complete(request.uid, user.id, services.clock.now(), records);
   return { kind: 'complete', accountId: user.id, acr: ACR.twoFactor, amr };
 }
 
-/** After a factor was proven: complete the login, or save the progress and show the next step. */
-export async function advance(services: LoginServices, login: Login, factor: ProvenFactor): Promise<LoginOutcome> {
+/** After a factor was proven (`event` says how): complete the login, or save the progress and show the next step. */
+export async function advance(services: LoginServices, login: Login, factor: ProvenFactor, event: LoginEvent): Promise<LoginOutcome> {
   const proven = [...login.proven, factor];
   // A completed login's progress row is deleted, so it is not updated first.
-  if (nextLoginStep(proven, login.user, login.changeMethod, login.changePassword) === 'complete') return completeLogin(services, login, proven);
+  if (nextLoginStep(proven, login.user, login.changeMethod, login.changePassword) === 'complete') return completeLogin(services, login, proven, [event]);
   await services.queries.loginProgress.addFactor(login.request.uid, factor);
+  await recordLoginEvent(services, login.request, event);
   return { kind: 'next' };
 }

@@ -5,7 +5,7 @@
  * once per request; the use cases never see Koa or oidc-provider.
  */
 import type { Clock } from '../clock.js';
-import type { FactorServices } from '../factors/second-factors.js';
+import type { FactorCredentials, FactorServices } from '../factors/second-factors.js';
 import type { PasswordHasher, PasswordRules } from '../factors/password.js';
 import type { Translatable, MessageKey } from '../i18n/translate.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
@@ -50,6 +50,8 @@ export interface Login {
   kind: 'login';
   request: LoginRequest;
   user: UserRow;
+  /** What the user's second factors hold, loaded with the login (a TOTP secret), so checking a code costs no lookup. */
+  credentials: FactorCredentials;
   proven: ProvenFactor[];
   changeMethod: boolean;
   changePassword: boolean;
@@ -84,9 +86,9 @@ export const CANNOT_LOG_IN_NOW = refused(403, 'login.error.cannotNow', 'login.er
  * out), a refusal (the user was locked or disabled meanwhile), or the login.
  */
 export async function findLogin(services: LoginServices, request: LoginRequest): Promise<Login | LoginRefusal | undefined> {
-  const progress = await services.queries.loginProgress.find(request.uid, services.clock.now());
-  const user = progress ? await services.queries.users.findBySubject(progress.userId) : undefined;
-  if (!progress || !user) return undefined;
+  const found = await services.queries.loginProgress.findWithUser(request.uid, services.clock.now());
+  if (!found) return undefined;
+  const { progress, user, credentials } = found;
   if (user.status !== 'active' || isLocked(user, services.clock.now())) {
     await services.queries.loginProgress.finish(request.uid);
     return CANNOT_LOG_IN_NOW;
@@ -96,6 +98,7 @@ export async function findLogin(services: LoginServices, request: LoginRequest):
     kind: 'login',
     request,
     user,
+    credentials,
     proven,
     changeMethod: progress.changeMethod,
     changePassword: progress.changePassword,

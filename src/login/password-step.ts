@@ -7,7 +7,7 @@
  */
 import { refusalFor } from '../policy/access.js';
 import { authenticateWithPassword, type PasswordLoginInput } from './password-check.js';
-import { recordLoginEvent } from './events.js';
+import { loginAuditEvents, recordLoginEvents } from './events.js';
 import { recordFailedFactor } from './failed-factor.js';
 import { ACCESS_REFUSALS } from './refusals.js';
 import type { LoginOutcome, LoginRequest, LoginServices } from './login.js';
@@ -21,14 +21,14 @@ export async function submitPassword(services: LoginServices, request: LoginRequ
     return { kind: 'retry', status: 401, error: 'login.error.generic' };
   }
   const { user } = outcome;
-  await recordLoginEvent(services, request, { type: 'login.password', outcome: 'success', who: user, details: { method: 'password' } });
+  const proven = { type: 'login.password', outcome: 'success', who: user, details: { method: 'password' } } as const;
   const refusal = refusalFor('two-factor', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement);
   if (refusal) {
-    await recordLoginEvent(services, request, { type: 'login', outcome: 'failure', who: user, details: { method: 'password', reason: refusal } });
+    await recordLoginEvents(services, request, [proven, { type: 'login', outcome: 'failure', who: user, details: { method: 'password', reason: refusal } }]);
     return { kind: 'retry', status: 403, error: ACCESS_REFUSALS[refusal] };
   }
   // Proven for this interaction only, and for no longer than an interaction lives (on our clock).
   const expiresAt = new Date(services.clock.now().getTime() + services.interactionTtlSeconds * 1000);
-  await services.queries.loginProgress.start(request.uid, user.id, ['pwd'], expiresAt);
+  await services.queries.loginProgress.start(request.uid, user.id, ['pwd'], expiresAt, loginAuditEvents(services, request, [proven]));
   return { kind: 'next' };
 }

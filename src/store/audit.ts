@@ -39,6 +39,33 @@ export interface AuditFilter {
   limit?: number | undefined;
 }
 
+/**
+ * An insert of audit records from nine array parameters starting at `$first` (see auditColumns):
+ * for one statement that records several events, or that records them along with the change
+ * they are about (a login's progress, its completion), so that both commit or neither does.
+ */
+export function auditInsertFrom(first: number): string {
+  const [type, outcome, actor, participant, user, client, ip, request, details] = Array.from({ length: 9 }, (_, index) => `$${first + index}`);
+  return `insert into audit_events (type, outcome, actor, participant_id, user_id, client_id, ip, request_id, details)
+     select * from unnest(${type}::text[], ${outcome}::text[], ${actor}::text[], ${participant}::text[], ${user}::text[], ${client}::text[], ${ip}::text[], ${request}::text[], ${details}::jsonb[])`;
+}
+
+/** The nine array parameters of auditInsertFrom, column by column. */
+export function auditColumns(events: readonly AuditEvent[]): unknown[][] {
+  const column = (value: (event: AuditEvent) => unknown) => events.map(value);
+  return [
+    column((event) => event.type),
+    column((event) => event.outcome),
+    column((event) => event.actor ?? null),
+    column((event) => event.participantId ?? null),
+    column((event) => event.userId ?? null),
+    column((event) => event.clientId ?? null),
+    column((event) => event.ip ?? null),
+    column((event) => event.requestId ?? null),
+    column((event) => JSON.stringify(event.details ?? {})),
+  ];
+}
+
 export function auditQueries(db: Database) {
   // Several records per login: prepared once per connection (prepared.ts).
   const insert = prepared(
@@ -46,7 +73,15 @@ export function auditQueries(db: Database) {
     'audit_insert',
     'insert into audit_events (type, outcome, actor, participant_id, user_id, client_id, ip, request_id, details) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
   );
+  // Several records of one step (a login's last factor and its verdict) in one statement.
+  const insertMany = prepared(db, 'audit_insert_many', auditInsertFrom(1));
   return {
+    /** Records events in their order, in one statement. */
+    async recordAll(events: readonly AuditEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      if (events.length === 1) return this.record(events[0] as AuditEvent);
+      await insertMany(auditColumns(events));
+    },
     async record(event: AuditEvent): Promise<void> {
       await insert([
         event.type,

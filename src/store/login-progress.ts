@@ -1,6 +1,9 @@
 import { hashId } from './oidc-adapter.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
+import { auditColumns, auditInsertFrom, type AuditEvent } from './audit.js';
+import type { TotpCredentialRow } from './totp-credentials.js';
+import { USER_COLUMNS, type UserRow } from './users.js';
 
 /** The factors one login (one oidc-provider interaction) has proven so far, for which user. */
 export interface LoginProgress {
@@ -18,13 +21,59 @@ export function loginProgressQueries(db: Database) {
     'login_progress_find',
     'select user_id, factors, change_method, change_password from login_progress where interaction_hash = $1 and expires_at > $2',
   );
+  // A login step's whole state in one round trip: its progress, its user as they are now, and
+  // the user's TOTP credential (the code step checks it; other steps ignore it).
+  const findLiveWithUser = prepared<
+    { lp_user_id: string; lp_factors: string[]; lp_change_method: boolean; lp_change_password: boolean; lp_totp: TotpCredentialRow | null } & UserRow
+  >(
+    db,
+    'login_progress_find_with_user',
+    `select lp.user_id as lp_user_id, lp.factors as lp_factors, lp.change_method as lp_change_method, lp.change_password as lp_change_password,
+            ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
+            (select to_jsonb(tc) from totp_credentials tc where tc.user_id = u.id) as lp_totp
+       from login_progress lp join users u on u.id = lp.user_id
+      where lp.interaction_hash = $1 and lp.expires_at > $2`,
+  );
+  // A proven password: the progress begins (or begins again), with its audit records.
+  const start = prepared(
+    db,
+    'login_progress_start',
+    `with started as (
+       insert into login_progress (interaction_hash, user_id, factors, change_method, change_password, expires_at)
+       values ($1, $2, $3, false, false, $4)
+       on conflict (interaction_hash) do update set user_id = excluded.user_id, factors = excluded.factors,
+         change_method = false, change_password = false, expires_at = excluded.expires_at)
+     ${auditInsertFrom(5)}`,
+  );
+  // The end of a password + code login: its progress gone, the user's login noted and failures
+  // cleared, and its audit records — one statement, so all of it happens or none.
+  const complete = prepared(
+    db,
+    'login_progress_complete',
+    `with finished as (delete from login_progress where interaction_hash = $1),
+          noted as (update users set last_two_factor_login_at = $3, failed_attempts = 0, lockout_count = 0, locked_until = null where id = $2)
+     ${auditInsertFrom(4)}`,
+  );
   return {
-    /** Starts (or restarts, after a new password step) the progress of an interaction. */
-    async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date): Promise<void> {
-      await db('login_progress')
-        .insert({ interaction_hash: hashId(interactionUid), user_id: userId, factors, change_method: false, change_password: false, expires_at: expiresAt })
-        .onConflict('interaction_hash')
-        .merge(['user_id', 'factors', 'change_method', 'change_password', 'expires_at']);
+    /** The progress of an interaction and its user, in one statement. */
+    async findWithUser(interactionUid: string, now: Date): Promise<{ progress: LoginProgress; user: UserRow; credentials: { totp: TotpCredentialRow | null } } | undefined> {
+      const [row] = (await findLiveWithUser([hashId(interactionUid), now])).rows;
+      if (!row) return undefined;
+      const { lp_user_id: userId, lp_factors: factors, lp_change_method: changeMethod, lp_change_password: changePassword, lp_totp: totp, ...user } = row;
+      // to_jsonb gives the credential as JSON: its timestamp comes back as text.
+      const credential = totp && { ...totp, confirmed_at: new Date(totp.confirmed_at) };
+      return { progress: { userId, factors, changeMethod, changePassword }, user: user as UserRow, credentials: { totp: credential } };
+    },
+    /**
+     * A completed password + code login: what `finish` and `users.recordLogin(…, 'two-factor')`
+     * do, in one statement.
+     */
+    async complete(interactionUid: string, userId: string, at: Date, events: readonly AuditEvent[] = []): Promise<void> {
+      await complete([hashId(interactionUid), userId, at, ...auditColumns(events)]);
+    },
+    /** Starts (or restarts, after a new password step) the progress of an interaction, with the records of why. */
+    async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date, events: readonly AuditEvent[] = []): Promise<void> {
+      await start([hashId(interactionUid), userId, factors, expiresAt, ...auditColumns(events)]);
     },
     async find(interactionUid: string, now: Date): Promise<LoginProgress | undefined> {
       const [row] = (await findLive([hashId(interactionUid), now])).rows;

@@ -16,8 +16,10 @@
  * (revokeOidcArtefactsOf, extendOidcSession) run in our own routes, where there is no
  * provider request, or after the session was taken.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
 import { problemIn } from '../storable-text.js';
@@ -61,16 +63,14 @@ const LIVE = '(expires_at is null or expires_at > now())';
 const COLUMNS = 'payload, consumed_at, expires_at';
 
 /** The adapter's statements, prepared once per pool (see prepared.ts). */
+const UPSERT_INTO = `insert into ${TABLE} (model, id_hash, payload, grant_id_hash, user_code, uid, account_id, expires_at)`;
+const UPSERT_CONFLICT = `on conflict (model, id_hash) do update set payload = excluded.payload, grant_id_hash = excluded.grant_id_hash,
+         user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id, expires_at = excluded.expires_at`;
+
 function statements(db: Database) {
   return {
-    upsert: prepared(
-      db,
-      'oidc_upsert',
-      `insert into ${TABLE} (model, id_hash, payload, grant_id_hash, user_code, uid, account_id, expires_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (model, id_hash) do update set payload = excluded.payload, grant_id_hash = excluded.grant_id_hash,
-         user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id, expires_at = excluded.expires_at`,
-    ),
+    db,
+    upsert: prepared(db, 'oidc_upsert', `${UPSERT_INTO}\n       values ($1, $2, $3, $4, $5, $6, $7, $8)\n       ${UPSERT_CONFLICT}`),
     find: prepared<Row>(db, 'oidc_find', `select ${COLUMNS} from ${TABLE} where model = $1 and id_hash = $2 and ${LIVE} limit 1`),
     findWithRelatives: prepared<RowWithRelatives>(
       db,
@@ -143,6 +143,74 @@ class Relatives {
   }
 }
 
+/**
+ * The writes of one oidc-provider request, sent together when it ends: a login's resumption
+ * (the interaction deleted; the grant, the session and the authorization code written) is one
+ * statement instead of four, and a code exchange writes its access and refresh tokens in one.
+ * Only consecutive writes wait: before any read or any other statement of the adapter the
+ * waiting writes go first, so the request reads what it wrote, and consuming a code stays
+ * immediate (it decides a race). Together means all or nothing, too: a node that dies in the
+ * middle leaves none of a request's artefacts rather than some.
+ */
+class WriteBehind {
+  private pending = new Map<string, { model: string; idHash: string; values?: unknown[] }>();
+  private db: Database | undefined;
+
+  upsert(db: Database, model: string, idHash: string, values: unknown[]): void {
+    this.db = db;
+    // The latest write of a key is the one that counts, in its place in the order.
+    this.pending.delete(`${model}\u0000${idHash}`);
+    this.pending.set(`${model}\u0000${idHash}`, { model, idHash, values });
+  }
+
+  destroy(db: Database, model: string, idHash: string): void {
+    this.db = db;
+    this.pending.delete(`${model}\u0000${idHash}`);
+    this.pending.set(`${model}\u0000${idHash}`, { model, idHash });
+  }
+
+  async flush(): Promise<void> {
+    const writes = [...this.pending.values()];
+    this.pending = new Map();
+    if (!writes.length || !this.db) return;
+    const bindings: Knex.RawBinding[] = [];
+    const gone = writes.filter((write) => !write.values);
+    const deletion = gone.length
+      ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => (bindings.push(write.model, write.idHash), '(?, ?)')).join(', ')})`
+      : '';
+    const kept = writes.filter((write) => write.values);
+    if (!kept.length) {
+      await this.db.raw(deletion, bindings);
+      return;
+    }
+    const rows = kept.map((write) => (bindings.push(...(write.values as Knex.RawBinding[])), '(?, ?, ?, ?, ?, ?, ?, ?)')).join(', ');
+    // A key is either deleted or written here (the map keeps one operation per key), so the two parts never meet.
+    await this.db.raw(`${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}`, bindings);
+  }
+}
+
+const writeBehind = new AsyncLocalStorage<WriteBehind>();
+
+/** Runs one oidc-provider request with its adapter writes sent together at its end (see WriteBehind). */
+export async function withBatchedOidcWrites<T>(request: () => Promise<T>): Promise<T> {
+  const batch = new WriteBehind();
+  let result: T;
+  try {
+    result = await writeBehind.run(batch, request);
+  } catch (error) {
+    // What the request wrote before it failed is written, as it would have been one by one.
+    await batch.flush().catch(() => undefined);
+    throw error;
+  }
+  await batch.flush();
+  return result;
+}
+
+/** Sends the current request's waiting writes now (before a statement that must see them). */
+export async function flushOidcWrites(): Promise<void> {
+  await writeBehind.getStore()?.flush();
+}
+
 const grantKey = (idHash: string) => `Grant\u0000${idHash}`;
 const sessionKey = (uid: string) => `Session\u0000${uid}`;
 
@@ -161,7 +229,7 @@ export class PostgresAdapter implements Adapter {
     // answered as oidc-provider answers any (redirected to the client where that is safe).
     if (problemIn(stored)) throw new errors.InvalidRequest('a parameter contains a NUL character or a lone surrogate, which cannot be stored');
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-    await this.sql.upsert([
+    const values = [
       this.model,
       idHash,
       JSON.stringify(stored),
@@ -170,12 +238,16 @@ export class PostgresAdapter implements Adapter {
       payload.uid ?? null,
       accountIdOf(payload),
       expiresAt,
-    ]);
+    ];
+    const batch = writeBehind.getStore();
+    if (batch) batch.upsert(this.sql.db, this.model, idHash, values);
+    else await this.sql.upsert(values);
     // Again: a token found meanwhile in this request may have kept the version before this write.
     this.forgetKept(idHash, payload.uid);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    await flushOidcWrites();
     const idHash = hashId(id);
     if (this.model === 'Grant') {
       const kept = this.relatives?.take(grantKey(idHash));
@@ -196,6 +268,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    await flushOidcWrites();
     if (this.model === 'Session') {
       const kept = this.relatives?.take(sessionKey(uid));
       if (kept) return kept;
@@ -205,6 +278,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    await flushOidcWrites();
     const [row] = (await this.sql.findByUserCode([this.model, userCode])).rows;
     return row ? withState(row) : undefined;
   }
@@ -216,6 +290,7 @@ export class PostgresAdapter implements Adapter {
    * reuse, and the grant it came from ends with everything issued from it (RFC 6749 §4.1.2).
    */
   async consume(id: string): Promise<void> {
+    await flushOidcWrites();
     const idHash = hashId(id);
     const { rowCount } = await this.sql.consume([this.model, idHash]);
     if (rowCount === 0) {
@@ -227,7 +302,9 @@ export class PostgresAdapter implements Adapter {
   async destroy(id: string): Promise<void> {
     const idHash = hashId(id);
     this.forgetKept(idHash);
-    await this.sql.destroy([this.model, idHash]);
+    const batch = writeBehind.getStore();
+    if (batch) batch.destroy(this.sql.db, this.model, idHash);
+    else await this.sql.destroy([this.model, idHash]);
     this.forgetKept(idHash);
   }
 
@@ -243,6 +320,7 @@ export class PostgresAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     // Every artefact of the grant, whatever its model: one adapter instance is asked per model
     // by oidc-provider, but a single statement is cheaper and leaves nothing behind.
+    await flushOidcWrites();
     await this.sql.revokeByGrant([hashId(grantId)]);
   }
 }
@@ -293,6 +371,7 @@ export async function purgeExpiredOidcPayloads(db: Database, graceSeconds = 60):
  * flight (but `keepInteraction`, the one making the change). Returns how many of each model went.
  */
 export async function revokeOidcArtefactsOf(db: Database, accountId: string, keepInteraction?: string): Promise<Record<string, number>> {
+  await flushOidcWrites(); // nothing this request wrote for the account survives its revocation
   const query = db(TABLE).where({ account_id: accountId });
   if (keepInteraction) query.whereNot((kept) => kept.where({ model: 'Interaction', uid: keepInteraction }));
   const rows = (await query.delete().returning('model')) as { model: string }[];
@@ -306,6 +385,7 @@ export async function revokeOidcArtefactsOf(db: Database, accountId: string, kee
  * session: the user is active there). Sessions are found by uid; only the expiry changes.
  */
 export async function extendOidcSession(db: Database, sessionUid: string, expiresAt: Date): Promise<boolean> {
+  await flushOidcWrites(); // a session this request wrote is written before its expiry moves
   const exp = Math.floor(expiresAt.getTime() / 1000);
   const updated = await db(TABLE)
     .where({ model: 'Session', uid: sessionUid })

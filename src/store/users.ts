@@ -65,7 +65,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The columns of UserRow, named rather than `*` in prepared statements: a statement prepared
  * with `*` fails on every open connection once a migration adds a column to the table.
  */
-const USER_COLUMNS = [
+export const USER_COLUMNS = [
   'id',
   'participant_id',
   'user_id',
