@@ -1,4 +1,4 @@
-import { hashId, postgresAdapterFactory, purgeExpiredOidcPayloads } from '../../src/store/oidc-adapter.js';
+import { hashId, postgresAdapterFactory, purgeExpiredOidcPayloads, withBatchedOidcWrites } from '../../src/store/oidc-adapter.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe('PostgreSQL adapter for oidc-provider', () => {
@@ -102,6 +102,83 @@ describe('PostgreSQL adapter for oidc-provider', () => {
     expect(await adapter('Grant').find('g-race')).toBeUndefined();
     expect(await adapter('AccessToken').find('at-race')).toBeUndefined();
     expect(await adapter('AuthorizationCode').find('code-race')).toBeUndefined();
+  });
+
+  describe("one request's writes, sent together at its end", () => {
+    const counted = async <T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> => {
+      const statements: string[] = [];
+      const listener = (query: { sql: string }) => statements.push(query.sql.trim().split(/\s+/).slice(0, 3).join(' '));
+      database.db.on('query', listener);
+      try {
+        return { result: await work(), statements };
+      } finally {
+        database.db.removeListener('query', listener);
+      }
+    };
+
+    it('writes consecutive upserts and deletes in one statement, when the request ends', async () => {
+      await adapter('Interaction').upsert('wb-interaction', { kind: 'Interaction' }, 60);
+      const { statements } = await counted(() =>
+        withBatchedOidcWrites(async () => {
+          await adapter('Interaction').destroy('wb-interaction');
+          await adapter('Grant').upsert('wb-grant', { kind: 'Grant', accountId: 'wb' }, 60);
+          await adapter('Session').upsert('wb-session', { kind: 'Session', uid: 'wb-uid', accountId: 'wb' }, 60);
+          await adapter('AuthorizationCode').upsert('wb-code', { kind: 'AuthorizationCode', grantId: 'wb-grant', accountId: 'wb' }, 60);
+          // Nothing is written yet: another request would not see them.
+          expect(await database.db('oidc_payloads').where({ account_id: 'wb' })).toHaveLength(0);
+        }),
+      );
+      expect(statements.filter((sql) => !sql.startsWith('select'))).toHaveLength(1);
+      expect(await adapter('Interaction').find('wb-interaction')).toBeUndefined();
+      expect(await adapter('AuthorizationCode').find('wb-code')).toMatchObject({ grantId: 'wb-grant' });
+      expect(await adapter('Session').findByUid('wb-uid')).toMatchObject({ accountId: 'wb' });
+      expect(await database.db('oidc_payloads').where({ model: 'AuthorizationCode', grant_id_hash: hashId('wb-grant') })).toHaveLength(1);
+    });
+
+    it('lets the request read what it wrote: a read sends the waiting writes first', async () => {
+      const { result } = await counted(() =>
+        withBatchedOidcWrites(async () => {
+          await adapter('Grant').upsert('wb-read', { kind: 'Grant', accountId: 'reader' }, 60);
+          const found = await adapter('Grant').find('wb-read');
+          await adapter('Grant').destroy('wb-read');
+          return { found, afterDestroy: await adapter('Grant').find('wb-read') };
+        }),
+      );
+      expect(result.found).toMatchObject({ accountId: 'reader' });
+      expect(result.afterDestroy).toBeUndefined();
+    });
+
+    it('keeps the last of several writes of one key', async () => {
+      await withBatchedOidcWrites(async () => {
+        await adapter('Session').upsert('wb-twice', { kind: 'Session', uid: 'wb-twice-uid', version: 1 }, 60);
+        await adapter('Session').upsert('wb-twice', { kind: 'Session', uid: 'wb-twice-uid', version: 2 }, 60);
+        await adapter('Grant').upsert('wb-gone', { kind: 'Grant' }, 60);
+        await adapter('Grant').destroy('wb-gone');
+        await adapter('AccessToken').upsert('wb-back', { kind: 'AccessToken' }, 60);
+        await adapter('AccessToken').destroy('wb-back');
+        await adapter('AccessToken').upsert('wb-back', { kind: 'AccessToken', version: 3 }, 60);
+      });
+      expect(await adapter('Session').findByUid('wb-twice-uid')).toMatchObject({ version: 2 });
+      expect(await adapter('Grant').find('wb-gone')).toBeUndefined();
+      expect(await adapter('AccessToken').find('wb-back')).toMatchObject({ version: 3 });
+    });
+
+    it('consumes at once (a code redeemed twice at the same moment is still refused once)', async () => {
+      await adapter('AuthorizationCode').upsert('wb-consume', { kind: 'AuthorizationCode' }, 60);
+      const { statements } = await counted(() => withBatchedOidcWrites(() => adapter('AuthorizationCode').consume('wb-consume')));
+      expect(statements.some((sql) => sql.startsWith('update'))).toBe(true);
+      await expect(withBatchedOidcWrites(() => adapter('AuthorizationCode').consume('wb-consume'))).rejects.toMatchObject({ name: 'InvalidGrant' });
+    });
+
+    it('writes what a failing request wrote before it failed, as it would have one by one', async () => {
+      await expect(
+        withBatchedOidcWrites(async () => {
+          await adapter('Session').upsert('wb-failed', { kind: 'Session', uid: 'wb-failed-uid' }, 60);
+          throw new Error('the request failed afterwards');
+        }),
+      ).rejects.toThrow('the request failed afterwards');
+      expect(await adapter('Session').findByUid('wb-failed-uid')).toMatchObject({ kind: 'Session' });
+    });
   });
 
   describe("a token's grant and session, fetched with it for the request", () => {
