@@ -15,7 +15,8 @@ export interface BenchReport {
   hashingBound: { verifiesPerSecond: number; serialVerifyMs: number; threadpool: number };
   queries: QueryCounts;
   singleLoginMs: number;
-  logins: Array<LoadResult & { eventLoopP99Ms: number; cpuMsPerLogin: CpuSnapshot }>;
+  /** Each level with the hashing bound measured right before and right after it (verifications/s). */
+  logins: Array<LoadResult & { eventLoopP99Ms: number; cpuMsPerLogin: CpuSnapshot; boundBefore: number; boundAfter: number }>;
   refresh: LoadResult | undefined;
   refreshCpuMs: CpuSnapshot | undefined;
   /** The same refresh grants spread over two server processes (nodes) on this machine. */
@@ -46,16 +47,25 @@ export interface TargetCheck {
   met: boolean;
 }
 
+/** A level's logins/s as a share of the bound measured before it and of the one after, and how far the two bounds lie apart. */
+export function boundRatios(level: { perSecond: number; boundBefore: number; boundAfter: number }): { before: number; after: number; spread: number } {
+  const mean = (level.boundBefore + level.boundAfter) / 2;
+  return { before: level.perSecond / level.boundBefore, after: level.perSecond / level.boundAfter, spread: Math.abs(level.boundBefore - level.boundAfter) / mean };
+}
+
+const percent = (ratio: number) => `${fixed(ratio * 100)}%`;
+
 export function checkTargets(report: BenchReport): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const bound = report.hashingBound.verifiesPerSecond;
   const saturating = report.logins.filter((level) => level.concurrency >= report.machine.cores);
-  const best = saturating.reduce<(LoadResult & { eventLoopP99Ms: number }) | undefined>((top, level) => (!top || level.perSecond > top.perSecond ? level : top), undefined);
+  const best = saturating.reduce<BenchReport['logins'][number] | undefined>((top, level) => (!top || level.perSecond > top.perSecond ? level : top), undefined);
   if (best) {
+    const ratios = boundRatios(best);
+    // Met only if it holds against both bounds: a moving bound must not decide the verdict.
     checks.push({
       target: 'full logins/s ≥ 85% of the hashing bound (concurrency ≥ cores)',
-      measured: `${fixed(best.perSecond)}/s at concurrency ${best.concurrency} = ${fixed((best.perSecond / bound) * 100)}% of ${fixed(bound)}/s`,
-      met: best.perSecond >= 0.85 * bound,
+      measured: `${fixed(best.perSecond)}/s at concurrency ${best.concurrency} = ${percent(ratios.before)} of the bound before (${fixed(best.boundBefore)}/s), ${percent(ratios.after)} of the one after (${fixed(best.boundAfter)}/s); the bounds differ by ${percent(ratios.spread)}`,
+      met: Math.min(ratios.before, ratios.after) >= 0.85,
     });
     // The concurrency that saturates the cores: the lowest one reaching 90% of the best rate.
     const knee = saturating.find((level) => level.perSecond >= 0.9 * best.perSecond) ?? best;
@@ -104,16 +114,19 @@ export function renderReport(report: BenchReport): string {
   lines.push('');
   lines.push('## Password logins against the hashing bound', '');
   lines.push(
-    `Hashing bound: **${fixed(bound)} argon2id verifications/s** on ${report.machine.cores} cores (one verification alone: ${fixed(report.hashingBound.serialVerifyMs)} ms). A full login is ${report.queries.login.requests} HTTP requests: authorization request, login page, password, code page, TOTP, return to /auth, code exchange. Single-login latency (concurrency 1, p50): ${fixed(report.singleLoginMs)} ms.`,
+    `Hashing bound at the start of the run: **${fixed(bound)} argon2id verifications/s** on ${report.machine.cores} cores (one verification alone: ${fixed(report.hashingBound.serialVerifyMs)} ms). A full login is ${report.queries.login.requests} HTTP requests: authorization request, login page, password, code page, TOTP, return to /auth, code exchange. Single-login latency (concurrency 1, p50): ${fixed(report.singleLoginMs)} ms.`,
     '',
     'Event-loop delay: the server\'s `nodejs_eventloop_lag_p99_seconds` over the level (scraped before and after; the scrape resets it) minus the 10 ms interval at which prom-client samples it (an idle loop reads 10 ms).',
     '',
-    '| concurrency | logins/s | ÷ hashing bound | p50 ms | p95 ms | p99 ms | p99 ÷ single | event-loop delay p99 ms | failed |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    'The hashing bound is measured again right before and right after each level (the server idle): a ratio means something only against a bound of the same moment, and the spread between the two says how much the machine moved meanwhile.',
+    '',
+    '| concurrency | logins/s | bound before /s | ÷ bound before | bound after /s | ÷ bound after | bound spread | p50 ms | p95 ms | p99 ms | p99 ÷ single | event-loop delay p99 ms | failed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const level of report.logins) {
+    const ratios = boundRatios(level);
     lines.push(
-      `| ${level.concurrency} | ${fixed(level.perSecond)} | ${fixed((level.perSecond / bound) * 100)}% | ${fixed(level.p50)} | ${fixed(level.p95)} | ${fixed(level.p99)} | ${fixed(level.p99 / report.singleLoginMs, 2)} | ${fixed(level.eventLoopP99Ms)} | ${level.failed} |`,
+      `| ${level.concurrency} | ${fixed(level.perSecond)} | ${fixed(level.boundBefore)} | ${percent(ratios.before)} | ${fixed(level.boundAfter)} | ${percent(ratios.after)} | ${percent(ratios.spread)} | ${fixed(level.p50)} | ${fixed(level.p95)} | ${fixed(level.p99)} | ${fixed(level.p99 / report.singleLoginMs, 2)} | ${fixed(level.eventLoopP99Ms)} | ${level.failed} |`,
     );
   }
   lines.push('');
@@ -122,14 +135,15 @@ export function renderReport(report: BenchReport): string {
     '',
     `CPU time per completed login, from /proc, by process. The hashing bound gives argon2 every core; a real login also needs the server's event loop (HTTP, oidc-provider, templates, database client), PostgreSQL and — here, on the same ${report.machine.cores} cores — the load generator. With ${fixed(report.hashingBound.serialVerifyMs)} ms of argon2 per login, the ratio to the bound cannot exceed argon2's share of the total.`,
     '',
-    '| concurrency | server (event loop + argon2) ms | of which argon2 ≈ ms | PostgreSQL ms | load generator ms | total ms | argon2 share |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| concurrency | server (event loop + argon2) ms | of which argon2 ≈ ms | PostgreSQL ms | outside argon2 (server + PostgreSQL) ms | load generator ms | total ms | argon2 share |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const level of report.logins) {
     const cpu = level.cpuMsPerLogin;
     const total = cpu.server + cpu.postgres + cpu.loadGenerator;
+    const outside = cpu.server - report.hashingBound.serialVerifyMs + cpu.postgres;
     lines.push(
-      `| ${level.concurrency} | ${fixed(cpu.server)} | ${fixed(report.hashingBound.serialVerifyMs)} | ${fixed(cpu.postgres)} | ${fixed(cpu.loadGenerator)} | ${fixed(total)} | ${fixed((report.hashingBound.serialVerifyMs / total) * 100)}% |`,
+      `| ${level.concurrency} | ${fixed(cpu.server)} | ${fixed(report.hashingBound.serialVerifyMs)} | ${fixed(cpu.postgres)} | ${fixed(outside)} | ${fixed(cpu.loadGenerator)} | ${fixed(total)} | ${fixed((report.hashingBound.serialVerifyMs / total) * 100)}% |`,
     );
   }
   lines.push('');
