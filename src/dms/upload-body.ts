@@ -37,10 +37,15 @@ export function readMultipartUpload(req: IncomingMessage, maxBytes: number): Pro
     });
     busboy.on('file', (name, stream) => {
       if (name !== 'file' || seenFile) {
+        stream.on('error', () => undefined);
         stream.resume();
         return;
       }
       seenFile = true;
+      // A form cut short inside the file errors the file's stream: unheard, that error would bring the process down.
+      stream.on('error', () => {
+        result ??= unreadable('interrupted');
+      });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
         result = tooLarge(maxBytes);

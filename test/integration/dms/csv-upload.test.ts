@@ -198,6 +198,17 @@ describe('DMS CSV upload', () => {
     expect(chinese.html).toContain('href="/dms/upload?lang=en"');
   });
 
+  it('refuses a form cut short inside the file, and carries on serving', async () => {
+    // Found by the page-by-page check in Chinese: the file's stream errored with nobody listening, which ends the process.
+    const url = `${running.issuer}/dms/upload`;
+    const body = `--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${dms.csrf}\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nuser_id,email\nU08`;
+    const response = await fetch(url, { method: 'POST', body, headers: { cookie: await dms.browser.jar.getCookieString(url), 'content-type': 'multipart/form-data; boundary=b' } });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('The upload was interrupted. Choose the file again and upload it.');
+    expect(await emailOf('C00001', 'U08')).toBeNull();
+    expect((await dms.api('GET', '/dms/api/session')).status).toBe(200);
+  });
+
   it('refuses a browser upload without the CSRF token, applying nothing', async () => {
     const form = new FormData();
     form.append('file', new Blob(['user_id,email\nU08,u08@example.com\n']), 'emails.csv');
