@@ -126,7 +126,7 @@ function count(value: unknown): number {
   return 0;
 }
 
-type DetailLabel = 'reason' | 'method' | 'previous' | 'email' | 'expiresAt' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
+type DetailLabel = 'reason' | 'method' | 'previous' | 'email' | 'name' | 'expiresAt' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
 const label = (key: DetailLabel): MessageKey => `dms.audit.detail.${key}`;
 
 /** An event's details as labelled values, in a stable order. */
@@ -154,6 +154,7 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
         else shown.push({ label: label(key), value: literal(text(value)) });
         break;
       case 'email':
+      case 'name':
         shown.push({ label: label(key), value: literal(text(value)) });
         break;
       case 'expiresAt':
@@ -189,10 +190,11 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
       case 'issuer':
         break; // the fingerprint names the card
       default:
-        rest.push(`${key}: ${text(value)}`);
+        // Machine data, written as such ("key=value"): a detail recorded since these words were written.
+        rest.push(`${key}=${text(value)}`);
     }
   }
-  if (rest.length) shown.push({ label: label('other'), value: literal(rest.join('; ')) });
+  if (rest.length) shown.push({ label: label('other'), value: literal(rest.join(' ')) });
   return shown;
 }
 

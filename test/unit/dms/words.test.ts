@@ -143,6 +143,7 @@ describe('the audit trail in words', () => {
       ['dms.login', { reason: 'not_a_da' }],
       ['dms.csv_upload', { bytes: 120, registered: 2, changed: 1, unchanged: 3, resent: 0, rejected: 4 }],
       ['da.add', { change: 'promoted' }],
+      ['participant.add', { name: 'Example Securities Ltd' }],
       ['smartcard.unbind', { fingerprints: ['AB:CD', 'EF:01'] }],
     ];
     for (const [type, details] of samples) {
@@ -163,7 +164,7 @@ describe('the audit trail in words', () => {
   });
 
   it('keeps what it does not know, under "More"', () => {
-    expect(auditDetails('login', { newKey: 'x' })).toEqual([{ label: 'dms.audit.detail.other', value: { literal: 'newKey: x' } }]);
+    expect(auditDetails('login', { newKey: 'x', count: 2 })).toEqual([{ label: 'dms.audit.detail.other', value: { literal: 'newKey=x count=2' } }]);
   });
 
   it('says who did it', () => {
