@@ -6,10 +6,13 @@
  * /activate), so it does not linger in history or reach another site in a Referer.
  * Opening the link does not use it up (mail scanners open links); setting the password does.
  */
-import { pageLocale } from '../http/locale.js';
+import { localeOf, pageLocale } from '../http/locale.js';
 import { cookieName } from '../http/cookie-names.js';
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
-import { codeProblem, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
+import { codeProblem, isSecondFactorMethod, SECOND_FACTORS, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
+import type { ClientConfig } from '../config/schema.js';
+import { DMS_CLIENT_ID } from '../dms/sign-in.js';
+import { configuredClientName } from '../oidc/clients.js';
 import type { ViewName, Views } from '../http/views.js';
 import { authenticatorPage } from '../login/pages.js';
 import Router from '@koa/router';
@@ -39,6 +42,8 @@ import { hashActivationToken, inspectActivationLink, isActivationTokenShaped, ty
 
 export interface ActivationRouteDependencies extends ActivationDependencies, PasswordSetting {
   queries: Queries;
+  /** The configured clients: the end of an activation links to those that say where their login starts. */
+  clients: readonly ClientConfig[];
   render: Renderer;
   csrf: CsrfTokens;
   totp: TotpDependencies;
@@ -50,6 +55,8 @@ export interface ActivationRouteDependencies extends ActivationDependencies, Pas
 /** The activation link's token and the enrolment session; over HTTPS their names carry `__Secure-` (cookie-names.ts). */
 const linkCookie = (ctx: Context) => cookieName('ccass_activation', 'path', ctx.secure);
 const enrolmentCookie = (ctx: Context) => cookieName('ccass_enrolment', 'path', ctx.secure);
+/** What the closing page shows (the method set up, whether a DA), kept for it across the redirect that shows it. */
+const doneCookie = (ctx: Context) => cookieName('ccass_activated', 'path', ctx.secure);
 
 const passwordForm = z.object({ csrf: z.string().max(200), password: z.string().max(1024), confirmation: z.string().max(1024) });
 const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
@@ -203,8 +210,25 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     });
     deps.metrics.activationSteps.inc({ step: 'second_factor_enrolled' });
     ctx.cookies.set(enrolmentCookie(ctx), null, cookieOptions(ctx, 0));
-    page(ctx, 200, 'activate-done', { method });
+    // Post/redirect/get: the closing page has an address of its own, so reloading it or switching its language shows it again.
+    ctx.cookies.set(doneCookie(ctx), `${method}:${enrolment.user.role}`, cookieOptions(ctx, 15 * 60_000));
+    ctx.status = 303;
+    ctx.redirect('/activate/done');
   }
+
+  router.get('/done', (ctx) => {
+    const [method, role] = (ctx.cookies.get(doneCookie(ctx), { signed: true }) ?? '').split(':');
+    if (!isSecondFactorMethod(method)) return message(ctx, 400, 'activate.setupExpiredTitle', 'activate.setupExpired');
+    const words = SECOND_FACTORS[method].words;
+    const locale = localeOf(ctx);
+    const starts = deps.clients.filter((client) => client.initiate_login_uri && client.client_id !== DMS_CLIENT_ID);
+    const links = [
+      ...starts.map((client) => ({ href: client.initiate_login_uri as string, label: msg('done.loginTo', { client: configuredClientName(client, locale) }) })),
+      ...(role === 'da' ? [{ href: '/dms', label: 'done.toDms' as const }] : []),
+    ];
+    // A DA who loses the factor asks another DA of the firm (or HKSCC), not themselves.
+    page(ctx, 200, 'activate-done', { ready: words.ready, lost: role === 'da' ? 'done.lostDa' : words.lost, links });
+  });
 
   /** Queues a code for the enrolment and says on the page what became of it (as the login's code page does). */
   async function sendCode(ctx: Context, enrolment: Enrolment, resend: boolean): Promise<{ status: number; values: { notice?: Translatable; error?: Translatable; codeSent?: boolean } }> {

@@ -100,9 +100,12 @@ export interface LoggedOutView {
   clientName?: string | undefined;
 }
 
+/** The end of an activation: how the user logs in from now on, and where to go next. */
 export interface ActivationDoneView {
-  method: string;
-  [more: string]: unknown;
+  /** What to read: how to log in from now on, and what to do if the factor is lost. */
+  ready: Translatable;
+  lost: Translatable;
+  links: readonly { href: string; label: Translatable }[];
 }
 
 export interface Views extends DmsViews {

@@ -26,7 +26,7 @@ import type { ViewName, Views } from '../http/views.js';
 import type { PresentedCertificate } from '../interactions/client-certificate.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { acceptedMethods } from '../oidc/assurance.js';
-import { requiresTwoFactor } from '../oidc/clients.js';
+import { clientDisplayName, requiresTwoFactor } from '../oidc/clients.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import { createSecurityNotices } from '../mail/security-notices.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
@@ -134,7 +134,7 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
     const raw = details.params['acr_values'];
     const requirement = { accepts: acceptedMethods(typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [], client ? requiresTwoFactor(client) : false), administration: clientId === DMS_CLIENT_ID };
     const request: LoginRequest = { uid, clientId, requirement, policy, origin: { ip: ctx.ip, requestId: ctx.state['requestId'] as string } };
-    ctx.state['interaction'] = { details, request, clientName: client?.clientName ?? 'CCASS' } satisfies Loaded;
+    ctx.state['interaction'] = { details, request, clientName: client ? clientDisplayName(client, localeOf(ctx)) : 'CCASS' } satisfies Loaded;
     return next();
   });
 

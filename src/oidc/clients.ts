@@ -42,6 +42,11 @@ export function requiresTwoFactor(client: { metadata(): Record<string, unknown> 
  */
 export const CLIENT_NAME_ZH_HANT = 'client_name#zh-Hant';
 
+/** A configured client's name in `locale` (as clientDisplayName, before oidc-provider has the client). */
+export function configuredClientName(client: ClientConfig, locale: Locale): string {
+  return (locale === 'zh-Hant' ? client[CLIENT_NAME_ZH_HANT] : undefined) ?? client.client_name ?? client.client_id;
+}
+
 /** What pages call a client: its name in the page's language, else its name, else its ID. */
 export function clientDisplayName(client: { clientId: string; metadata(): Record<string, unknown> }, locale: Locale): string {
   const metadata = client.metadata();

@@ -43,11 +43,15 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     const manualKey = /<code class="manual-key"[^>]*>([A-Z2-7 ]+)<\/code>/.exec(qrPage.body)?.[1] as string;
     const secret = secretFromUri(`otpauth://totp/x?secret=${manualKey.replace(/ /g, '')}`);
     running.clock.advance(running.config.totp.period);
-    const done = await browser.request(`${running.issuer}/activate/enrol-totp`, {
+    const confirmed = await browser.request(`${running.issuer}/activate/enrol-totp`, {
       form: { csrf: inputValue(qrPage.body, 'csrf'), code: rfc6238(secret, running.clock.now().getTime() / 1000) },
     });
-    expect(done.status).toBe(200);
+    expect(confirmed.status).toBe(303);
+    const done = await browser.follow(new URL(confirmed.headers.get('location') as string, running.issuer).toString());
+    expect(new URL(done.url).pathname).toBe('/activate/done');
     expect(done.body).toContain('Your login is ready');
+    // It says where to log in now.
+    expect(done.body).toContain(`<a href="${TERMINAL.loginStart}">Log in to CCASS Terminal</a>`);
     return { browser, secret, done };
   }
 
@@ -67,6 +71,9 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     expect(daMail.subject).toBe('Set up your CCASS login / 設定您的中央結算系統登入');
     const daPassword = 'harbour ferry lantern morning';
     const daActivation = await activateWithTotp(activationLinkIn(daMail), daPassword);
+    // A DA is sent on to DMS, and is not told to ask their Delegated Administrator (themselves).
+    expect(daActivation.done.body).toContain('<a href="/dms">Go to DMS');
+    expect(daActivation.done.body).toContain('ask another Delegated Administrator of your firm');
     const da: SeededUser = { participantId: 'B01234', userId: 'ADMIN1', password: daPassword, subject: added.user.subject, totpSecret: daActivation.secret };
 
     // 2. The DA opens DMS and logs in through the provider with password + TOTP.
@@ -167,9 +174,16 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     const code = codeIn(codeMail);
     const wrong = await browser.request(`${running.issuer}/activate/otp`, { form: { csrf: inputValue(codePage.body, 'csrf'), code: code === '000000' ? '111111' : '000000' } });
     expect(wrong.status).toBe(401);
-    const done = await browser.request(`${running.issuer}/activate/otp`, { form: { csrf: inputValue(wrong.body, 'csrf'), code } });
-    expect(done.status).toBe(200);
+    const confirmed = await browser.request(`${running.issuer}/activate/otp`, { form: { csrf: inputValue(wrong.body, 'csrf'), code } });
+    expect(confirmed.status).toBe(303);
+    const done = await browser.follow(new URL(confirmed.headers.get('location') as string, running.issuer).toString());
     expect(done.body).toContain('sent to your designated email address');
+    // Its language switch shows the same page in Chinese (it used to lead to another one).
+    const switchHref = /<a href="([^"]+)"[^>]*id="language-switch"/.exec(done.body)?.[1] as string;
+    const chinese = await browser.follow(new URL(switchHref.replace(/&amp;/g, '&'), done.url).toString());
+    expect(new URL(chinese.url).pathname).toBe('/activate/done');
+    expect(chinese.body).toContain('您的登入已設定完成');
+    expect(chinese.body).toContain(`<a href="${TERMINAL.loginStart}">登入中央結算系統終端機</a>`);
     expect(await queries.users.findByLogin('B01234', 'CLERK2')).toMatchObject({ status: 'active', second_factor: 'email' });
   });
 });

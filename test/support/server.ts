@@ -23,6 +23,8 @@ export const TERMINAL = {
   clientSecret: 'test-secret-for-the-ccass-terminal-client',
   redirectUri: 'http://127.0.0.1:9999/callback',
   postLogoutRedirectUri: 'http://127.0.0.1:9999/',
+  /** Where its login starts (the end of an activation links there). */
+  loginStart: 'http://127.0.0.1:9999/login',
 };
 
 export const THIRD_PARTY = {
@@ -53,9 +55,11 @@ export function testConfig(issuer: string, databaseUrl: string, overrides: Recor
           {
             client_id: TERMINAL.clientId,
             client_name: 'CCASS Terminal',
+            'client_name#zh-Hant': '中央結算系統終端機',
             client_secret: TERMINAL.clientSecret,
             redirect_uris: [TERMINAL.redirectUri],
             post_logout_redirect_uris: [TERMINAL.postLogoutRedirectUri],
+            initiate_login_uri: TERMINAL.loginStart,
             first_party: true,
           },
           {

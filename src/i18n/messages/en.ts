@@ -248,6 +248,9 @@ export const coreEn = {
   'problem.keyRetired': 'Key {kid} is already retired.',
   'problem.keyPromoteTooSoon': 'Key {kid} has not been published long enough: relying parties may not have it yet. Promote it after {time} (or use --force).',
   'problem.keyRetireTooSoon': 'Tokens signed by {kid} may still be presented: retire it after {time} (or use --force).',
+  'done.loginTo': 'Log in to {client}',
+  'done.toDms': 'Go to DMS, where you administer your firm\'s users',
+  'done.lostDa': 'If you lose access to your second factor, ask another Delegated Administrator of your firm to reset it, or contact HKSCC.',
 } as const;
 
 export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn } as const;

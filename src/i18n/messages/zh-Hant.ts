@@ -247,6 +247,9 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'problem.keyRetired': '密鑰 {kid} 已停用。',
   'problem.keyPromoteTooSoon': '密鑰 {kid} 公布時間未夠長：依賴方可能尚未取得。請於{time}後啟用（或使用 --force）。',
   'problem.keyRetireTooSoon': '由 {kid} 簽署的權杖可能仍會被出示：請於{time}後停用（或使用 --force）。',
+  'done.loginTo': '登入{client}',
+  'done.toDms': '前往 DMS 管理貴公司的用戶',
+  'done.lostDa': '如您無法再使用第二重認證，請要求貴公司另一位授權管理員重設，或聯絡香港結算。',
 };
 
 export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant };
