@@ -273,4 +273,17 @@ describe('DMS administration', () => {
       await session.browser.request(`${running.issuer}${switchOf(chinese.body)}`);
     }
   });
+
+  it('names the readiness CSV by the day in Hong Kong, not in UTC', async () => {
+    // 20:30 UTC is 04:30 the next morning in Hong Kong.
+    const now = running.clock.now();
+    const target = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 20, 30));
+    if (target.getTime() <= now.getTime()) target.setUTCDate(target.getUTCDate() + 1);
+    running.clock.advance((target.getTime() - now.getTime()) / 1000);
+    const session = await signInToDms(running, da);
+    const csv = await session.browser.request(`${running.issuer}/dms/readiness.csv`);
+    const hongKongDay = new Date(running.clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    expect(hongKongDay).not.toBe(running.clock.now().toISOString().slice(0, 10));
+    expect(csv.headers.get('content-disposition')).toContain(`filename="readiness-E00001-${hongKongDay}.csv"`);
+  });
 });
