@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { en } from '../../../src/i18n/messages/en.js';
 import { zhHant } from '../../../src/i18n/messages/zh-Hant.js';
+import { latinSentences } from '../../support/latin-sentences.js';
 import { msg, translator } from '../../../src/i18n/translate.js';
 import { DMS_MESSAGE_KEYS } from '../../../src/dms/pages.js';
 import { READINESS_COLUMNS } from '../../../src/reports/readiness-report.js';
@@ -21,6 +22,15 @@ describe('message catalogues', () => {
       expect({ key, placeholders: placeholders(zhHant[key]) }).toEqual({ key, placeholders: placeholders(en[key]) });
     }
     expect(Object.keys(zhHant).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('hold no English sentence in any Traditional Chinese message', () => {
+    // Placeholders are filled with values of their own (names, codes); what is left is the catalogue's text.
+    const allow = ['CCASS', 'DMS', 'HKSCC', 'TOTP', 'QR', 'CSV', 'UTF-8', 'NUL', 'Google Authenticator', 'Microsoft Authenticator', 'FreeOTP', 'Bearer', 'JSON', 'API', 'JSON Web Key Set',
+      // commands, which are typed as they are in any language
+      'ccass-auth migrate', 'ccass-auth keys promote', 'keys list', 'keys promote', 'phase clear'];
+    const english = Object.entries(zhHant).flatMap(([key, value]) => latinSentences(value.replace(/\{\w+\}/g, '「」'), allow).map((sentence) => `${key}: ${sentence}`));
+    expect(english).toEqual([]);
   });
 
   it('translate keys with values, and refuse text that is not a catalogue key', () => {
