@@ -13,7 +13,7 @@ import { normaliseEmail } from '../directory/identifiers.js';
 import { NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
 import { msg } from '../i18n/translate.js';
 import type { MailOutbox } from '../mail/outbox.js';
-import { bilingualMail, type MailContent } from '../mail/bilingual.js';
+import { activationMail, designatedEmailNotices } from '../mail/registration-mails.js';
 import type { Logger } from '../observability/logger.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { ActivationTokenRow } from '../store/activation-tokens.js';
@@ -72,27 +72,10 @@ async function issueActivationLink(deps: ActivationDependencies, queries: Transa
   const expiresAt = new Date(now.getTime() + deps.settings.ttlHours * 3600_000);
   const tokenId = await queries.activationTokens.issue({ user_id: user.id, token_hash: hashActivationToken(token), email: user.email, created_at: now, expires_at: expiresAt });
   // Sent only while the link still works: replaced before its mail went out, it is not sent.
-  const mailJobId = await deps.outbox.queue(queries.jobs, { kind: 'activation', to: user.email, ...activationMail(deps, user, token, expiresAt) }, { activationToken: tokenId });
+  const mailJobId = await deps.outbox.queue(queries.jobs, { kind: 'activation', to: user.email, ...activationMail(user, { url: activationUrl(deps.issuer, token), expiresAt, dmsUrl: new URL('/dms', deps.issuer).toString() }) }, { activationToken: tokenId });
   await queries.activationTokens.setMailJob(tokenId, mailJobId);
   await queries.audit.record(auditEvent(actor, 'activation.send', 'success', user, { email: user.email, expiresAt: expiresAt.toISOString(), queued: true }));
   return { queued: true, expiresAt };
-}
-
-function activationMail(deps: ActivationDependencies, user: UserRow, token: string, expiresAt: Date): MailContent {
-  return bilingualMail(({ t, hkTime }) => ({
-    subject: t('mail.activation.subject'),
-    lines: [
-      t('mail.greeting', { name: user.display_name }),
-      '',
-      t('mail.activation.intro', { user: user.user_id, participant: user.participant_id }),
-      t('mail.activation.action'),
-      '',
-      activationUrl(deps.issuer, token),
-      '',
-      t('mail.activation.expiry', { expiry: hkTime(expiresAt) }),
-      t('mail.activation.warning'),
-    ],
-  }));
 }
 
 /**
@@ -156,22 +139,7 @@ export async function applyDesignatedEmail(deps: ActivationDependencies, queries
 }
 
 async function queueEmailChangeNotices(deps: ActivationDependencies, queries: Transaction, user: UserRow & { email: string }, previous: string | null): Promise<void> {
-  const mail = (recipient: 'old' | 'new') =>
-    bilingualMail(({ t }) => ({
-      subject: t('mail.emailChange.subject'),
-      lines: [
-        t('mail.greeting', { name: user.display_name }),
-        '',
-        recipient === 'new'
-          ? t('mail.emailChange.toNew', { user: user.user_id, participant: user.participant_id })
-          : t('mail.emailChange.toOld', { user: user.user_id, participant: user.participant_id, email: user.email }),
-        '',
-        t('mail.emailChange.warning'),
-      ],
-    }));
-  const recipients: Array<['old' | 'new', string]> = [['new', user.email]];
-  if (previous) recipients.push(['old', previous]);
-  for (const [recipient, to] of recipients) await deps.outbox.queue(queries.jobs, { kind: 'email-change', to, ...mail(recipient) });
+  for (const { to, mail } of designatedEmailNotices(user, previous)) await deps.outbox.queue(queries.jobs, { kind: 'email-change', to, ...mail });
 }
 
 /**

@@ -171,7 +171,7 @@ describe('cross-site request forgery', () => {
       expect(resent.status).toBe(200);
       const emailed = codeIn(await running.mail.mailTo(email, 3)); // the link, the first code, the resent one
       const confirmed = await forgeThenPost(browser, `${running.issuer}/activate/otp`, { code: emailed }, token, foreignEnrolment);
-      expect(confirmed.status).toBe(200);
+      expect([confirmed.status, confirmed.headers.get('location')]).toEqual([303, '/activate/done']);
 
       const totpPage = await other.browser.follow(`${running.issuer}/activate/enrol-totp`);
       const manualKey = (/id="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(totpPage.body)?.[1] ?? '').replace(/ /g, '');
@@ -183,7 +183,7 @@ describe('cross-site request forgery', () => {
         foreignEnrolment,
         token,
       );
-      expect(enrolled.status).toBe(200);
+      expect([enrolled.status, enrolled.headers.get('location')]).toEqual([303, '/activate/done']);
     });
   });
 

@@ -34,6 +34,17 @@ describe('activation links', () => {
     return browser.request(`${running.issuer}/activate/password`, { form: { csrf: inputValue(form.body, 'csrf'), password, confirmation } });
   }
 
+  it('tells a user already set up, on a first address, that it was registered (not "changed"), and sends no link', async () => {
+    seq += 1;
+    await seedUser(running.server, running.config, { participantId: 'F00001', userId: `SETUP${seq}`, secondFactor: 'totp', email: undefined }, running.clock);
+    const user = await running.server.queries.users.findByLogin('F00001', `SETUP${seq}`);
+    const result = await registerDesignatedEmail(running.server.activation, user!, `setup${seq}@example.com`, operatorActor('test'));
+    expect(result).toMatchObject({ outcome: 'registered', activation: 'not_needed' });
+    const mail = await running.mail.mailTo(`setup${seq}@example.com`);
+    expect(mail.subject).toContain('Your CCASS designated email address was registered');
+    expect(mail.text).not.toMatch(/\bchanged\b|activation link|\/activate\?token=/i);
+  });
+
   it('stores only a hash of a 256-bit token, and keeps the token out of logs and addresses', async () => {
     const { userId, link } = await invitedUser();
     const token = new URL(link).searchParams.get('token') as string;

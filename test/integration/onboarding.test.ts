@@ -69,6 +69,9 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
     expect(added).toMatchObject({ change: 'created', registration: { outcome: 'registered', activation: { queued: true } } });
     const daMail = await running.mail.mailTo('admin1@example-securities.hk');
     expect(daMail.subject).toBe('Set up your CCASS login / 設定您的中央結算系統登入');
+    // A DA is not sent to "your Delegated Administrator" (themselves), and learns where DMS is.
+    expect(daMail.text).not.toMatch(/your Delegated Administrator/i);
+    expect(daMail.text).toContain(`register your firm's users in DMS at ${running.issuer}/dms`);
     const daPassword = 'harbour ferry lantern morning';
     const daActivation = await activateWithTotp(activationLinkIn(daMail), daPassword);
     // A DA is sent on to DMS, and is not told to ask their Delegated Administrator (themselves).
