@@ -128,6 +128,12 @@ describe('every page in the reader’s language', () => {
     expect(formAction(page.body, 'form-post')).toBe(`${running.issuer}/session/end/confirm`);
   });
 
+  it('names the relying party in Chinese on the login page, and in English for an English reader', async () => {
+    const zh = await startAuthorization(running.issuer, {}, chinese());
+    expect(zh.loginPage.body).toContain(`<h1>登入${TERMINAL_IN_CHINESE}</h1>`);
+    expect((await startAuthorization(running.issuer)).loginPage.body).toContain('<h1>Log in to CCASS Terminal</h1>');
+  });
+
   describe('the consent page of a third-party client', () => {
     it('says what the client receives, one line per scope, in words', async () => {
       const start = await startAuthorization(running.issuer, { client_id: THIRD_PARTY.clientId, redirect_uri: THIRD_PARTY.redirectUri, scope: 'openid profile email' }, chinese());
