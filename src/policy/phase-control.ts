@@ -6,9 +6,9 @@
  */
 import type { Clock } from '../clock.js';
 import { auditEvent, type Actor } from '../directory/actor.js';
-import { normaliseParticipantId, PARTICIPANT_ID_RULE } from '../directory/identifiers.js';
+import { normaliseParticipantId } from '../directory/identifiers.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { msg } from '../i18n/translate.js';
+import { msg, type Message } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
 import type { PhasePinRow } from '../store/phase-controls.js';
 import { phaseAllows } from './access.js';
@@ -36,15 +36,28 @@ function describePin(pin: PhasePinRow | undefined) {
 }
 
 export async function pinPhase(deps: PhaseControlDependencies, request: PinRequest, actor: Actor): Promise<PhaseState> {
+  // Each problem as a code (for the API's fields) and a sentence (for the operator).
   const fields: Record<string, string> = {};
-  if (!isPhase(request.phase)) fields['phase'] = `one of ${PHASES.join(', ')}`;
+  const problems: Message[] = [];
+  if (!isPhase(request.phase)) {
+    fields['phase'] = 'unknown_phase';
+    problems.push(msg('problem.pin.phase', { phases: PHASES.join(', ') }));
+  }
   const now = deps.clock.now();
   const until = request.until === undefined ? null : parseHongKongTime(request.until);
-  if (until === undefined) fields['until'] = 'a Hong Kong date or time like 2023-09-30 or 2023-09-30T18:00';
-  else if (until && until.getTime() <= now.getTime()) fields['until'] = `must be later than now (${formatHongKongTime(now)} Hong Kong time)`;
+  if (until === undefined) {
+    fields['until'] = 'invalid_time';
+    problems.push(msg('problem.pin.until'));
+  } else if (until && until.getTime() <= now.getTime()) {
+    fields['until'] = 'not_later_than_now';
+    problems.push(msg('problem.pin.untilPast', { now }));
+  }
   const reason = request.reason?.trim();
-  if (reason !== undefined && (reason.length === 0 || reason.length > 500)) fields['reason'] = '1 to 500 characters';
-  if (Object.keys(fields).length || !isPhase(request.phase) || until === undefined) throw new ValidationError('problem.phasePinInvalid', fields);
+  if (reason !== undefined && (reason.length === 0 || reason.length > 500)) {
+    fields['reason'] = 'length';
+    problems.push(msg('problem.pin.reason'));
+  }
+  if (problems.length || !isPhase(request.phase) || until === undefined) throw new ValidationError(problems, fields);
 
   const pin: PhasePinRow = { phase: request.phase, until, reason: reason ?? null, set_by: actor.name, set_at: now };
   const previous = await deps.queries.phaseControls.setPin(pin);
@@ -62,7 +75,7 @@ export async function clearPhasePin(deps: PhaseControlDependencies, actor: Actor
 
 async function pilotParticipant(deps: PhaseControlDependencies, input: string): Promise<string> {
   const participantId = normaliseParticipantId(input);
-  if (!participantId) throw new ValidationError('problem.participantInvalid', { participant: PARTICIPANT_ID_RULE });
+  if (!participantId) throw new ValidationError('problem.participantInvalid', { participant: 'invalid_participant_id' });
   if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(msg('problem.participantUnknown', { participant: participantId }));
   return participantId;
 }

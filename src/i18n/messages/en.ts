@@ -230,7 +230,6 @@ export const coreEn = {
   // What domain code refuses (src/errors.ts reasons), for DMS, the API and the command line.
   'problem.phasePinInvalid': 'The phase pin is not valid: see the fields named.',
   'problem.noPin': 'No phase is pinned.',
-  'problem.participantInvalid': 'The participant ID is not valid.',
   'problem.participantUnknown': 'Participant {participant} does not exist.',
   'problem.notPilot': '{participant} is not a pilot participant added by the command line.',
   'problem.pilotInConfiguration': '{participant} is a pilot participant because the configuration names it (phases.pilotParticipants): remove it there.',
@@ -251,6 +250,11 @@ export const coreEn = {
   'done.loginTo': 'Log in to {client}',
   'done.toDms': 'Go to DMS, where you administer your firm\'s users',
   'done.lostDa': 'If you lose access to your second factor, ask another Delegated Administrator of your firm to reset it, or contact HKSCC.',
+  'problem.pin.phase': 'The phase must be one of {phases}.',
+  'problem.pin.until': 'The end of the pin must be a Hong Kong date or time like 2023-09-30 or 2023-09-30T18:00.',
+  'problem.pin.untilPast': 'The end of the pin must be later than now ({now}).',
+  'problem.pin.reason': 'The reason must be 1 to 500 characters.',
+  'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;
 
 export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn } as const;

@@ -229,7 +229,6 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
 
   'problem.phasePinInvalid': '階段鎖定設定無效：請查看所列欄位。',
   'problem.noPin': '現時沒有鎖定任何階段。',
-  'problem.participantInvalid': '參與者編號無效。',
   'problem.participantUnknown': '參與者 {participant} 並不存在。',
   'problem.notPilot': '{participant} 並非經指令行加入的試行參與者。',
   'problem.pilotInConfiguration': '{participant} 是試行參與者，因為設定檔（phases.pilotParticipants）列明了它：請在該處移除。',
@@ -250,6 +249,11 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'done.loginTo': '登入{client}',
   'done.toDms': '前往 DMS 管理貴公司的用戶',
   'done.lostDa': '如您無法再使用第二重認證，請要求貴公司另一位授權管理員重設，或聯絡香港結算。',
+  'problem.pin.phase': '階段必須是 {phases} 其中之一。',
+  'problem.pin.until': '鎖定的結束時間必須是香港日期或時間，例如 2023-09-30 或 2023-09-30T18:00。',
+  'problem.pin.untilPast': '鎖定的結束時間必須遲於現在（{now}）。',
+  'problem.pin.reason': '原因必須為 1 至 500 個字元。',
+  'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
 
 export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant };

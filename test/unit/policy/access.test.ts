@@ -65,7 +65,7 @@ describe('the login page banner', () => {
       'Smartcard access ends on 26 June 2023, 00:00 (Hong Kong time). From then on, log in with your password and one-time code.',
     );
     expect(translator('zh-Hant')(msg('banner.smartcardEnds', { time: announcedHongKongTime(cutOff, 'zh-Hant') }))).toBe(
-      '智能卡登入將於 2023年6月26日 00:00（香港時間） 停止。其後請以密碼及一次性密碼登入。',
+      '智能卡登入將於2023年6月26日 00:00（香港時間）停止。其後請以密碼及一次性密碼登入。',
     );
   });
 
