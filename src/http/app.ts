@@ -35,6 +35,7 @@ import { statusRoutes } from '../observability/status.js';
 import type { Logger } from '../observability/logger.js';
 import { requestContext } from '../observability/request-context.js';
 import type { Database } from '../store/database.js';
+import { withBatchedOidcWrites } from '../store/oidc-adapter.js';
 import type { Queries } from '../store/index.js';
 import { errorHandler, withHotline } from './error-handler.js';
 import { formPostPages } from '../oidc/pages.js';
@@ -166,6 +167,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   const activation = activationRoutes({
     ...deps.activation,
+    clients: deps.config.oidc.clients,
     queries: deps.queries,
     hasher: deps.hasher,
     rules: deps.config.password,
@@ -238,7 +240,8 @@ export function createApp(deps: AppDependencies): Koa {
       mounted = mount(provider);
       mountedFor = provider;
     }
-    await mounted(ctx, next);
+    // Its writes of one request go to PostgreSQL together, at the end (store/oidc-adapter.ts).
+    await withBatchedOidcWrites(() => mounted(ctx, next));
     // oidc-provider answers any failure of its storage as server_error (500); a database
     // interruption is answered as every route of ours answers it: 503, try again.
     if (ctx.state['transientDatabaseError'] && ctx.status === 500) answerTryAgain(ctx, render);
