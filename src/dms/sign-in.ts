@@ -34,6 +34,7 @@ export function dmsClientMetadata(issuer: string, cookieKeys: readonly string[])
   return {
     client_id: DMS_CLIENT_ID,
     client_name: 'CCASS DMS',
+    'client_name#zh-Hant': '中央結算系統 DMS',
     client_secret: dmsClientSecret(cookieKeys),
     token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: [dmsRedirectUri(issuer)],

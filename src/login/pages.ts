@@ -96,5 +96,6 @@ export async function authenticatorPage(services: Pick<LoginServices, 'totp'>, f
 
 export function consentPage(form: FormContext, uid: string, clientName: string, prompt: Record<string, unknown>): ConsentView {
   const missing = (prompt['missingOIDCScope'] as string[] | undefined) ?? [];
-  return { uid, csrf: form.csrf, clientName, scopes: scopeDescriptions(missing.filter((scope) => scope !== 'openid')) };
+  // openid included: it is what tells the client who the user is (participant ID and user ID).
+  return { uid, csrf: form.csrf, clientName, scopes: scopeDescriptions(missing) };
 }
