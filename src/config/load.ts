@@ -11,6 +11,13 @@ import { configSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    message: string,
+    /** One line per problem, each naming its key (for callers that word the heading themselves). */
+    readonly problems: readonly string[] = [message],
+  ) {
+    super(message);
+  }
 }
 
 export const DEFAULT_CONFIG_FILE = 'config/default.yaml';
@@ -84,9 +91,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   deriveLocalIssuerFromPort(raw as Record<string, unknown>, env);
 
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { error: (issue) => describeIssue(issue) });
   if (!result.success) {
-    throw new ConfigError(formatIssues(result.error.issues, source, origins));
+    const problems = formatIssues(result.error.issues, source, origins);
+    throw new ConfigError(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`, problems);
   }
   return result.data;
 }
@@ -138,14 +146,86 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
   node[keys[keys.length - 1] as string] = value;
 }
 
-function formatIssues(issues: z.core.$ZodIssue[], source: string, origins: Map<string, string>): string {
-  const lines = issues.map((issue) => {
-    const key = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') || '(top level)';
-    const dotted = issue.path.filter((part) => typeof part !== 'number').join('.');
-    const variable = origins.get(dotted);
-    const from = variable ? `environment variable ${variable}` : source;
-    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-    return `  - ${key} (from ${from}): ${message}`;
+/** "server.port", "oidc.clients[0].redirect_uris[1]". */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '');
+}
+
+/** One line per problem: the key as the operator wrote it (the variable, or the key in the file), what is wrong, where it came from. */
+function formatIssues(issues: readonly z.core.$ZodIssue[], source: string, origins: Map<string, string>): string[] {
+  return issues.flatMap((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    return keys.map((path) => {
+      const key = keyOf(path) || '(top level)';
+      const names = path.filter((part): part is string => typeof part === 'string');
+      // The longest prefix of the path that an environment variable set ("COOKIE_KEYS" for oidc.cookieKeys[1]).
+      for (let length = names.length; length > 0; length -= 1) {
+        const dotted = names.slice(0, length).join('.');
+        const variable = origins.get(dotted);
+        if (variable) return `${variable}${key.slice(dotted.length)}: ${issue.message} (the environment variable for ${dotted})`;
+      }
+      return `${key}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message} (in ${source})`;
+    });
   });
-  return `Invalid configuration:\n${lines.join('\n')}`;
+}
+
+/**
+ * Keys whose values are never repeated in an error (they are secrets, or URLs that may carry
+ * a password): the error says what kind of value was given instead.
+ */
+const SECRET_KEYS = /(^|\.)(cookieKeys|encryptionKeys|client_secret|token)(\[|\.|$)|^(database|smtp)\.url$/;
+
+/** A value as the operator gave it: text in quotes, numbers and booleans as they are. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return kindOf(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping of keys';
+  if (typeof value === 'string') return 'text';
+  return `a ${typeof value}`;
+}
+
+/** "a whole number" for a number schema with an integer check. */
+function numberKind(issue: z.core.$ZodRawIssue): string {
+  const checks = (issue.inst as { _zod?: { def?: { checks?: Array<{ _zod?: { def?: { check?: string; format?: string } } }> } } } | undefined)?._zod?.def?.checks ?? [];
+  return checks.some((check) => check._zod?.def?.check === 'number_format' && /int/.test(check._zod.def.format ?? '')) ? 'a whole number' : 'a number';
+}
+
+const EXPECTED: Readonly<Record<string, string>> = { boolean: 'true or false', string: 'text', array: 'a list', object: 'a mapping of keys', int: 'a whole number' };
+
+/**
+ * Our wording of zod's issues (the schema's own messages take precedence): what was expected,
+ * and what was given — the value itself, except for secrets.
+ */
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  const path = keyOf(issue.path ?? []);
+  const got = `got ${SECRET_KEYS.test(path) ? kindOf(issue.input) : shown(issue.input)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      if (issue.expected === 'number') return `expected ${numberKind(issue)}, ${got}`;
+      return `expected ${EXPECTED[issue.expected] ?? issue.expected}, ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((value) => String(value)).join(', ')}, ${got}`;
+    case 'too_big':
+      if (issue.origin === 'number' || issue.origin === 'int') return `expected ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}, ${got}`;
+      if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters`;
+      if (issue.origin === 'array') return `must list at most ${String(issue.maximum)} entries`;
+      return undefined;
+    case 'too_small':
+      if (issue.origin === 'number' || issue.origin === 'int') return `expected ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, ${got}`;
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters`;
+      if (issue.origin === 'array') return Number(issue.minimum) <= 1 ? 'must list at least one entry' : `must list at least ${String(issue.minimum)} entries`;
+      return undefined;
+    case 'unrecognized_keys':
+      return `unknown key(s) ${issue.keys.join(', ')}`;
+    default:
+      return undefined;
+  }
 }

@@ -13,6 +13,14 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const phaseName = z.enum(PHASES);
+
+/**
+ * A TCP port. Environment variables (and quoted YAML) give text: digits are read as the
+ * number they spell; anything else stays as given, so the error shows "abc", not NaN.
+ */
+function port(min: 0 | 1) {
+  return z.preprocess((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value), z.number().int().min(min).max(65535));
+}
 const hongKongTime = z.string().refine((value) => parseHongKongTime(value) !== undefined, {
   message: 'must be a Hong Kong date or time like "2023-06-26" or "2023-06-26T08:00"',
 });
@@ -59,7 +67,7 @@ export const configSchema = z
     server: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
-        port: z.coerce.number().int().min(0).max(65535).default(3000),
+        port: port(0).default(3000),
         /** Trust X-Forwarded-* headers: set only when a reverse proxy is the sole way in. */
         trustProxy: z.boolean().default(false),
         /**
@@ -106,7 +114,7 @@ export const configSchema = z
     metrics: z
       .object({
         /** Serve /metrics on this port of its own (not on server.port), for the monitoring network only. */
-        port: z.coerce.number().int().min(1).max(65535).optional(),
+        port: port(1).optional(),
         host: z.string().min(1).default('127.0.0.1'),
         /** Require "Authorization: Bearer <token>" on /metrics; at least 32 characters. */
         token: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -157,7 +165,7 @@ export const configSchema = z
         issuer: z.string().min(1).max(64).default('HKSCC CCASS'),
         /** SHA1 is what every authenticator app supports; SHA256/SHA512 only if all of yours do. */
         algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha1'),
-        digits: z.union([z.literal(6), z.literal(8)]).default(6),
+        digits: z.literal([6, 8]).default(6),
         period: z.number().int().min(15).max(120).default(30),
         /** Accepted clock drift in time steps either side (RFC 6238 §5.2 recommends at most one). */
         window: z.number().int().min(0).max(2).default(1),
@@ -286,7 +294,7 @@ export const configSchema = z
         tls: z
           .object({
             host: z.string().min(1).default('127.0.0.1'),
-            port: z.coerce.number().int().min(0).max(65535).default(8443),
+            port: port(0).default(8443),
             certFile: z.string().min(1),
             keyFile: z.string().min(1),
           })

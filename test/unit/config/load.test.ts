@@ -65,19 +65,67 @@ describe('configuration', () => {
     expect(loadConfig({ raw: {}, env: { PORT: '3310', ISSUER: 'http://localhost:9000' } }).issuer).toBe('http://localhost:9000');
   });
 
-  it('names the key and the file when a value is wrong', () => {
+  it('names the key, the value as given and the file when a value is wrong', () => {
     const message = configError(() => loadConfig({ raw: { server: { port: 'eighty' } }, env: {} }));
-    expect(message).toMatch(/server\.port \(from supplied object\)/);
+    expect(message).toContain('  - server.port: expected a whole number, got "eighty" (in supplied object)');
+    expect(message).not.toMatch(/NaN/);
   });
 
-  it('names the environment variable when an override is wrong', () => {
-    expect(configError(() => loadConfig({ raw: {}, env: { PORT: '99999' } }))).toMatch(/server\.port \(from environment variable PORT\)/);
-    expect(configError(() => loadConfig({ raw: {}, env: { TRUST_PROXY: 'maybe' } }))).toMatch(/TRUST_PROXY/);
-    expect(configError(() => loadConfig({ raw: {}, env: { DATABASE_URL: 'mysql://x' } }))).toMatch(/database\.url.*DATABASE_URL.*postgres/);
+  it('names the environment variable, its key and the value as given when an override is wrong', () => {
+    const port = configError(() => loadConfig({ raw: {}, env: { PORT: 'abc' } }));
+    expect(port).toContain('PORT: expected a whole number, got "abc" (the environment variable for server.port)');
+    expect(port).not.toMatch(/NaN/);
+    expect(configError(() => loadConfig({ raw: {}, env: { METRICS_PORT: '80a' } }))).toContain('METRICS_PORT: expected a whole number, got "80a"');
+    expect(configError(() => loadConfig({ raw: {}, env: { PORT: '99999' } }))).toContain('PORT: expected at most 65535, got 99999 (the environment variable for server.port)');
+    expect(configError(() => loadConfig({ raw: {}, env: { PORT: '1.5' } }))).toContain('PORT: expected a whole number, got "1.5"');
+    expect(configError(() => loadConfig({ raw: {}, env: { TRUST_PROXY: 'maybe' } }))).toContain('TRUST_PROXY: expected true or false, got "maybe" (the environment variable for server.trustProxy)');
+    expect(configError(() => loadConfig({ raw: {}, env: { DATABASE_URL: 'mysql://x' } }))).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL \(the environment variable for database\.url\)/);
+    expect(configError(() => loadConfig({ raw: {}, env: { LOG_LEVEL: 'loud' } }))).toContain('LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  });
+
+  it('still reads ports written as text, from the environment or the file', () => {
+    expect(loadConfig({ raw: {}, env: { PORT: '3310', METRICS_PORT: '9464' } })).toMatchObject({ server: { port: 3310 }, metrics: { port: 9464 } });
+    expect(loadConfig({ raw: { server: { port: '4000' } }, env: {} }).server.port).toBe(4000);
+  });
+
+  it('lists the allowed values of an enumerated key', () => {
+    expect(configError(() => loadConfig({ raw: { totp: { digits: 7 } }, env: {} }))).toContain('totp.digits: expected one of 6, 8, got 7 (in supplied object)');
+    expect(configError(() => loadConfig({ raw: { totp: { digits: '6' } }, env: {} }))).toContain('totp.digits: expected one of 6, 8, got "6"');
+    expect(configError(() => loadConfig({ raw: { totp: { algorithm: 'md5' } }, env: {} }))).toContain('totp.algorithm: expected one of sha1, sha256, sha512, got "md5"');
+    expect(configError(() => loadConfig({ raw: { oidc: { idTokenSigningAlg: 'HS256' } }, env: {} }))).toContain('oidc.idTokenSigningAlg: expected one of ES256, RS256, got "HS256"');
+    expect(configError(() => loadConfig({ raw: {}, env: { PHASE_OVERRIDE: 'smartcard-forever' } }))).toContain(
+      'PHASE_OVERRIDE: expected one of smartcard-only, email-registration, parallel-run, 2fa-only, got "smartcard-forever"',
+    );
+  });
+
+  it('never repeats a secret in an error, saying what kind of value it was instead', () => {
+    const secret = 'postgres-password-hunter2';
+    expect(configError(() => loadConfig({ raw: {}, env: { DATABASE_URL: `mysql://u:${secret}@db/x` } }))).not.toContain(secret);
+    expect(configError(() => loadConfig({ raw: {}, env: { COOKIE_KEYS: secret } }))).not.toContain(secret);
+    const message = configError(() => loadConfig({ raw: { metrics: { token: 12345678 } }, env: {} }));
+    expect(message).toContain('metrics.token: expected text, got a number');
+    expect(message).not.toContain('12345678');
+  });
+
+  it('names every key in every error, whatever went wrong', () => {
+    const message = configError(() =>
+      loadConfig({
+        raw: { server: { port: 'x', prot: 1 }, totp: { digits: 7, window: 9 }, smtp: { from: '' }, oidc: { ttl: { session: 1.5 } }, surprise: true },
+        env: { TRUST_PROXY: 'maybe' },
+      }),
+    );
+    const lines = message.split('\n').slice(1);
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    for (const line of lines) expect(line).toMatch(/^ {2}- ([a-z][A-Za-z]*(\.[A-Za-z_]+|\[\d+\])*|[A-Z_]+): \S/);
+    expect(message).toContain('server.prot: unknown key');
+    expect(message).toContain('surprise: unknown key');
+    expect(message).toContain('totp.window: expected at most 2, got 9');
+    expect(message).toContain('smtp.from: must be at least 3 characters');
+    expect(message).toContain('oidc.ttl.session: expected a whole number, got 1.5');
   });
 
   it('refuses unknown keys, so that a typo is not silently ignored', () => {
-    expect(configError(() => loadConfig({ raw: { server: { prot: 3000 } }, env: {} }))).toMatch(/server.*unknown key\(s\) prot/);
+    expect(configError(() => loadConfig({ raw: { server: { prot: 3000 } }, env: {} }))).toContain('server.prot: unknown key (in supplied object)');
   });
 
   it('names the client entry that is wrong', () => {
@@ -89,7 +137,7 @@ describe('configuration', () => {
 
   it('refuses duplicate client ids and short client secrets', () => {
     const client = { client_id: 'same', redirect_uris: ['https://rp.example/cb'] };
-    expect(configError(() => loadConfig({ raw: { oidc: { clients: [client, client] } }, env: {} }))).toMatch(/duplicate client_id "same"/);
+    expect(configError(() => loadConfig({ raw: { oidc: { clients: [client, client] } }, env: {} }))).toMatch(/oidc\.clients\[1\]\.client_id: duplicate client_id "same"/);
     expect(
       configError(() => loadConfig({ raw: { oidc: { clients: [{ ...client, client_secret: 'short' }] } }, env: {} })),
     ).toMatch(/client_secret.*at least 32/);
@@ -137,7 +185,7 @@ describe('configuration', () => {
     });
 
     it('names the key of a session idle time longer than the session, or a lock maximum below the first lock', () => {
-      expect(configError(() => loadConfig({ raw: { oidc: { ttl: { session: 3600, sessionIdle: 7200 } } }, env: {} }))).toMatch(/oidc\.ttl\.sessionIdle .*must not be longer than oidc\.ttl\.session/);
+      expect(configError(() => loadConfig({ raw: { oidc: { ttl: { session: 3600, sessionIdle: 7200 } } }, env: {} }))).toMatch(/oidc\.ttl\.sessionIdle: must not be longer than oidc\.ttl\.session/);
       expect(configError(() => loadConfig({ raw: { lockout: { durationSeconds: 7200, maxDurationSeconds: 3600 } }, env: {} }))).toMatch(/lockout\.maxDurationSeconds/);
       expect(configError(() => loadConfig({ raw: { rateLimits: { loginFailures: { points: 0 } } }, env: {} }))).toMatch(/rateLimits\.loginFailures\.points/);
       expect(configError(() => loadConfig({ raw: { rateLimits: { typo: {} } }, env: {} }))).toMatch(/rateLimits/);
@@ -147,7 +195,7 @@ describe('configuration', () => {
   describe('phases and smartcards', () => {
     it('takes a pinned phase from PHASE_OVERRIDE and refuses an unknown one by name', () => {
       expect(loadConfig({ raw: {}, env: { PHASE_OVERRIDE: '2fa-only' } }).phases.override).toBe('2fa-only');
-      expect(configError(() => loadConfig({ raw: {}, env: { PHASE_OVERRIDE: 'smartcard-forever' } }))).toMatch(/phases\.override \(from environment variable PHASE_OVERRIDE\)/);
+      expect(configError(() => loadConfig({ raw: {}, env: { PHASE_OVERRIDE: 'smartcard-forever' } }))).toMatch(/PHASE_OVERRIDE: .* \(the environment variable for phases\.override\)/);
     });
 
     it('upper-cases pilot participants and refuses ones that are no participant ID', () => {
@@ -156,8 +204,8 @@ describe('configuration', () => {
     });
 
     it('needs a way for certificates to arrive once a smartcard CA is configured, and a CA for either mode', () => {
-      expect(configError(() => loadConfig({ raw: { smartcard: { caFile: 'ca.pem' } }, env: {} }))).toMatch(/smartcard\.caFile .*: needs smartcard\.tls or smartcard\.proxy/);
-      expect(configError(() => loadConfig({ raw: { smartcard: { proxy: { trustedAddresses: ['10.0.0.1'] } } }, env: {} }))).toMatch(/smartcard\.caFile .*: is required/);
+      expect(configError(() => loadConfig({ raw: { smartcard: { caFile: 'ca.pem' } }, env: {} }))).toMatch(/smartcard\.caFile: needs smartcard\.tls or smartcard\.proxy/);
+      expect(configError(() => loadConfig({ raw: { smartcard: { proxy: { trustedAddresses: ['10.0.0.1'] } } }, env: {} }))).toMatch(/smartcard\.caFile: is required/);
     });
 
     it('refuses a trusted proxy address that is no IP address or CIDR range', () => {
