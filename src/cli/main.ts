@@ -1,19 +1,15 @@
 #!/usr/bin/env node
-/** Entry point of the operator CLI: see program.ts for the commands and exit codes. */
-import { CommanderError } from 'commander';
-import { buildProgram, exitCodeFor } from './program.js';
-import { readSecretFromStdin } from './read-secret.js';
+/** Entry point of the operator CLI: see program.ts for the commands, failures.ts for the exit codes. */
+import { runCli } from './program.js';
+import { stdinSecretInput } from './read-secret.js';
 
-try {
-  await buildProgram({
-    env: process.env,
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    readSecret: readSecretFromStdin,
-  }).parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  const { code, message } = exitCodeFor(error);
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(code);
-}
+const code = await runCli(process.argv.slice(2), {
+  env: process.env,
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  secrets: stdinSecretInput(),
+});
+// Ending by itself lets piped output drain (pipes are asynchronous on macOS); a connection
+// still being torn down after a failure does not get to hold the shell for long.
+process.exitCode = code;
+setTimeout(() => process.exit(code), 2000).unref();

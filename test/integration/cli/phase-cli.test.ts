@@ -5,6 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import Koa from 'koa';
+import request from 'supertest';
+import { systemClock } from '../../../src/clock.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { statusRoutes } from '../../../src/observability/status.js';
+import { createPhasePolicy } from '../../../src/policy/phase-policy.js';
+import { createQueries } from '../../../src/store/index.js';
 import { cliRunner } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { createSmartcardFixture, type SmartcardFixture } from '../../support/smartcard.js';
@@ -45,24 +52,45 @@ describe('operator CLI: phases and smartcards', () => {
       const shown = await cli(['phase', 'show']);
       expect(shown.code).toBe(0);
       expect(shown.out).toContain('phase         parallel-run (schedule)');
-      expect(shown.out).toContain('next switch   2fa-only at 2099-06-26 00:00 Hong Kong time (2099-06-25T16:00:00.000Z)');
+      expect(shown.out).toContain('next switch   2fa-only at 26 June 2099, 00:00 (Hong Kong time)');
+      expect(shown.out).not.toMatch(/\d{4}-\d{2}-\d{2}T/); // no UTC ISO time for people
       expect(shown.out).toContain('smartcard     allowed');
       expect(shown.out).toContain('pilots        P00001');
       const json = JSON.parse((await cli(['phase', 'show', '--json'])).out);
       expect(json).toMatchObject({ phase: 'parallel-run', source: 'schedule', methods: { smartcard: true, twoFactor: true }, enrolment: true, pin: null });
     });
 
+    it('says what GET /status says about smartcards: allowed by the phase but refused on a server without smartcard.caFile', async () => {
+      const status = async (configFile: string) => {
+        const config = loadConfig({ file: configFile, env: {} });
+        const policy = createPhasePolicy({ ...config.phases, refreshSeconds: 0 }, createQueries(database.db).phaseControls, systemClock);
+        const app = new Koa().use(statusRoutes(policy, Boolean(config.smartcard.caFile)).routes());
+        return (await request(app.callback()).get('/status')).body as { methods: { smartcard: boolean } };
+      };
+      // The development configuration: no schedule (parallel-run allows smartcards), no smartcard CA.
+      const plain = await cli(['phase', 'show'], { CONFIG_FILE: 'config/default.yaml' });
+      expect(plain.out).toContain('smartcard     allowed by the phase, but not configured on this server (no smartcard.caFile): smartcard logins are refused');
+      const plainJson = JSON.parse((await cli(['phase', 'show', '--json'], { CONFIG_FILE: 'config/default.yaml' })).out);
+      expect(plainJson).toMatchObject({ methods: { smartcard: false }, smartcard: { allowedByPhase: true, configured: false } });
+      expect((await status('config/default.yaml')).methods.smartcard).toBe(false);
+
+      const configured = JSON.parse((await cli(['phase', 'show', '--json'])).out);
+      expect(configured).toMatchObject({ methods: { smartcard: true }, smartcard: { allowedByPhase: true, configured: true } });
+      expect((await status(smartcardConfig)).methods.smartcard).toBe(true);
+    });
+
     it('pins a phase until a Hong Kong time, shows who pinned it, and audits set and clear', async () => {
       const set = await cli(['phase', 'set', '2fa-only', '--until', '2099-01-31T18:00', '--reason', 'cut-off brought forward']);
       expect(set.code).toBe(0);
-      expect(set.out).toContain('phase pinned: 2fa-only until 2099-01-31 18:00 Hong Kong time');
-      expect(set.out).toContain('then: parallel-run from 2099-01-31 18:00 Hong Kong time');
+      expect(set.out).toContain('phase pinned: 2fa-only until 31 January 2099, 18:00 (Hong Kong time)');
+      expect(set.out).toContain('then: parallel-run from 31 January 2099, 18:00 (Hong Kong time)');
+      expect((await cli(['phase', 'show'])).out).toContain('pinned        2fa-only until 31 January 2099, 18:00 (Hong Kong time), by operator:ops1 (reason: cut-off brought forward)');
       const json = JSON.parse((await cli(['phase', 'show', '--json'])).out);
       expect(json).toMatchObject({ phase: '2fa-only', source: 'operator', pin: { phase: '2fa-only', until: '2099-01-31T10:00:00.000Z', setBy: 'operator:ops1', reason: 'cut-off brought forward' } });
 
       const cleared = await cli(['phase', 'clear']);
       expect(cleared).toMatchObject({ code: 0, out: 'pin cleared; phase in force: parallel-run (schedule)\n' });
-      expect(await cli(['phase', 'clear'])).toMatchObject({ code: 3, error: 'no phase is pinned' });
+      expect(await cli(['phase', 'clear'])).toMatchObject({ code: 3, error: expect.stringMatching(/no phase is pinned/i) });
 
       const events = await database.db('audit_events').whereIn('type', ['phase.pin', 'phase.clear']).orderBy('id');
       expect(events.map((event) => [event.type, event.actor])).toEqual([
@@ -73,13 +101,15 @@ describe('operator CLI: phases and smartcards', () => {
     });
 
     it.each([
-      [['phase', 'set', 'smartcard-forever'], /phase: one of smartcard-only, email-registration, parallel-run, 2fa-only/],
-      [['phase', 'set', 'parallel-run', '--until', '2020-01-01'], /until: must be later than now/],
-      [['phase', 'set', 'parallel-run', '--until', '31/01/2099'], /until: a Hong Kong date or time/],
+      [['phase', 'set', 'smartcard-forever'], /smartcard-only, email-registration, parallel-run, 2fa-only/],
+      [['phase', 'set', 'parallel-run', '--until', '2020-01-01'], /must be later than now/],
+      [['phase', 'set', 'parallel-run', '--until', '31/01/2099'], /must be a Hong Kong date or time/],
     ])('refuses %j with exit code 2 and pins nothing', async (args, message) => {
       const result = await cli(args);
       expect(result.code).toBe(2);
       expect(result.error).toMatch(message);
+      expect(result.error?.match(new RegExp(message.source, 'g'))).toHaveLength(1);
+      expect(result.error).not.toMatch(/unknown_phase|invalid_time|not_later_than_now/); // the fields' codes are for programs
       expect(await database.db('phase_pins').count({ n: '*' }).first()).toEqual({ n: 0 });
     });
 
@@ -109,7 +139,7 @@ describe('operator CLI: phases and smartcards', () => {
     it('binds a valid card to exactly one user, by fingerprint, and audits it', async () => {
       const bound = await cli(['smartcard', 'bind', 'c00001', 'trader1', card('valid')]);
       expect(bound.code).toBe(0);
-      expect(bound.out).toMatch(/^smartcard [0-9a-f]{64} \(serial [0-9A-F]+, valid until .*\) bound to TRADER1 at C00001\n$/);
+      expect(bound.out).toMatch(/^smartcard [0-9a-f]{64} \(serial [0-9A-F]+\) bound to TRADER1 at C00001; valid until \d+ \w+ \d{4}, \d{2}:\d{2} \(Hong Kong time\)\n$/);
       expect(await cli(['smartcard', 'bind', 'C00001', 'TRADER1', card('valid')])).toMatchObject({ code: 4, error: expect.stringContaining('already bound to TRADER1') });
       expect(await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card('valid')])).toMatchObject({ code: 4, error: expect.stringContaining('bound to another user (TRADER1 at C00001)') });
       const listed = JSON.parse((await cli(['smartcard', 'list', 'C00001', 'TRADER1', '--json'])).out);
@@ -121,24 +151,24 @@ describe('operator CLI: phases and smartcards', () => {
 
     it.each([
       ['expired', /expired/],
-      ['foreign', /untrusted issuer/],
+      ['foreign', /untrusted_issuer/],
       ['revoked', /revoked/],
-      ['notForSigning', /key usage not for signing/],
+      ['notForSigning', /key_usage_not_for_signing/],
     ] as const)('refuses to bind the %s card (exit 2)', async (name, reason) => {
       const result = await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card(name)]);
       expect(result.code).toBe(2);
       expect(result.error).toMatch(reason);
     });
 
-    it('refuses a file that is no certificate, and an unknown user', async () => {
+    it('refuses a file that is no certificate (2), a file that is not there (3), and an unknown user (3)', async () => {
       expect((await cli(['smartcard', 'bind', 'C00001', 'TRADER2', fixture.files.crlFile])).code).toBe(2);
-      expect((await cli(['smartcard', 'bind', 'C00001', 'TRADER2', path.join(fixture.files.dir, 'missing.pem')])).code).toBe(2);
+      expect(await cli(['smartcard', 'bind', 'C00001', 'TRADER2', path.join(fixture.files.dir, 'missing.pem')])).toMatchObject({ code: 3, error: expect.stringContaining('file not found') });
       expect((await cli(['smartcard', 'bind', 'C00001', 'NOBODY', card('unbound')])).code).toBe(3);
     });
 
     it('refuses to bind when smartcard login is not configured (exit 5)', async () => {
       const result = await cli(['smartcard', 'bind', 'C00001', 'TRADER2', card('unbound')], { CONFIG_FILE: 'config/default.yaml' });
-      expect(result).toMatchObject({ code: 5, error: 'smartcard login is not configured (smartcard.caFile)' });
+      expect(result).toMatchObject({ code: 5, error: expect.stringMatching(/smartcard login is not configured \(smartcard\.caFile\)/i) });
     });
 
     it('unbinds one card by its file, or all with --all, and asks which when given neither', async () => {
