@@ -3,7 +3,7 @@
  * command at this test's own database, exactly as an operator's environment would): the
  * commands, the exit codes of the README's table, and each failure printed once.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ describe('operator CLI', () => {
   });
   afterAll(async () => {
     await database.drop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   /** Runs one command; returns its output and the exit code the real binary would use. */
