@@ -11,30 +11,26 @@
  */
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
-import type Provider from 'oidc-provider';
-import { errors as oidcErrors } from 'oidc-provider';
+import type { Context } from 'koa';
 import { z } from 'zod';
-import { DMS_CLIENT_ID } from '../dms/sign-in.js';
 import { hasOpenEmailOtp } from '../factors/email-otp.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
-import { localeOf, pageLocale, preferUiLocales } from '../http/locale.js';
+import { localeOf, pageLocale } from '../http/locale.js';
 import { rateLimitGuard } from '../http/rate-limit-guard.js';
 import type { Renderer } from '../http/render.js';
 import { noStore } from '../http/security-headers.js';
 import type { ViewName, Views } from '../http/views.js';
 import type { PresentedCertificate } from '../interactions/client-certificate.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
-import { acceptedMethods } from '../oidc/assurance.js';
-import { clientDisplayName, requiresTwoFactor } from '../oidc/clients.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import { createSecurityNotices } from '../mail/security-notices.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import type { Translatable } from '../i18n/translate.js';
 import { submitCode, sendLoginCode } from './code-step.js';
+import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages } from './interaction-request.js';
 import { completeLogin } from './completion.js';
-import { findLogin, refused, type Login, type LoginOutcome, type LoginRefusal, type LoginRequest, type LoginServices } from './login.js';
+import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
 import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage } from './pages.js';
 import { changePasswordDuringLogin } from './password-change.js';
@@ -61,7 +57,6 @@ export interface SmartcardLogin {
   loginOrigin: string;
 }
 
-type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const csrfField = z.string().max(200);
 const forms = {
@@ -72,25 +67,6 @@ const forms = {
   newPassword: z.object({ csrf: csrfField, current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) }),
 };
 
-/** A refusal on its way to the one place that renders it (the router's error path below). */
-class RefusedPage extends Error {
-  constructor(readonly refusal: LoginRefusal) {
-    super(refusal.title);
-  }
-}
-
-/** A post for a login that has no proven password (any more): back to its first page. */
-class BackToStart extends Error {}
-
-/** What a request of this router works on, loaded once (oidc-provider's interaction, the request as plain data, the login). */
-interface Loaded {
-  details: InteractionDetails;
-  request: LoginRequest;
-  clientName: string;
-  login?: Login | undefined;
-}
-
-const loaded = (ctx: Context) => ctx.state['interaction'] as Loaded;
 const stateNotFor = refused(400, 'error.notAccepted', 'form.wrongStep');
 
 export function interactionRoutes(dependencies: InteractionDependencies): Router {
@@ -104,47 +80,9 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
     ctx.body = render(view, data, pageLocale(ctx));
   }
 
-  // The one error path: every refusal of every step is rendered here.
-  router.use(noStore, async (ctx: Context, next: Next) => {
-    try {
-      await next();
-    } catch (error) {
-      if (error instanceof BackToStart) {
-        ctx.status = 303;
-        return ctx.redirect(`/interaction/${loaded(ctx).details.uid}`);
-      }
-      if (!(error instanceof RefusedPage)) throw error;
-      ctx.status = error.refusal.status;
-      show(ctx, 'error', { title: error.refusal.title, message: error.refusal.message, requestId: ctx.state['requestId'] as string });
-    }
-  });
-
-  router.param('uid', async (uid, ctx, next) => {
-    let details: InteractionDetails | undefined;
-    try {
-      details = await provider.current().interactionDetails(ctx.req, ctx.res);
-    } catch (error) {
-      if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
-    }
-    // The interaction the browser's cookie points at must be the one in the URL.
-    if (details?.uid !== uid) throw new RefusedPage(refused(400, 'login.error.expiredTitle', 'login.error.expired'));
-    preferUiLocales(ctx, details.params['ui_locales']);
-    const clientId = String(details.params['client_id']);
-    const [client, policy] = await Promise.all([provider.current().Client.find(clientId), deps.policy.current()]);
-    const raw = details.params['acr_values'];
-    const requirement = { accepts: acceptedMethods(typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [], client ? requiresTwoFactor(client) : false), administration: clientId === DMS_CLIENT_ID };
-    const request: LoginRequest = { uid, clientId, requirement, policy, origin: { ip: ctx.ip, requestId: ctx.state['requestId'] as string } };
-    ctx.state['interaction'] = { details, request, clientName: client ? clientDisplayName(client, localeOf(ctx)) : 'CCASS' } satisfies Loaded;
-    return next();
-  });
-
-  /** The checked form of this request (its CSRF token is the one of its interaction). */
-  function form<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>): T {
-    const parsed = schema.safeParse(ctx.request.body);
-    if (!parsed.success) throw new RefusedPage(refused(400, 'error.notAccepted', 'form.incomplete'));
-    if (!csrf.verify(loaded(ctx).details.uid, parsed.data.csrf)) throw new RefusedPage(refused(403, 'error.notAccepted', 'form.expired'));
-    return parsed.data;
-  }
+  router.use(noStore, refusalPages(render));
+  router.param('uid', loadInteraction(deps));
+  const form = checkedForm(csrf);
 
   /** The login of this request, whose step must be one of `steps` (when given). */
   async function login(ctx: Context, steps?: readonly LoginStep[]): Promise<Login | undefined> {
