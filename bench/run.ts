@@ -277,6 +277,7 @@ async function main(): Promise<void> {
       await scrape(origin, metricsToken); // resets the event-loop delay histogram
       const cpuBefore = cpuSnapshot(server.pid as number);
       const result = await runLoad({ concurrency, seconds, task: login });
+      if (result.failed) log(`${result.failed} logins failed at concurrency ${concurrency}; the first: ${result.firstError}`);
       const cpu = cpuPer(cpuBefore, cpuSnapshot(server.pid as number), result.completed);
       const after = await scrape(origin, metricsToken);
       const boundAfter = (await measureBound(boundSeconds)).verifiesPerSecond;

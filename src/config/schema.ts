@@ -38,6 +38,11 @@ const clientSchema = z
     grant_types: z
       .array(z.enum(['authorization_code', 'refresh_token']))
       .default(['authorization_code', 'refresh_token']),
+    /**
+     * Where a user starts a login at this client (OIDC Registration §2 `initiate_login_uri`):
+     * the page that closes an activation links to it ("Log in to CCASS Terminal").
+     */
+    initiate_login_uri: httpUrl.optional(),
     /** First-party clients (CCASS Terminal, DMS) are operated by HKSCC: no consent screen. */
     first_party: z.boolean().default(false),
     /** Accept only password + OTP logins for this client, whatever the phase (as if it always sent the 2FA acr_values). */
