@@ -29,6 +29,23 @@ function processCpuMs(pid: number | string): number {
   }
 }
 
+/** CPU of the process's libuv thread pool ("libuv-worker" threads): where argon2 runs (and file reads, which a login has none of). */
+function threadPoolCpuMs(pid: number | string): number {
+  let total = 0;
+  try {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim() === 'libuv-worker') total += processCpuMs(`${pid}/task/${thread}`);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return total;
+}
+
 function postgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
@@ -44,6 +61,8 @@ function postgresCpuMs(): number {
 
 export interface CpuSnapshot {
   server: number;
+  /** Of `server`, what its libuv thread pool used: argon2, measured rather than estimated. */
+  serverThreadPool: number;
   postgres: number;
   loadGenerator: number;
 }
@@ -51,12 +70,14 @@ export interface CpuSnapshot {
 /** CPU used so far by the server process(es), PostgreSQL and this process. */
 export function cpuSnapshot(serverPids: number | number[]): CpuSnapshot {
   const own = process.cpuUsage();
-  const server = [serverPids].flat().reduce((sum, pid) => sum + processCpuMs(pid), 0);
-  return { server, postgres: postgresCpuMs(), loadGenerator: (own.user + own.system) / 1000 };
+  const pids = [serverPids].flat();
+  const server = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  const serverThreadPool = pids.reduce((sum, pid) => sum + threadPoolCpuMs(pid), 0);
+  return { server, serverThreadPool, postgres: postgresCpuMs(), loadGenerator: (own.user + own.system) / 1000 };
 }
 
 /** CPU milliseconds per operation between two snapshots (processes that vanished count as 0). */
 export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, operations: number): CpuSnapshot {
   const per = (key: keyof CpuSnapshot) => (operations > 0 ? (after[key] - before[key]) / operations : Number.NaN);
-  return { server: per('server'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
+  return { server: per('server'), serverThreadPool: per('serverThreadPool'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../src/config/schema.js';
 import { createLogger } from '../src/observability/logger.js';
-import { buildServer } from '../src/server.js';
+import { buildServer } from '../src/app/server.js';
 import type { Database } from '../src/store/database.js';
 import { fullLogin, HttpClient, refreshGrant, totpCode, type Client, type Credentials } from './http-client.js';
 

@@ -54,6 +54,11 @@ const { values: args } = parseArgs({
     'argon2-concurrency': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(ROOT, 'BENCHMARKS.md') },
+    /**
+     * --server DIR: run the server built in another checkout (its dist/src/main.js), e.g. an
+     * earlier commit, with this harness: two versions compared in one sitting, same measures.
+     */
+    server: { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
@@ -209,13 +214,15 @@ async function main(): Promise<void> {
   // Only the benchmark's configuration file counts: variables that would override it are dropped.
   const serverEnv: Record<string, string | undefined> = { ...process.env, CONFIG_FILE: configFile };
   for (const { variable } of ENV_OVERRIDES) delete serverEnv[variable];
-  const server = spawn(process.execPath, [...serverArgs, path.join(ROOT, 'dist/src/main.js')], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const serverRoot = args.server ? path.resolve(args.server as string) : ROOT;
+  if (args.server) log(`the server under test is ${serverRoot} (the statement count is this checkout's)`);
+  const server = spawn(process.execPath, [...serverArgs, path.join(serverRoot, 'dist/src/main.js')], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   /** Another node of the same service (same database, keys and clients) on its own port. */
   const startSecondNode = async () => {
     const secondPort = await freePort();
     const secondConfig = path.join(dir, 'bench-second-node.yaml');
     writeFileSync(secondConfig, stringify({ ...raw, server: { ...raw.server, port: secondPort } }));
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env: { ...serverEnv, CONFIG_FILE: secondConfig }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(serverRoot, 'dist/src/main.js')], { env: { ...serverEnv, CONFIG_FILE: secondConfig }, stdio: ['ignore', 'inherit', 'inherit'] });
     const secondOrigin = `http://127.0.0.1:${secondPort}`;
     await waitReady(secondOrigin);
     const secondHttp = new HttpClient(secondOrigin, 64);

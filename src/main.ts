@@ -5,8 +5,8 @@
 import './runtime.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
-import { buildServer } from './server.js';
-import { ListenerConfigError, startListeners } from './http/listeners.js';
+import { buildServer } from './app/server.js';
+import { ListenerConfigError, startListeners } from './app/listeners.js';
 import { migrateToLatest, pendingMigrationNames } from './store/migrate.js';
 import { openDatabase } from './store/open.js';
 import { isTransientDatabaseError } from './store/transient-errors.js';

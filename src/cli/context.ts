@@ -4,10 +4,10 @@
  * Built once per run by program.ts; tests build it with their own I/O.
  */
 import type { Writable } from 'node:stream';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../kernel/clock.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { Actor } from '../directory/actor.js';
+import type { Actor } from '../kernel/actor.js';
 import type { ActivationDependencies } from '../enrolment/activation-links.js';
 import type { Locale } from '../i18n/locales.js';
 import { translator, type MessageParams, type Translatable, type Translate } from '../i18n/translate.js';

@@ -8,7 +8,7 @@
  */
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
-import { ConflictError, ForbiddenError, isDomainError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, isDomainError, NotFoundError, TooManyRequestsError, ValidationError } from '../kernel/errors.js';
 import { PasswordRejectedError } from '../factors/password.js';
 import { cliEn } from '../i18n/messages/cli.js';
 import { msg, passwordRefusal, type Message, type MessageKey, type Translatable, type Translate } from '../i18n/translate.js';

@@ -4,7 +4,7 @@
  * that must exist (exit 3), each refused in catalogue words.
  */
 import { readFile } from 'node:fs/promises';
-import { normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
+import { normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import { msg } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
 import { CliError, EXIT } from './failures.js';

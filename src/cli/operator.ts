@@ -4,7 +4,7 @@
  * trail names one operator one way ("operator:alice"), whichever command they ran.
  */
 import { userInfo } from 'node:os';
-import { operatorActor, type Actor } from '../directory/actor.js';
+import { operatorActor, type Actor } from '../kernel/actor.js';
 
 export function cliOperator(env: Record<string, string | undefined>): Actor {
   const named = env['CCASS_OPERATOR']?.trim();

@@ -3,8 +3,9 @@
  * `config/` only needs what differs; `docs/configuration.md` is the reference for operators.
  */
 import { z } from 'zod';
-import { parseHongKongTime, PHASES } from '../policy/phases.js';
-import { parseAddressRange } from '../http/address-ranges.js';
+import { PHASES } from '../policy/phases.js';
+import { parseHongKongTime } from '../kernel/hong-kong-time.js';
+import { parseAddressRange } from '../kernel/address-ranges.js';
 import { FORWARDED_CERTIFICATE_ENCODINGS } from '../factors/certificate-encoding.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

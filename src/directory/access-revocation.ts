@@ -8,7 +8,7 @@
 import type { NoticeRecipient, SecurityNotices } from '../mail/security-notices.js';
 import type { Queries } from '../store/index.js';
 import type { RevokedAccess } from '../store/user-access.js';
-import { auditEvent, type Actor } from './actor.js';
+import { auditEvent, type Actor } from '../kernel/actor.js';
 
 export type RevocationCause = 'password_change' | 'second_factor_reset' | 'second_factor_change' | 'smartcard_unbind' | 'lock' | 'disable';
 

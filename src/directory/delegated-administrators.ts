@@ -4,10 +4,10 @@
  * their designated email sends them the same activation link as any user, after which they
  * log in to DMS with their password and second factor.
  */
-import { auditEvent, type Actor } from './actor.js';
+import { auditEvent, type Actor } from '../kernel/actor.js';
 import { addUser, summariseUser, type UserSummary } from './users.js';
-import { normaliseEmail, normaliseParticipantId, normaliseUserId } from './identifiers.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
+import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import { applyDesignatedEmail, parseDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
 import type { Queries } from '../store/index.js';

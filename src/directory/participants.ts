@@ -1,7 +1,7 @@
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
-import { normaliseParticipantId } from './identifiers.js';
+import { normaliseParticipantId } from '../kernel/identifiers.js';
 
 export interface ParticipantInput {
   id: string;

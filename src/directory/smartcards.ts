@@ -4,8 +4,8 @@
  * would accept today (trusted CA, valid, not revoked), so a typo or a wrong file fails here
  * rather than at the user's first login.
  */
-import type { Clock } from '../clock.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import type { Clock } from '../kernel/clock.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { certificateDer, certificateFingerprint, verifySmartcardCertificate } from '../factors/smartcard.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { Queries } from '../store/index.js';
@@ -13,8 +13,8 @@ import type { SmartcardBindingRow } from '../store/smartcard-bindings.js';
 import type { UserRow } from '../store/users.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
-import { auditEvent, type Actor } from './actor.js';
-import { normaliseParticipantId, normaliseUserId } from './identifiers.js';
+import { auditEvent, type Actor } from '../kernel/actor.js';
+import { normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import { msg } from '../i18n/translate.js';
 
 export interface SmartcardAdministration {

@@ -9,13 +9,13 @@
  * re-running the same file brings every row to the state it asks for. The report says what
  * is wrong with a file or a row as codes with values (csv-problems.ts), for the CLI to word.
  */
-import type { Actor } from './actor.js';
+import type { Actor } from '../kernel/actor.js';
 import type { CsvFileProblem, RowProblem } from './csv-problems.js';
 import { readCsvTable, repeatedValues, type CsvLimits } from './csv-table.js';
-import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from './identifiers.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import { addUser, displayNameProblem } from './users.js';
 import { applyDesignatedEmail, type ActivationDependencies } from '../enrolment/activation-links.js';
-import { ConflictError, isDomainError, NotFoundError } from '../errors.js';
+import { ConflictError, isDomainError, NotFoundError } from '../kernel/errors.js';
 import { enrolmentOpen } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
 

@@ -5,7 +5,7 @@
  * (`invalid_participant_id`, `invalid_user_id`, `display_name_<problem>`, `invalid_email`,
  * `formula_email`).
  */
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import type { DisplayNameProblem } from './csv-problems.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
@@ -13,7 +13,7 @@ import { revokeUserAccess } from './access-revocation.js';
 import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
 import type { SecondFactorMethod, UserRow, UserStatus } from '../store/users.js';
-import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from './identifiers.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 
 type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit' | 'userAccess' | 'jobs' | 'transaction'>;
 

@@ -9,9 +9,9 @@
 import { revokeUserAccess } from '../directory/access-revocation.js';
 import { removeSecondFactors } from '../factors/second-factors.js';
 import { createSecurityNotices } from '../mail/security-notices.js';
-import { auditEvent, type Actor } from '../directory/actor.js';
-import { normaliseEmail, normaliseUserId } from '../directory/identifiers.js';
-import { TooManyRequestsError } from '../errors.js';
+import { auditEvent, type Actor } from '../kernel/actor.js';
+import { normaliseEmail, normaliseUserId } from '../kernel/identifiers.js';
+import { TooManyRequestsError } from '../kernel/errors.js';
 import {
   registerDesignatedEmail,
   resendActivationLink,

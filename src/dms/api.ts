@@ -11,9 +11,9 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { readinessReport } from '../reports/readiness-report.js';
-import { TooManyRequestsError } from '../errors.js';
-import type { CsrfTokens } from '../interactions/csrf.js';
-import { noStore } from '../http/security-headers.js';
+import { TooManyRequestsError } from '../kernel/errors.js';
+import type { CsrfTokens } from '../web/csrf.js';
+import { noStore } from '../web/security-headers.js';
 import {
   firmAuditTrail,
   getFirmUser,
@@ -30,7 +30,7 @@ import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsState, requireDa } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readRawUpload } from './upload-body.js';
-import { localeOf } from '../http/locale.js';
+import { localeOf } from '../web/locale.js';
 import { translator, type Translatable } from '../i18n/translate.js';
 import { csvFileProblemMessage, rowProblemMessage, uploadProblemMessage } from './messages.js';
 import { refusalFields, refusalOf, requestRefusal } from './refusals.js';

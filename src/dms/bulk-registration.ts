@@ -11,7 +11,7 @@ import { auditDmsAction, findFirmUser, type DelegatedAdministrator, type DmsDepe
 import { parseEmailRegistrations, type CsvLimits } from './csv-registrations.js';
 import type { CsvFileProblem, RowProblem } from '../directory/csv-problems.js';
 import { applyDesignatedEmail } from '../enrolment/activation-links.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../kernel/errors.js';
 import { enrolmentOpen } from '../policy/phases.js';
 import { dmsRefusal } from './refusals.js';
 

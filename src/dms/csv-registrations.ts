@@ -9,7 +9,7 @@
  */
 import { readCsvTable, repeatedValues, type CsvFileProblem, type CsvLimits } from '../directory/csv-table.js';
 import type { RowProblem } from '../directory/csv-problems.js';
-import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
+import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 
 export type { CsvLimits } from '../directory/csv-table.js';
 

@@ -4,10 +4,10 @@
  * sign in; the API answers 401 instead (a script cannot follow a login page).
  */
 import type { Context, Middleware } from 'koa';
-import { cookieName } from '../http/cookie-names.js';
-import { localeOf } from '../http/locale.js';
+import { cookieName } from '../web/cookie-names.js';
+import { localeOf } from '../web/locale.js';
 import { translator } from '../i18n/translate.js';
-import type { CsrfTokens } from '../interactions/csrf.js';
+import type { CsrfTokens } from '../web/csrf.js';
 import { daActor, type DelegatedAdministrator } from './administration.js';
 import { hashDmsSession, type DmsSignIn } from './sign-in.js';
 

@@ -8,13 +8,13 @@
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { CsrfTokens } from '../interactions/csrf.js';
-import type { Renderer } from '../http/render.js';
-import { noStore } from '../http/security-headers.js';
-import { localeOf, pageLocale, type PageLocale } from '../http/locale.js';
-import { TooManyRequestsError } from '../errors.js';
+import type { CsrfTokens } from '../web/csrf.js';
+import type { Renderer } from '../web/render.js';
+import { noStore } from '../web/security-headers.js';
+import { localeOf, pageLocale, type PageLocale } from '../web/locale.js';
+import { TooManyRequestsError } from '../kernel/errors.js';
 import type { MessageKey, Translatable } from '../i18n/translate.js';
-import { formatHongKongTime } from '../policy/phases.js';
+import { formatHongKongTime } from '../kernel/hong-kong-time.js';
 import { READINESS_STATES } from '../store/users.js';
 import {
   firmAuditTrail,
@@ -38,7 +38,7 @@ import { csvFileProblemMessage, ROW_OUTCOME_WORDS, rowProblemMessage, uploadProb
 import { refusalOf, requestRefusal, type DmsRefusal } from './refusals.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
-import type { Views } from '../http/views.js';
+import type { Views } from '../web/views.js';
 import type { DmsFrame, DmsViews, UploadView } from './views.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
 

@@ -5,7 +5,7 @@
  * class — carrying the refusal. An error from elsewhere is refused by its class, with the
  * reason it brings.
  */
-import { ConflictError, ForbiddenError, isDomainError, NotFoundError, TooManyRequestsError, ValidationError, type DomainError } from '../errors.js';
+import { ConflictError, ForbiddenError, isDomainError, NotFoundError, TooManyRequestsError, ValidationError, type DomainError } from '../kernel/errors.js';
 import { msg, type Translatable } from '../i18n/translate.js';
 
 const STATUS = {

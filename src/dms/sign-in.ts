@@ -5,46 +5,18 @@
  * the authorization code flow with PKCE, state and nonce, and checks the ID token; DMS then
  * requires the two-factor `acr` and the DA role, and opens a DMS session kept in PostgreSQL.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { ClientMetadata } from 'oidc-provider';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { ACR } from '../oidc/assurance.js';
+import { DMS_CLIENT_ID, dmsClientSecret, dmsRedirectUri } from '../oidc/dms-client.js';
 import { isLocked } from '../policy/lockout.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import { dmsRefusal, type DmsRefusalCode } from './refusals.js';
 
-export const DMS_CLIENT_ID = 'ccass-dms';
-
-/**
- * DMS's client secret, derived from the cookie keys: every node derives the same one, no
- * operator has to manage it, and it never leaves the process (the exchange is in memory).
- */
-export function dmsClientSecret(cookieKeys: readonly string[]): string {
-  return createHmac('sha256', cookieKeys[0] as string).update('ccass-dms client secret').digest('base64url');
-}
-
-export function dmsRedirectUri(issuer: string): string {
-  return new URL('/dms/callback', issuer).toString();
-}
-
-export function dmsClientMetadata(issuer: string, cookieKeys: readonly string[]): ClientMetadata {
-  return {
-    client_id: DMS_CLIENT_ID,
-    client_name: 'CCASS DMS',
-    'client_name#zh-Hant': '中央結算系統 DMS',
-    client_secret: dmsClientSecret(cookieKeys),
-    token_endpoint_auth_method: 'client_secret_basic',
-    redirect_uris: [dmsRedirectUri(issuer)],
-    post_logout_redirect_uris: [new URL('/dms/logged-out', issuer).toString()],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    first_party: true,
-    require_two_factor: true,
-  };
-}
+export { DMS_CLIENT_ID, dmsClientSecret, dmsRedirectUri } from '../oidc/dms-client.js';
 
 export interface DmsSessionSettings {
   sessionIdleMinutes: number;

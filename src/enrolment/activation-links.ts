@@ -7,10 +7,10 @@
  * to is still the user's designated email.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { auditEvent, type Actor } from '../directory/actor.js';
-import { normaliseEmail } from '../directory/identifiers.js';
-import { NotFoundError, TooManyRequestsError, ValidationError } from '../errors.js';
+import type { Clock } from '../kernel/clock.js';
+import { auditEvent, type Actor } from '../kernel/actor.js';
+import { normaliseEmail } from '../kernel/identifiers.js';
+import { NotFoundError, TooManyRequestsError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import { activationMail, designatedEmailNotices } from '../mail/registration-mails.js';

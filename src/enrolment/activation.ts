@@ -5,8 +5,8 @@
  * If the user walks away after the password, the next login asks for the second factor.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { auditEvent, userActor } from '../directory/actor.js';
-import { ValidationError } from '../errors.js';
+import { auditEvent, userActor } from '../kernel/actor.js';
+import { ValidationError } from '../kernel/errors.js';
 import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';

@@ -6,28 +6,28 @@
  * /activate), so it does not linger in history or reach another site in a Referer.
  * Opening the link does not use it up (mail scanners open links); setting the password does.
  */
-import { localeOf, pageLocale } from '../http/locale.js';
-import { cookieName } from '../http/cookie-names.js';
+import { localeOf, pageLocale } from '../web/locale.js';
+import { cookieName } from '../web/cookie-names.js';
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
 import { codeProblem, isSecondFactorMethod, SECOND_FACTORS, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
 import type { ClientConfig } from '../config/schema.js';
-import { DMS_CLIENT_ID } from '../dms/sign-in.js';
+import { DMS_CLIENT_ID } from '../oidc/dms-client.js';
 import { configuredClientName } from '../oidc/clients.js';
-import type { ViewName, Views } from '../http/views.js';
+import type { ViewName, Views } from '../web/views.js';
 import { authenticatorPage } from '../login/pages.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { auditEvent, userActor } from '../directory/actor.js';
-import { ValidationError } from '../errors.js';
+import { auditEvent, userActor } from '../kernel/actor.js';
+import { ValidationError } from '../kernel/errors.js';
 import { codeDelivery, hasOpenEmailOtp, sendEmailOtp, verifyEmailOtp, type EmailOtpDependencies } from '../factors/email-otp.js';
 import { confirmTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
-import type { Renderer } from '../http/render.js';
-import { noStore } from '../http/security-headers.js';
-import { rateLimitGuard } from '../http/rate-limit-guard.js';
+import type { Renderer } from '../web/render.js';
+import { noStore } from '../web/security-headers.js';
+import { rateLimitGuard } from '../web/rate-limit-guard.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RateLimits } from '../policy/rate-limits.js';
-import type { CsrfTokens } from '../interactions/csrf.js';
+import type { CsrfTokens } from '../web/csrf.js';
 import { maskEmail } from '../login/mask-email.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';

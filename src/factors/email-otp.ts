@@ -7,12 +7,12 @@
  * mail server is down, the code is sent as soon as it is back — if its login still waits.
  */
 import { randomInt } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { bilingualMail } from '../mail/bilingual.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Queries } from '../store/index.js';
-import { hashId } from '../store/oidc-adapter.js';
+import { hashId } from '../kernel/hash-id.js';
 
 export interface EmailOtpSettings {
   ttlSeconds: number;

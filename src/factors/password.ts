@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../kernel/errors.js';
 import { passwordRefusal } from '../i18n/translate.js';
 import { comparisonForm, isCommonPassword } from './password-blocklist.js';
 

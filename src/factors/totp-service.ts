@@ -4,7 +4,7 @@
  * PostgreSQL in one conditional update, so a replay, or the same code sent to two nodes at
  * once, is refused (RFC 6238 §5.2).
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { TotpCredentialQueries, TotpCredentialRow, TotpSecretRow } from '../store/totp-credentials.js';
 import { formatKeyForManualEntry, generateTotpSecret, matchTotpCode, toBase32, totpUri, type TotpParameters } from './totp.js';

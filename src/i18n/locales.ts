@@ -5,7 +5,7 @@
  * Accept-Language, else English. Any Chinese is served in Traditional characters: the
  * HKSCC publishes its circulars in English and Traditional Chinese.
  */
-import { describeHongKongTime } from '../policy/phases.js';
+import { describeHongKongTime } from '../kernel/hong-kong-time.js';
 
 export const LOCALES = ['en', 'zh-Hant'] as const;
 export type Locale = (typeof LOCALES)[number];

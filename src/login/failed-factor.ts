@@ -5,7 +5,7 @@
  * in one transaction (a crash leaves either all of it or none).
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
-import type { Actor } from '../directory/actor.js';
+import type { Actor } from '../kernel/actor.js';
 import { lockEndsAt } from '../policy/lockout.js';
 import type { UserRow } from '../store/users.js';
 import { recordLoginEvent } from './events.js';

@@ -4,7 +4,7 @@
  * password is proven, the user and what this login has proven so far. The routes build these
  * once per request; the use cases never see Koa or oidc-provider.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { FactorCredentials, FactorServices } from '../factors/second-factors.js';
 import type { PasswordHasher, PasswordRules } from '../factors/password.js';
 import type { Translatable, MessageKey } from '../i18n/translate.js';

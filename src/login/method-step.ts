@@ -5,7 +5,7 @@
  * DMS do; a user who replaced a factor has the sessions opened with the old one ended.
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
-import { userActor } from '../directory/actor.js';
+import { userActor } from '../kernel/actor.js';
 import { switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
 import { confirmTotpEnrolment } from '../factors/totp-service.js';
 import type { Queries } from '../store/index.js';

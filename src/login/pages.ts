@@ -4,7 +4,7 @@
  */
 import QRCode from 'qrcode';
 import { pendingTotpEnrolment } from '../factors/totp-service.js';
-import type { ChooseMethodView, CodeView, ConsentView, EnrolTotpView, LoginView, NewPasswordView } from '../http/views.js';
+import type { ChooseMethodView, CodeView, ConsentView, EnrolTotpView, LoginView, NewPasswordView } from '../web/views.js';
 import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
 import { msg, type Translatable } from '../i18n/translate.js';
 import { scopeDescriptions } from '../oidc/scopes.js';

@@ -4,7 +4,7 @@
  * session opened with the old password must log in again; this login goes on.
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
-import { userActor } from '../directory/actor.js';
+import { userActor } from '../kernel/actor.js';
 import { passwordProblemList } from '../factors/password.js';
 import { passwordRefusal, type Translatable } from '../i18n/translate.js';
 import { completeLogin } from './completion.js';

@@ -4,8 +4,8 @@
  * argon2 verification, so the response time does not reveal whether a user exists, is
  * disabled, locked or has no password yet.
  */
-import type { Clock } from '../clock.js';
-import { normaliseParticipantId, normaliseUserId } from '../directory/identifiers.js';
+import type { Clock } from '../kernel/clock.js';
+import { normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import type { PasswordHasher } from '../factors/password.js';
 import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
 import type { UserQueries, UserRow } from '../store/users.js';

@@ -15,15 +15,14 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { hasOpenEmailOtp } from '../factors/email-otp.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
-import { localeOf, pageLocale } from '../http/locale.js';
-import { rateLimitGuard } from '../http/rate-limit-guard.js';
-import type { Renderer } from '../http/render.js';
-import { noStore } from '../http/security-headers.js';
-import type { ViewName, Views } from '../http/views.js';
-import type { PresentedCertificate } from '../interactions/client-certificate.js';
-import type { CsrfTokens } from '../interactions/csrf.js';
+import { localeOf, pageLocale } from '../web/locale.js';
+import { rateLimitGuard } from '../web/rate-limit-guard.js';
+import type { Renderer } from '../web/render.js';
+import { noStore } from '../web/security-headers.js';
+import type { ViewName, Views } from '../web/views.js';
+import type { PresentedCertificate } from '../web/client-certificate.js';
+import type { CsrfTokens } from '../web/csrf.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
-import { createSecurityNotices } from '../mail/security-notices.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import type { Translatable } from '../i18n/translate.js';
@@ -38,7 +37,7 @@ import { submitPassword } from './password-step.js';
 import { loginWithSmartcard } from './smartcard-step.js';
 import type { LoginStep } from './steps.js';
 
-export interface InteractionDependencies extends Omit<LoginServices, 'notices'> {
+export interface InteractionDependencies extends LoginServices {
   /** This node's provider (rebuilt when signing keys rotate: ask for it on each use). */
   provider: ProviderRef;
   render: Renderer;
@@ -69,8 +68,7 @@ const forms = {
 
 const stateNotFor = refused(400, 'error.notAccepted', 'form.wrongStep');
 
-export function interactionRoutes(dependencies: InteractionDependencies): Router {
-  const deps = { ...dependencies, notices: createSecurityNotices({ outbox: dependencies.emailOtp.outbox, now: () => dependencies.clock.now() }) };
+export function interactionRoutes(deps: InteractionDependencies): Router {
   const { provider, render, csrf } = deps;
   const router = new Router({ prefix: '/interaction' });
   const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: deps.queries.audit, render });

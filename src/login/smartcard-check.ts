@@ -2,7 +2,7 @@
  * The smartcard step of a login: a presented certificate → the user it is bound to. The
  * precise reason for a refusal is for the audit trail; pages say only what the user can act on.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { verifySmartcardCertificate, type AcceptedCertificate, type CertificateRefusal } from '../factors/smartcard.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import { isLocked } from '../policy/lockout.js';

@@ -4,7 +4,7 @@
  * still accept smartcards. After the cut-off no card opens anything, whatever it is.
  */
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
-import type { PresentedCertificate } from '../interactions/client-certificate.js';
+import type { PresentedCertificate } from '../web/client-certificate.js';
 import { acrFor, SMARTCARD_AMR } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
 import { recordLoginEvent } from './events.js';

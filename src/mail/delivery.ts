@@ -5,7 +5,7 @@
  * a 4xx — is thrown, so the queue retries it with backoff until the server takes it.
  */
 import type { Job } from 'pg-boss';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Queries } from '../store/index.js';
 import type { Mailer, MailKind } from './mailer.js';

@@ -7,7 +7,7 @@
  * aggregate those with max(), not sum(). Labels come from fixed lists, never from input.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { MailKind } from '../mail/mailer.js';
 import { PHASES } from '../policy/phases.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';

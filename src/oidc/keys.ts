@@ -19,18 +19,11 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
 import { getOrCreateGeneratedSecret } from '../store/generated-secrets.js';
 import { signingKeyQueries } from '../store/signing-keys.js';
-import { databaseKeySource, ensureSigningKeys } from './signing-key-store.js';
+import { databaseKeySource, ensureSigningKeys, type SigningKeySource } from './signing-key-store.js';
+
+export type { SigningKeySource };
 export { generateSigningKey, generateSigningKeys, type Jwks } from './key-generation.js';
 
-/** The signing keys as a node sees them now, and a cheap check for whether they changed. */
-export interface SigningKeySource {
-  /** 'file' keys change only with a restart; 'database' keys change through the CLI. */
-  kind: 'file' | 'database';
-  /** Changes whenever the published keys or their roles change. */
-  version(): Promise<string>;
-  /** The private JWKS to give oidc-provider, signing keys first. */
-  load(): Promise<{ version: string; jwks: Jwks }>;
-}
 
 export interface ProviderKeys {
   signing: SigningKeySource;

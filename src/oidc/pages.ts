@@ -7,8 +7,8 @@
 import type { Context, Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
-import { pageLocale, preferUiLocales, type PageLocale } from '../http/locale.js';
-import type { Renderer } from '../http/render.js';
+import { pageLocale, preferUiLocales, type PageLocale } from '../web/locale.js';
+import type { Renderer } from '../web/render.js';
 import { clientDisplayName } from './clients.js';
 import { readProviderFormPost, type ProviderFormPost } from './form-post.js';
 

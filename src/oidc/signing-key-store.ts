@@ -5,7 +5,7 @@
  * its provider when it changes (see provider-host.ts), so rotation needs no restart.
  */
 import type { JWK } from 'oidc-provider';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg, type Message } from '../i18n/translate.js';
 import {
   promotionRefusal,
@@ -22,7 +22,17 @@ import type { AuditQueries } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import type { SigningKeyQueries, SigningKeyRow, SigningKeySummary } from '../store/signing-keys.js';
 import { generateSigningKey, type Jwks } from './key-generation.js';
-import type { SigningKeySource } from './keys.js';
+import { deleteGeneratedSecret, findGeneratedSecret } from '../store/generated-secrets.js';
+
+/** The signing keys as a node sees them now, and a cheap check for whether they changed. */
+export interface SigningKeySource {
+  /** 'file' keys change only with a restart; 'database' keys change through the CLI. */
+  kind: 'file' | 'database';
+  /** Changes whenever the published keys or their roles change. */
+  version(): Promise<string>;
+  /** The private JWKS to give oidc-provider, signing keys first. */
+  load(): Promise<{ version: string; jwks: Jwks }>;
+}
 
 /** The sealed private key is bound to its kid: copied onto another row, it does not open. */
 const sealContext = (kid: string) => `signing-key:${kid}`;
@@ -59,12 +69,12 @@ export function lifecycleOf(row: SigningKeySummary): SigningKeyLifecycle {
  */
 export async function ensureSigningKeys(db: Database, queries: SigningKeyQueries, box: SecretBox, now = new Date()): Promise<void> {
   const created = await queries.createInitialKeys(async () => {
-    const legacy = await db('generated_secrets').where({ name: LEGACY_SECRET }).first<{ value: Jwks } | undefined>();
-    const keys = legacy ? legacy.value.keys : await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
+    const legacy = await findGeneratedSecret<Jwks>(db, LEGACY_SECRET);
+    const keys = legacy ? legacy.keys : await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
     return keys.map((jwk) => sealedRow(box, jwk as JWK & { kid: string; alg: string }, 'active', 'system:first-start', now));
   });
   // The plaintext copy goes once its sealed copy is in the table.
-  if (created) await db('generated_secrets').where({ name: LEGACY_SECRET }).delete();
+  if (created) await deleteGeneratedSecret(db, LEGACY_SECRET);
 }
 
 /** Opens the published keys, in the order oidc-provider needs (it signs with the first key of an algorithm). */

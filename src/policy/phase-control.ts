@@ -4,15 +4,16 @@
  * change is one row in PostgreSQL, read by every node within `phases.refreshSeconds`, and
  * one audit record.
  */
-import type { Clock } from '../clock.js';
-import { auditEvent, type Actor } from '../directory/actor.js';
-import { normaliseParticipantId } from '../directory/identifiers.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import type { Clock } from '../kernel/clock.js';
+import { auditEvent, type Actor } from '../kernel/actor.js';
+import { normaliseParticipantId } from '../kernel/identifiers.js';
+import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg, type Message } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
 import type { PhasePinRow } from '../store/phase-controls.js';
 import { phaseAllows } from './access.js';
-import { formatHongKongTime, parseHongKongTime, PHASES, phaseStateAt, type Phase, type PhaseSchedule, type PhaseState } from './phases.js';
+import { formatHongKongTime, parseHongKongTime } from '../kernel/hong-kong-time.js';
+import { PHASES, phaseStateAt, type Phase, type PhaseSchedule, type PhaseState } from './phases.js';
 
 export interface PhaseControlDependencies {
   queries: Pick<Queries, 'phaseControls' | 'participants' | 'audit'>;

@@ -6,7 +6,7 @@
  * Only the store's rows are cached; the phase itself is computed from the clock at every
  * call, so a scheduled switch happens at its instant exactly.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { PhaseControlQueries, PhasePinRow } from '../store/phase-controls.js';
 import { assertEnrolmentOpen, phaseStateAt, type PhaseSchedule, type PhaseState } from './phases.js';
 

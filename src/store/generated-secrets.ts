@@ -14,3 +14,12 @@ export async function getOrCreateGeneratedSecret<T>(db: Database, name: string, 
   const stored = await db('generated_secrets').where({ name }).first<{ value: T }>();
   return stored.value;
 }
+
+/** A secret generated earlier, if there is one (e.g. to import it into its own table). */
+export async function findGeneratedSecret<T>(db: Database, name: string): Promise<T | undefined> {
+  return (await db('generated_secrets').where({ name }).first<{ value: T } | undefined>())?.value;
+}
+
+export async function deleteGeneratedSecret(db: Database, name: string): Promise<void> {
+  await db('generated_secrets').where({ name }).delete();
+}

@@ -1,4 +1,4 @@
-import { hashId } from './oidc-adapter.js';
+import { hashId } from '../kernel/hash-id.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
 import { auditColumns, auditInsertFrom, type AuditEvent } from './audit.js';

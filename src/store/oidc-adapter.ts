@@ -17,12 +17,12 @@
  * provider request, or after the session was taken.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
+import { hashId } from '../kernel/hash-id.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
-import { problemIn } from '../storable-text.js';
+import { problemIn } from '../kernel/storable-text.js';
 
 const TABLE = 'oidc_payloads';
 
@@ -35,9 +35,7 @@ const GRANT_MEMBERS = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
-export function hashId(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
-}
+export { hashId };
 
 interface Row {
   payload: AdapterPayload;

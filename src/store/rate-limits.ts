@@ -4,7 +4,7 @@
  * expired rows are deleted by the periodic purge (server.ts), not by a timer in each limiter.
  */
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { clientAddressKey } from '../http/address-ranges.js';
+import { clientAddressKey } from '../kernel/address-ranges.js';
 import { LIMITED_ACTIONS, type LimitedAction, type RateLimits, type RateLimitVerdict } from '../policy/rate-limits.js';
 import type { Database } from './database.js';
 

@@ -4,7 +4,8 @@
  * enrolments in progress; emailed codes not yet used.
  */
 import type { Database } from './database.js';
-import { extendOidcSession, hashId, revokeOidcArtefactsOf } from './oidc-adapter.js';
+import { hashId } from '../kernel/hash-id.js';
+import { extendOidcSession, revokeOidcArtefactsOf } from './oidc-adapter.js';
 
 export interface RevokedAccess {
   /** oidc-provider artefacts by model (Session, Grant, RefreshToken, AccessToken, ...). */

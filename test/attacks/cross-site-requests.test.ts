@@ -14,7 +14,7 @@ import { codeIn } from '../support/smtp-sink.js';
 import { activationLinkIn } from '../support/dms.js';
 import { rfc6238 } from '../support/totp.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 
 /** A DA's session is marked seen by any request carrying its cookie, before the form is read. */
 const IGNORED = { dms_sessions: ['last_seen_at'] };

@@ -12,7 +12,7 @@ import { seedUser, startTestServer, type RunningTestServer } from '../support/se
 import { createSmartcardFixture } from '../support/smartcard.js';
 import { rfc6238 } from '../support/totp.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 
 /** A browser that keeps every page and every Set-Cookie it received. */
 class RecordingBrowser extends Browser {

@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Browser, inputValue } from '../support/browser.js';

@@ -9,7 +9,7 @@
  */
 import { addParticipant } from '../../src/directory/participants.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { buildServer, type Server } from '../../src/server.js';
+import { buildServer, type Server } from '../../src/app/server.js';
 import { Browser } from '../support/browser.js';
 import { TestClock } from '../support/clock.js';
 import { KILLS, sleep, useCrashHarness, USERS } from '../support/crash.js';

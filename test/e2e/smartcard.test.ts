@@ -4,7 +4,7 @@
  * restart, and the same request is refused until the user logs in with password + OTP.
  */
 import * as client from 'openid-client';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { ACR } from '../../src/oidc/assurance.js';
 import { pinPhase } from '../../src/policy/phase-control.js';
 import { formAction, inputValue, nodeFetch, type Browser, type Page } from '../support/browser.js';

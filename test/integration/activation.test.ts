@@ -5,7 +5,7 @@
  * nothing is enrolled before registration opens.
  */
 import { createHash } from 'node:crypto';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
 import { type TestDatabase } from '../support/database.js';

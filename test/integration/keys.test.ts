@@ -5,7 +5,7 @@ import request from 'supertest';
 import { ConfigError } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { generateSigningKeys, loadProviderKeys } from '../../src/oidc/keys.js';
-import { buildServer } from '../../src/server.js';
+import { buildServer } from '../../src/app/server.js';
 import { createSecretBox, generateEncryptionKeyEntry, parseEncryptionKeys } from '../../src/secrets/secret-box.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testConfig } from '../support/server.js';

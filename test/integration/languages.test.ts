@@ -20,7 +20,7 @@ describe('languages', () => {
   it("shows the login page in the browser's language, with a switch to the other", async () => {
     const zh = await startAuthorization(running.issuer, {}, chinese());
     expect(zh.loginPage.body).toContain('<html lang="zh-Hant-HK">');
-    expect(zh.loginPage.body).toContain('<h1>登入CCASS Terminal</h1>');
+    expect(zh.loginPage.body).toContain('<h1>登入中央結算系統終端機</h1>');
     expect(zh.loginPage.body).toContain('<label for="participantId">參與者編號</label>');
     expect(zh.loginPage.body).toMatch(/<a href="\/interaction\/[\w-]+\?lang=en" lang="en" id="language-switch">English<\/a>/);
 
@@ -32,7 +32,7 @@ describe('languages', () => {
 
   it('follows the relying party\'s ui_locales unless the user chose a language', async () => {
     const start = await startAuthorization(running.issuer, { ui_locales: 'zh-Hant en' });
-    expect(start.loginPage.body).toContain('<h1>登入CCASS Terminal</h1>');
+    expect(start.loginPage.body).toContain('<h1>登入中央結算系統終端機</h1>');
     // The user switches to English: remembered in a cookie, and it wins from then on.
     const switched = await start.browser.request(`${start.interactionUrl}?lang=en`);
     expect(switched.body).toContain('<h1>Log in to CCASS Terminal</h1>');
@@ -58,7 +58,7 @@ describe('languages', () => {
     const start = await startAuthorization(running.issuer, {}, chinese());
     const page = await start.browser.request(`${start.interactionUrl}?lang=xx-evil`);
     expect(page.status).toBe(200);
-    expect(page.body).toContain('<h1>登入CCASS Terminal</h1>');
+    expect(page.body).toContain('<h1>登入中央結算系統終端機</h1>');
     expect(page.headers.getSetCookie().some((header) => header.startsWith('ccass_lang='))).toBe(false);
   });
 });

@@ -5,9 +5,9 @@
  * Every refusal the login can give (phase, client, smartcard) is rendered as its error page too.
  * DMS has its own such test (dms/every-page-in-chinese), and so do oidc-provider's pages.
  */
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
-import { createRenderer } from '../../src/http/render.js';
+import { createRenderer } from '../../src/web/render.js';
 import { ACCESS_REFUSALS, SMARTCARD_REFUSALS } from '../../src/login/refusals.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
 import { activationLinkIn } from '../support/dms.js';

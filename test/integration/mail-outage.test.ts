@@ -5,7 +5,7 @@
  * ended is not sent late. The same holds for an activation link queued meanwhile.
  */
 import request from 'supertest';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { passwordStep, startAuthorization, submitCode } from '../support/flows.js';

@@ -8,7 +8,7 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seedUser, testConfig } from '../support/server.js';
-import { buildServer } from '../../src/server.js';
+import { buildServer } from '../../src/app/server.js';
 
 describe('development outbox', () => {
   let database: TestDatabase;

@@ -8,7 +8,7 @@
 import * as client from 'openid-client';
 import { addParticipant } from '../../src/directory/participants.js';
 import { addUser } from '../../src/directory/users.js';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { addDelegatedAdministrator } from '../../src/directory/delegated-administrators.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';

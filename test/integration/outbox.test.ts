@@ -6,7 +6,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
 import { type TestDatabase } from '../support/database.js';
 import { activationLinkIn } from '../support/dms.js';

@@ -5,9 +5,9 @@
  * `/status`, the login banner, `/metrics` and every login's audit record show the phase.
  */
 import request from 'supertest';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { addPilotParticipant, clearPhasePin, pinPhase } from '../../src/policy/phase-control.js';
-import { formatHongKongTime } from '../../src/policy/phases.js';
+import { formatHongKongTime } from '../../src/kernel/hong-kong-time.js';
 import { type TestDatabase } from '../support/database.js';
 import { seedDa, signInToDms } from '../support/dms.js';
 import { followToCallback, passwordStep, startAuthorization, submitCode, submitLogin } from '../support/flows.js';

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { createLogger } from '../../src/observability/logger.js';
-import { buildServer, type Server } from '../../src/server.js';
+import { buildServer, type Server } from '../../src/app/server.js';
 import { pkcePair } from '../support/flows.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TERMINAL, testConfig } from '../support/server.js';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { operatorActor } from '../../src/directory/actor.js';
+import { operatorActor } from '../../src/kernel/actor.js';
 import { setUserEnabled } from '../../src/directory/users.js';
 import { ACR } from '../../src/oidc/assurance.js';
 import { clearPhasePin, pinPhase } from '../../src/policy/phase-control.js';

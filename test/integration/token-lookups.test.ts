@@ -8,7 +8,7 @@ import { type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
-import { hashId } from '../../src/store/oidc-adapter.js';
+import { hashId } from '../../src/kernel/hash-id.js';
 
 interface Tokens {
   id_token: string;

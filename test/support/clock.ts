@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../../src/kernel/clock.js';
 
 /** A clock tests move by hand: real time plus an offset, so that oidc-provider's own timestamps stay sane. */
 export class TestClock implements Clock {

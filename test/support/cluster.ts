@@ -8,7 +8,7 @@ import { createServer, request as httpRequest, type Server as HttpServer } from 
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { buildServer, type Server } from '../../src/server.js';
+import { buildServer, type Server } from '../../src/app/server.js';
 import type { Database } from '../../src/store/database.js';
 import { TestClock } from './clock.js';
 import { testConfig } from './server.js';

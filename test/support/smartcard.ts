@@ -3,7 +3,7 @@
  * certificate for 127.0.0.1, and cards in each state the server must tell apart.
  */
 import { X509Certificate } from 'node:crypto';
-import type { Server } from '../../src/server.js';
+import type { Server } from '../../src/app/server.js';
 import { certificateFingerprint } from '../../src/factors/smartcard.js';
 import { Browser } from './browser.js';
 import { createAuthority, createCrl, derOf, issueCertificate, KeyUsageFlags, writeFiles, type Authority, type IssuedCertificate } from './pki.js';

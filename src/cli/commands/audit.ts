@@ -3,10 +3,10 @@
  * participant, user, type (or a prefix ending in "."), outcome and time.
  */
 import type { Command } from 'commander';
-import { normaliseParticipantId, normaliseUserId } from '../../directory/identifiers.js';
+import { normaliseParticipantId, normaliseUserId } from '../../kernel/identifiers.js';
 import { hongKongDateTime } from '../../i18n/locales.js';
 import { msg, type Message } from '../../i18n/translate.js';
-import { parseHongKongTime } from '../../policy/phases.js';
+import { parseHongKongTime } from '../../kernel/hong-kong-time.js';
 import type { AuditFilter } from '../../store/audit.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../failures.js';

@@ -5,7 +5,7 @@
  * when keys come from oidc.jwksFile, and when a step is early unless forced.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
+import { systemClock } from '../../kernel/clock.js';
 import type { Config } from '../../config/schema.js';
 import { announcedHongKongTime, hongKongDateTime } from '../../i18n/locales.js';
 import { msg, type Message } from '../../i18n/translate.js';

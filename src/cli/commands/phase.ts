@@ -4,13 +4,14 @@
  * time), clear the pin, and the pilot participants of the connectivity test.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
+import { systemClock } from '../../kernel/clock.js';
 import type { Config } from '../../config/schema.js';
 import { announcedHongKongTime } from '../../i18n/locales.js';
 import { msg, type Message } from '../../i18n/translate.js';
 import { addPilotParticipant, clearPhasePin, phaseReport, pinPhase, removePilotParticipant, type PhaseReport } from '../../policy/phase-control.js';
 import { createPhasePolicy, type PolicySnapshot } from '../../policy/phase-policy.js';
-import { parseHongKongTime, PHASES } from '../../policy/phases.js';
+import { PHASES } from '../../policy/phases.js';
+import { parseHongKongTime } from '../../kernel/hong-kong-time.js';
 import type { Queries } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { labelled } from '../output.js';

@@ -4,8 +4,8 @@
  * or as JSON.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
-import { normaliseParticipantId } from '../../directory/identifiers.js';
+import { systemClock } from '../../kernel/clock.js';
+import { normaliseParticipantId } from '../../kernel/identifiers.js';
 import { hongKongDateTime } from '../../i18n/locales.js';
 import { msg, type Message } from '../../i18n/translate.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent, type ReadinessCount, type ReadinessReport } from '../../reports/readiness-report.js';

@@ -4,7 +4,7 @@
  * validity, revocation); it is refused (exit 5) on a server without smartcards.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.js';
+import { systemClock } from '../../kernel/clock.js';
 import type { Config } from '../../config/schema.js';
 import { bindSmartcard, listSmartcards, unbindSmartcard } from '../../directory/smartcards.js';
 import { createSmartcardTrustStore } from '../../factors/smartcard-trust.js';

@@ -493,7 +493,7 @@ export const cliZhHant: Record<keyof typeof cliEn, string> = {
   'cli.phase.pilot.added': '{participant} 現為試行參與者',
   'cli.phase.pilot.already': '{participant} 已是試行參與者',
   'cli.phase.pilot.removed': '{participant} 不再是試行參與者',
-  'cli.phase.pilot.fromConfiguration': '{participant}  （設定）',
+  'cli.phase.pilot.fromConfiguration': '{participant}（設定）',
   'cli.phase.pilot.fromCli': '{participant}  於{time}由 {actor} 加入',
   'cli.phase.pilot.none': '沒有試行參與者',
 

@@ -227,7 +227,7 @@ export const coreEn = {
   'activate.setupExpiredTitle': 'Your set-up page has expired',
   'activate.setupExpired': 'If you already set your password, log in from CCASS Terminal: you will be asked to set up your one-time codes there. Otherwise open the activation link in your email again.',
 
-  // What domain code refuses (src/errors.ts reasons), for DMS, the API and the command line.
+  // What domain code refuses (src/kernel/errors.ts reasons), for DMS, the API and the command line.
   'problem.phasePinInvalid': 'The phase pin is not valid: see the fields named.',
   'problem.noPin': 'No phase is pinned.',
   'problem.participantUnknown': 'Participant {participant} does not exist.',

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Koa from 'koa';
 import request from 'supertest';
-import { systemClock } from '../../../src/clock.js';
+import { systemClock } from '../../../src/kernel/clock.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { statusRoutes } from '../../../src/observability/status.js';
 import { createPhasePolicy } from '../../../src/policy/phase-policy.js';

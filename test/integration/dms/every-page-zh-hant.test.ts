@@ -9,9 +9,9 @@
  */
 import { addPilotParticipant, clearPhasePin, pinPhase } from '../../../src/policy/phase-control.js';
 import { addDelegatedAdministrator } from '../../../src/directory/delegated-administrators.js';
-import { operatorActor } from '../../../src/directory/actor.js';
+import { operatorActor } from '../../../src/kernel/actor.js';
 import { DMS_REFUSAL_CODES, requestRefusal } from '../../../src/dms/refusals.js';
-import { createRenderer } from '../../../src/http/render.js';
+import { createRenderer } from '../../../src/web/render.js';
 import { Browser, type Page } from '../../support/browser.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
 import { passwordStep, startAuthorization } from '../../support/flows.js';

@@ -2,7 +2,7 @@
 import { toBase32 } from '../../../src/factors/totp.js';
 import { confirmTotpEnrolment, pendingTotpEnrolment, verifyTotp } from '../../../src/factors/totp-service.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { buildServer, type Server } from '../../../src/server.js';
+import { buildServer, type Server } from '../../../src/app/server.js';
 import { connectDatabase } from '../../../src/store/database.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { TestClock } from '../../support/clock.js';

@@ -5,9 +5,9 @@
  * is cut. The metrics port, when configured, serves /metrics and the main port does not.
  */
 import { connect, type Socket } from 'node:net';
-import { startListeners, type RunningListeners } from '../../../src/http/listeners.js';
+import { startListeners, type RunningListeners } from '../../../src/app/listeners.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { buildServer, type Server } from '../../../src/server.js';
+import { buildServer, type Server } from '../../../src/app/server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { freePort } from '../../support/ports.js';
 import { testConfig } from '../../support/server.js';

@@ -16,7 +16,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { generateEncryptionKeyEntry } from '../../../src/secrets/secret-box.js';
-import { buildServer, type Server } from '../../../src/server.js';
+import { buildServer, type Server } from '../../../src/app/server.js';
 import { ACR } from '../../../src/oidc/assurance.js';
 import { Browser, formAction, inputValue } from '../../support/browser.js';
 import { TestClock } from '../../support/clock.js';

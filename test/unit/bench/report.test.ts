@@ -9,7 +9,7 @@ const level = (perSecond: number, boundBefore: number, boundAfter: number) => ({
   p95: 20,
   p99: 30,
   eventLoopP99Ms: 1,
-  cpuMsPerLogin: { server: 30, postgres: 5, loadGenerator: 2 },
+  cpuMsPerLogin: { server: 30, serverThreadPool: 20, postgres: 5, loadGenerator: 2 },
   boundBefore,
   boundAfter,
 });

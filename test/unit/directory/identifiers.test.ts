@@ -1,4 +1,4 @@
-import { normaliseEmail, normaliseParticipantId, normaliseUserId } from '../../../src/directory/identifiers.js';
+import { normaliseEmail, normaliseParticipantId, normaliseUserId } from '../../../src/kernel/identifiers.js';
 
 describe('identifiers', () => {
   it('upper-cases and trims participant and user IDs', () => {

@@ -7,7 +7,7 @@ import type { CsvFileProblem, RowProblem } from '../../../src/directory/csv-prob
 import { auditDetails, auditEventView, authorWords, AUDIT_EVENT_WORDS } from '../../../src/dms/audit-words.js';
 import { csvFileProblemMessage, rowProblemMessage, uploadProblemMessage } from '../../../src/dms/messages.js';
 import { DMS_REFUSAL_CODES, dmsRefusal, refusalOf } from '../../../src/dms/refusals.js';
-import { ForbiddenError, NotFoundError, TooManyRequestsError } from '../../../src/errors.js';
+import { ForbiddenError, NotFoundError, TooManyRequestsError } from '../../../src/kernel/errors.js';
 import { translator, type Translatable } from '../../../src/i18n/translate.js';
 import { latinSentences } from '../../support/latin-sentences.js';
 

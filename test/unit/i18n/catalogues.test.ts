@@ -11,7 +11,7 @@ import { msg, translator } from '../../../src/i18n/translate.js';
 import { DMS_MESSAGE_KEYS } from '../../../src/dms/pages.js';
 import { READINESS_COLUMNS } from '../../../src/reports/readiness-report.js';
 
-const VIEWS = new URL('../../../src/http/views/', import.meta.url);
+const VIEWS = new URL('../../../src/web/views/', import.meta.url);
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 

@@ -1,4 +1,5 @@
-import { describeHongKongTime, enrolmentOpen, formatHongKongTime, parseHongKongTime, phaseAt, phaseStateAt, type PhaseSchedule } from '../../../src/policy/phases.js';
+import { enrolmentOpen, phaseAt, phaseStateAt, type PhaseSchedule } from '../../../src/policy/phases.js';
+import { describeHongKongTime, formatHongKongTime, parseHongKongTime } from '../../../src/kernel/hong-kong-time.js';
 
 /** The circular's schedule, as an operator would write it. */
 const circular: PhaseSchedule = {

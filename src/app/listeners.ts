@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetricsApp } from '../observability/metrics-endpoint.js';
-import type { Server } from '../server.js';
+import type { Server } from './server.js';
 import { createSmartcardListener } from './smartcard-listener.js';
 
 interface Listener {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { percentEncodedProblem } from '../../../src/http/text-guard.js';
-import { problemIn, textProblem } from '../../../src/storable-text.js';
+import { percentEncodedProblem } from '../../../src/web/text-guard.js';
+import { problemIn, textProblem } from '../../../src/kernel/storable-text.js';
 
 describe('text that can be stored', () => {
   it('refuses NUL and lone surrogates, keys included, and lets any other text through', () => {

@@ -9,7 +9,7 @@ import { pageLocale } from './locale.js';
 import { en } from '../i18n/messages/en.js';
 import { translator, type MessageKey, type Translatable } from '../i18n/translate.js';
 import type { Middleware } from 'koa';
-import { isDomainError, TooManyRequestsError, ValidationError } from '../errors.js';
+import { isDomainError, TooManyRequestsError, ValidationError } from '../kernel/errors.js';
 import { isTransientDatabaseError } from '../store/transient-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Renderer } from './render.js';

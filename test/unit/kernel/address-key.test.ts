@@ -1,4 +1,4 @@
-import { clientAddressKey } from '../../../src/http/address-ranges.js';
+import { clientAddressKey } from '../../../src/kernel/address-ranges.js';
 
 describe('the key a client address is rate-limited under', () => {
   it('keeps an IPv4 address as it is, also when written IPv4-mapped', () => {

@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
-import { certificateSource } from '../../../src/interactions/client-certificate.js';
+import { certificateSource } from '../../../src/web/client-certificate.js';
 import { createAuthority, derOf, issueCertificate, nginxEscaped, type IssuedCertificate } from '../../support/pki.js';
 
 const PROXY = '10.0.0.5';

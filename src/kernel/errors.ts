@@ -4,7 +4,7 @@
  * What an error says to a person is a catalogue message (`reason`), written in the reader's
  * language where it is shown; an English sentence does not compile. `message` is the key, for logs.
  */
-import type { Translatable } from './i18n/translate.js';
+import type { Translatable } from '../i18n/translate.js';
 
 /** A reason a person reads: a catalogue key, a key with its values, or several sentences. */
 export type Reason = Translatable;

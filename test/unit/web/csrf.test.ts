@@ -1,4 +1,4 @@
-import { createCsrfTokens } from '../../../src/interactions/csrf.js';
+import { createCsrfTokens } from '../../../src/web/csrf.js';
 
 describe('interaction CSRF tokens', () => {
   const tokens = createCsrfTokens(['k'.repeat(32)]);

@@ -2,69 +2,42 @@
  * The Koa application: cross-cutting middleware, our own routes (health, assets, login
  * interactions), then oidc-provider for every OIDC endpoint.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { bodyParser } from '@koa/bodyparser';
-import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { ProviderRef } from '../oidc/provider-host.js';
-import type { Config } from '../config/schema.js';
-import type { Clock } from '../clock.js';
-import type { EmailOtpDependencies } from '../factors/email-otp.js';
-import type { PasswordHasher } from '../factors/password.js';
-import type { TotpDependencies } from '../factors/totp-service.js';
 import { dmsApiRoutes } from '../dms/api.js';
 import { inProcessFetch } from '../dms/in-process-fetch.js';
 import { dmsPageRoutes } from '../dms/pages.js';
 import { createDmsSignIn } from '../dms/sign-in.js';
-import type { ActivationDependencies } from '../enrolment/activation-links.js';
 import { activationRoutes } from '../enrolment/routes.js';
-import { createCsrfTokens } from '../interactions/csrf.js';
-import type { SecretBox } from '../secrets/secret-box.js';
+import { createCsrfTokens } from '../web/csrf.js';
 import { interactionRoutes, type SmartcardLogin } from '../login/routes.js';
-import type { PhasePolicy } from '../policy/phase-policy.js';
-import type { RateLimits } from '../policy/rate-limits.js';
 import { healthRoutes } from '../observability/health.js';
 import type { Lifecycle } from '../observability/lifecycle.js';
-import type { Metrics } from '../observability/metrics.js';
 import { metricsRoutes } from '../observability/metrics-endpoint.js';
 import { requestTiming } from '../observability/http-metrics.js';
 import { statusRoutes } from '../observability/status.js';
-import type { Logger } from '../observability/logger.js';
 import { requestContext } from '../observability/request-context.js';
-import type { Database } from '../store/database.js';
 import { withBatchedOidcWrites } from '../store/oidc-adapter.js';
-import type { Queries } from '../store/index.js';
-import { errorHandler, withHotline } from './error-handler.js';
+import type { Services } from './services.js';
+import { errorHandler, withHotline } from '../web/error-handler.js';
 import { formPostPages } from '../oidc/pages.js';
-import { addressMatcher } from './address-ranges.js';
-import { isOAuthJsonEndpoint, percentEncodedProblem, refuseBadText, requestTargetGuard } from './text-guard.js';
-import { problemIn } from '../storable-text.js';
-import type { Renderer } from './render.js';
-import { securityHeaders } from './security-headers.js';
-import { localeMiddleware, pageLocale } from './locale.js';
+import { addressMatcher } from '../kernel/address-ranges.js';
+import { isOAuthJsonEndpoint, percentEncodedProblem, refuseBadText, requestTargetGuard } from '../web/text-guard.js';
+import { problemIn } from '../kernel/storable-text.js';
+import type { Renderer } from '../web/render.js';
+import { securityHeaders } from '../web/security-headers.js';
+import { localeMiddleware, pageLocale } from '../web/locale.js';
+import { assetRoutes } from '../web/assets.js';
 
-export interface AppDependencies {
-  config: Config;
-  db: Database;
-  queries: Queries;
+/** What the web app adds to the services: the provider, the renderer, cookie keys, the smartcard listener, draining. */
+export interface WebParts {
   provider: ProviderRef;
-  hasher: PasswordHasher;
   render: Renderer;
   cookieKeys: string[];
-  log: Logger;
-  clock: Clock;
-  totp: TotpDependencies;
-  emailOtp: EmailOtpDependencies;
-  activation: ActivationDependencies;
-  box: SecretBox;
-  policy: PhasePolicy;
   smartcard?: SmartcardLogin | undefined;
-  metrics: Metrics;
-  /** Per-address limits on guessing and on mail sent. */
-  limits: RateLimits;
   lifecycle: Lifecycle;
 }
 
@@ -90,11 +63,9 @@ function answerTryAgain(ctx: Koa.Context, render: Renderer): void {
   }
 }
 
-const STYLESHEET = readFileSync(fileURLToPath(new URL('./assets/app.css', import.meta.url)));
-/** Submits the form-post page (the CSP allows scripts of this server only, none inline). */
-const FORM_POST_SCRIPT = readFileSync(fileURLToPath(new URL('./assets/form-post.js', import.meta.url)));
 
-export function createApp(deps: AppDependencies): Koa {
+export function createApp(services: Services, web: WebParts): Koa {
+  const deps = { ...services, ...web };
   const app = new Koa({ proxy: deps.config.server.trustProxy });
   const render = withHotline(deps.render, deps.config.support.hotline);
   app.silent = true; // errors are logged by our handlers, with the request id
@@ -124,23 +95,7 @@ export function createApp(deps: AppDependencies): Koa {
   // Before any route, oidc-provider's included: no NUL, no bytes that are not UTF-8 in the URL.
   app.use(requestTargetGuard());
 
-  const assets = new Router();
-  assets.get('/assets/app.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = STYLESHEET;
-  });
-  assets.get('/assets/form-post.js', (ctx) => {
-    ctx.type = 'application/javascript';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = FORM_POST_SCRIPT;
-  });
-  // Browsers ask for it on every page; there is none, and a 404 would clutter logs and consoles.
-  assets.get('/favicon.ico', (ctx) => {
-    ctx.status = 204;
-    ctx.set('Cache-Control', 'public, max-age=86400');
-  });
-  app.use(assets.routes());
+  app.use(assetRoutes().routes());
   app.use(healthRoutes(deps.db, deps.lifecycle).routes());
   app.use(statusRoutes(deps.policy, Boolean(deps.smartcard)).routes());
   // With a metrics port of its own, the public port does not answer /metrics at all.
@@ -148,22 +103,12 @@ export function createApp(deps: AppDependencies): Koa {
 
   const csrf = createCsrfTokens(deps.cookieKeys);
   const interactions = interactionRoutes({
-    provider: deps.provider,
-    queries: deps.queries,
-    hasher: deps.hasher,
+    ...deps,
     render,
     csrf,
-    log: deps.log,
-    clock: deps.clock,
     lockout: deps.config.lockout,
-    policy: deps.policy,
-    smartcard: deps.smartcard,
-    metrics: deps.metrics,
-    limits: deps.limits,
     passwordRules: deps.config.password,
     interactionTtlSeconds: deps.config.oidc.ttl.interaction,
-    totp: deps.totp,
-    emailOtp: deps.emailOtp,
   });
   const activation = activationRoutes({
     ...deps.activation,

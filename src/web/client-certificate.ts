@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
-import { addressMatcher } from '../http/address-ranges.js';
+import { addressMatcher } from '../kernel/address-ranges.js';
 import { decodeCertificateChain, decodeForwardedCertificate, type ForwardedCertificateEncoding } from '../factors/certificate-encoding.js';
 
 export interface CertificateSourceSettings {

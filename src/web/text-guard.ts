@@ -6,7 +6,7 @@
  * it (an OAuth `invalid_request` on the OAuth endpoints, RFC 6749 §5.2), and nothing changes.
  */
 import type { Context, Middleware } from 'koa';
-import type { TextProblem } from '../storable-text.js';
+import type { TextProblem } from '../kernel/storable-text.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const HEX = /^[0-9A-Fa-f]{2}$/;

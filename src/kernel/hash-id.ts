@@ -1,0 +1,10 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * How identifiers that work as bearer secrets are kept (tokens, codes, interaction and
+ * session ids): as SHA-256, so a copy of the database holds nothing usable. Their entropy
+ * is high (≥ 128 bits), so an unkeyed hash is enough; low-entropy secrets are keyed (secret-box).
+ */
+export function hashId(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
