@@ -8,17 +8,12 @@ import { systemClock } from '../kernel/clock.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Actor } from '../kernel/actor.js';
-import type { ActivationDependencies } from '../enrolment/activation-links.js';
 import type { Locale } from '../i18n/locales.js';
 import { translator, type MessageParams, type Translatable, type Translate } from '../i18n/translate.js';
-import { startJobQueue } from '../jobs/queue.js';
-import { createMailOutbox, type MailOutbox } from '../mail/outbox.js';
-import { createSecurityNotices, type SecurityNotices } from '../mail/security-notices.js';
-import { createLogger, type Logger } from '../observability/logger.js';
-import { createPhasePolicy } from '../policy/phase-policy.js';
-import { loadSecretBox } from '../secrets/load.js';
+import { createLogger } from '../observability/logger.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { openDatabase, type OpenDatabase } from '../store/open.js';
+import { buildServices, type Services } from '../app/services.js';
 import { cliOperator } from './operator.js';
 import type { SecretInput } from './read-secret.js';
 
@@ -41,13 +36,6 @@ export interface DatabaseContext {
   queries: Queries;
 }
 
-export interface MailContext {
-  config: Config;
-  queries: Queries;
-  outbox: MailOutbox;
-  log: Logger;
-}
-
 export interface CliContext {
   io: CliIo;
   locale: Locale;
@@ -61,12 +49,12 @@ export interface CliContext {
   /** The configuration, validated (exit 78 when it is not). */
   config(): Config;
   withDatabase<T>(work: (context: DatabaseContext) => Promise<T>): Promise<T>;
-  /** The database with a job queue that only creates jobs (the CLI runs none) and the outbox on it: mail is queued with each change, in its transaction; the server's nodes send it. */
-  withMail<T>(work: (context: MailContext) => Promise<T>): Promise<T>;
-  /** The database plus security notices to users (a password set, a login disabled, a card removed), queued with each change. */
-  withNotices<T>(work: (context: { config: Config; queries: Queries; notices: SecurityNotices }) => Promise<T>): Promise<T>;
-  /** The database plus what registering designated emails needs (the outbox, the phase schedule). */
-  withEnrolment<T>(work: (context: { config: Config; activation: ActivationDependencies & { queries: Queries } }) => Promise<T>): Promise<T>;
+  /**
+   * The database and the service's parts built on it (the same buildServices the server uses),
+   * with a job queue that only creates jobs: mail and security notices are queued with each
+   * change, in its transaction, and the server's nodes send them.
+   */
+  withServices<T>(work: (services: Services) => Promise<T>): Promise<T>;
 }
 
 export function createCliContext(io: CliIo, locale: Locale): CliContext {
@@ -99,30 +87,15 @@ export function createCliContext(io: CliIo, locale: Locale): CliContext {
       }
     },
 
-    withMail(work) {
+    withServices(work) {
       return context.withDatabase(async ({ config: loaded, database }) => {
-        const log = logger();
-        const jobs = await startJobQueue(database.db, log, loaded.jobs, { workers: false });
+        const services = await buildServices(loaded, database.db, logger(), { clock: systemClock, workers: false });
         try {
-          const box = await loadSecretBox(loaded, database.db);
-          return await work({ config: loaded, queries: createQueries(database.db, jobs), outbox: createMailOutbox(box), log });
+          return await work(services);
         } finally {
-          await jobs.stop();
+          await services.stop();
         }
       });
-    },
-
-    withNotices(work) {
-      return context.withMail(({ config: loaded, queries, outbox }) => work({ config: loaded, queries, notices: createSecurityNotices({ outbox, now: () => systemClock.now() }) }));
-    },
-
-    withEnrolment(work) {
-      return context.withMail(({ config: loaded, queries, outbox, log }) =>
-        work({
-          config: loaded,
-          activation: { queries, outbox, clock: systemClock, issuer: loaded.issuer, settings: loaded.activation, policy: createPhasePolicy(loaded.phases, queries.phaseControls, systemClock), log },
-        }),
-      );
     },
   };
   return context;

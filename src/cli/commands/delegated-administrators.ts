@@ -20,7 +20,7 @@ export function registerDelegatedAdministratorCommands(program: Command, cli: Cl
     .requiredOption('--email <email>', t('cli.help.option.daEmail'))
     .option('--name <display-name>', t('cli.help.option.daName'))
     .action((participantId: string, userId: string, options: { email: string; name?: string }) =>
-      cli.withEnrolment(async ({ activation }) => {
+      cli.withServices(async ({ activation }) => {
         const { user, change, registration } = await addDelegatedAdministrator(
           activation,
           { participantId, userId, email: options.email, displayName: options.name },

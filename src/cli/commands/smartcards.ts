@@ -60,7 +60,7 @@ export function registerSmartcardCommands(program: Command, cli: CliContext): vo
     .action(async (participantId: string, userId: string, file: string | undefined, options: { all?: boolean }) => {
       if (Boolean(file) === Boolean(options.all)) throw new CliError(EXIT.badInput, msg('cli.smartcard.whichCard'));
       const certificate = file ? await readInputFile(file) : undefined;
-      await cli.withNotices(async ({ config, queries, notices }) => {
+      await cli.withServices(async ({ config, queries, notices }) => {
         const removed = await unbindSmartcard({ ...administration(config, queries), notices }, { participantId, userId }, certificate, cli.operator);
         for (const card of removed) cli.say(msg('cli.smartcard.unbound', { fingerprint: card.fingerprint }));
       });

@@ -41,7 +41,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
     .argument('<participant-id>', t('cli.help.argument.participant'))
     .argument('<user-id>', t('cli.help.argument.user'))
     .action((participantId: string, userId: string) =>
-      cli.withNotices(async ({ config, queries, notices }) => {
+      cli.withServices(async ({ config, queries, notices }) => {
         // Asked only for a user who exists: nobody types a password twice to learn of a typo.
         await existingUser(queries, participantId, userId);
         const password = await readNewSecret(cli.io.secrets, { first: t('cli.secret.prompt'), again: t('cli.secret.promptAgain') });
@@ -72,7 +72,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
       .argument('<participant-id>', t('cli.help.argument.participant'))
       .argument('<user-id>', t('cli.help.argument.user'))
       .action((participantId: string, userId: string) =>
-        cli.withNotices(async ({ queries, notices }) => {
+        cli.withServices(async ({ queries, notices }) => {
           const updated = await setUserEnabled(queries, { participantId, userId }, enabled, cli.operator.name, notices);
           cli.say(msg('cli.user.statusNow', { user: updated.userId, participant: updated.participantId, status: t(`cli.user.status.${updated.status}`) }));
         }),
@@ -98,7 +98,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
     .option('--json', t('cli.help.option.jsonReport'))
     .action(async (file: string, options: { json?: boolean }) => {
       const bytes = await readInputFile(file);
-      await cli.withEnrolment(async ({ activation }) => {
+      await cli.withServices(async ({ activation }) => {
         const report = await importUsers(activation, bytes, cli.operator, IMPORT_LIMITS);
         if (!report.accepted) throw new CliError(EXIT.badInput, msg('cli.import.notImported', { file, problem: t(csvFileProblemMessage(report.problem)) }));
         if (options.json) cli.json(report);
