@@ -9,7 +9,7 @@
 import { localeOf, pageLocale } from '../web/locale.js';
 import { cookieName } from '../web/cookie-names.js';
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
-import { codeProblem, isSecondFactorMethod, SECOND_FACTORS, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
+import { codeProblem, isSecondFactorMethod, SECOND_FACTOR_METHODS, SECOND_FACTORS, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
 import type { ClientConfig } from '../config/schema.js';
 import { DMS_CLIENT_ID } from '../oidc/dms-client.js';
 import { configuredClientName } from '../oidc/clients.js';
@@ -59,7 +59,7 @@ const enrolmentCookie = (ctx: Context) => cookieName('ccass_enrolment', 'path', 
 const doneCookie = (ctx: Context) => cookieName('ccass_activated', 'path', ctx.secure);
 
 const passwordForm = z.object({ csrf: z.string().max(200), password: z.string().max(1024), confirmation: z.string().max(1024) });
-const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(['totp', 'email']) });
+const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(SECOND_FACTOR_METHODS) });
 const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
 const csrfForm = z.object({ csrf: z.string().max(200) });
 

@@ -14,6 +14,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { hasOpenEmailOtp } from '../factors/email-otp.js';
+import { SECOND_FACTOR_METHODS } from '../factors/second-factors.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import { localeOf, pageLocale } from '../web/locale.js';
 import { rateLimitGuard } from '../web/rate-limit-guard.js';
@@ -62,7 +63,7 @@ const forms = {
   csrfOnly: z.object({ csrf: csrfField }),
   login: z.object({ csrf: csrfField, participantId: z.string().max(64), userId: z.string().max(64), password: z.string().max(1024) }),
   code: z.object({ csrf: csrfField, code: z.string().max(32) }),
-  method: z.object({ csrf: csrfField, method: z.enum(['totp', 'email']) }),
+  method: z.object({ csrf: csrfField, method: z.enum(SECOND_FACTOR_METHODS) }),
   newPassword: z.object({ csrf: csrfField, current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) }),
 };
 

@@ -203,7 +203,7 @@ export type SeedSecondFactor = 'totp' | 'email' | 'none';
 
 /** Adds a participant (if new) and an active user with a password, through the domain functions. */
 export async function seedUser(
-  server: Server,
+  server: Pick<Server, 'queries' | 'hasher' | 'totp'>,
   config: Config,
   user: { participantId: string; userId: string; password?: string; email?: string; status?: 'active' | 'disabled' | 'pending'; secondFactor?: SeedSecondFactor },
   clock?: TestClock,
