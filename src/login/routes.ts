@@ -280,6 +280,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     form(ctx, forms.csrfOnly);
     const { details } = loaded(ctx);
     await deps.queries.loginProgress.finish(details.uid);
+    // For the relying party (RFC 6749 §4.1.2.1: error_description is for its developers, in
+    // English); the user is back at the relying party, which words the cancellation its own way.
     details.result = { error: 'access_denied', error_description: 'The user cancelled the login.' };
     await details.save(details.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
