@@ -14,6 +14,7 @@
 import { PgBoss, fromKnex, type Job } from 'pg-boss';
 import type { Logger } from '../observability/logger.js';
 import { databaseUrlOf, type Database } from '../store/database.js';
+import { installedQueueCount, JOB_SCHEMA } from '../store/job-schema.js';
 
 /** Every queue, with how its jobs are retried. */
 export const QUEUES = {
@@ -38,7 +39,7 @@ export const QUEUES = {
 
 export type QueueName = keyof typeof QUEUES;
 
-export const JOB_SCHEMA = 'pgboss';
+export { JOB_SCHEMA };
 
 export interface JobQueueSettings {
   /** How often the queue looks for jobs of dead workers and refreshes its statistics. */
@@ -82,10 +83,7 @@ export async function installJobQueue(db: Database): Promise<void> {
 
 /** Whether the queue's schema and every queue exist (a node refuses to start without them). */
 export async function jobQueueInstalled(db: Database): Promise<boolean> {
-  const { rows } = (await db.raw('select to_regclass(?) as job', [`${JOB_SCHEMA}.job`])) as { rows: Array<{ job: string | null }> };
-  if (!rows[0]?.job) return false;
-  const found = (await db.raw(`select name from ${JOB_SCHEMA}.queue where name = any(?)`, [Object.keys(QUEUES)])) as { rows: unknown[] };
-  return found.rows.length === Object.keys(QUEUES).length;
+  return (await installedQueueCount(db, Object.keys(QUEUES))) === Object.keys(QUEUES).length;
 }
 
 /**

@@ -4,7 +4,8 @@
  * for the operators (queue depth and age, from pg-boss's documented job table).
  */
 import type { Database } from './database.js';
-import { JOB_SCHEMA, type JobQueue, type QueueName } from '../jobs/queue.js';
+import type { JobQueue, QueueName } from '../jobs/queue.js';
+import { JOB_SCHEMA } from './job-schema.js';
 
 export interface QueueDepth {
   queue: QueueName;
