@@ -186,7 +186,15 @@ export function createApp(services: Services, web: WebParts): Koa {
       mountedFor = provider;
     }
     // Its writes of one request go to PostgreSQL together, at the end (store/oidc-adapter.ts).
-    await withBatchedOidcWrites(() => mounted(ctx, next));
+    try {
+      await withBatchedOidcWrites(() => mounted(ctx, next));
+    } catch (error) {
+      // What oidc-provider set for a success that did not happen (its writes failed at the end)
+      // must not reach the browser with the error: no cookie for a session never written, no redirect.
+      ctx.remove('Set-Cookie');
+      ctx.remove('Location');
+      throw error;
+    }
     // oidc-provider answers any failure of its storage as server_error (500); a database
     // interruption is answered as every route of ours answers it: 503, try again.
     if (ctx.state['transientDatabaseError'] && ctx.status === 500) answerTryAgain(ctx, render);

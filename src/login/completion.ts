@@ -6,7 +6,7 @@
 import { ACR, amrFor, type ProvenFactor } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
 import { loginAuditEvents, recordLoginEvent, recordLoginEvents, type LoginEvent } from './events.js';
-import { refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { CANNOT_LOG_IN_NOW, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { ACCESS_REFUSALS } from './refusals.js';
 import { nextLoginStep } from './steps.js';
 
@@ -21,7 +21,8 @@ export async function completeLogin(services: LoginServices, login: Login, prove
     return refused(403, 'login.error.notThisWay', ACCESS_REFUSALS[refusal]);
   }
   const records = loginAuditEvents(services, request, [...earlier, { type: 'login', outcome: 'success', who: user, details: { method: proven.join('+'), amr, acr: ACR.twoFactor } }]);
-  await services.queries.loginProgress.complete(request.uid, user.id, services.clock.now(), records);
+  // Locked or disabled while this request ran: nothing of the login is recorded, and it does not complete.
+  if (!(await services.queries.loginProgress.complete(request.uid, user.id, services.clock.now(), records))) return CANNOT_LOG_IN_NOW;
   return { kind: 'complete', accountId: user.id, acr: ACR.twoFactor, amr };
 }
 

@@ -46,13 +46,20 @@ export function loginProgressQueries(db: Database) {
      ${auditInsertFrom(5)}`,
   );
   // The end of a password + code login: its progress gone, the user's login noted and failures
-  // cleared, and its audit records — one statement, so all of it happens or none.
+  // cleared, and its audit records — one statement, so all of it happens or none. It happens
+  // only if the progress was still there and the user is still active and unlocked *now*: a
+  // lock or a disable that landed while this request ran (a DA's, or a parallel wrong code's)
+  // deleted the progress or changed the user, and must not be undone by this login.
   const complete = prepared(
     db,
     'login_progress_complete',
-    `with finished as (delete from login_progress where interaction_hash = $1),
-          noted as (update users set last_two_factor_login_at = $3, failed_attempts = 0, lockout_count = 0, locked_until = null where id = $2)
-     ${auditInsertFrom(4)}`,
+    `with finished as (delete from login_progress where interaction_hash = $1 returning user_id),
+          noted as (
+            update users set last_two_factor_login_at = $3, failed_attempts = 0, lockout_count = 0, locked_until = null
+             where id = $2 and exists (select 1 from finished where finished.user_id = $2)
+               and status = 'active' and (locked_until is null or locked_until <= $3)
+            returning id)
+     ${auditInsertFrom(4)} where exists (select 1 from noted)`,
   );
   return {
     /** The progress of an interaction and its user, in one statement. */
@@ -68,8 +75,10 @@ export function loginProgressQueries(db: Database) {
      * A completed password + code login: what `finish` and `users.recordLogin(…, 'two-factor')`
      * do, in one statement.
      */
-    async complete(interactionUid: string, userId: string, at: Date, events: readonly AuditEvent[] = []): Promise<void> {
-      await complete([hashId(interactionUid), userId, at, ...auditColumns(events)]);
+    /** False when the login may not complete after all (its progress was ended, or the user locked or disabled meanwhile). */
+    async complete(interactionUid: string, userId: string, at: Date, events: readonly AuditEvent[]): Promise<boolean> {
+      if (events.length === 0) throw new Error('a completed login is always audited');
+      return (await complete([hashId(interactionUid), userId, at, ...auditColumns(events)])).rowCount > 0;
     },
     /** Starts (or restarts, after a new password step) the progress of an interaction, with the records of why. */
     async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date, events: readonly AuditEvent[] = []): Promise<void> {

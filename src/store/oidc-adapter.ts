@@ -153,6 +153,8 @@ class Relatives {
 class WriteBehind {
   private pending = new Map<string, { model: string; idHash: string; values?: unknown[] }>();
   private db: Database | undefined;
+  /** The flush under way: the next one waits for it, so writes commit in their order and a read after a flush sees them. */
+  private flushing: Promise<void> = Promise.resolve();
 
   upsert(db: Database, model: string, idHash: string, values: unknown[]): void {
     this.db = db;
@@ -167,7 +169,13 @@ class WriteBehind {
     this.pending.set(`${model}\u0000${idHash}`, { model, idHash });
   }
 
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.send());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async send(): Promise<void> {
     const writes = [...this.pending.values()];
     this.pending = new Map();
     if (!writes.length || !this.db) return;

@@ -1,4 +1,4 @@
-import { hashId, postgresAdapterFactory, purgeExpiredOidcPayloads, withBatchedOidcWrites } from '../../src/store/oidc-adapter.js';
+import { flushOidcWrites, hashId, postgresAdapterFactory, purgeExpiredOidcPayloads, withBatchedOidcWrites } from '../../src/store/oidc-adapter.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe('PostgreSQL adapter for oidc-provider', () => {
@@ -146,6 +146,19 @@ describe('PostgreSQL adapter for oidc-provider', () => {
       );
       expect(result.found).toMatchObject({ accountId: 'reader' });
       expect(result.afterDestroy).toBeUndefined();
+    });
+
+    it('sends flushes one after the other: a read during a flush waits for it and sees the later write', async () => {
+      const found = await withBatchedOidcWrites(async () => {
+        await adapter('Grant').upsert('wb-order', { kind: 'Grant', version: 1 }, 60);
+        const first = flushOidcWrites(); // under way
+        await adapter('Grant').upsert('wb-order', { kind: 'Grant', version: 2 }, 60);
+        const read = await adapter('Grant').find('wb-order');
+        await first;
+        return read;
+      });
+      expect(found).toMatchObject({ version: 2 });
+      expect(await adapter('Grant').find('wb-order')).toMatchObject({ version: 2 });
     });
 
     it('keeps the last of several writes of one key', async () => {

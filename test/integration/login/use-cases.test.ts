@@ -127,6 +127,22 @@ describe('the login use cases', () => {
       expect((await services.queries.users.findByLogin(who.participantId, who.userId))?.locked_until?.getTime()).toBeGreaterThan(clock.now().getTime());
     });
 
+    it('does not complete, nor undo the lock, when the user was locked while the last step ran', async () => {
+      for (const alsoEnded of [true, false]) {
+        const who = await user();
+        const req = await request();
+        await submitPassword(login, req, typed(who));
+        const state = await proven(req); // loaded at the start of the request, before the lock
+        const until = new Date(clock.now().getTime() + 3600_000);
+        await services.queries.users.lock(state.user.id, until); // a DA, or a parallel wrong code
+        if (alsoEnded) await services.queries.loginProgress.finish(req.uid); // what the revocation does
+        expect(await submitCode(login, state, totp(who))).toEqual(CANNOT_LOG_IN_NOW);
+        expect((await services.queries.users.findByLogin(who.participantId, who.userId))?.locked_until).toEqual(until);
+        expect(await audit('login', who)).toEqual([]);
+        expect((await findLogin(login, req))?.kind).not.toBe('login');
+      }
+    });
+
     it('shows the page that applies when the step asks for no code', async () => {
       const who = await user('none');
       const req = await request();
