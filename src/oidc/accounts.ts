@@ -4,6 +4,7 @@
  * tokens stop yielding claims and refresh fails.
  */
 import type { Account } from 'oidc-provider';
+import type { KeptAccount } from '../store/oidc-adapter.js';
 import type { UserQueries } from '../store/users.js';
 
 /**
@@ -17,8 +18,12 @@ export const CLAIMS_BY_SCOPE = {
   email: ['email'],
 };
 
-export async function findAccount(users: UserQueries, subject: string): Promise<Account | undefined> {
-  const user = await users.findBySubject(subject);
+/**
+ * `kept`: the user as the request's token, code or interaction lookup already read it (the
+ * adapter brings it along, store/oidc-adapter.ts), else it is read now.
+ */
+export async function findAccount(users: UserQueries, subject: string, kept?: (id: string) => KeptAccount | undefined): Promise<Account | undefined> {
+  const user = kept?.(subject) ?? (await users.findBySubject(subject));
   if (!user || user.status !== 'active') return undefined;
   return {
     accountId: user.id,

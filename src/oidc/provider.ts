@@ -42,11 +42,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const ttl = config.oidc.ttl;
   const sessionLifetime: SessionLifetime = { idleSeconds: ttl.sessionIdle, absoluteSeconds: ttl.session };
   const sessionActivity = createSessionActivity((uid, expiresAt) => deps.queries.userAccess.extendOidcSession(uid, expiresAt), { minIntervalSeconds: 60 });
+  const Adapter = postgresAdapterFactory(deps.db, () => Provider.ctx);
 
   const configuration: Configuration = {
     // oidc-provider keeps the request it serves in its async context: a token's grant and session
     // are fetched with it and kept for that request only.
-    adapter: postgresAdapterFactory(deps.db, () => Provider.ctx),
+    adapter: Adapter,
     // DMS is built in: a first-party client of this provider like CCASS Terminal.
     clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.cookieKeys)],
     clientDefaults: {
@@ -63,7 +64,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    findAccount: (_ctx, sub) => findAccount(deps.queries.users, sub),
+    findAccount: (_ctx, sub) => findAccount(deps.queries.users, sub, (id) => Adapter.keptAccount(id)),
     claims: CLAIMS_BY_SCOPE,
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     acrValues: [...ACR_VALUES_SUPPORTED],

@@ -7,11 +7,13 @@
  * A Session found by `uid` comes back without its `jti`; oidc-provider only reads such
  * sessions (to check that a token or an interaction still belongs to a live session).
  *
- * Finding a token or code also fetches, in the same statement, the grant it belongs to and
- * the session it lives with: oidc-provider asks for both right after (a refresh grant is
- * token → session → grant → account → new access token). They are kept for the rest of the
- * request only — handed out once, to the request that fetched them — so a refresh costs
- * three statements instead of five and nothing is cached across requests. Writes through
+ * Finding a token or code also fetches, in the same statement, the grant it belongs to, the
+ * session it lives with and the account (user) it was issued for: oidc-provider asks for all
+ * three right after (a refresh grant is token → session → grant → account → new access
+ * token); finding a finished interaction fetches its account too (the login's resumption asks
+ * for it next). They are kept for the rest of the request only — handed out once, to the
+ * request that fetched them — so a refresh costs two statements instead of five and nothing
+ * is cached across requests. Writes through
  * this adapter forget what the request kept; the two writes made beside it
  * (revokeOidcArtefactsOf, extendOidcSession) run in our own routes, where there is no
  * provider request, or after the session was taken.
@@ -45,6 +47,7 @@ interface Row {
 
 /** A token or code with the grant and session it belongs to, when they are alive. */
 interface RowWithRelatives extends Row {
+  account: KeptAccount | null;
   grant_id_hash: string | null;
   grant_payload: AdapterPayload | null;
   session_payload: AdapterPayload | null;
@@ -58,6 +61,26 @@ interface RowWithRelatives extends Row {
 export type RequestScope = () => object | undefined;
 
 const LIVE = '(expires_at is null or expires_at > now())';
+
+/** The account an artefact belongs to, as findAccount needs it (what ID tokens and sessions are issued for). */
+export interface KeptAccount {
+  id: string;
+  status: string;
+  participant_id: string;
+  user_id: string;
+  display_name: string;
+  email: string | null;
+}
+
+/**
+ * The user a row of this table (alias `t`) belongs to, read in the same statement: oidc-provider
+ * asks for the account right after the code, token or finished interaction it found. The
+ * CASE keeps the cast from ever seeing an account id that is not a UUID.
+ */
+const ACCOUNT_OF_ROW = `(select json_build_object('id', u.id, 'status', u.status, 'participant_id', u.participant_id, 'user_id', u.user_id,
+            'display_name', u.display_name, 'email', u.email)
+          from users u
+         where u.id = case when t.account_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then t.account_id::uuid end) as account`;
 const COLUMNS = 'payload, consumed_at, expires_at';
 
 /** The adapter's statements, prepared once per pool (see prepared.ts). */
@@ -74,12 +97,19 @@ function statements(db: Database) {
       db,
       'oidc_find_with_relatives',
       `select t.payload, t.consumed_at, t.expires_at, t.grant_id_hash,
-              g.payload as grant_payload, s.payload as session_payload, s.consumed_at as session_consumed_at
+              g.payload as grant_payload, s.payload as session_payload, s.consumed_at as session_consumed_at,
+              ${ACCOUNT_OF_ROW}
        from ${TABLE} t
        left join ${TABLE} g on g.model = 'Grant' and g.id_hash = t.grant_id_hash and (g.expires_at is null or g.expires_at > now())
        left join ${TABLE} s on s.model = 'Session' and s.uid = t.payload->>'sessionUid'
          and t.payload @> '{"expiresWithSession": true}' and (s.expires_at is null or s.expires_at > now())
        where t.model = $1 and t.id_hash = $2 and (t.expires_at is null or t.expires_at > now()) limit 1`,
+    ),
+    findWithAccount: prepared<Row & { account: KeptAccount | null }>(
+      db,
+      'oidc_find_with_account',
+      `select t.payload, t.consumed_at, t.expires_at, ${ACCOUNT_OF_ROW}
+       from ${TABLE} t where t.model = $1 and t.id_hash = $2 and (t.expires_at is null or t.expires_at > now()) limit 1`,
     ),
     findByUid: prepared<Row>(db, 'oidc_find_by_uid', `select ${COLUMNS} from ${TABLE} where model = $1 and uid = $2 and ${LIVE} limit 1`),
     findByUserCode: prepared<Row>(db, 'oidc_find_by_user_code', `select ${COLUMNS} from ${TABLE} where model = $1 and user_code = $2 and ${LIVE} limit 1`),
@@ -219,6 +249,7 @@ export async function flushOidcWrites(): Promise<void> {
 
 const grantKey = (idHash: string) => `Grant\u0000${idHash}`;
 const sessionKey = (uid: string) => `Session\u0000${uid}`;
+const accountKey = (id: string) => `Account\u0000${id}`;
 
 export class PostgresAdapter implements Adapter {
   constructor(
@@ -263,11 +294,18 @@ export class PostgresAdapter implements Adapter {
       const [row] = (await this.sql.findWithRelatives([this.model, idHash])).rows;
       if (!row) return undefined;
       if (row.grant_id_hash && row.grant_payload) this.relatives.keep(grantKey(row.grant_id_hash), row.grant_payload);
+      if (row.account) this.relatives.keep(accountKey(row.account.id), row.account as unknown as AdapterPayload);
       const sessionUid = row.payload.sessionUid;
       if (typeof sessionUid === 'string' && row.session_payload) {
         this.relatives.keep(sessionKey(sessionUid), withState({ payload: row.session_payload, consumed_at: row.session_consumed_at, expires_at: null }));
       }
       return withState(row, id);
+    }
+    if (this.relatives?.inRequest() && this.model === 'Interaction') {
+      // A finished interaction is resumed: the account of its login is asked for next.
+      const [row] = (await this.sql.findWithAccount([this.model, idHash])).rows;
+      if (row?.account) this.relatives.keep(accountKey(row.account.id), row.account as unknown as AdapterPayload);
+      return row ? withState(row, id) : undefined;
     }
     const [row] = (await this.sql.find([this.model, idHash])).rows;
     return row ? withState(row, id) : undefined;
@@ -354,12 +392,22 @@ function withState(row: Row, id?: string): AdapterPayload {
  * a token's grant and session come with it (see the top of this file); without, every
  * lookup is its own statement.
  */
-export function postgresAdapterFactory(db: Database, requestScope?: RequestScope): new (model: string) => Adapter {
+export interface PostgresAdapterClass {
+  new (model: string): Adapter;
+  /** The account this request's code, token or interaction lookup brought along, once (then it is read again). */
+  keptAccount(id: string): KeptAccount | undefined;
+}
+
+export function postgresAdapterFactory(db: Database, requestScope?: RequestScope): PostgresAdapterClass {
   const sql = statements(db);
   const relatives = requestScope ? new Relatives(requestScope) : undefined;
   return class extends PostgresAdapter {
     constructor(model: string) {
       super(sql, model, relatives);
+    }
+
+    static keptAccount(id: string): KeptAccount | undefined {
+      return relatives?.take(accountKey(id)) as unknown as KeptAccount | undefined;
     }
   };
 }

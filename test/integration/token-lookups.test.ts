@@ -54,7 +54,7 @@ describe('token lookups', () => {
     return seen;
   }
 
-  it('refreshes with three statements: the token with its grant and session, the account, the new access token', async () => {
+  it('refreshes with two statements: the token with its grant, session and account; the new access token', async () => {
     const { tokens } = await logIn('LOOKUPS1');
     // The first refresh may also move the session's idle expiry (at most once a minute): not counted.
     await refresh(tokens.refresh_token).expect(200);
@@ -64,10 +64,19 @@ describe('token lookups', () => {
       response = await refresh(tokens.refresh_token);
     });
     expect(response?.status).toBe(200);
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(2);
     expect(statements[0]).toBe('oidc_find_with_relatives');
+    expect(statements).not.toContain('users_by_subject');
     expect(statements).not.toContain('oidc_find');
     expect(statements).not.toContain('oidc_find_by_uid');
+  });
+
+  it('refuses a refresh for a user disabled since, though the account came with the token', async () => {
+    const { user, tokens } = await logIn('DISABLED1');
+    await refresh(tokens.refresh_token).expect(200);
+    // Only the status changes here (no revocation): the account read with the token must say so.
+    await database.db('users').where({ id: user.subject }).update({ status: 'disabled' });
+    expect((await refresh(tokens.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('sees a grant that ended after the last request ended, though that request fetched it', async () => {
