@@ -132,8 +132,9 @@ export async function fullLogin(http: HttpClient, client: Client, user: Credenti
   const interaction = pathOf(auth.location, http.origin);
   const loginPage = await step('GET', interaction);
   const afterPassword = await step('POST', `${interaction}/login`, FORM, form({ csrf: csrfIn(loginPage.body), participantId: user.participantId, userId: user.userId, password: user.password }));
-  if (afterPassword.status !== 303) throw new Error(`password step answered ${afterPassword.status}`);
-  const codePage = await step('GET', pathOf(afterPassword.location, http.origin));
+  // The code page comes in the password step's answer, or (servers before 2026-12) after a redirect.
+  if (afterPassword.status !== 200 && afterPassword.status !== 303) throw new Error(`password step answered ${afterPassword.status}`);
+  const codePage = afterPassword.status === 200 ? afterPassword : await step('GET', pathOf(afterPassword.location, http.origin));
   const afterCode = await step('POST', `${interaction}/otp`, FORM, form({ csrf: csrfIn(codePage.body), code }));
   if (afterCode.status !== 303) throw new Error(`code step answered ${afterCode.status}`);
   const resumed = await step('GET', pathOf(afterCode.location, http.origin));

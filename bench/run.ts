@@ -59,6 +59,13 @@ const { values: args } = parseArgs({
      * earlier commit, with this harness: two versions compared in one sitting, same measures.
      */
     server: { type: 'string' },
+    /**
+     * --against DIR: run that checkout's built server beside this one (same database, same
+     * configuration, its own port) and alternate logins between the two at each level, so both
+     * are measured at the same moments of a shared machine. Prints, per server, logins/s and
+     * CPU per login; nothing else is measured.
+     */
+    against: { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
@@ -218,11 +225,11 @@ async function main(): Promise<void> {
   if (args.server) log(`the server under test is ${serverRoot} (the statement count is this checkout's)`);
   const server = spawn(process.execPath, [...serverArgs, path.join(serverRoot, 'dist/src/main.js')], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   /** Another node of the same service (same database, keys and clients) on its own port. */
-  const startSecondNode = async () => {
+  const startSecondNode = async (root = serverRoot) => {
     const secondPort = await freePort();
     const secondConfig = path.join(dir, 'bench-second-node.yaml');
     writeFileSync(secondConfig, stringify({ ...raw, server: { ...raw.server, port: secondPort } }));
-    const child = spawn(process.execPath, [path.join(serverRoot, 'dist/src/main.js')], { env: { ...serverEnv, CONFIG_FILE: secondConfig }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { env: { ...serverEnv, CONFIG_FILE: secondConfig }, stdio: ['ignore', 'inherit', 'inherit'] });
     const secondOrigin = `http://127.0.0.1:${secondPort}`;
     await waitReady(secondOrigin);
     const secondHttp = new HttpClient(secondOrigin, 64);
@@ -271,6 +278,11 @@ async function main(): Promise<void> {
       const { user, code } = nextUser();
       return fullLogin(http, client, user, code);
     };
+    if (args.against) {
+      await compareServers(http, client, nextUser, server.pid as number, await startSecondNode(path.resolve(args.against as string)), path.resolve(args.against as string));
+      return;
+    }
+
     log('warming up');
     await runLoad({ concurrency: cores, count: 40, task: login });
 
@@ -399,6 +411,58 @@ async function main(): Promise<void> {
 
   const text = writeReport(report, args['no-write'] ? undefined : (args.out as string), readFileSync);
   process.stdout.write(text);
+}
+
+/**
+ * `--against`: this server and another checkout's, the same logins alternated between them at
+ * each level. CPU per login, by process: the server outside its thread pool (argon2), and the
+ * thread pool. PostgreSQL is shared, so its CPU is not split (the statement counts tell it).
+ */
+async function compareServers(
+  http: HttpClient,
+  client: Client,
+  nextUser: () => { user: Credentials; code: string },
+  pid: number,
+  other: { pid: number; http: HttpClient; stop(): Promise<void> },
+  otherRoot: string,
+): Promise<void> {
+  const servers = [
+    { name: `this checkout (${ROOT})`, http, pid },
+    { name: `--against (${otherRoot})`, http: other.http, pid: other.pid },
+  ];
+  try {
+    let turn = 0;
+    const task = async () => {
+      const target = servers[turn++ % 2] as (typeof servers)[number];
+      const { user, code } = nextUser();
+      await fullLogin(target.http, client, user, code);
+      return target;
+    };
+    log('warming up both');
+    await runLoad({ concurrency: cores, count: 60, task });
+    const lines = ['| concurrency | server | logins | server outside argon2 ms/login | argon2 (thread pool) ms/login |', '| --- | --- | --- | --- | --- |'];
+    for (const concurrency of levels) {
+      log(`both servers at concurrency ${concurrency}, logins alternated`);
+      const done = new Map<number, number>();
+      const before = servers.map((entry) => cpuSnapshot(entry.pid));
+      await runLoad({
+        concurrency,
+        seconds,
+        task: async () => {
+          const target = await task();
+          done.set(target.pid, (done.get(target.pid) ?? 0) + 1);
+        },
+      });
+      servers.forEach((entry, index) => {
+        const count = done.get(entry.pid) ?? 0;
+        const cpu = cpuPer(before[index] as ReturnType<typeof cpuSnapshot>, cpuSnapshot(entry.pid), count);
+        lines.push(`| ${concurrency} | ${entry.name} | ${count} | ${(cpu.server - cpu.serverThreadPool).toFixed(2)} | ${cpu.serverThreadPool.toFixed(2)} |`);
+      });
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await other.stop();
+  }
 }
 
 main().then(
