@@ -18,7 +18,8 @@ export interface QueryCount {
 }
 
 function statementLabel(sql: string): string {
-  const text = sql.trim().toLowerCase();
+  // The statement's own verb and table, not those of its subqueries or CTEs (parenthesised, two levels deep).
+  const text = sql.trim().toLowerCase().replace(/\((?:[^()]|\([^()]*\))*\)/g, '');
   const verb = /^\w+/.exec(text)?.[0] ?? '?';
   const table = /\b(?:from|into|update)\s+"?([a-z_]+)"?/.exec(text)?.[1] ?? '';
   return `${verb} ${table}`.trim();
