@@ -49,7 +49,7 @@ export async function addDelegatedAdministrator(
     let user = await queries.users.findByLogin(participantId, userId);
     if (!user) {
       if (!input.displayName) throw new ValidationError('directory.daNeedsName', { displayName: 'required' });
-      await addUser(queries, { participantId, userId, displayName: input.displayName }, actor.name);
+      await addUser(queries, { participantId, userId, displayName: input.displayName }, actor);
       user = await queries.users.findByLogin(participantId, userId);
       change = 'created';
     } else if (user.role !== 'da') {

@@ -1,3 +1,4 @@
+import type { Actor } from '../kernel/actor.js';
 import { ConflictError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
@@ -9,7 +10,7 @@ export interface ParticipantInput {
 }
 
 /** Registers a CCASS Participant (or Designated Bank) so that its users can be added. */
-export async function addParticipant(queries: Pick<Queries, 'participants' | 'audit'>, input: ParticipantInput, actor: string) {
+export async function addParticipant(queries: Pick<Queries, 'participants' | 'audit'>, input: ParticipantInput, actor: Actor) {
   const id = normaliseParticipantId(input.id);
   const name = input.name.trim();
   const fields: Record<string, string> = {};
@@ -20,6 +21,6 @@ export async function addParticipant(queries: Pick<Queries, 'participants' | 'au
   if (!(await queries.participants.insert({ id, name }))) {
     throw new ConflictError(msg('directory.participantExists', { participant: id }));
   }
-  await queries.audit.record({ type: 'participant.add', outcome: 'success', actor, participantId: id, details: { name } });
+  await queries.audit.record({ type: 'participant.add', outcome: 'success', actor: actor.name, participantId: id, details: { name } });
   return { id, name };
 }

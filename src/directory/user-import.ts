@@ -92,7 +92,7 @@ export async function importUsers(
         await queries.transaction(async (within) => {
           let user = await within.users.findByLogin(row.participantId as string, row.userId as string);
           if (!user) {
-            await addUser(within, { participantId: row.participantId as string, userId: row.userId as string, displayName: row.displayName }, actor.name);
+            await addUser(within, { participantId: row.participantId as string, userId: row.userId as string, displayName: row.displayName }, actor);
             user = await within.users.findByLogin(row.participantId as string, row.userId as string);
             report.outcome = 'added';
           } else {

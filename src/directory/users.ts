@@ -8,6 +8,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import type { DisplayNameProblem } from './csv-problems.js';
+import type { Actor } from '../kernel/actor.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
 import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
@@ -82,7 +83,7 @@ export function displayNameProblem(name: string): DisplayNameProblem | undefined
   return undefined;
 }
 
-export async function addUser(queries: DirectoryQueries, input: NewUser, actor: string): Promise<UserSummary> {
+export async function addUser(queries: DirectoryQueries, input: NewUser, actor: Actor): Promise<UserSummary> {
   const fields: Record<string, string> = {};
   let ref: { participantId: string; userId: string } | undefined;
   try {
@@ -113,7 +114,7 @@ export async function addUser(queries: DirectoryQueries, input: NewUser, actor: 
   await queries.audit.record({
     type: 'user.add',
     outcome: 'success',
-    actor,
+    actor: actor.name,
     participantId: ref.participantId,
     userId: ref.userId,
   });
@@ -124,7 +125,7 @@ export async function setUserPassword(
   deps: { queries: DirectoryQueries; hasher: PasswordHasher; rules: PasswordRules; notices?: SecurityNotices | undefined },
   ref: UserRef,
   password: string,
-  actor: string,
+  actor: Actor,
 ): Promise<void> {
   const user = await findUser(deps.queries, ref);
   assertAcceptablePassword(password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
@@ -134,16 +135,16 @@ export async function setUserPassword(
     await queries.audit.record({
       type: 'user.password.set',
       outcome: 'success',
-      actor,
+      actor: actor.name,
       participantId: user.participant_id,
       userId: user.user_id,
     });
     // A first password (set up by an operator) changes nothing anyone held; a replacement does.
-    if (user.password_hash) await revokeUserAccess({ queries, notices: deps.notices }, user, 'password_change', { name: actor });
+    if (user.password_hash) await revokeUserAccess({ queries, notices: deps.notices }, user, 'password_change', actor);
   });
 }
 
-export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: string, notices?: SecurityNotices): Promise<UserSummary> {
+export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, enabled: boolean, actor: Actor, notices?: SecurityNotices): Promise<UserSummary> {
   const user = await findUser(queries, ref);
   // Enabling a user who never set a password leaves them pending: they still cannot log in.
   const status: UserStatus = enabled ? (user.password_hash ? 'active' : 'pending') : 'disabled';
@@ -152,21 +153,21 @@ export async function setUserEnabled(queries: DirectoryQueries, ref: UserRef, en
     await within.audit.record({
       type: enabled ? 'user.enable' : 'user.disable',
       outcome: 'success',
-      actor,
+      actor: actor.name,
       participantId: user.participant_id,
       userId: user.user_id,
     });
-    if (!enabled && user.status !== 'disabled') await revokeUserAccess({ queries: within, notices }, user, 'disable', { name: actor });
+    if (!enabled && user.status !== 'disabled') await revokeUserAccess({ queries: within, notices }, user, 'disable', actor);
   });
   return { ...summariseUser(user), status };
 }
 
 /** Lifts a lock caused by failed attempts, and clears the failure count. */
-export async function unlockUser(queries: DirectoryQueries, ref: UserRef, actor: string): Promise<UserSummary> {
+export async function unlockUser(queries: DirectoryQueries, ref: UserRef, actor: Actor): Promise<UserSummary> {
   const user = await findUser(queries, ref);
   await queries.transaction(async (within) => {
     await within.users.clearFailures(user.id);
-    await within.audit.record({ type: 'account.unlock', outcome: 'success', actor, participantId: user.participant_id, userId: user.user_id });
+    await within.audit.record({ type: 'account.unlock', outcome: 'success', actor: actor.name, participantId: user.participant_id, userId: user.user_id });
   });
   return summariseUser({ ...user, failed_attempts: 0, locked_until: null });
 }

@@ -7,6 +7,7 @@
 import type { JWK } from 'oidc-provider';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg, type Message } from '../i18n/translate.js';
+import type { Actor } from '../kernel/actor.js';
 import {
   promotionRefusal,
   publicationOrder,
@@ -130,29 +131,29 @@ async function existing(deps: KeyRotationDependencies, kid: string): Promise<Sig
 }
 
 /** A new key, published from now on and signing only once promoted. */
-export async function addSigningKey(deps: KeyRotationDependencies, alg: string, actor: string): Promise<SigningKeySummary> {
+export async function addSigningKey(deps: KeyRotationDependencies, alg: string, actor: Actor): Promise<SigningKeySummary> {
   if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) throw new ValidationError(msg('problem.unknownAlgorithm', { algorithms: SIGNING_ALGORITHMS.join(', ') }), { alg: `one of ${SIGNING_ALGORITHMS.join(', ')}` });
   const jwk = await generateSigningKey(alg as SigningAlgorithm);
-  await deps.queries.signingKeys.insert(sealedRow(deps.box, jwk, 'staged', actor, deps.now()));
-  await deps.queries.audit.record({ type: 'signing_key.add', outcome: 'success', actor, details: { kid: jwk.kid, alg } });
+  await deps.queries.signingKeys.insert(sealedRow(deps.box, jwk, 'staged', actor.name, deps.now()));
+  await deps.queries.audit.record({ type: 'signing_key.add', outcome: 'success', actor: actor.name, details: { kid: jwk.kid, alg } });
   return existing(deps, jwk.kid);
 }
 
-export async function promoteSigningKey(deps: KeyRotationDependencies, kid: string, actor: string, force = false): Promise<{ key: SigningKeySummary; replaced?: string }> {
+export async function promoteSigningKey(deps: KeyRotationDependencies, kid: string, actor: Actor, force = false): Promise<{ key: SigningKeySummary; replaced?: string }> {
   const key = await existing(deps, kid);
   const refusal = promotionRefusal(lifecycleOf(key), deps.now(), deps.settings);
   if (refusal && !(force && refusal.reason === 'too_soon')) throw new ForbiddenError(describeRefusal(kid, refusal, 'promote'));
   const result = await deps.queries.signingKeys.promote(kid, deps.now());
   if (!result.promoted) throw new ConflictError(msg('problem.keyChanged', { kid }));
-  await deps.queries.audit.record({ type: 'signing_key.promote', outcome: 'success', actor, details: { kid, alg: key.alg, replaced: result.replaced ?? null, forced: Boolean(refusal) } });
+  await deps.queries.audit.record({ type: 'signing_key.promote', outcome: 'success', actor: actor.name, details: { kid, alg: key.alg, replaced: result.replaced ?? null, forced: Boolean(refusal) } });
   return { key: await existing(deps, kid), ...(result.replaced ? { replaced: result.replaced } : {}) };
 }
 
-export async function retireSigningKey(deps: KeyRotationDependencies, kid: string, actor: string, force = false): Promise<SigningKeySummary> {
+export async function retireSigningKey(deps: KeyRotationDependencies, kid: string, actor: Actor, force = false): Promise<SigningKeySummary> {
   const key = await existing(deps, kid);
   const refusal = retirementRefusal(lifecycleOf(key), deps.now(), deps.settings);
   if (refusal && !(force && refusal.reason === 'too_soon')) throw new ForbiddenError(describeRefusal(kid, refusal, 'retire'));
   if (!(await deps.queries.signingKeys.retire(kid, deps.now()))) throw new ConflictError(msg('problem.keyChanged', { kid }));
-  await deps.queries.audit.record({ type: 'signing_key.retire', outcome: 'success', actor, details: { kid, alg: key.alg, forced: Boolean(refusal) } });
+  await deps.queries.audit.record({ type: 'signing_key.retire', outcome: 'success', actor: actor.name, details: { kid, alg: key.alg, forced: Boolean(refusal) } });
   return existing(deps, kid);
 }

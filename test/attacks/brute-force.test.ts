@@ -93,7 +93,7 @@ describe('attacks on one account', () => {
     const user = await seedUser(running.server, running.config, { participantId: 'B10001', userId: 'UNLOCKED' }, running.clock);
     for (let guess = 0; guess < 5; guess += 1) await login(user, 'wrong before unlock');
     expect((await login(user, user.password)).page.status).toBe(401);
-    await unlockUser(running.server.queries, { participantId: 'B10001', userId: 'UNLOCKED' }, 'operator:test');
+    await unlockUser(running.server.queries, { participantId: 'B10001', userId: 'UNLOCKED' }, { name: 'operator:test' });
     expect((await login(user, user.password)).page.status).toBe(303);
     expect(await database.db('audit_events').where({ type: 'account.unlock', user_id: 'UNLOCKED' })).toHaveLength(1);
   });

@@ -147,11 +147,11 @@ describe('sessions and tokens under attack', () => {
   const notices = () => createSecurityNotices({ outbox: running.server.outbox, now: () => running.clock.now() });
   const changes: Array<[string, string, Change, string]> = [
     ['an operator sets a new password', 'password_change', (user) =>
-      setUserPassword({ queries: running.server.queries, hasher: running.server.hasher, rules: running.config.password, notices: notices() }, user, 'a brand new passphrase 42', 'operator:test'),
+      setUserPassword({ queries: running.server.queries, hasher: running.server.hasher, rules: running.config.password, notices: notices() }, user, 'a brand new passphrase 42', { name: 'operator:test' }),
       'Your CCASS password was changed'],
     ['the DA resets the second factor', 'second_factor_reset', (user) => resetFirmUserSecondFactor(firm(), da(), user.userId), 'Your CCASS one-time codes were reset'],
     ['the DA locks the login', 'lock', (user) => lockFirmUser(firm(), da(), user.userId), 'Your CCASS login was locked'],
-    ['an operator disables the user', 'disable', (user) => setUserEnabled(running.server.queries, user, false, 'operator:test', notices()), 'Your CCASS login was disabled'],
+    ['an operator disables the user', 'disable', (user) => setUserEnabled(running.server.queries, user, false, { name: 'operator:test' }, notices()), 'Your CCASS login was disabled'],
   ];
 
   it.each(changes)('ends every session, grant and token of the user when %s, and tells the user', async (_what, cause, change, subject) => {

@@ -26,7 +26,7 @@ describe('a DMS upload killed at random points (SIGKILL), then uploaded again', 
     // Users and a DA, seeded in-process on the same database; the child node serves DMS.
     const seedingConfig = testConfig(harness.origin, harness.database.url);
     const seeding: Server = await buildServer(seedingConfig, harness.database.db, createLogger('silent'), { clock: new TestClock(), workers: false });
-    await addParticipant(seeding.queries, { id: participantId, name: 'Upload Securities' }, 'test');
+    await addParticipant(seeding.queries, { id: participantId, name: 'Upload Securities' }, { name: 'test' });
     for (const userId of users) await seeding.queries.users.insert({ participant_id: participantId, user_id: userId, display_name: `Upload ${userId}`, email: null });
     const da = await seedUser(seeding, seedingConfig, { participantId, userId: 'DAADMIN', email: 'daadmin@crash.example' });
     await seeding.queries.users.setRole(da.subject, 'da');

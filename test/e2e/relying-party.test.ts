@@ -166,7 +166,7 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     const config = await discover();
     const dormant = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'LEAVER' }, running.clock);
     const tokens = await logIn(config, TERMINAL.redirectUri, dormant);
-    await setUserEnabled(running.server.queries, dormant, false, 'test');
+    await setUserEnabled(running.server.queries, dormant, false, { name: 'test' });
     await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 

@@ -57,8 +57,8 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
 
   it('works end to end', async () => {
     const { queries } = running.server;
-    await addParticipant(queries, { id: 'B01234', name: 'Example Securities Ltd' }, 'test');
-    await addUser(queries, { participantId: 'B01234', userId: 'TRADER1', displayName: 'Chan Tai Man' }, 'test');
+    await addParticipant(queries, { id: 'B01234', name: 'Example Securities Ltd' }, { name: 'test' });
+    await addUser(queries, { participantId: 'B01234', userId: 'TRADER1', displayName: 'Chan Tai Man' }, { name: 'test' });
 
     // 1. HKSCC registers the firm's DA; the DA gets an activation email over SMTP.
     const added = await addDelegatedAdministrator(
@@ -156,8 +156,8 @@ describe('onboarding: from the DA registration to the first 2FA login', () => {
 
   it('lets a user choose email codes instead, confirmed by a first code', async () => {
     const { queries } = running.server;
-    if (!(await queries.participants.findById('B01234'))) await addParticipant(queries, { id: 'B01234', name: 'Example' }, 'test');
-    await addUser(queries, { participantId: 'B01234', userId: 'CLERK2', displayName: 'Lee Ka Yan', email: undefined }, 'test');
+    if (!(await queries.participants.findById('B01234'))) await addParticipant(queries, { id: 'B01234', name: 'Example' }, { name: 'test' });
+    await addUser(queries, { participantId: 'B01234', userId: 'CLERK2', displayName: 'Lee Ka Yan', email: undefined }, { name: 'test' });
     const user = await queries.users.findByLogin('B01234', 'CLERK2');
     const { registerDesignatedEmail } = await import('../../src/enrolment/activation-links.js');
     await registerDesignatedEmail(running.server.activation, user!, 'clerk2@example.hk', operatorActor('test'));

@@ -74,7 +74,7 @@ describe('smartcard login', () => {
       await bindDirectly(running.server, trader, fixture.cards.valid);
       const second = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'SECOND1' }, running.clock);
       await bindDirectly(running.server, second, fixture.cards.second);
-      await setUserEnabled(running.server.queries, second, false, 'test');
+      await setUserEnabled(running.server.queries, second, false, { name: 'test' });
       const lost = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'LOST1' }, running.clock);
       await bindDirectly(running.server, lost, fixture.cards.revoked);
       const old = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'OLD1' }, running.clock);

@@ -210,14 +210,14 @@ export async function seedUser(
 ): Promise<SeededUser> {
   const { queries, hasher } = server;
   if (!(await queries.participants.findById(user.participantId))) {
-    await addParticipant(queries, { id: user.participantId, name: `Participant ${user.participantId}` }, 'test');
+    await addParticipant(queries, { id: user.participantId, name: `Participant ${user.participantId}` }, { name: 'test' });
   }
-  const added = await addUser(queries, { participantId: user.participantId, userId: user.userId, displayName: `User ${user.userId}`, email: user.email }, 'test');
+  const added = await addUser(queries, { participantId: user.participantId, userId: user.userId, displayName: `User ${user.userId}`, email: user.email }, { name: 'test' });
   const password = user.password ?? 'a long enough test password';
   if (user.status !== 'pending') {
-    await setUserPassword({ queries, hasher, rules: config.password }, user, password, 'test');
+    await setUserPassword({ queries, hasher, rules: config.password }, user, password, { name: 'test' });
   }
-  if (user.status === 'disabled') await setUserEnabled(queries, user, false, 'test');
+  if (user.status === 'disabled') await setUserEnabled(queries, user, false, { name: 'test' });
   const seeded: SeededUser = { participantId: added.participantId, userId: added.userId, password, subject: added.subject, email: added.email ?? undefined };
   const secondFactor = user.secondFactor ?? 'totp';
   if (secondFactor === 'totp') {

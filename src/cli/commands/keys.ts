@@ -91,7 +91,7 @@ export function registerKeyCommands(program: Command, cli: CliContext): void {
     .option('--alg <alg>', t('cli.help.option.alg'))
     .action((options: { alg?: string }) =>
       withKeys(async (deps, config) => {
-        const key = await addSigningKey(deps, (options.alg ?? config.oidc.idTokenSigningAlg).toUpperCase(), cli.operator.name);
+        const key = await addSigningKey(deps, (options.alg ?? config.oidc.idTokenSigningAlg).toUpperCase(), cli.operator);
         const promoteAt = new Date(key.created_at.getTime() + deps.settings.publishBeforeSigningSeconds * 1000);
         cli.say(msg('cli.keys.added', { kid: key.kid, alg: key.alg, time: announcedHongKongTime(promoteAt, cli.locale) }));
       }),
@@ -104,7 +104,7 @@ export function registerKeyCommands(program: Command, cli: CliContext): void {
     .option('--force', t('cli.help.option.forcePromote'))
     .action((kid: string, options: { force?: boolean }) =>
       withKeys(async (deps) => {
-        const { key, replaced } = await promoteSigningKey(deps, kid, cli.operator.name, options.force ?? false);
+        const { key, replaced } = await promoteSigningKey(deps, kid, cli.operator, options.force ?? false);
         const retireAt = new Date(deps.now().getTime() + deps.settings.keepAfterSigningSeconds * 1000);
         cli.say(
           replaced
@@ -121,7 +121,7 @@ export function registerKeyCommands(program: Command, cli: CliContext): void {
     .option('--force', t('cli.help.option.forceRetire'))
     .action((kid: string, options: { force?: boolean }) =>
       withKeys(async (deps) => {
-        const key = await retireSigningKey(deps, kid, cli.operator.name, options.force ?? false);
+        const key = await retireSigningKey(deps, kid, cli.operator, options.force ?? false);
         cli.say(msg('cli.keys.retired', { kid: key.kid }));
       }),
     );

@@ -16,7 +16,7 @@ export function registerParticipantCommands(program: Command, cli: CliContext): 
     .requiredOption('--name <name>', t('cli.help.option.participantName'))
     .action((id: string, options: { name: string }) =>
       cli.withDatabase(async ({ queries }) => {
-        const added = await addParticipant(queries, { id, name: options.name }, cli.operator.name);
+        const added = await addParticipant(queries, { id, name: options.name }, cli.operator);
         cli.say(msg('cli.participant.added', { participant: added.id }));
       }),
     );

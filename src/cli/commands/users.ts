@@ -30,7 +30,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
     .option('--email <email>', t('cli.help.option.email'))
     .action((participantId: string, userId: string, options: { name: string; email?: string }) =>
       cli.withDatabase(async ({ queries }) => {
-        const added = await addUser(queries, { participantId, userId, displayName: options.name, email: options.email }, cli.operator.name);
+        const added = await addUser(queries, { participantId, userId, displayName: options.name, email: options.email }, cli.operator);
         cli.say(msg('cli.user.added', { user: added.userId, participant: added.participantId, status: t(`cli.user.status.${added.status}`) }));
       }),
     );
@@ -46,7 +46,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         await existingUser(queries, participantId, userId);
         const password = await readNewSecret(cli.io.secrets, { first: t('cli.secret.prompt'), again: t('cli.secret.promptAgain') });
         const hasher = createPasswordHasher(config.password.argon2);
-        await setUserPassword({ queries, hasher, rules: config.password, notices }, { participantId, userId }, password, cli.operator.name);
+        await setUserPassword({ queries, hasher, rules: config.password, notices }, { participantId, userId }, password, cli.operator);
         cli.say(msg('cli.user.passwordSet', { user: userId.toUpperCase(), participant: participantId.toUpperCase() }));
       }),
     );
@@ -73,7 +73,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
       .argument('<user-id>', t('cli.help.argument.user'))
       .action((participantId: string, userId: string) =>
         cli.withServices(async ({ queries, notices }) => {
-          const updated = await setUserEnabled(queries, { participantId, userId }, enabled, cli.operator.name, notices);
+          const updated = await setUserEnabled(queries, { participantId, userId }, enabled, cli.operator, notices);
           cli.say(msg('cli.user.statusNow', { user: updated.userId, participant: updated.participantId, status: t(`cli.user.status.${updated.status}`) }));
         }),
       );
@@ -86,7 +86,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
     .argument('<user-id>', t('cli.help.argument.user'))
     .action((participantId: string, userId: string) =>
       cli.withDatabase(async ({ queries }) => {
-        const updated = await unlockUser(queries, { participantId, userId }, cli.operator.name);
+        const updated = await unlockUser(queries, { participantId, userId }, cli.operator);
         cli.say(msg('cli.user.unlocked', { user: updated.userId, participant: updated.participantId }));
       }),
     );
