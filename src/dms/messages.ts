@@ -1,78 +1,17 @@
 /**
- * The words for what DMS's domain code reports as codes: a CSV file refused whole, a row's
- * problems, an upload that could not be read, a row's result. Everything here returns
- * catalogue messages (`csv.*`, `dms.*`), so a page or the API writes them in the reader's
- * language; the operators' import (CLI) can word the same codes with `rowProblemMessage`
- * and `csvFileProblemMessage`.
+ * The words for what DMS's upload reports as codes: an upload that could not be read and a
+ * row's result (a file's and a row's problems are worded in directory/csv-problem-words.ts,
+ * which the operators' import shares). Everything here returns catalogue messages.
  */
-import type { CsvFileProblem, RowProblem } from '../directory/csv-problems.js';
-import { msg, type Message, type MessageKey, type Translatable } from '../i18n/translate.js';
+import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
+
+export { csvFileProblemMessage, rowProblemMessage } from '../directory/csv-problem-words.js';
 import type { RowOutcome } from './bulk-registration.js';
 import type { UploadProblem } from './upload-body.js';
-
-const list = (values: readonly string[]) => values.join(', ');
-
-/** The columns a header row must name ("user_id,email", or with the optional ones). */
-function headerMessage(problem: Extract<CsvFileProblem, { code: 'bad_header' }>): Message {
-  const found = problem.found.join(',');
-  return problem.optional.length
-    ? msg('csv.file.bad_headerOptional', { required: problem.required.join(','), optional: list(problem.optional), found })
-    : msg('csv.file.bad_header', { required: problem.required.join(','), found });
-}
-
-/** Why a file was refused whole: one or a few sentences. */
-export function csvFileProblemMessage(problem: CsvFileProblem): Translatable {
-  switch (problem.code) {
-    case 'too_large':
-      return msg('csv.file.too_large', { kb: problem.maxKb });
-    case 'not_utf8':
-      return msg('csv.file.not_utf8');
-    case 'malformed':
-      return [problem.line ? msg('csv.file.malformedAt', { line: problem.line }) : msg('csv.file.malformed'), msg(`csv.file.cause.${problem.cause}`)];
-    case 'no_rows':
-      return msg('csv.file.no_rows', { columns: problem.required.join(',') });
-    case 'bad_header':
-      return [
-        headerMessage(problem),
-        ...(problem.missing.length ? [msg('csv.file.headerMissing', { columns: list(problem.missing) })] : []),
-        ...(problem.unknown.length ? [msg('csv.file.headerUnknown', { columns: list(problem.unknown.map((name) => `"${name}"`)) })] : []),
-        ...(problem.repeated.length ? [msg('csv.file.headerRepeated', { columns: list(problem.repeated) })] : []),
-      ];
-    case 'too_many_rows':
-      return msg('csv.file.too_many_rows', { rows: problem.rows, max: problem.maxRows });
-  }
-}
 
 /** Why an upload could not be read (before its file was looked at). */
 export function uploadProblemMessage(problem: UploadProblem): Translatable {
   return problem.code === 'too_large' ? msg('csv.file.too_large', { kb: problem.maxKb }) : msg(`dms.upload.problem.${problem.code}`);
-}
-
-/** One problem of a rejected row. */
-export function rowProblemMessage(problem: RowProblem): Message {
-  switch (problem.code) {
-    case 'bad_text':
-      return msg('csv.row.bad_text', { column: problem.column });
-    case 'invalid_user_id':
-    case 'invalid_participant_id':
-    case 'invalid_email':
-    case 'formula_email':
-      return msg(`csv.row.${problem.code}`, { value: problem.value });
-    case 'other_participant':
-      return msg('csv.row.other_participant', { participant: problem.participant, own: problem.own });
-    case 'duplicate_user':
-      return msg('csv.row.duplicate_user', { user: problem.user, lines: list(problem.lines.map(String)) });
-    case 'no_such_user':
-      return msg('csv.row.no_such_user', { user: problem.user, participant: problem.participant });
-    case 'no_such_participant':
-      return msg('csv.row.no_such_participant', { participant: problem.participant, command: 'participant add' });
-    case 'invalid_display_name':
-      return msg(`csv.row.display_name.${problem.problem}`);
-    case 'enrolment_closed':
-      return msg('csv.row.enrolment_closed');
-    case 'not_applied':
-      return msg(`csv.row.not_applied.${problem.cause}`);
-  }
 }
 
 /** A row's result in the upload report, as the summary names it. */

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { importUsers, type ImportReport } from '../../directory/user-import.js';
-import { csvFileProblemMessage, rowProblemMessage } from '../../dms/messages.js';
+import { csvFileProblemMessage, rowProblemMessage } from '../../directory/csv-problem-words.js';
 import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type UserSummary } from '../../directory/users.js';
 import { createPasswordHasher } from '../../factors/password.js';
 import { msg } from '../../i18n/translate.js';

@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RowProblem } from '../../../src/directory/csv-problems.js';
-import { rowProblemMessage } from '../../../src/dms/messages.js';
+import { rowProblemMessage } from '../../../src/directory/csv-problem-words.js';
 import { translator } from '../../../src/i18n/translate.js';
 import { cliRunner } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
