@@ -252,7 +252,7 @@ export const coreEn = {
   'done.lostDa': 'If you lose access to your second factor, ask another Delegated Administrator of your firm to reset it, or contact HKSCC.',
   'problem.pin.phase': 'The phase must be one of {phases}.',
   'problem.pin.until': 'The end of the pin must be a Hong Kong date or time like 2023-09-30 or 2023-09-30T18:00.',
-  'problem.pin.untilPast': 'The end of the pin must be later than now ({now}).',
+  'problem.pin.untilPast': 'The end of the pin must be later than now, {now}.',
   'problem.pin.reason': 'The reason must be 1 to 500 characters.',
   'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;

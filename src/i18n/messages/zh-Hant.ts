@@ -251,7 +251,7 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'done.lostDa': '如您無法再使用第二重認證，請要求貴公司另一位授權管理員重設，或聯絡香港結算。',
   'problem.pin.phase': '階段必須是 {phases} 其中之一。',
   'problem.pin.until': '鎖定的結束時間必須是香港日期或時間，例如 2023-09-30 或 2023-09-30T18:00。',
-  'problem.pin.untilPast': '鎖定的結束時間必須遲於現在（{now}）。',
+  'problem.pin.untilPast': '鎖定的結束時間必須遲於現在，即{now}。',
   'problem.pin.reason': '原因必須為 1 至 500 個字元。',
   'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
