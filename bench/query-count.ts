@@ -17,7 +17,8 @@ export interface QueryCount {
   requests: number;
 }
 
-function statementLabel(sql: string): string {
+/** "select users", "insert audit_events": what a statement does, and to which table. */
+export function statementLabel(sql: string): string {
   // The statement's own verb and table, not those of its subqueries or CTEs (parenthesised, two levels deep).
   const text = sql.trim().toLowerCase().replace(/\((?:[^()]|\([^()]*\))*\)/g, '');
   const verb = /^\w+/.exec(text)?.[0] ?? '?';

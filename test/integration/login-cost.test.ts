@@ -3,19 +3,11 @@
  * exchange. Counted statement by statement (a count is exact, unlike a time: `npm run bench`
  * measures speed), so a change that adds a round trip to every login shows here.
  */
+import { statementLabel } from '../../bench/query-count.js';
 import { exchangeCode, followToCallback, passwordStep, refreshGrant, startAuthorization, submitCode } from '../support/flows.js';
 import { type TestDatabase } from '../support/database.js';
 import { seedUser, type RunningTestServer, useTestServer } from '../support/server.js';
 import { rfc6238 } from '../support/totp.js';
-
-/** "select users", "insert audit_events": what a statement does, and to which table. */
-function statementLabel(sql: string): string {
-  // The statement's own verb and table, not those of its subqueries or CTEs (parenthesised, two levels deep).
-  const text = sql.trim().toLowerCase().replace(/\((?:[^()]|\([^()]*\))*\)/g, '');
-  const verb = /^\w+/.exec(text)?.[0] ?? '?';
-  const table = /\b(?:from|into|update)\s+"?([a-z_.]+)"?/.exec(text)?.[1] ?? '';
-  return `${verb} ${table}`.trim();
-}
 
 describe('the cost of a login', () => {
   let database: TestDatabase;
