@@ -12,6 +12,7 @@ import * as phasesSmartcards from './20261124170000_phases_smartcards.js';
 import * as abuseResistance from './20261125090000_abuse_resistance.js';
 import * as operations from './20261125100000_operations.js';
 import * as outbox from './20261201100000_outbox.js';
+import * as securityKeys from './20261202090000_security_keys.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -22,4 +23,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125090000_abuse_resistance', abuseResistance],
   ['20261125100000_operations', operations],
   ['20261201100000_outbox', outbox],
+  ['20261202090000_security_keys', securityKeys],
 ];

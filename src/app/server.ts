@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config/schema.js';
 import { createSmartcardTrustStore } from '../factors/smartcard-trust.js';
+import { smartcardLoginOrigin } from './smartcard-listener.js';
 import type { SmartcardLogin } from '../login/routes.js';
 import { mailDelivery } from '../mail/delivery.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
@@ -49,12 +50,10 @@ export interface ServerOptions {
 /** Smartcard login as configured: trust material from files, certificates from TLS or the proxy. */
 function smartcardLogin(config: Config, log: Logger): SmartcardLogin {
   const { smartcard } = config;
-  const issuer = new URL(config.issuer);
-  const tlsOrigin = smartcard.tls && `https://${issuer.hostname}:${smartcard.tls.port}`;
   return {
     trust: createSmartcardTrustStore({ caFile: smartcard.caFile as string, crlFiles: smartcard.crlFiles, requireCrl: smartcard.requireCrl }, log),
     certificateOf: certificateSource({ tls: Boolean(smartcard.tls), proxy: smartcard.proxy }),
-    loginOrigin: new URL(smartcard.loginUrl ?? tlsOrigin ?? issuer.origin).origin,
+    loginOrigin: smartcardLoginOrigin(config),
   };
 }
 

@@ -8,7 +8,10 @@ import type { Config } from '../config/schema.js';
 import type { ActivationDependencies } from '../enrolment/activation-links.js';
 import type { EmailOtpDependencies } from '../factors/email-otp.js';
 import { createPasswordHasher, type PasswordHasher } from '../factors/password.js';
+import type { RecoveryCodeDependencies } from '../factors/recovery-codes.js';
 import type { TotpDependencies } from '../factors/totp-service.js';
+import { webauthnSettings, type WebauthnDependencies } from '../factors/webauthn.js';
+import { smartcardLoginOrigin } from './smartcard-listener.js';
 import { startJobQueue, type JobQueue } from '../jobs/queue.js';
 import { createMailOutbox, type MailOutbox } from '../mail/outbox.js';
 import { createSecurityNotices, type SecurityNotices } from '../mail/security-notices.js';
@@ -43,6 +46,9 @@ export interface Services {
   limits: RateLimits;
   totp: TotpDependencies;
   emailOtp: EmailOtpDependencies;
+  /** Security keys and passkeys: their settings (RP ID, origins) and where credentials and challenges are kept. */
+  webauthn: WebauthnDependencies;
+  recoveryCodes: RecoveryCodeDependencies;
   /** What registering emails and sending activation links needs. */
   activation: ActivationDependencies & { queries: Queries };
   /** Stops the job queue (this process's workers); the caller owns the database pool. */
@@ -89,6 +95,14 @@ export async function buildServices(config: Config, db: Database, log: Logger, o
     limits: config.rateLimits.enabled ? postgresRateLimits(db, { ipv6PrefixLength: config.rateLimits.ipv6PrefixLength, limits: config.rateLimits }) : NO_RATE_LIMITS,
     totp,
     emailOtp: { queries, box, outbox, settings: config.emailOtp, clock, firstAttemptWaitMs: config.smtp.firstAttemptWaitMs },
+    webauthn: {
+      credentials: queries.webauthnCredentials,
+      challenges: queries.webauthnChallenges,
+      // The smartcard login's origin too: a user who logs in with the card may register a key right there.
+      settings: webauthnSettings(config, config.smartcard.caFile ? [smartcardLoginOrigin(config)] : []),
+      clock,
+    },
+    recoveryCodes: { codes: queries.recoveryCodes, box, clock },
     activation: { queries, outbox, clock, issuer: config.issuer, settings: config.activation, policy, log },
     stop: () => jobs.stop(),
   };

@@ -27,3 +27,10 @@ export function createSmartcardListener(settings: SmartcardListenerSettings, han
   server.keepAliveTimeout = 65_000;
   return server;
 }
+
+/** Where the "Log in with smartcard" form posts: the configured URL, else the TLS listener's port on the issuer's host, else the issuer. */
+export function smartcardLoginOrigin(config: { issuer: string; smartcard: { loginUrl?: string | undefined; tls?: { port: number } | undefined } }): string {
+  const issuer = new URL(config.issuer);
+  const tlsOrigin = config.smartcard.tls && `https://${issuer.hostname}:${config.smartcard.tls.port}`;
+  return new URL(config.smartcard.loginUrl ?? tlsOrigin ?? issuer.origin).origin;
+}

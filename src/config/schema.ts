@@ -178,6 +178,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Security keys and passkeys (WebAuthn). The RP ID is the domain credentials are bound to:
+     * the issuer's host or a registrable suffix of it (a key registered for "example.com" works
+     * on "auth.example.com"); a browser refuses any other. Origins: where ceremonies may run
+     * (default: the issuer's origin and the smartcard login's); each must lie within the RP ID.
+     */
+    webauthn: z
+      .object({
+        rpId: z
+          .string()
+          .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lower-case domain name without scheme or port, such as auth.example.com')
+          .optional(),
+        /** Shown by the browser and the authenticator when a key is registered. */
+        rpName: z.string().min(1).max(64).default('HKSCC CCASS'),
+        origins: z.array(z.url({ protocol: /^https?$/ })).min(1).optional(),
+        /** How long a ceremony (touching the key) may take. */
+        timeoutSeconds: z.number().int().min(30).max(600).default(120),
+        /** "preferred": a key without PIN or biometrics is accepted (amr says so); "required": only with. */
+        userVerification: z.enum(['preferred', 'required']).default('preferred'),
+        /** How many keys a user may register. */
+        maxCredentialsPerUser: z.number().int().min(1).max(50).default(10),
+      })
+      .strict()
+      .prefault({}),
     emailOtp: z
       .object({
         ttlSeconds: z.number().int().min(60).max(3600).default(300),
@@ -424,6 +448,21 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: `duplicate client_id "${id}"` });
       }
     });
+    const issuerHost = new URL(config.issuer).hostname;
+    const rpId = config.webauthn.rpId;
+    if (rpId && !withinDomain(issuerHost, rpId)) {
+      ctx.addIssue({ code: 'custom', path: ['webauthn', 'rpId'], message: `must be the issuer's host (${issuerHost}) or a registrable suffix of it` });
+    }
+    config.webauthn.origins?.forEach((origin, index) => {
+      const url = new URL(origin);
+      if (url.origin !== origin.replace(/\/$/, '')) {
+        ctx.addIssue({ code: 'custom', path: ['webauthn', 'origins', index], message: 'must be an origin (scheme, host and port only), such as https://auth.example.com' });
+      } else if (!withinDomain(url.hostname, rpId ?? issuerHost)) {
+        ctx.addIssue({ code: 'custom', path: ['webauthn', 'origins', index], message: `must be on webauthn.rpId (${rpId ?? issuerHost}) or a subdomain of it` });
+      } else if (config.env === 'production' && url.protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', path: ['webauthn', 'origins', index], message: 'must be https in production' });
+      }
+    });
     if (config.metrics.port && config.metrics.port === config.server.port) {
       ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'must differ from server.port' });
     }
@@ -451,3 +490,15 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Whether `host` is `domain` or a subdomain of it, and `domain` is a name a site can own (not
+ * a bare top-level label like "com"; an IP address only as itself). The public-suffix list
+ * would say more; browsers apply it again when they check the RP ID.
+ */
+function withinDomain(host: string, domain: string): boolean {
+  if (host === domain) return true;
+  const ip = /^[0-9.]+$/.test(host) || host.includes(':');
+  return !ip && domain.includes('.') && host.endsWith(`.${domain}`);
+}
+

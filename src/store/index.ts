@@ -14,6 +14,9 @@ import { totpCredentialQueries } from './totp-credentials.js';
 import { userAccessQueries } from './user-access.js';
 import { userQueries } from './users.js';
 import { jobQueries } from './jobs.js';
+import { recoveryCodeQueries } from './recovery-codes.js';
+import { webauthnChallengeQueries } from './webauthn-challenges.js';
+import { webauthnCredentialQueries } from './webauthn-credentials.js';
 import type { JobQueue } from '../jobs/queue.js';
 
 /**
@@ -26,6 +29,9 @@ function queryModules(db: Database, queue: JobQueue | undefined) {
     users: userQueries(db),
     audit: auditQueries(db),
     totpCredentials: totpCredentialQueries(db),
+    webauthnCredentials: webauthnCredentialQueries(db),
+    webauthnChallenges: webauthnChallengeQueries(db),
+    recoveryCodes: recoveryCodeQueries(db),
     emailOtpChallenges: emailOtpChallengeQueries(db),
     loginProgress: loginProgressQueries(db),
     activationTokens: activationTokenQueries(db),
