@@ -48,6 +48,11 @@ const clientSchema = z
     first_party: z.boolean().default(false),
     /** Accept only password + OTP logins for this client, whatever the phase (as if it always sent the 2FA acr_values). */
     require_two_factor: z.boolean().default(false),
+    /**
+     * Accept only phishing-resistant logins for this client (acr `phr`): a security key or
+     * passkey after the password, or the smartcard while smartcards work; never a code.
+     */
+    require_phishing_resistant: z.boolean().default(false),
     /** How this client's ID tokens are signed; unset: oidc.idTokenSigningAlg. RS256 for relying parties that know nothing else. */
     id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
   })
@@ -443,6 +448,9 @@ export const configSchema = z
     ids.forEach((id, index) => {
       if (id === 'ccass-dms') {
         ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: '"ccass-dms" is reserved for the built-in DMS client' });
+      }
+      if (id === 'ccass-account') {
+        ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: '"ccass-account" is reserved for the built-in security page client' });
       }
       if (ids.indexOf(id) !== index) {
         ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'client_id'], message: `duplicate client_id "${id}"` });

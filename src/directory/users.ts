@@ -13,7 +13,7 @@ import type { SecurityNotices } from '../mail/security-notices.js';
 import { revokeUserAccess } from './access-revocation.js';
 import { assertAcceptablePassword, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import type { Queries } from '../store/index.js';
-import type { SecondFactorMethod, UserRow, UserStatus } from '../store/users.js';
+import type { CodeMethod, UserRow, UserStatus } from '../store/users.js';
 import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 
 type DirectoryQueries = Pick<Queries, 'participants' | 'users' | 'audit' | 'userAccess' | 'jobs' | 'transaction'>;
@@ -38,7 +38,7 @@ export interface UserSummary {
   role: 'user' | 'da';
   status: UserStatus;
   hasPassword: boolean;
-  secondFactor: SecondFactorMethod | null;
+  secondFactor: CodeMethod | null;
   lockedUntil: Date | null;
 }
 

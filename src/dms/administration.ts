@@ -23,7 +23,7 @@ import { isLocked } from '../policy/lockout.js';
 import { enrolmentOpen } from '../policy/phases.js';
 import type { AuditRow } from '../store/audit.js';
 import type { Queries } from '../store/index.js';
-import { LOCKED_UNTIL_UNLOCKED, READINESS_STATES, type ReadinessState, type SecondFactorMethod, type UserRow, type UserWithReadiness } from '../store/users.js';
+import { LOCKED_UNTIL_UNLOCKED, READINESS_STATES, type ReadinessState, type CodeMethod, type UserRow, type UserWithReadiness } from '../store/users.js';
 import { dmsRefusal } from './refusals.js';
 
 export interface DmsDependencies extends ActivationDependencies {
@@ -56,7 +56,7 @@ export interface FirmUser {
   role: 'user' | 'da';
   state: ReadinessState;
   hasPassword: boolean;
-  secondFactor: SecondFactorMethod | null;
+  secondFactor: CodeMethod | null;
   lockedUntil: string | null;
   activationExpiresAt: string | null;
 }

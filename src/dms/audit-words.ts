@@ -34,6 +34,8 @@ export const AUDIT_EVENT_WORDS: Readonly<Record<string, MessageKey>> = {
   'login.totp': 'dms.event.login.totp',
   'login.email_otp': 'dms.event.login.email_otp',
   'login.smartcard': 'dms.event.login.smartcard',
+  'login.webauthn': 'dms.event.login.webauthn',
+  'login.recovery_code': 'dms.event.login.recovery_code',
   'email_otp.send': 'dms.event.email_otp.send',
   'account.lock': 'dms.event.account.lock',
   'account.unlock': 'dms.event.account.unlock',
@@ -57,6 +59,14 @@ export const AUDIT_EVENT_WORDS: Readonly<Record<string, MessageKey>> = {
   'participant.add': 'dms.event.participant.add',
   'phase.pilot_add': 'dms.event.phase.pilot_add',
   'phase.pilot_remove': 'dms.event.phase.pilot_remove',
+  // The user's own security page (src/account).
+  'account.login': 'dms.event.account.login',
+  'account.session.end': 'dms.event.account.session.end',
+  'account.sessions.end_others': 'dms.event.account.sessions.end_others',
+  'webauthn.register': 'dms.event.webauthn.register',
+  'webauthn.rename': 'dms.event.webauthn.rename',
+  'webauthn.remove': 'dms.event.webauthn.remove',
+  'recovery_codes.issue': 'dms.event.recovery_codes.issue',
 };
 
 const REASONS = new Set([
@@ -91,7 +101,7 @@ const DELIVERIES = new Set(['sent', 'sending']);
 const DURING = new Set(['activation', 'enrolment']);
 const UPLOAD_COUNTS = ['registered', 'changed', 'unchanged', 'resent', 'rejected'] as const;
 /** What the access revocation record counts (store/user-access.ts): all of it is "sessions and codes ended". */
-const ENDED_COUNTS = ['oidc', 'dmsSessions', 'loginsInProgress', 'enrolmentSessions', 'emailCodes'];
+const ENDED_COUNTS = ['oidc', 'dmsSessions', 'accountSessions', 'loginsInProgress', 'enrolmentSessions', 'emailCodes'];
 /** Details that other columns already show, or that say nothing to a DA. */
 const SILENT = new Set(['by', 'queued', 'amr', 'acr', 'bytes', 'interaction']);
 

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Clock } from '../kernel/clock.js';
-import { ACR } from '../oidc/assurance.js';
+import { ACR, acrMeets } from '../oidc/assurance.js';
 import { DMS_CLIENT_ID, dmsClientSecret, dmsRedirectUri } from '../oidc/dms-client.js';
 import { isLocked } from '../policy/lockout.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -133,7 +133,7 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
         if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code?.startsWith('OAUTH_')) throw refused('sign_in_failed');
         throw error;
       }
-      if (!claims || claims.acr !== ACR.twoFactor) throw refused('two_factor_needed');
+      if (!claims || !acrMeets(typeof claims.acr === 'string' ? claims.acr : undefined, ACR.twoFactor)) throw refused('two_factor_needed');
       const user = await deps.queries.users.findBySubject(claims.sub);
       if (!user || user.role !== 'da' || user.status !== 'active' || isLocked(user, deps.clock.now())) {
         await deps.queries.audit.record({

@@ -9,7 +9,7 @@
 import { localeOf, pageLocale } from '../web/locale.js';
 import { cookieName } from '../web/cookie-names.js';
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
-import { codeProblem, isSecondFactorMethod, SECOND_FACTOR_METHODS, SECOND_FACTORS, switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
+import { codeProblem, isCodeMethod, CODE_METHODS, SECOND_FACTORS, switchSecondFactor, type CodeMethod } from '../factors/second-factors.js';
 import type { ClientConfig } from '../config/schema.js';
 import { DMS_CLIENT_ID } from '../oidc/dms-client.js';
 import { configuredClientName } from '../oidc/clients.js';
@@ -59,7 +59,7 @@ const enrolmentCookie = (ctx: Context) => cookieName('ccass_enrolment', 'path', 
 const doneCookie = (ctx: Context) => cookieName('ccass_activated', 'path', ctx.secure);
 
 const passwordForm = z.object({ csrf: z.string().max(200), password: z.string().max(1024), confirmation: z.string().max(1024) });
-const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(SECOND_FACTOR_METHODS) });
+const methodForm = z.object({ csrf: z.string().max(200), method: z.enum(CODE_METHODS) });
 const codeForm = z.object({ csrf: z.string().max(200), code: z.string().max(32) });
 const csrfForm = z.object({ csrf: z.string().max(200) });
 
@@ -199,7 +199,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   /** Binds emailed codes to this enrolment session, as login codes are bound to their login. */
   const emailBinding = (enrolment: Enrolment) => `activation:${hashEnrolmentSession(enrolment.session)}`;
 
-  async function complete(ctx: Context, enrolment: Enrolment, method: SecondFactorMethod) {
+  async function complete(ctx: Context, enrolment: Enrolment, method: CodeMethod) {
     // The factor, its record and the end of the set-up: together (the same enrolment as a login's).
     await queries.transaction(async (within) => {
       await switchSecondFactor(within, enrolment.user, method);
@@ -218,7 +218,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   router.get('/done', (ctx) => {
     const [method, role] = (ctx.cookies.get(doneCookie(ctx), { signed: true }) ?? '').split(':');
-    if (!isSecondFactorMethod(method)) return message(ctx, 400, 'activate.setupExpiredTitle', 'activate.setupExpired');
+    if (!isCodeMethod(method)) return message(ctx, 400, 'activate.setupExpiredTitle', 'activate.setupExpired');
     const words = SECOND_FACTORS[method].words;
     const locale = localeOf(ctx);
     const starts = deps.clients.filter((client) => client.initiate_login_uri && client.client_id !== DMS_CLIENT_ID);
@@ -254,6 +254,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     page(ctx, status, 'otp', {
       base: '/activate',
       csrf: csrf.issue(enrolment.binding),
+      otherWays: [],
       method: 'email',
       email: maskEmail(enrolment.user.email ?? ''),
       digits: 6,

@@ -1,9 +1,14 @@
 /**
  * The second factors, one entry each: what a login proves with it, the `amr` it adds to an
- * ID token, the login step and code page that ask for it, how its code is checked, what
- * removing it deletes, and the words that name it. Everything that enrols, switches, resets
- * or shows a second factor (login, activation, DMS, the readiness report) goes through this
- * table, so a new factor is one entry here, its store module and its view.
+ * ID token, the login step and page that ask for it, how it is proven, whether the user has
+ * it, what removing it deletes, and the words that name it. Everything that enrols, switches,
+ * resets or shows a second factor (login, activation, DMS, the security page, the readiness
+ * report) goes through this table, so a new factor is one entry here, its store module and
+ * its view.
+ *
+ * Two kinds: a *code method* (TOTP or email codes — a user has at most one, in
+ * `users.second_factor`) and *security keys* (WebAuthn — any number, in addition to the code
+ * method). A login offers the phishing-resistant factor first when the user has one.
  */
 import type { MessageKey } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
@@ -11,11 +16,27 @@ import { verifyEmailOtp, type EmailOtpDependencies } from './email-otp.js';
 import type { TotpCredentialRow } from '../store/totp-credentials.js';
 import { verifyTotp, type TotpDependencies } from './totp-service.js';
 
-export const SECOND_FACTOR_METHODS = ['totp', 'email'] as const;
+/** In the order a login offers them when the user has several: phishing-resistant first. */
+export const SECOND_FACTOR_METHODS = ['webauthn', 'totp', 'email'] as const;
 export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
+/** The methods that deliver a code, of which a user has at most one (`users.second_factor`). */
+export const CODE_METHODS = ['totp', 'email'] as const;
+export type CodeMethod = (typeof CODE_METHODS)[number];
 
 export function isSecondFactorMethod(value: unknown): value is SecondFactorMethod {
   return typeof value === 'string' && (SECOND_FACTOR_METHODS as readonly string[]).includes(value);
+}
+
+export function isCodeMethod(value: unknown): value is CodeMethod {
+  return typeof value === 'string' && (CODE_METHODS as readonly string[]).includes(value);
+}
+
+/** What a user holds of their second factors, as the login steps need it. */
+export interface FactorHolder {
+  second_factor: CodeMethod | null;
+  email: string | null;
+  /** How many security keys or passkeys the user has registered. */
+  securityKeys: number;
 }
 
 /** What checking a code can find, whatever the factor. */
@@ -40,43 +61,73 @@ export interface CodeAttempt {
   code: string;
 }
 
-export interface SecondFactor {
-  method: SecondFactorMethod;
+interface FactorEntry<M extends SecondFactorMethod> {
+  method: M;
   /**
-   * RFC 8176 §2: the kind of factor ("otp": a one-time password). RFC 8176 has no value saying
-   * where an OTP came from, so one more value (allowed between the parties) names the method.
+   * RFC 8176 §2: the kind of factor ("otp": a one-time password, "hwk": a hardware-secured
+   * key). RFC 8176 has no value saying where an OTP came from, so one more value (allowed
+   * between the parties) names the code method.
    */
-  amr: { kind: 'otp'; method: string };
+  amr: { kind: 'otp' | 'hwk'; method?: string };
+  /** Whether it resists phishing (an origin-bound key): the only kind a client requiring `phr` accepts. */
+  phishingResistant: boolean;
   /** The login step that asks for it, and the name its events carry in audit and metrics. */
-  step: 'totp' | 'email-otp';
-  eventName: 'totp' | 'email_otp';
+  step: 'totp' | 'email-otp' | 'security-key';
+  eventName: 'totp' | 'email_otp' | 'webauthn';
   /** Whether the user can log in with it as things stand (email codes need an address). */
-  usableBy(user: { email: string | null }): boolean;
-  /** Checks a code of this factor (a code is accepted once). */
-  verify(services: FactorServices, attempt: CodeAttempt): Promise<CodeVerdict>;
-  /** Deletes what the user holds of this factor (its secret, pending or active). */
+  usableBy(user: FactorHolder): boolean;
+  /** Deletes what the user holds of this factor (its secret, pending or active; every key). */
   removeCredentials(queries: Queries, userId: string): Promise<void>;
   /** Words that name it: in DMS and reports, and on the page that closes a set-up. */
   words: { name: MessageKey; ready: MessageKey; lost: MessageKey };
 }
 
-export const SECOND_FACTORS: Readonly<Record<SecondFactorMethod, SecondFactor>> = {
+/** A factor proven by typing a code. */
+export interface CodeFactor extends FactorEntry<CodeMethod> {
+  proof: 'code';
+  /** Checks a code of this factor (a code is accepted once). */
+  verify(services: FactorServices, attempt: CodeAttempt): Promise<CodeVerdict>;
+}
+
+/** A factor proven by a WebAuthn assertion of a registered key (src/factors/webauthn.ts). */
+export interface KeyFactor extends FactorEntry<'webauthn'> {
+  proof: 'assertion';
+}
+
+export type SecondFactor = CodeFactor | KeyFactor;
+
+export const SECOND_FACTORS: Readonly<{ webauthn: KeyFactor; totp: CodeFactor; email: CodeFactor }> = {
+  webauthn: {
+    method: 'webauthn',
+    proof: 'assertion',
+    amr: { kind: 'hwk' },
+    phishingResistant: true,
+    step: 'security-key',
+    eventName: 'webauthn',
+    usableBy: (user) => user.securityKeys > 0,
+    removeCredentials: (queries, userId) => queries.webauthnCredentials.removeAll(userId),
+    words: { name: 'dms.factor.webauthn', ready: 'done.webauthn', lost: 'done.lostWebauthn' },
+  },
   totp: {
     method: 'totp',
+    proof: 'code',
     amr: { kind: 'otp', method: 'totp' },
+    phishingResistant: false,
     step: 'totp',
     eventName: 'totp',
-    usableBy: () => true,
+    usableBy: (user) => user.second_factor === 'totp',
     verify: (services, attempt) => verifyTotp(services.totp, attempt.userId, attempt.code, attempt.credentials?.totp),
     removeCredentials: (queries, userId) => queries.totpCredentials.remove(userId),
     words: { name: 'dms.factor.totp', ready: 'done.totp', lost: 'done.lostTotp' },
   },
   email: {
     method: 'email',
+    proof: 'code',
     amr: { kind: 'otp', method: 'email' },
+    phishingResistant: false,
     step: 'email-otp',
     eventName: 'email_otp',
-    usableBy: (user) => user.email !== null,
+    usableBy: (user) => user.second_factor === 'email' && user.email !== null,
     verify: (services, attempt) => verifyEmailOtp(services.emailOtp, attempt.userId, attempt.binding, attempt.code),
     // The codes die with their login; the address itself belongs to the user, not to the factor.
     removeCredentials: async () => {},
@@ -84,18 +135,30 @@ export const SECOND_FACTORS: Readonly<Record<SecondFactorMethod, SecondFactor>> 
   },
 };
 
+/** The factors the user can log in with now, in the order a login offers them. */
+export function usableFactors(user: FactorHolder): SecondFactor[] {
+  return SECOND_FACTOR_METHODS.map((method) => SECOND_FACTORS[method]).filter((factor) => factor.usableBy(user));
+}
+
+/** Whether the user has any second factor at all (a code method or a key). */
+export function hasSecondFactor(user: FactorHolder): boolean {
+  return user.second_factor !== null || user.securityKeys > 0;
+}
+
 /**
- * Makes `method` the user's second factor, deleting what the previous one held (the new one's
- * own credentials, such as a TOTP secret just confirmed, were saved by its enrolment).
+ * Makes `method` the user's code method, deleting what the previous one held (the new one's
+ * own credentials, such as a TOTP secret just confirmed, were saved by its enrolment). Keys
+ * stay: they are in addition to the code method.
  */
-export async function switchSecondFactor(queries: Queries, user: { id: string; second_factor: SecondFactorMethod | null }, method: SecondFactorMethod): Promise<void> {
+export async function switchSecondFactor(queries: Queries, user: { id: string; second_factor: CodeMethod | null }, method: CodeMethod): Promise<void> {
   if (user.second_factor && user.second_factor !== method) await SECOND_FACTORS[user.second_factor].removeCredentials(queries, user.id);
   await queries.users.setSecondFactor(user.id, method);
 }
 
-/** Removes every second factor the user has (and any set-up in progress): the next login enrols anew. */
+/** Removes every second factor the user has (and any set-up in progress, and their recovery codes): the next login enrols anew. */
 export async function removeSecondFactors(queries: Queries, userId: string): Promise<void> {
   for (const factor of Object.values(SECOND_FACTORS)) await factor.removeCredentials(queries, userId);
+  await queries.recoveryCodes.removeAll(userId);
   await queries.users.setSecondFactor(userId, null);
 }
 

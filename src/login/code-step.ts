@@ -4,23 +4,18 @@
  * wrong code goes down the one failed-factor path (counted, audited, perhaps locking).
  */
 import { codeDelivery, hasOpenEmailOtp, sendEmailOtp } from '../factors/email-otp.js';
-import { codeProblem, SECOND_FACTORS, SECOND_FACTOR_METHODS } from '../factors/second-factors.js';
+import { codeProblem } from '../factors/second-factors.js';
 import { msg, type Translatable } from '../i18n/translate.js';
 import { advance } from './completion.js';
 import { recordLoginEvent } from './events.js';
 import { recordFailedFactor } from './failed-factor.js';
+import { factorOfStep } from './steps.js';
 import { CANNOT_LOG_IN_NOW, type Login, type LoginOutcome, type LoginServices } from './login.js';
 
-/** The factor whose code this login's step asks for, if it asks for one. */
-export function factorOfStep(login: Pick<Login, 'step'>) {
-  const method = SECOND_FACTOR_METHODS.find((candidate) => SECOND_FACTORS[candidate].step === login.step);
-  return method ? SECOND_FACTORS[method] : undefined;
-}
-
 export async function submitCode(services: LoginServices, login: Login, code: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
-  const factor = factorOfStep(login);
+  const factor = factorOfStep(login.step);
   // Any other step (e.g. a stale tab): show the page that applies now.
-  if (!factor) return { kind: 'next' };
+  if (factor?.proof !== 'code') return { kind: 'next' };
   const verdict = await factor.verify(services, { userId: login.user.id, binding: login.request.uid, code, credentials: login.credentials });
   if (verdict === 'accepted') {
     return advance(services, login, factor.method, { type: `login.${factor.eventName}`, outcome: 'success', who: login.user });

@@ -11,7 +11,7 @@ import type { UserRow } from '../store/users.js';
 import { recordLoginEvent } from './events.js';
 import type { LoginRequest, LoginServices } from './login.js';
 
-export type LoginFactor = 'password' | 'totp' | 'email_otp' | 'password_change';
+export type LoginFactor = 'password' | 'totp' | 'email_otp' | 'webauthn' | 'recovery_code' | 'password_change';
 
 export interface FactorFailure {
   factor: LoginFactor;
@@ -26,7 +26,7 @@ export interface FactorFailure {
 
 export async function recordFailedFactor(services: LoginServices, request: LoginRequest, failure: FactorFailure): Promise<{ locked: boolean }> {
   const { user, factor, reason } = failure;
-  if (factor === 'totp' || factor === 'email_otp') services.metrics.secondFactorFailures.inc({ method: factor });
+  if (factor !== 'password' && factor !== 'password_change') services.metrics.secondFactorFailures.inc({ method: factor });
   if (factor === 'password') services.metrics.logins.inc({ method: 'password+otp', outcome: 'failure', phase: request.policy.phase });
   const actor: Actor = { name: 'system:lockout', ip: request.origin.ip, requestId: request.origin.requestId };
   const locked = await services.queries.transaction(async (within) => {

@@ -5,7 +5,10 @@
  * once per request; the use cases never see Koa or oidc-provider.
  */
 import type { Clock } from '../kernel/clock.js';
-import type { FactorCredentials, FactorServices } from '../factors/second-factors.js';
+import type { FactorHolder, FactorServices } from '../factors/second-factors.js';
+import type { RecoveryCodeDependencies } from '../factors/recovery-codes.js';
+import type { WebauthnDependencies } from '../factors/webauthn.js';
+import type { LoginCredentials } from '../store/login-progress.js';
 import type { PasswordHasher, PasswordRules } from '../factors/password.js';
 import type { Translatable, MessageKey } from '../i18n/translate.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
@@ -18,7 +21,7 @@ import { isLocked } from '../policy/lockout.js';
 import type { PolicySnapshot } from '../policy/phase-policy.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
-import { nextLoginStep, type LoginStep } from './steps.js';
+import { nextLoginStep, type LoginStep, type StepContext } from './steps.js';
 
 export interface LoginServices extends FactorServices {
   queries: Queries;
@@ -32,6 +35,8 @@ export interface LoginServices extends FactorServices {
   passwordRules: PasswordRules;
   /** How long a proven password holds for its interaction. */
   interactionTtlSeconds: number;
+  webauthn: WebauthnDependencies;
+  recoveryCodes: RecoveryCodeDependencies;
 }
 
 export interface LoginRequest {
@@ -50,12 +55,35 @@ export interface Login {
   kind: 'login';
   request: LoginRequest;
   user: UserRow;
-  /** What the user's second factors hold, loaded with the login (a TOTP secret), so checking a code costs no lookup. */
-  credentials: FactorCredentials;
+  /** What the user's second factors hold, loaded with the login (a TOTP secret, how many keys and recovery codes), so a step costs no lookup. */
+  credentials: LoginCredentials;
   proven: ProvenFactor[];
   changeMethod: boolean;
   changePassword: boolean;
+  /** The factor the user picked ("use another way"), or 'recovery'. */
+  chosen: string | null;
   step: LoginStep;
+}
+
+/** The user as the second-factor registry sees them. */
+export function factorHolder(login: Pick<Login, 'user' | 'credentials'>): FactorHolder {
+  return { second_factor: login.user.second_factor, email: login.user.email, securityKeys: login.credentials.securityKeys };
+}
+
+/** What decides the next step besides the proven factors. */
+export function stepContext(login: Pick<Login, 'changeMethod' | 'changePassword' | 'chosen' | 'request' | 'credentials'>): StepContext {
+  return {
+    changeMethod: login.changeMethod,
+    changePassword: login.changePassword,
+    chosen: login.chosen,
+    phishingResistant: login.request.requirement.phishingResistant,
+    recoveryCodes: login.credentials.recoveryCodes,
+  };
+}
+
+/** The step after `proven`, for this login. */
+export function stepAfter(login: Login, proven: readonly ProvenFactor[]): LoginStep {
+  return nextLoginStep(proven, factorHolder(login), stepContext(login));
 }
 
 /** What became of a step: what the route shows next. */
@@ -94,7 +122,7 @@ export async function findLogin(services: LoginServices, request: LoginRequest):
     return CANNOT_LOG_IN_NOW;
   }
   const proven = progress.factors as ProvenFactor[];
-  return {
+  const login: Login = {
     kind: 'login',
     request,
     user,
@@ -102,6 +130,8 @@ export async function findLogin(services: LoginServices, request: LoginRequest):
     proven,
     changeMethod: progress.changeMethod,
     changePassword: progress.changePassword,
-    step: nextLoginStep(proven, user, progress.changeMethod, progress.changePassword),
+    chosen: progress.chosenFactor,
+    step: 'password',
   };
+  return { ...login, step: stepAfter(login, proven) };
 }

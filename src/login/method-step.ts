@@ -6,7 +6,7 @@
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
 import { userActor } from '../kernel/actor.js';
-import { switchSecondFactor, type SecondFactorMethod } from '../factors/second-factors.js';
+import { switchSecondFactor, type CodeMethod } from '../factors/second-factors.js';
 import { confirmTotpEnrolment } from '../factors/totp-service.js';
 import type { Queries } from '../store/index.js';
 import { completeLogin } from './completion.js';
@@ -14,7 +14,7 @@ import { recordLoginEvent } from './events.js';
 import { refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 
 /** Makes `method` the user's factor, audited, ending what the old factor had opened: in `within`. */
-async function enrol(services: LoginServices, login: Login, method: SecondFactorMethod, within: Queries): Promise<void> {
+async function enrol(services: LoginServices, login: Login, method: CodeMethod, within: Queries): Promise<void> {
   const { user, request } = login;
   await switchSecondFactor(within, user, method);
   await recordLoginEvent(services, request, { type: 'second_factor.enrol', outcome: 'success', who: user, details: { method, previous: user.second_factor } }, within);

@@ -4,7 +4,9 @@
  */
 import QRCode from 'qrcode';
 import { pendingTotpEnrolment } from '../factors/totp-service.js';
-import type { ChooseMethodView, CodeView, ConsentView, EnrolTotpView, LoginView, NewPasswordView } from '../web/views.js';
+import type { ChooseMethodView, CodeView, ConsentView, EnrolTotpView, LoginView, NewPasswordView, OtherWay, RecoveryCodeView, RegisterKeyView, SecurityKeyView } from '../web/views.js';
+import { factorHolder, stepContext } from './login.js';
+import { otherWays } from './steps.js';
 import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
 import { msg, type Translatable } from '../i18n/translate.js';
 import { scopeDescriptions } from '../oidc/scopes.js';
@@ -60,6 +62,7 @@ export function codePage(services: Pick<LoginServices, 'totp'>, form: FormContex
     changingMethod: login.changeMethod,
     canChangePassword: canChange,
     changingPassword: login.changePassword,
+    otherWays: waysOf(login),
     error: mailing.error,
     notice: mailing.notice,
   };
@@ -77,7 +80,30 @@ export function newPasswordPage(services: Pick<LoginServices, 'passwordRules'>, 
 }
 
 export function choiceOfMethodPage(form: FormContext, login: Login): ChooseMethodView {
-  return { ...form, email: login.user.email ? maskEmail(login.user.email) : undefined, current: login.user.second_factor };
+  const recovered = login.proven.includes('recovery');
+  return { ...form, email: login.user.email ? maskEmail(login.user.email) : undefined, current: login.user.second_factor, notice: recovered ? 'recovery.used' : undefined };
+}
+
+/** The other ways this login's second-factor page offers. */
+function waysOf(login: Login): OtherWay[] {
+  return otherWays(login.step, factorHolder(login), stepContext(login));
+}
+
+/** JSON for a <script type="application/json"> element: nothing in it can end the element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+export function securityKeyPage(form: FormContext, login: Login, options: unknown, error?: Translatable): SecurityKeyView {
+  return { ...form, options: scriptJson(options), otherWays: waysOf(login), error };
+}
+
+export function recoveryCodePage(form: FormContext, login: Login, error?: Translatable): RecoveryCodeView {
+  return { ...form, otherWays: waysOf(login), error };
+}
+
+export function registerKeyPage(form: FormContext, options: unknown, now: Date, error?: Translatable): RegisterKeyView {
+  return { ...form, options: scriptJson(options), defaultName: msg('key.defaultName', { date: now }), error };
 }
 
 /** The QR code and key of the user's pending authenticator secret (the same one on a reload). */

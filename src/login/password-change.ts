@@ -10,8 +10,7 @@ import { passwordRefusal, type Translatable } from '../i18n/translate.js';
 import { completeLogin } from './completion.js';
 import { recordLoginEvent } from './events.js';
 import { recordFailedFactor } from './failed-factor.js';
-import { CANNOT_LOG_IN_NOW, type Login, type LoginOutcome, type LoginServices } from './login.js';
-import { nextLoginStep } from './steps.js';
+import { CANNOT_LOG_IN_NOW, type Login, type LoginOutcome, type LoginServices, stepAfter } from './login.js';
 
 export interface NewPasswordInput {
   current: string;
@@ -44,6 +43,6 @@ export async function changePasswordDuringLogin(services: LoginServices, login: 
     await revokeUserAccess({ queries: within, notices: services.notices }, user, 'password_change', userActor(user, request.origin), request.uid);
     await within.loginProgress.setPasswordChange(request.uid, false);
   });
-  if (nextLoginStep(login.proven, user, login.changeMethod, false) === 'complete') return completeLogin(services, login, login.proven);
+  if (stepAfter({ ...login, changePassword: false }, login.proven) === 'complete') return completeLogin(services, login, login.proven);
   return { kind: 'next' };
 }

@@ -14,7 +14,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { hasOpenEmailOtp } from '../factors/email-otp.js';
-import { SECOND_FACTOR_METHODS } from '../factors/second-factors.js';
+import { CODE_METHODS } from '../factors/second-factors.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import { localeOf, pageLocale } from '../web/locale.js';
 import { rateLimitGuard } from '../web/rate-limit-guard.js';
@@ -26,13 +26,15 @@ import type { CsrfTokens } from '../web/csrf.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
-import type { Translatable } from '../i18n/translate.js';
+import { msg, type Translatable } from '../i18n/translate.js';
 import { submitCode, sendLoginCode } from './code-step.js';
 import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages } from './interaction-request.js';
 import { completeLogin } from './completion.js';
 import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
-import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage } from './pages.js';
+import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, securityKeyPage } from './pages.js';
+import { submitRecoveryCode } from './recovery-step.js';
+import { chooseAnotherWay, keyChallenge, submitAssertion } from './security-key-step.js';
 import { changePasswordDuringLogin } from './password-change.js';
 import { submitPassword } from './password-step.js';
 import { loginWithSmartcard } from './smartcard-step.js';
@@ -63,7 +65,9 @@ const forms = {
   csrfOnly: z.object({ csrf: csrfField }),
   login: z.object({ csrf: csrfField, participantId: z.string().max(64), userId: z.string().max(64), password: z.string().max(1024) }),
   code: z.object({ csrf: csrfField, code: z.string().max(32) }),
-  method: z.object({ csrf: csrfField, method: z.enum(SECOND_FACTOR_METHODS) }),
+  method: z.object({ csrf: csrfField, method: z.enum(CODE_METHODS) }),
+  credential: z.object({ csrf: csrfField, credential: z.string().max(100_000) }),
+  way: z.object({ csrf: csrfField, way: z.string().max(32) }),
   newPassword: z.object({ csrf: csrfField, current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) }),
 };
 
@@ -122,6 +126,13 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         if (mailing.retryAfterSeconds) ctx.set('Retry-After', String(mailing.retryAfterSeconds));
         return show(ctx, 'otp', codePage(deps, pageContext(ctx), current, mailing));
       }
+      case 'security-key':
+        return show(ctx, 'security-key', securityKeyPage(pageContext(ctx), current, await keyChallenge(deps, current), values.error));
+      case 'recovery-code':
+        return show(ctx, 'recovery-code', recoveryCodePage(pageContext(ctx), current, values.error));
+      case 'needs-security-key':
+        await deps.queries.loginProgress.finish(details.uid);
+        throw new RefusedPage(refused(403, 'login.error.needsKeyTitle', msg('login.error.needsKey', { client: loaded(ctx).clientName })));
       case 'new-password':
         return show(ctx, 'change-password', newPasswordPage(deps, pageContext(ctx), current, values.error));
       case 'choose-method':
@@ -190,14 +201,24 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     await respond(ctx, await loginWithSmartcard(deps, deps.smartcard.trust, loaded(ctx).request, deps.smartcard.certificateOf(ctx.req)));
   });
 
-  router.post('/:uid/otp', async (ctx) => {
-    const { code } = form(ctx, forms.code);
-    const current = await proven(ctx);
-    if (current.step !== 'totp' && current.step !== 'email-otp') return respond(ctx, { kind: 'next' });
-    if (await guard.refused(ctx, 'otpFailures')) return;
-    const outcome = await submitCode(deps, current, code);
-    if (outcome.failedAttempt) await guard.count(ctx, 'otpFailures');
-    await respond(ctx, outcome);
+  // A second factor's proof (a code, a key's assertion, a recovery code), each through the same guard.
+  function proofRoute<T extends { csrf: string }>(path: string, schema: z.ZodType<T>, submit: (current: Login, input: T) => Promise<LoginOutcome & { failedAttempt?: boolean }>) {
+    router.post(`/:uid/${path}`, async (ctx) => {
+      const input = form(ctx, schema);
+      const current = await proven(ctx);
+      if (await guard.refused(ctx, 'otpFailures')) return;
+      const outcome = await submit(current, input);
+      if (outcome.failedAttempt) await guard.count(ctx, 'otpFailures');
+      await respond(ctx, outcome);
+    });
+  }
+  proofRoute('otp', forms.code, (current, { code }) => submitCode(deps, current, code));
+  proofRoute('security-key', forms.credential, (current, { credential }) => submitAssertion(deps, current, credential));
+  proofRoute('recovery-code', forms.code, (current, { code }) => submitRecoveryCode(deps, current, code));
+
+  router.post('/:uid/another-way', async (ctx) => {
+    const { way } = form(ctx, forms.way);
+    await respond(ctx, await chooseAnotherWay(deps, await proven(ctx), way));
   });
 
   router.post('/:uid/otp/resend', async (ctx) => {
@@ -222,7 +243,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   router.post('/:uid/change-method', async (ctx) => {
     form(ctx, forms.csrfOnly);
-    const current = await proven(ctx, ['totp', 'email-otp']);
+    const current = await proven(ctx, ['totp', 'email-otp', 'security-key']);
     if (current.user.second_factor === null) throw new RefusedPage(stateNotFor);
     await deps.queries.loginProgress.requestMethodChange(current.request.uid);
     await respond(ctx, { kind: 'next' });
@@ -230,7 +251,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   router.post('/:uid/change-password', async (ctx) => {
     form(ctx, forms.csrfOnly);
-    const current = await proven(ctx, ['totp', 'email-otp']);
+    const current = await proven(ctx, ['totp', 'email-otp', 'security-key']);
     await deps.queries.loginProgress.setPasswordChange(current.request.uid, true);
     await respond(ctx, { kind: 'next' });
   });

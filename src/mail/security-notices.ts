@@ -17,7 +17,13 @@ export type NoticeCause =
   | 'smartcard_unbind'
   | 'lock'
   | 'disable'
-  | 'code_replayed';
+  | 'code_replayed'
+  | 'recovery_code_used'
+  | 'security_key_added'
+  | 'security_key_removed'
+  | 'security_key_renamed'
+  | 'recovery_codes_regenerated'
+  | 'sessions_ended';
 
 export interface NoticeRecipient {
   participant_id: string;
@@ -30,7 +36,15 @@ export interface NoticeRecipient {
 
 export interface SecurityNotices {
   /** Queues the notice on `within` (the change's transaction); nothing for a user without a designated address. */
-  send(within: { jobs: Pick<JobQueries, 'send'> }, user: NoticeRecipient, cause: NoticeCause, context?: { by?: string; ip?: string | null; sessionsEnded?: boolean }): Promise<void>;
+  send(within: { jobs: Pick<JobQueries, 'send'> }, user: NoticeRecipient, cause: NoticeCause, context?: NoticeContext): Promise<void>;
+}
+
+export interface NoticeContext {
+  by?: string;
+  ip?: string | null;
+  sessionsEnded?: boolean;
+  /** Values the notice's text names (how many recovery codes are left, the name of a key). */
+  params?: Readonly<Record<string, string | number>>;
 }
 
 /** Who made the change, as the notice says it (an actor we cannot name is left out). */
@@ -44,13 +58,13 @@ function actorKey(by: string | undefined): MessageKey | undefined {
 }
 
 /** The text of one notice, in both languages (pure: the time and the actor are given). */
-export function securityNoticeText(user: NoticeRecipient, cause: NoticeCause, at: Date, context: { by?: string; ip?: string | null; sessionsEnded?: boolean } = {}): MailContent {
+export function securityNoticeText(user: NoticeRecipient, cause: NoticeCause, at: Date, context: NoticeContext = {}): MailContent {
   const how = actorKey(context.by);
   return bilingualMail(({ t, hkTime }) => {
     const lines = [
       t('mail.greeting', { name: user.display_name ?? user.user_id }),
       '',
-      t(`mail.notice.${cause}.text`),
+      t(`mail.notice.${cause}.text`, context.params),
       '',
       t('mail.notice.login', { user: user.user_id, participant: user.participant_id }),
       t('mail.notice.when', { when: hkTime(at) }),

@@ -162,7 +162,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     }),
     secondFactorFailures: new Counter({
       name: 'ccass_auth_second_factor_failures_total',
-      help: 'Wrong, expired or replayed one-time codes, by method',
+      help: 'Wrong, expired or replayed one-time codes, refused security-key assertions and wrong recovery codes, by method',
       labelNames: ['method'],
       registers: [registry],
     }),

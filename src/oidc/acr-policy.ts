@@ -12,15 +12,40 @@
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { PhasePolicy } from '../policy/phase-policy.js';
-import { phaseAllows } from '../policy/access.js';
-import { ACR, ACR_VALUES_SUPPORTED, acceptedMethods, acrFor } from './assurance.js';
-import { requiresTwoFactor } from './clients.js';
+import { phaseAllows, type ClientRequirement } from '../policy/access.js';
+import { ACR, ACR_VALUES_SUPPORTED, acceptedLevels, acceptedMethods, levelsMetBy } from './assurance.js';
+import { requiresPhishingResistant, requiresTwoFactor } from './clients.js';
 
 const { base, Check } = interactionPolicy;
 
-function requestedAcrValues(ctx: KoaContextWithOIDC): string[] {
-  const raw = ctx.oidc.params?.['acr_values'];
-  return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
+/**
+ * The acr values a request asks for: its `acr_values`, and the values of an essential `acr`
+ * claim in its `claims` parameter (OIDC Core 5.5.1.1) — both treated as requirements.
+ */
+export function requestedAcrValues(params: Record<string, unknown> | undefined): string[] {
+  const raw = params?.['acr_values'];
+  const listed = typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
+  const claims = params?.['claims'];
+  let essential: string[] = [];
+  try {
+    const parsed = (typeof claims === 'string' ? JSON.parse(claims) : claims) as { id_token?: { acr?: { essential?: boolean; value?: unknown; values?: unknown } } } | undefined;
+    const acr = parsed?.id_token?.acr;
+    if (acr?.essential) {
+      essential = [...(Array.isArray(acr.values) ? acr.values : []), ...(acr.value !== undefined ? [acr.value] : [])].filter((value): value is string => typeof value === 'string');
+    }
+  } catch {
+    // oidc-provider refuses a claims parameter that is not JSON before any interaction.
+  }
+  return [...new Set([...listed, ...essential])];
+}
+
+/** What a request of `client` accepts, from what it asked and how the client is configured. */
+export function clientRequirement(params: Record<string, unknown> | undefined, client: { metadata(): Record<string, unknown> } | undefined, administration: boolean): ClientRequirement {
+  const twoFactorOnly = client ? requiresTwoFactor(client) : false;
+  const acrs = acceptedLevels(requestedAcrValues(params), { requiresTwoFactor: twoFactorOnly, requiresPhishingResistant: client ? requiresPhishingResistant(client) : false });
+  // The smartcard meets phr too, but a client that requires two factors never gets a smartcard login.
+  const accepts = acceptedMethods(acrs).filter((method) => method !== 'smartcard' || !twoFactorOnly);
+  return { accepts, acrs, phishingResistant: !acrs.includes(ACR.twoFactor), administration };
 }
 
 export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<typeof base> {
@@ -29,15 +54,19 @@ export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
   login.checks.add(
     new Check('acr_values_required', 'the requested authentication level has not been met', 'login_required', (ctx: KoaContextWithOIDC) => {
-      const requested = requestedAcrValues(ctx);
-      const clientRequires2fa = ctx.oidc.client ? requiresTwoFactor(ctx.oidc.client) : false;
-      if (requested.length === 0 && !clientRequires2fa) return Check.NO_NEED_TO_PROMPT;
+      const requested = requestedAcrValues(ctx.oidc.params as Record<string, unknown>);
+      const client = ctx.oidc.client;
       if (requested.length && !requested.some((value) => ACR_VALUES_SUPPORTED.includes(value))) {
         throw new errors.InvalidRequest(`none of the requested acr_values is supported (supported: ${ACR_VALUES_SUPPORTED.join(' ')})`);
       }
-      const accepted = acceptedMethods(requested, clientRequires2fa).map(acrFor);
-      if (accepted.length === 0) throw new errors.InvalidRequest(`this client accepts only acr ${ACR.twoFactor}`);
-      return ctx.oidc.session?.acr && accepted.includes(ctx.oidc.session.acr) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const { acrs, accepts } = clientRequirement(ctx.oidc.params as Record<string, unknown>, client, false);
+      if (acrs.length === 0 || accepts.length === 0) throw new errors.InvalidRequest('this client does not accept the requested acr_values');
+      // A session meets the request when its level meets one of the accepted values (phrh meets phr and 2FA),
+      // and a smartcard session only a request that takes smartcard logins.
+      const acr = ctx.oidc.session?.acr;
+      const met = levelsMetBy(acr);
+      const meets = acrs.some((value) => met.includes(value)) && (acr !== ACR.smartcard || accepts.includes('smartcard'));
+      return meets ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   login.checks.add(

@@ -19,6 +19,7 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
     ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
     [FIRST_PARTY]: client.first_party,
     [REQUIRE_TWO_FACTOR]: client.require_two_factor,
+    [REQUIRE_PHISHING_RESISTANT]: client.require_phishing_resistant,
   };
 }
 
@@ -34,6 +35,13 @@ export const REQUIRE_TWO_FACTOR = 'require_two_factor';
 
 export function requiresTwoFactor(client: { metadata(): Record<string, unknown> }): boolean {
   return client.metadata()[REQUIRE_TWO_FACTOR] === true;
+}
+
+/** Client metadata key for clients that accept only phishing-resistant logins (acr `phr`). */
+export const REQUIRE_PHISHING_RESISTANT = 'require_phishing_resistant';
+
+export function requiresPhishingResistant(client: { metadata(): Record<string, unknown> }): boolean {
+  return client.metadata()[REQUIRE_PHISHING_RESISTANT] === true;
 }
 
 /**

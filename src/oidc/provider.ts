@@ -11,6 +11,7 @@ import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { isTransientDatabaseError } from '../store/transient-errors.js';
 import { dmsClientMetadata } from './dms-client.js';
+import { accountClientMetadata } from './account-client.js';
 import type { Renderer } from '../web/render.js';
 import { oidcCookieNames } from '../web/cookie-names.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
@@ -20,7 +21,7 @@ import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { createSessionActivity } from './session-activity.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
-import { CLIENT_NAME_ZH_HANT, clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_TWO_FACTOR } from './clients.js';
+import { CLIENT_NAME_ZH_HANT, clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_PHISHING_RESISTANT, REQUIRE_TWO_FACTOR } from './clients.js';
 import { providerPages } from './pages.js';
 import type { Jwks } from './key-generation.js';
 
@@ -48,15 +49,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // oidc-provider keeps the request it serves in its async context: a token's grant and session
     // are fetched with it and kept for that request only.
     adapter: Adapter,
-    // DMS is built in: a first-party client of this provider like CCASS Terminal.
-    clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.cookieKeys)],
+    // DMS and the security page are built in: first-party clients of this provider like CCASS Terminal.
+    clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.cookieKeys), accountClientMetadata(config.issuer, deps.cookieKeys)],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: config.oidc.idTokenSigningAlg,
     },
-    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, CLIENT_NAME_ZH_HANT] },
+    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, REQUIRE_PHISHING_RESISTANT, CLIENT_NAME_ZH_HANT] },
     jwks: deps.jwks,
     cookies: {
       names: oidcCookieNames(config.issuer),

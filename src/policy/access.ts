@@ -20,11 +20,15 @@ export type LoginMethod = 'smartcard' | 'two-factor';
 export interface ClientRequirement {
   /** The login methods whose level the client accepts for this request (from acr_values or its configuration). */
   accepts: readonly LoginMethod[];
+  /** The acr values the request accepts (any one of them), in its order of preference. */
+  acrs: readonly string[];
+  /** Only phishing-resistant second factors will do (a security key), not codes. */
+  phishingResistant: boolean;
   /** The administration console (DMS): password + OTP whenever enrolment is open. */
   administration: boolean;
 }
 
-export const ANY_CLIENT: ClientRequirement = { accepts: ['smartcard', 'two-factor'], administration: false };
+export const ANY_CLIENT: ClientRequirement = { accepts: ['smartcard', 'two-factor'], acrs: ['urn:hkscc:ccass:acr:2fa', 'urn:hkscc:ccass:acr:smartcard', 'phr', 'phrh'], phishingResistant: false, administration: false };
 
 export interface Access {
   smartcard: boolean;

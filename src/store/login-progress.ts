@@ -13,24 +13,45 @@ export interface LoginProgress {
   changeMethod: boolean;
   /** The user asked to set a new password once the second factor is proven. */
   changePassword: boolean;
+  /** The second factor the user picked for this login ("use another way"), if not the one offered first. */
+  chosenFactor: string | null;
+}
+
+/** What the login's user holds besides the user row: the TOTP secret, how many keys and unused recovery codes. */
+export interface LoginCredentials {
+  totp: TotpCredentialRow | null;
+  securityKeys: number;
+  recoveryCodes: number;
 }
 
 export function loginProgressQueries(db: Database) {
-  const findLive = prepared<{ user_id: string; factors: string[]; change_method: boolean; change_password: boolean }>(
+  const findLive = prepared<{ user_id: string; factors: string[]; change_method: boolean; change_password: boolean; chosen_factor: string | null }>(
     db,
     'login_progress_find',
-    'select user_id, factors, change_method, change_password from login_progress where interaction_hash = $1 and expires_at > $2',
+    'select user_id, factors, change_method, change_password, chosen_factor from login_progress where interaction_hash = $1 and expires_at > $2',
   );
   // A login step's whole state in one round trip: its progress, its user as they are now, and
   // the user's TOTP credential (the code step checks it; other steps ignore it).
   const findLiveWithUser = prepared<
-    { lp_user_id: string; lp_factors: string[]; lp_change_method: boolean; lp_change_password: boolean; lp_totp: TotpCredentialRow | null } & UserRow
+    {
+      lp_user_id: string;
+      lp_factors: string[];
+      lp_change_method: boolean;
+      lp_change_password: boolean;
+      lp_chosen_factor: string | null;
+      lp_totp: TotpCredentialRow | null;
+      lp_security_keys: number;
+      lp_recovery_codes: number;
+    } & UserRow
   >(
     db,
     'login_progress_find_with_user',
     `select lp.user_id as lp_user_id, lp.factors as lp_factors, lp.change_method as lp_change_method, lp.change_password as lp_change_password,
+            lp.chosen_factor as lp_chosen_factor,
             ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
-            (select to_jsonb(tc) from totp_credentials tc where tc.user_id = u.id) as lp_totp
+            (select to_jsonb(tc) from totp_credentials tc where tc.user_id = u.id) as lp_totp,
+            (select count(*)::int from webauthn_credentials wc where wc.user_id = u.id) as lp_security_keys,
+            (select count(*)::int from recovery_codes rc where rc.user_id = u.id and rc.used_at is null) as lp_recovery_codes
        from login_progress lp join users u on u.id = lp.user_id
       where lp.interaction_hash = $1 and lp.expires_at > $2`,
   );
@@ -39,10 +60,10 @@ export function loginProgressQueries(db: Database) {
     db,
     'login_progress_start',
     `with started as (
-       insert into login_progress (interaction_hash, user_id, factors, change_method, change_password, expires_at)
-       values ($1, $2, $3, false, false, $4)
+       insert into login_progress (interaction_hash, user_id, factors, change_method, change_password, chosen_factor, expires_at)
+       values ($1, $2, $3, false, false, null, $4)
        on conflict (interaction_hash) do update set user_id = excluded.user_id, factors = excluded.factors,
-         change_method = false, change_password = false, expires_at = excluded.expires_at)
+         change_method = false, change_password = false, chosen_factor = null, expires_at = excluded.expires_at)
      ${auditInsertFrom(5)}`,
   );
   // The end of a password + code login: its progress gone, the user's login noted and failures
@@ -63,13 +84,23 @@ export function loginProgressQueries(db: Database) {
   );
   return {
     /** The progress of an interaction and its user, in one statement. */
-    async findWithUser(interactionUid: string, now: Date): Promise<{ progress: LoginProgress; user: UserRow; credentials: { totp: TotpCredentialRow | null } } | undefined> {
+    async findWithUser(interactionUid: string, now: Date): Promise<{ progress: LoginProgress; user: UserRow; credentials: LoginCredentials } | undefined> {
       const [row] = (await findLiveWithUser([hashId(interactionUid), now])).rows;
       if (!row) return undefined;
-      const { lp_user_id: userId, lp_factors: factors, lp_change_method: changeMethod, lp_change_password: changePassword, lp_totp: totp, ...user } = row;
+      const {
+        lp_user_id: userId,
+        lp_factors: factors,
+        lp_change_method: changeMethod,
+        lp_change_password: changePassword,
+        lp_chosen_factor: chosenFactor,
+        lp_totp: totp,
+        lp_security_keys: securityKeys,
+        lp_recovery_codes: recoveryCodes,
+        ...user
+      } = row;
       // to_jsonb gives the credential as JSON: its timestamp comes back as text.
       const credential = totp && { ...totp, confirmed_at: new Date(totp.confirmed_at) };
-      return { progress: { userId, factors, changeMethod, changePassword }, user: user as UserRow, credentials: { totp: credential } };
+      return { progress: { userId, factors, changeMethod, changePassword, chosenFactor }, user: user as UserRow, credentials: { totp: credential, securityKeys, recoveryCodes } };
     },
     /**
      * A completed password + code login: what `finish` and `users.recordLogin(…, 'two-factor')`
@@ -86,10 +117,14 @@ export function loginProgressQueries(db: Database) {
     },
     async find(interactionUid: string, now: Date): Promise<LoginProgress | undefined> {
       const [row] = (await findLive([hashId(interactionUid), now])).rows;
-      return row ? { userId: row.user_id, factors: row.factors, changeMethod: row.change_method, changePassword: row.change_password } : undefined;
+      return row ? { userId: row.user_id, factors: row.factors, changeMethod: row.change_method, changePassword: row.change_password, chosenFactor: row.chosen_factor } : undefined;
     },
     async requestMethodChange(interactionUid: string): Promise<void> {
       await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).update({ change_method: true });
+    },
+    /** The second factor the user picked for this login ("use another way"). */
+    async chooseFactor(interactionUid: string, method: string): Promise<void> {
+      await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).update({ chosen_factor: method });
     },
     async setPasswordChange(interactionUid: string, wanted: boolean): Promise<void> {
       await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).update({ change_password: wanted });
@@ -98,6 +133,11 @@ export function loginProgressQueries(db: Database) {
       await db('login_progress')
         .where({ interaction_hash: hashId(interactionUid) })
         .update({ factors: db.raw('array_append(factors, ?)', [factor]) });
+    },
+    async addFactors(interactionUid: string, factors: readonly string[]): Promise<void> {
+      await db('login_progress')
+        .where({ interaction_hash: hashId(interactionUid) })
+        .update({ factors: db.raw('factors || ?::text[]', [[...factors]]) });
     },
     async finish(interactionUid: string): Promise<void> {
       await db('login_progress').where({ interaction_hash: hashId(interactionUid) }).delete();

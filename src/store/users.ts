@@ -1,8 +1,8 @@
-import type { SecondFactorMethod } from '../factors/second-factors.js';
+import type { CodeMethod } from '../factors/second-factors.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
 
-export type { SecondFactorMethod };
+export type { CodeMethod };
 export type UserStatus = 'pending' | 'active' | 'disabled';
 export type UserRole = 'user' | 'da';
 
@@ -22,7 +22,7 @@ export interface UserRow {
   status: UserStatus;
   password_hash: string | null;
   password_changed_at: Date | null;
-  second_factor: SecondFactorMethod | null;
+  second_factor: CodeMethod | null;
   failed_attempts: number;
   lockout_count: number;
   locked_until: Date | null;
@@ -184,7 +184,7 @@ export function userQueries(db: Database) {
         .andWhere((query) => query.where('failed_attempts', '>', 0).orWhere('lockout_count', '>', 0).orWhereNotNull('locked_until'))
         .update({ failed_attempts: 0, lockout_count: 0, locked_until: null });
     },
-    async setSecondFactor(id: string, method: SecondFactorMethod | null): Promise<void> {
+    async setSecondFactor(id: string, method: CodeMethod | null): Promise<void> {
       await db('users').where({ id }).update({ second_factor: method, updated_at: db.fn.now() });
     },
     async setStatus(id: string, status: UserStatus): Promise<void> {

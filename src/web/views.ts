@@ -6,6 +6,7 @@
  */
 import type { Translatable } from '../i18n/translate.js';
 import type { DmsViews } from '../dms/views.js';
+import type { AccountViews } from '../account/views.js';
 
 /** Any error or notice page: a title, a message, and the request's reference for the hotline. */
 export interface ErrorView {
@@ -42,6 +43,7 @@ export interface CodeView {
   changingMethod: boolean;
   canChangePassword: boolean;
   changingPassword: boolean;
+  otherWays: readonly OtherWay[];
   error?: Translatable | undefined;
   notice?: Translatable | undefined;
 }
@@ -61,6 +63,35 @@ export interface ChooseMethodView {
   csrf: string;
   email?: string | undefined;
   current: string | null;
+  notice?: Translatable | undefined;
+}
+
+/** The other ways a login's second-factor page offers ("use a code instead", "use a recovery code"). */
+export type OtherWay = 'webauthn' | 'totp' | 'email' | 'recovery';
+
+/** The security-key step of a login: the options for navigator.credentials.get(), as JSON. */
+export interface SecurityKeyView {
+  base: string;
+  csrf: string;
+  options: string;
+  otherWays: readonly OtherWay[];
+  error?: Translatable | undefined;
+}
+
+export interface RecoveryCodeView {
+  base: string;
+  csrf: string;
+  otherWays: readonly OtherWay[];
+  error?: Translatable | undefined;
+}
+
+/** After a smartcard login: register a security key, vouched for by the card, or continue. */
+export interface RegisterKeyView {
+  base: string;
+  csrf: string;
+  options: string;
+  defaultName: Translatable;
+  error?: Translatable | undefined;
 }
 
 export interface EnrolTotpView {
@@ -115,6 +146,9 @@ export interface Views extends DmsViews {
   'change-password': NewPasswordView;
   'activate-password': NewPasswordView;
   'choose-method': ChooseMethodView;
+  'security-key': SecurityKeyView;
+  'recovery-code': RecoveryCodeView;
+  'register-key': RegisterKeyView;
   'enrol-totp': EnrolTotpView;
   consent: ConsentView;
   'activate-done': ActivationDoneView;
@@ -124,3 +158,12 @@ export interface Views extends DmsViews {
 }
 
 export type ViewName = keyof Views;
+
+/** The user's own security page (src/account/views.ts). */
+export interface Views {
+  'account-overview': AccountViews['account-overview'];
+  'account-new-key': AccountViews['account-new-key'];
+  'account-recovery-codes': AccountViews['account-recovery-codes'];
+  'account-password': AccountViews['account-password'];
+  'account-signed-out': AccountViews['account-signed-out'];
+}

@@ -2,9 +2,11 @@
  * English messages, by key. Placeholders are `{name}`; pages escape what they show. The
  * Traditional Chinese catalogue (zh-Hant.ts) must have every key (the compiler checks).
  */
+import { accountEn } from './account.js';
 import { cliEn } from './cli.js';
 import { dmsEn } from './dms.js';
 import { pagesEn } from './pages.js';
+import { securityKeysEn } from './security-keys.js';
 
 export const coreEn = {
   'site.name': 'CCASS Authentication',
@@ -257,6 +259,6 @@ export const coreEn = {
   'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;
 
-export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn } as const;
+export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,9 +4,11 @@
  * 指定電郵地址 (designated email address), 智能卡 (smartcard).
  */
 import type { coreEn, MessageKey } from './en.js';
+import { accountZhHant } from './account.js';
 import { cliZhHant } from './cli.js';
 import { dmsZhHant } from './dms.js';
 import { pagesZhHant } from './pages.js';
+import { securityKeysZhHant } from './security-keys.js';
 
 const coreZhHant: Record<keyof typeof coreEn, string> = {
   'site.name': '中央結算系統身分認證',
@@ -256,4 +258,4 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
 
-export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant };
+export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant };

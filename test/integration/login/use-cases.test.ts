@@ -1,3 +1,4 @@
+import { ANY_CLIENT } from '../../../src/policy/access.js';
 /**
  * The login's use cases called as functions, without HTTP (src/login/): plain data in, a
  * tagged outcome out, on real PostgreSQL with the services the server builds. The routes
@@ -48,7 +49,7 @@ describe('the login use cases', () => {
     return {
       uid: randomBytes(12).toString('base64url'),
       clientId: 'ccass-terminal',
-      requirement: { accepts: ['smartcard', 'two-factor'], administration: false },
+      requirement: ANY_CLIENT,
       policy: phase ? { ...policy, phase } : policy,
       origin: { ip: '192.0.2.10', requestId: `req-${seq}` },
     };

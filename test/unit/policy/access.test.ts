@@ -4,8 +4,8 @@ import { ANY_CLIENT, loginAccess, passwordLoginMayApply, phaseAllows, phaseBanne
 import { PHASES, type Phase } from '../../../src/policy/phases.js';
 
 const TERMINAL = ANY_CLIENT;
-const ASKS_FOR_2FA: ClientRequirement = { accepts: ['two-factor'], administration: false };
-const DMS: ClientRequirement = { accepts: ['two-factor'], administration: true };
+const ASKS_FOR_2FA: ClientRequirement = { accepts: ['two-factor'], acrs: ['urn:hkscc:ccass:acr:2fa'], phishingResistant: false, administration: false };
+const DMS: ClientRequirement = { accepts: ['two-factor'], acrs: ['urn:hkscc:ccass:acr:2fa'], phishingResistant: false, administration: true };
 
 describe('what each phase allows (the table of the circular)', () => {
   it.each<[Phase, boolean, boolean, boolean, boolean]>([
@@ -45,7 +45,7 @@ describe('login access for a client', () => {
   it('refuses the smartcard after the cut-off, and a client that accepts only smartcards gets no password login', () => {
     expect(refusalFor('smartcard', '2fa-only', false, TERMINAL)).toBe('smartcard_ended');
     expect(refusalFor('smartcard', 'parallel-run', false, TERMINAL)).toBeNull();
-    expect(refusalFor('two-factor', 'parallel-run', false, { accepts: ['smartcard'], administration: false })).toBe('two_factor_not_for_client');
+    expect(refusalFor('two-factor', 'parallel-run', false, { accepts: ['smartcard'], acrs: ['urn:hkscc:ccass:acr:smartcard'], phishingResistant: false, administration: false })).toBe('two_factor_not_for_client');
   });
 
   it('shows the password form before login only when someone could use it', () => {

@@ -1,0 +1,44 @@
+/**
+ * The security-key step of a login: the challenge for the user's keys (bound to this
+ * interaction), the assertion checked (src/factors/webauthn.ts), and what else a login may
+ * use instead ("use a code instead", "use a recovery code"). A refused assertion goes down the
+ * same failed-factor path as a wrong code: counted towards the lock, audited, measured.
+ */
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { beginAuthentication, parseCredentialResponse, verifyAssertion } from '../factors/webauthn.js';
+import type { ProvenFactor } from '../oidc/assurance.js';
+import { advance } from './completion.js';
+import { recordFailedFactor } from './failed-factor.js';
+import { CANNOT_LOG_IN_NOW, factorHolder, stepContext, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { otherWays } from './steps.js';
+
+/** The options for `navigator.credentials.get()`: a new challenge each time the page is shown. */
+export async function keyChallenge(services: LoginServices, login: Login): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  return beginAuthentication(services.webauthn, { user: login.user, binding: login.request.uid });
+}
+
+export async function submitAssertion(services: LoginServices, login: Login, credentialJson: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
+  if (login.step !== 'security-key') return { kind: 'next' };
+  const response = parseCredentialResponse('authentication', credentialJson);
+  const verdict = response ? await verifyAssertion(services.webauthn, { user: login.user, binding: login.request.uid }, response) : ({ kind: 'refused', reason: 'malformed' } as const);
+  if (verdict.kind === 'accepted') {
+    const proven: ProvenFactor[] = ['webauthn', ...(verdict.userVerified ? ['user-verified' as const] : []), ...(verdict.deviceBound ? ['device-bound' as const] : [])];
+    return advance(services, login, proven, {
+      type: 'login.webauthn',
+      outcome: 'success',
+      who: login.user,
+      details: { credential: verdict.credential.id, userVerified: verdict.userVerified, deviceBound: verdict.deviceBound },
+    });
+  }
+  const { locked } = await recordFailedFactor(services, login.request, { factor: 'webauthn', reason: verdict.reason, user: login.user, countable: true });
+  if (locked) return { ...CANNOT_LOG_IN_NOW, failedAttempt: true };
+  return { kind: 'retry', status: 401, error: 'key.failed', failedAttempt: true };
+}
+
+/** "Use another way": only a way this login may take (never a code when only a key will do). */
+export async function chooseAnotherWay(services: LoginServices, login: Login, way: string): Promise<LoginOutcome> {
+  const ways = otherWays(login.step, factorHolder(login), stepContext(login));
+  if (!(ways as readonly string[]).includes(way)) return { kind: 'next' };
+  await services.queries.loginProgress.chooseFactor(login.request.uid, way);
+  return { kind: 'next' };
+}
