@@ -26,13 +26,14 @@ import type { CsrfTokens } from '../web/csrf.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
-import { msg, type Translatable } from '../i18n/translate.js';
+import { msg, translator, type Translatable } from '../i18n/translate.js';
 import { submitCode, sendLoginCode } from './code-step.js';
 import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages } from './interaction-request.js';
 import { completeLogin } from './completion.js';
 import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
-import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, securityKeyPage } from './pages.js';
+import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, registerKeyPage, securityKeyPage } from './pages.js';
+import { bridgeChallenge, registerKeyWithSmartcard, skipKeyRegistration } from './smartcard-bridge.js';
 import { submitRecoveryCode } from './recovery-step.js';
 import { chooseAnotherWay, keyChallenge, submitAssertion } from './security-key-step.js';
 import { changePasswordDuringLogin } from './password-change.js';
@@ -68,6 +69,7 @@ const forms = {
   method: z.object({ csrf: csrfField, method: z.enum(CODE_METHODS) }),
   credential: z.object({ csrf: csrfField, credential: z.string().max(100_000) }),
   way: z.object({ csrf: csrfField, way: z.string().max(32) }),
+  newKey: z.object({ csrf: csrfField, name: z.string().max(200), credential: z.string().max(100_000) }),
   newPassword: z.object({ csrf: csrfField, current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) }),
 };
 
@@ -130,6 +132,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         return show(ctx, 'security-key', securityKeyPage(pageContext(ctx), current, await keyChallenge(deps, current), values.error));
       case 'recovery-code':
         return show(ctx, 'recovery-code', recoveryCodePage(pageContext(ctx), current, values.error));
+      case 'smartcard-bridge':
+        return show(ctx, 'register-key', registerKeyPage(pageContext(ctx), await bridgeChallenge(deps, current), deps.clock.now(), values.error));
       case 'needs-security-key':
         await deps.queries.loginProgress.finish(details.uid);
         throw new RefusedPage(refused(403, 'login.error.needsKeyTitle', msg('login.error.needsKey', { client: loaded(ctx).clientName })));
@@ -215,6 +219,21 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   proofRoute('otp', forms.code, (current, { code }) => submitCode(deps, current, code));
   proofRoute('security-key', forms.credential, (current, { credential }) => submitAssertion(deps, current, credential));
   proofRoute('recovery-code', forms.code, (current, { code }) => submitRecoveryCode(deps, current, code));
+
+  router.post('/:uid/register-key', async (ctx) => {
+    const input = form(ctx, forms.newKey);
+    const current = await proven(ctx, ['smartcard-bridge']);
+    const defaultName = translator(localeOf(ctx))(msg('key.defaultName', { date: deps.clock.now() }));
+    const outcome = await registerKeyWithSmartcard(deps, current, { ...input, defaultName });
+    if (outcome.kind !== 'register-again') return respond(ctx, outcome);
+    ctx.status = 400;
+    await showStep(ctx, current, { error: outcome.error });
+  });
+
+  router.post('/:uid/skip-key', async (ctx) => {
+    form(ctx, forms.csrfOnly);
+    await respond(ctx, await skipKeyRegistration(deps, await proven(ctx, ['smartcard-bridge'])));
+  });
 
   router.post('/:uid/another-way', async (ctx) => {
     const { way } = form(ctx, forms.way);

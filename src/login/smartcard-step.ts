@@ -5,10 +5,11 @@
  */
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from '../web/client-certificate.js';
-import { acrFor, SMARTCARD_AMR } from '../oidc/assurance.js';
+import { acrOf, SMARTCARD_AMR } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
+import type { UserRow } from '../store/users.js';
 import { recordLoginEvent } from './events.js';
-import { refused, type LoginOutcome, type LoginRequest, type LoginServices } from './login.js';
+import { CANNOT_LOG_IN_NOW, refused, type Login, type LoginOutcome, type LoginRequest, type LoginServices } from './login.js';
 import { ACCESS_REFUSALS, SMARTCARD_REFUSALS } from './refusals.js';
 import { authenticateWithSmartcard } from './smartcard-check.js';
 
@@ -46,9 +47,49 @@ export async function loginWithSmartcard(services: LoginServices, trust: Smartca
     }
     return refused(403, 'smartcard.refusedTitle', SMARTCARD_REFUSALS[outcome.reason] ?? 'smartcard.notAccepted');
   }
-  const acr = acrFor('smartcard');
+  // The bridge: a user with no phishing-resistant factor yet is offered a security key while
+  // the card still works, vouched for by the card (the login waits, proven, for that page).
+  if ((await services.queries.webauthnCredentials.countForUser(outcome.user.id)) === 0) {
+    const expiresAt = new Date(services.clock.now().getTime() + services.interactionTtlSeconds * 1000);
+    const events = loginAuditEventsFor(services, request, outcome.user, card);
+    await services.queries.loginProgress.start(request.uid, outcome.user.id, ['sc'], expiresAt, events);
+    return { kind: 'next' };
+  }
+  return completeSmartcard(services, request, outcome.user, { certificate: card });
+}
+
+function loginAuditEventsFor(services: LoginServices, request: LoginRequest, user: UserRow, card: Record<string, unknown> | undefined) {
+  return [
+    {
+      type: 'login.smartcard',
+      outcome: 'success' as const,
+      participantId: user.participant_id,
+      userId: user.user_id,
+      clientId: request.clientId,
+      ip: request.origin.ip,
+      requestId: request.origin.requestId,
+      details: { method: 'smartcard', certificate: card, offered: 'security_key', phase: request.policy.phase },
+    },
+  ];
+}
+
+/** The end of a smartcard login (at once, or after the bridge page): the phase and the client are asked once more. */
+async function completeSmartcard(services: LoginServices, request: LoginRequest, user: UserRow, details: Record<string, unknown>): Promise<LoginOutcome> {
+  const refusal = refusalFor('smartcard', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement);
+  if (refusal) {
+    await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: user, details: { method: 'smartcard', reason: refusal } });
+    return refused(403, 'smartcard.notAcceptedTitle', ACCESS_REFUSALS[refusal]);
+  }
+  const acr = acrOf('smartcard', request.requirement.acrs);
   const amr = [...SMARTCARD_AMR];
-  await services.queries.users.recordLogin(outcome.user.id, 'smartcard', services.clock.now());
-  await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: outcome.user, details: { method: 'smartcard', amr, acr, certificate: card } });
-  return { kind: 'complete', accountId: outcome.user.id, acr, amr };
+  await services.queries.users.recordLogin(user.id, 'smartcard', services.clock.now());
+  await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: user, details: { method: 'smartcard', amr, acr, ...details } });
+  return { kind: 'complete', accountId: user.id, acr, amr };
+}
+
+/** After the bridge page (a key registered, or not now): the smartcard login completes. */
+export async function completeSmartcardLogin(services: LoginServices, login: Login, details: Record<string, unknown>): Promise<LoginOutcome> {
+  await services.queries.loginProgress.finish(login.request.uid);
+  if (login.user.status !== 'active') return CANNOT_LOG_IN_NOW;
+  return completeSmartcard(services, login.request, login.user, details);
 }

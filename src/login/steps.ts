@@ -25,6 +25,7 @@ export type LoginStep =
   | 'choose-method'
   | 'no-second-factor'
   | 'needs-security-key'
+  | 'smartcard-bridge'
   | 'complete';
 
 export interface StepContext {
@@ -49,6 +50,8 @@ export function recoveryAllowed(context: StepContext): boolean {
 }
 
 export function nextLoginStep(proven: readonly ProvenFactor[] | undefined, user: FactorHolder, context: StepContext = {}): LoginStep {
+  // A smartcard login waits only for the offer of a security key (it completes from that page).
+  if (proven?.includes('sc')) return 'smartcard-bridge';
   if (!proven?.includes('pwd')) return 'password';
   // A new password, like a new method, only once both current factors are proven.
   const done = context.changePassword ? 'new-password' : context.changeMethod ? 'choose-method' : 'complete';

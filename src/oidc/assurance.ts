@@ -125,7 +125,7 @@ export const SMARTCARD_AMR: readonly string[] = [AMR.smartcard, AMR.hardwareKey]
  * what a security key's assertion said about itself — that the user was verified on the key
  * (PIN or biometric), and that the key is bound to its device (not a synced passkey).
  */
-export type ProvenFactor = 'pwd' | SecondFactorMethod | 'recovery' | 'user-verified' | 'device-bound';
+export type ProvenFactor = 'pwd' | 'sc' | SecondFactorMethod | 'recovery' | 'user-verified' | 'device-bound';
 
 /** What a set of proven factors amounts to. */
 export function assuranceOf(factors: readonly ProvenFactor[]): Assurance {

@@ -10,7 +10,7 @@ import { pinPhase } from '../../src/policy/phase-control.js';
 import { formAction, inputValue, nodeFetch, type Browser, type Page } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
-import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
+import { bindDirectly, createSmartcardFixture, declineKeyOffer, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
 import { rfc6238 } from '../support/totp.js';
 
 describe('CCASS Terminal with smartcard logins (openid-client)', () => {
@@ -71,8 +71,9 @@ describe('CCASS Terminal with smartcard logins (openid-client)', () => {
     return tokens.claims();
   }
 
-  function pressSmartcard(browser: Browser, page: Page): Promise<Page> {
-    return browser.request(new URL(formAction(page.body, 'smartcard-login'), page.url).toString(), { form: { csrf: inputValue(page.body, 'csrf') } });
+  /** "Log in with smartcard", then "Not now" to the offer of a security key. */
+  async function pressSmartcard(browser: Browser, page: Page): Promise<Page> {
+    return declineKeyOffer(browser, await browser.request(new URL(formAction(page.body, 'smartcard-login'), page.url).toString(), { form: { csrf: inputValue(page.body, 'csrf') } }));
   }
 
   it('gives amr sc in the parallel run, then refuses the card after a phase switch with no restart', async () => {

@@ -17,7 +17,7 @@ import { exchangeCode, followToCallback, startAuthorization, type AuthorizationS
 import { writeFile } from 'node:fs/promises';
 import { createAuthority, createCrl, issueCertificate, nginxEscaped, writeFiles, type Authority, type IssuedCertificate } from '../support/pki.js';
 import { seedUser, startTestServer, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
-import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
+import { bindDirectly, createSmartcardFixture, declineKeyOffer, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
 
 const PROXY_ADDRESS = '127.0.0.2';
 
@@ -29,10 +29,15 @@ async function unpin(running: RunningTestServer): Promise<void> {
   await clearPhasePin({ queries: running.server.queries, clock: running.clock, plan: running.config.phases }, operatorActor('test')).catch(() => undefined);
 }
 
-/** Posts the login page's "Log in with smartcard" form. */
-async function pressSmartcardButton(start: AuthorizationStart, headers: Record<string, string | string[]> = {}): Promise<Page> {
+/** Posts the login page's "Log in with smartcard" form (the offer of a security key that may follow is left open). */
+async function pressSmartcardButtonOnly(start: AuthorizationStart, headers: Record<string, string | string[]> = {}): Promise<Page> {
   const action = formAction(start.loginPage.body, 'smartcard-login');
   return start.browser.request(new URL(action, start.interactionUrl).toString(), { form: { csrf: inputValue(start.loginPage.body, 'csrf') }, headers });
+}
+
+/** "Log in with smartcard", and "Not now" to the offer of a security key (the smartcard bridge). */
+async function pressSmartcardButton(start: AuthorizationStart, headers: Record<string, string | string[]> = {}): Promise<Page> {
+  return declineKeyOffer(start.browser, await pressSmartcardButtonOnly(start, headers));
 }
 
 /** The same post, for a page that has no button (the phase or the client does not offer it). */
@@ -99,7 +104,10 @@ describe('smartcard login', () => {
 
       const audit = await lastSmartcardAudit(database);
       expect(audit).toMatchObject({ type: 'login', outcome: 'success', user_id: 'TRADER1', participant_id: 'B01234' });
-      expect(audit.details).toMatchObject({ method: 'smartcard', phase: 'parallel-run', acr: ACR.smartcard, certificate: { fingerprint: fingerprintOf(fixture.cards.valid), source: 'tls' } });
+      expect(audit.details).toMatchObject({ method: 'smartcard', phase: 'parallel-run', acr: ACR.smartcard, securityKey: 'not_now' });
+      // The card itself is in the record of its check, which offered a security key (the user had none).
+      const check = await database.db('audit_events').where({ type: 'login.smartcard', outcome: 'success', user_id: 'TRADER1' }).orderBy('id', 'desc').first();
+      expect(check.details).toMatchObject({ offered: 'security_key', certificate: { fingerprint: fingerprintOf(fixture.cards.valid), source: 'tls' } });
     });
 
     it.each([
@@ -220,7 +228,8 @@ describe('smartcard login', () => {
       expect(afterLogin.status).toBe(303);
       const tokens = await exchangeCode(running.http, start, await followToCallback(start, afterLogin));
       expect(decodeJwt(tokens.id_token)).toMatchObject({ sub: trader.subject, acr: ACR.smartcard, amr: ['sc', 'hwk'] });
-      expect((await lastSmartcardAudit(database)).details).toMatchObject({ certificate: { source: 'proxy' } });
+      const check = await database.db('audit_events').where({ type: 'login.smartcard', outcome: 'success' }).orderBy('id', 'desc').first();
+      expect(check.details).toMatchObject({ certificate: { source: 'proxy' } });
     });
 
     it('refuses the same header forged by a client that is not the proxy, and audits it', async () => {

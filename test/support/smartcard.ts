@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Server } from '../../src/app/server.js';
 import { certificateFingerprint } from '../../src/factors/smartcard.js';
-import { Browser } from './browser.js';
+import { Browser, formAction, inputValue, type Page } from './browser.js';
 import { createAuthority, createCrl, derOf, issueCertificate, KeyUsageFlags, writeFiles, type Authority, type IssuedCertificate } from './pki.js';
 import type { SeededUser } from './server.js';
 
@@ -76,4 +76,17 @@ export async function bindDirectly(server: Server, user: SeededUser, card: Issue
 /** A browser holding a smartcard: it presents the card's certificate in every TLS handshake. */
 export function smartcardBrowser(fixture: SmartcardFixture, card?: IssuedCertificate): Browser {
   return new Browser({ ca: fixture.tlsCa.pem, ...(card ? { clientCertificate: { cert: card.pem, key: card.keyPem } } : {}) });
+}
+
+/**
+ * After "Log in with smartcard", a user without a security key is offered to register one
+ * (the smartcard bridge): "Not now" completes the smartcard login. A response that is not
+ * that offer is returned as it is.
+ */
+export async function declineKeyOffer(browser: Browser, afterLogin: Page): Promise<Page> {
+  const location = afterLogin.headers.get('location');
+  if (afterLogin.status !== 303 || !location || !/\/interaction\/[^/]+$/.test(new URL(location, afterLogin.url).pathname)) return afterLogin;
+  const offer = await browser.request(new URL(location, afterLogin.url).toString());
+  if (!offer.body.includes('/skip-key')) return afterLogin;
+  return browser.request(new URL(formAction(offer.body, 'skip-key'), offer.url).toString(), { form: { csrf: inputValue(offer.body, 'csrf') } });
 }

@@ -1,0 +1,55 @@
+/**
+ * The smartcard bridge: a user who just logged in with the smartcard and has no security key
+ * is offered to register one there and then. The card vouches for the new key — the login is
+ * the card's, proven a moment ago — so the user is never without a phishing-resistant login
+ * through the cut-off. The key, its audit record and the user's notice commit together; the
+ * smartcard login completes whether the user registers a key or not.
+ */
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { beginRegistration, finishRegistration, parseCredentialResponse } from '../factors/webauthn.js';
+import type { Translatable } from '../i18n/translate.js';
+import { recordLoginEvent } from './events.js';
+import type { Login, LoginOutcome, LoginServices } from './login.js';
+import { completeSmartcardLogin } from './smartcard-step.js';
+
+export async function bridgeChallenge(services: LoginServices, login: Login): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  return beginRegistration(services.webauthn, { user: login.user, binding: login.request.uid });
+}
+
+/** A key's name as typed: trimmed, without control characters, at most 64 characters (else the default). */
+export function keyName(typed: string, fallback: string): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = typed.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '').trim().slice(0, 64);
+  return cleaned || fallback;
+}
+
+export async function registerKeyWithSmartcard(
+  services: LoginServices,
+  login: Login,
+  input: { name: string; credential: string; defaultName: string },
+): Promise<LoginOutcome | { kind: 'register-again'; error: Translatable }> {
+  if (login.step !== 'smartcard-bridge') return { kind: 'next' };
+  const response = parseCredentialResponse('registration', input.credential);
+  const name = keyName(input.name, input.defaultName);
+  const verdict = await services.queries.transaction(async (within) => {
+    if (!response) return { kind: 'refused', reason: 'malformed' } as const;
+    const result = await finishRegistration({ ...services.webauthn, credentials: within.webauthnCredentials, challenges: within.webauthnChallenges }, { user: login.user, binding: login.request.uid }, response, {
+      name,
+      registeredWith: 'smartcard',
+    });
+    if (result.kind !== 'registered') return result;
+    await recordLoginEvent(services, login.request, { type: 'webauthn.register', outcome: 'success', who: login.user, details: { credential: result.credential.id, name, vouchedBy: 'smartcard', deviceType: result.credential.device_type } }, within);
+    await services.notices.send(within, login.user, 'security_key_added', { by: `user:${login.user.participant_id}/${login.user.user_id}`, ip: login.request.origin.ip, params: { name } });
+    return result;
+  });
+  if (verdict.kind !== 'registered') {
+    await recordLoginEvent(services, login.request, { type: 'webauthn.register', outcome: 'failure', who: login.user, details: { reason: verdict.reason, vouchedBy: 'smartcard' } });
+    return { kind: 'register-again', error: 'bridge.failed' };
+  }
+  return completeSmartcardLogin(services, login, { securityKey: verdict.credential.id });
+}
+
+export async function skipKeyRegistration(services: LoginServices, login: Login): Promise<LoginOutcome> {
+  if (login.step !== 'smartcard-bridge') return { kind: 'next' };
+  return completeSmartcardLogin(services, login, { securityKey: 'not_now' });
+}
