@@ -8,6 +8,8 @@
 import { operatorActor } from '../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
 import { createRenderer } from '../../src/web/render.js';
+import { issueRecoveryCodes } from '../../src/factors/recovery-codes.js';
+import { registerKeyPage } from '../../src/login/pages.js';
 import { ACCESS_REFUSALS, SMARTCARD_REFUSALS } from '../../src/login/refusals.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
 import { activationLinkIn } from '../support/dms.js';
@@ -18,7 +20,7 @@ import { codeIn } from '../support/smtp-sink.js';
 import { rfc6238, secretFromUri } from '../support/totp.js';
 
 /** Names and tokens that stay as they are in Chinese text. */
-const ALLOW = ['CCASS', 'DMS', 'HKSCC', 'TOTP', 'QR', 'UTF-8', 'Google Authenticator', 'Microsoft Authenticator', 'FreeOTP', 'ZH', 'CN'];
+const ALLOW = ['CCASS', 'DMS', 'HKSCC', 'TOTP', 'QR', 'UTF-8', 'Google Authenticator', 'Microsoft Authenticator', 'FreeOTP', 'ZH', 'CN', 'YubiKey'];
 
 describe('every login and activation page in Traditional Chinese', () => {
   let running: RunningTestServer;
@@ -150,6 +152,44 @@ describe('every login and activation page in Traditional Chinese', () => {
       seen(`activation: your login is ready (${method})`, done);
       seen('activation: link used twice', await chinese().follow(link));
     }
+  });
+
+  it('renders the security-key step, its other ways, a recovery code, and the refusal of a code where only a key will do', async () => {
+    const fay = await user('totp');
+    await running.server.queries.webauthnCredentials.insert({
+      user_id: fay.subject,
+      credential_id: `zh-key-${seq}`,
+      public_key: Buffer.from('not a key: these pages never verify one'),
+      sign_count: 0,
+      transports: ['usb'],
+      device_type: 'singleDevice',
+      backed_up: false,
+      aaguid: null,
+      name: 'YubiKey',
+      registered_with: 'security_page',
+    });
+    await issueRecoveryCodes(running.server.recoveryCodes, fay.subject);
+    const login = await start();
+    const keyPage = seen('security key page', await passwordStep(login, credentials(fay)));
+    expect(keyPage.body).toContain('data-webauthn="authenticate"');
+    expect(seen('security key: not accepted', await post(login, 'security-key', keyPage, { credential: '{"not":"a credential"}' })).status).toBe(401);
+    const codeInstead = seen('code page, with the key as another way', await follow(login, await post(login, 'another-way', keyPage, { way: 'totp' })));
+    expect(codeInstead.body).toContain('name="code"');
+    expect(codeInstead.body).toContain('value="webauthn"');
+    const recoveryPage = seen('recovery code page', await follow(login, await post(login, 'another-way', codeInstead, { way: 'recovery' })));
+    expect(recoveryPage.body).toContain('/recovery-code"');
+    expect(seen('recovery code: wrong', await post(login, 'recovery-code', recoveryPage, { code: 'AAAA-BBBB-CCCC-DDDD' })).status).toBe(401);
+
+    const phr = await startAuthorization(running.issuer, { acr_values: 'phr' }, chinese());
+    const gus = await user('totp');
+    const needsKey = seen('only a key will do, and the user has none', await passwordStep(phr, credentials(gus)));
+    expect(needsKey.status).toBe(403);
+
+    const render = createRenderer();
+    const bridge = render('register-key', registerKeyPage({ base: '/interaction/x', csrf: 'x' }, { challenge: 'x' }, running.clock.now()), { locale: 'zh-Hant', switchHref: undefined });
+    pages.push({ state: 'smartcard bridge: register a key', page: { url: '', status: 200, headers: new Headers(), body: bridge } });
+    const bridgeFailed = render('register-key', registerKeyPage({ base: '/interaction/x', csrf: 'x' }, { challenge: 'x' }, running.clock.now(), 'bridge.failed'), { locale: 'zh-Hant', switchHref: undefined });
+    pages.push({ state: 'smartcard bridge: key not registered', page: { url: '', status: 400, headers: new Headers(), body: bridgeFailed } });
   });
 
   it('renders every refusal a login can give as its error page', () => {

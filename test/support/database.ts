@@ -66,8 +66,12 @@ function migratedTemplate(): Promise<string> {
   return template;
 }
 
+/** The Jest run a database belongs to (its main process), so a run's clean-up leaves another run's databases alone. */
+export const TEST_RUN_ENV = 'CCASS_TEST_RUN_PID';
+
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
+  const run = process.env[TEST_RUN_ENV] ?? String(process.pid);
+  const name = `${TEST_DATABASE_PREFIX}${run}_${randomBytes(6).toString('hex')}`;
   const source = await migratedTemplate();
   await withAdminClient((client) => client.query(`create database ${name} template ${source}`));
   const url = databaseUrl(name);

@@ -102,6 +102,8 @@ export default async function globalSetup(): Promise<void> {
     // The test processes (and the servers and CLIs they start) inherit it.
     process.env['DATABASE_URL'] = adminUrl;
   }
+  // Every test database this run makes is named after this process (see database.ts).
+  process.env['CCASS_TEST_RUN_PID'] = String(process.pid);
   const client = new pg.Client({ connectionString: adminUrl });
   try {
     await client.connect();
@@ -119,10 +121,28 @@ export default async function globalSetup(): Promise<void> {
       [`${TEMPLATE_DATABASE_PREFIX.replace(/_/g, '\\_')}%`, current],
     );
     for (const { datname } of rows) {
-      await client.query(`alter database ${datname} is_template false`);
-      await client.query(`drop database if exists ${datname}`);
+      // A database of a run that is still going (another checkout's, a second terminal's) is not ours to drop.
+      if (runStillGoing(datname)) continue;
+      try {
+        await client.query(`alter database ${datname} is_template false`);
+        await client.query(`drop database if exists ${datname}`);
+      } catch {
+        // Being dropped or used by someone else at this moment: the next run's clean-up gets it.
+      }
     }
   } finally {
     await client.end();
+  }
+}
+
+/** Whether the Jest run that made `datname` (ccass_test_<pid>_<random>) is still alive. */
+function runStillGoing(datname: string): boolean {
+  const pid = Number(/^ccass_test_(\d+)_/.exec(datname)?.[1]);
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
