@@ -8,18 +8,20 @@
  */
 import { decodeJwt } from 'jose';
 import request from 'supertest';
-import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { hashId } from '../../src/kernel/hash-id.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import type { Database } from '../../src/store/database.js';
 import type { Server } from '../../src/app/server.js';
 import type { Config } from '../../src/config/schema.js';
-import { Browser, inputValue, type Page } from '../support/browser.js';
+import { Browser, formAction, inputValue, type Page } from '../support/browser.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, TERMINAL, testConfig, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
 import { giveKey, SoftAuthenticator } from '../support/soft-authenticator.js';
+import { nginxEscaped, type IssuedCertificate } from '../support/pki.js';
+import { bindDirectly, createSmartcardFixture, type SmartcardFixture } from '../support/smartcard.js';
 import { rfc6238 } from '../support/totp.js';
 
 /** A client that accepts only phishing-resistant logins. */
@@ -461,5 +463,83 @@ describe('a key ceremony across nodes', () => {
     expect(cluster.nodes[0]?.served).not.toContain(`POST /interaction/${uid}/security-key`);
     expect(cluster.nodes[1]?.served).toContain(`POST /interaction/${uid}/security-key`);
     expect(Number((await database.db('webauthn_credentials').where({ credential_id: key.id }).first('sign_count')).sign_count)).toBe(1);
+  });
+});
+
+describe('the smartcard bridge: a key registered right after a smartcard login, vouched for by the card', () => {
+  const PROXY_ADDRESS = '127.0.0.2';
+  let fixture: SmartcardFixture;
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let seq = 0;
+
+  beforeAll(async () => {
+    fixture = await createSmartcardFixture();
+  });
+  useTestServer((started) => ({ database, running } = started), () => ({
+    ...OVERRIDES,
+    smartcard: { caFile: fixture.files.caFile, crlFiles: [fixture.files.crlFile], proxy: { trustedAddresses: [`${PROXY_ADDRESS}/32`] } },
+    phases: { refreshSeconds: 0 },
+  }));
+
+  /** A user whose card is bound, logged in by smartcard (through the proxy): the offer of a key. */
+  async function offered(card: IssuedCertificate) {
+    seq += 1;
+    const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: `CARD${seq}`, email: `card${seq}@example.com` }, running.clock);
+    await bindDirectly(running.server, user, card);
+    const start = await startAuthorization(running.issuer, {}, new Browser({ localAddress: PROXY_ADDRESS }));
+    const afterCard = await start.browser.request(new URL(formAction(start.loginPage.body, 'smartcard-login'), start.interactionUrl).toString(), {
+      form: { csrf: inputValue(start.loginPage.body, 'csrf') },
+      headers: { 'X-SSL-Client-Cert': nginxEscaped(card.pem) },
+    });
+    expect(afterCard.status).toBe(303);
+    const page = await start.browser.follow(start.interactionUrl);
+    expect(page.body).toMatch(/<form[^>]*action="\/interaction\/[^"]+\/register-key"[^>]*data-webauthn="register"/);
+    const match = /<script type="application\/json" id="webauthn-options">([\s\S]*?)<\/script>/.exec(page.body);
+    const options = JSON.parse(match?.[1] as string) as PublicKeyCredentialCreationOptionsJSON;
+    const key = new SoftAuthenticator({ rpId: new URL(running.issuer).hostname, origin: running.issuer, userVerified: true });
+    return { user, start, page, options, key };
+  }
+
+  const register = (start: AuthorizationStart, page: Page, credential: unknown, name = 'Card-vouched key') =>
+    start.browser.request(`${start.interactionUrl}/register-key`, { form: { csrf: inputValue(page.body, 'csrf'), name, credential: JSON.stringify(credential) } });
+
+  it('registers the key, completes the smartcard login, and the key then logs the user in with their password', async () => {
+    const { user, start, page, options, key } = await offered(fixture.cards.valid);
+    expect(options.rp.id).toBe(new URL(running.issuer).hostname);
+    expect(Buffer.from(options.user.id, 'base64url').toString('utf8')).toBe(user.subject);
+    const afterKey = await register(start, page, key.register(options));
+    expect(afterKey.status).toBe(303);
+    const claims = await idTokenClaims({ issuer: running.issuer, http: running.http, db: database.db, server: running.server, config: running.config, clock: running.clock }, start, afterKey);
+    expect(claims).toMatchObject({ sub: user.subject, acr: ACR.smartcard });
+    const stored = await database.db('webauthn_credentials').where({ user_id: user.subject }).select('credential_id', 'registered_with', 'name', 'sign_count');
+    expect(stored).toEqual([expect.objectContaining({ credential_id: key.id, registered_with: 'smartcard', name: 'Card-vouched key' })]);
+    const notice = await running.mail.mailTo(user.email as string);
+    expect(notice.subject).toContain('A security key was added to your CCASS login');
+
+    // The key registered is the one that now logs in.
+    const deployment: Deployment = { issuer: running.issuer, http: running.http, db: database.db, server: running.server, config: running.config, clock: running.clock };
+    const login = await toKeyStep(deployment, user);
+    const afterLogin = await postAssertion(login.start, login.page, key.assert(login.options));
+    expect(afterLogin.status).toBe(303);
+    expect((await idTokenClaims(deployment, login.start, afterLogin))['amr']).toEqual(expect.arrayContaining([AMR.hardwareKey]));
+  });
+
+  it('stores nothing for a registration made on another origin, and offers again', async () => {
+    const { user, start, page, options, key } = await offered(fixture.cards.second);
+    const refused = await register(start, page, key.register(options, { origin: 'https://ccass-auth.example.net' }));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/action="\/interaction\/[^"]+\/register-key"/);
+    expect(await database.db('webauthn_credentials').where({ user_id: user.subject })).toHaveLength(0);
+    expect(await database.db('oidc_payloads').where({ model: 'Session' }).whereRaw(`payload->>'accountId' = ?`, [user.subject])).toHaveLength(0);
+  });
+
+  it('"not now" completes the smartcard login without a key', async () => {
+    const { user, start, page } = await offered(fixture.cards.unbound);
+    const skipped = await start.browser.request(`${start.interactionUrl}/skip-key`, { form: { csrf: inputValue(page.body, 'csrf') } });
+    expect(skipped.status).toBe(303);
+    const claims = await idTokenClaims({ issuer: running.issuer, http: running.http, db: database.db, server: running.server, config: running.config, clock: running.clock }, start, skipped);
+    expect(claims).toMatchObject({ sub: user.subject, acr: ACR.smartcard });
+    expect(await database.db('webauthn_credentials').where({ user_id: user.subject })).toHaveLength(0);
   });
 });
