@@ -13,6 +13,7 @@ import * as abuseResistance from './20261125090000_abuse_resistance.js';
 import * as operations from './20261125100000_operations.js';
 import * as outbox from './20261201100000_outbox.js';
 import * as securityKeys from './20261202090000_security_keys.js';
+import * as accountSessions from './20261202100000_account_sessions.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -24,4 +25,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125100000_operations', operations],
   ['20261201100000_outbox', outbox],
   ['20261202090000_security_keys', securityKeys],
+  ['20261202100000_account_sessions', accountSessions],
 ];

@@ -7,10 +7,11 @@
  */
 import type { NoticeRecipient, SecurityNotices } from '../mail/security-notices.js';
 import type { Queries } from '../store/index.js';
-import type { RevokedAccess } from '../store/user-access.js';
+import type { KeptAccess, RevokedAccess } from '../store/user-access.js';
 import { auditEvent, type Actor } from '../kernel/actor.js';
 
-export type RevocationCause = 'password_change' | 'second_factor_reset' | 'second_factor_change' | 'smartcard_unbind' | 'lock' | 'disable';
+/** `sessions_ended`: the user's own "sign out everywhere else" on the security page. */
+export type RevocationCause = 'password_change' | 'second_factor_reset' | 'second_factor_change' | 'smartcard_unbind' | 'lock' | 'disable' | 'sessions_ended';
 
 export interface RevocationDependencies {
   /** In the transaction of the change that causes the revocation, so both commit together. */
@@ -24,12 +25,14 @@ export async function revokeUserAccess(
   user: { id: string } & NoticeRecipient,
   cause: RevocationCause,
   actor: Actor,
-  keepInteraction?: string,
+  /** The login making the change (its interaction), or the security page's session and its login: they go on. */
+  keep?: string | KeptAccess,
 ): Promise<RevokedAccess> {
-  const revoked = await deps.queries.userAccess.revokeAll(user.id, keepInteraction);
-  const ended = Object.values(revoked.oidc).reduce((sum, count) => sum + count, 0) + revoked.dmsSessions + revoked.loginsInProgress + revoked.enrolmentSessions + revoked.emailCodes;
+  const revoked = await deps.queries.userAccess.revokeAll(user.id, keep);
+  const ended =
+    Object.values(revoked.oidc).reduce((sum, count) => sum + count, 0) + revoked.dmsSessions + revoked.accountSessions + revoked.loginsInProgress + revoked.enrolmentSessions + revoked.emailCodes;
   // Recorded when it ended something: a first password or a lock of an idle account has nothing to end.
   if (ended > 0) await deps.queries.audit.record(auditEvent(actor, 'account.access_revoked', 'success', user, { cause, ...revoked }));
-  await deps.notices?.send(deps.queries, user, cause, { by: actor.name, ip: actor.ip ?? null, sessionsEnded: (revoked.oidc['Session'] ?? 0) + revoked.dmsSessions > 0 });
+  await deps.notices?.send(deps.queries, user, cause, { by: actor.name, ip: actor.ip ?? null, sessionsEnded: (revoked.oidc['Session'] ?? 0) + revoked.dmsSessions + revoked.accountSessions > 0 });
   return revoked;
 }

@@ -1,3 +1,4 @@
+import { accountSessionQueries } from './account-sessions.js';
 import { activationTokenQueries } from './activation-tokens.js';
 import { auditQueries } from './audit.js';
 import type { Database } from './database.js';
@@ -37,6 +38,7 @@ function queryModules(db: Database, queue: JobQueue | undefined) {
     activationTokens: activationTokenQueries(db),
     enrolmentSessions: enrolmentSessionQueries(db),
     dmsSessions: dmsSessionQueries(db),
+    accountSessions: accountSessionQueries(db),
     phaseControls: phaseControlQueries(db),
     smartcardBindings: smartcardBindingQueries(db),
     userAccess: userAccessQueries(db),

@@ -420,18 +420,114 @@ export async function purgeExpiredOidcPayloads(db: Database, graceSeconds = 60):
 }
 
 /**
+ * What a revocation spares: the interaction making the change (a login changing its user's
+ * second factor), or the provider session of the login making it (the security page's "sign
+ * out everywhere else"), with the grants it holds and everything issued from them.
+ */
+export interface KeptOidcAccess {
+  interaction?: string | undefined;
+  sessionUid?: string | undefined;
+}
+
+/** The hashes of the grants a live session of `accountId` holds (one per client it logged in to). */
+async function grantsOfSession(db: Database, accountId: string, sessionUid: string): Promise<string[] | undefined> {
+  const row = (await db(TABLE).where({ model: 'Session', uid: sessionUid, account_id: accountId }).andWhereRaw(LIVE).first('payload')) as { payload: AdapterPayload } | undefined;
+  if (!row) return undefined;
+  const authorizations = (row.payload['authorizations'] ?? {}) as Record<string, { grantId?: unknown }>;
+  return Object.values(authorizations).flatMap((authorization) => (typeof authorization.grantId === 'string' ? [hashId(authorization.grantId)] : []));
+}
+
+/**
  * Ends everything oidc-provider holds for one account: sessions (the browser's single
  * sign-on), grants, authorization codes, access and refresh tokens, and interactions in
- * flight (but `keepInteraction`, the one making the change). Returns how many of each model went.
+ * flight — but what `keep` names (a bare string: the interaction making the change). Returns
+ * how many of each model went.
  */
-export async function revokeOidcArtefactsOf(db: Database, accountId: string, keepInteraction?: string): Promise<Record<string, number>> {
+export async function revokeOidcArtefactsOf(db: Database, accountId: string, keep?: string | KeptOidcAccess): Promise<Record<string, number>> {
   await flushOidcWrites(); // nothing this request wrote for the account survives its revocation
+  const kept: KeptOidcAccess = typeof keep === 'string' ? { interaction: keep } : (keep ?? {});
+  const keptGrants = kept.sessionUid ? ((await grantsOfSession(db, accountId, kept.sessionUid)) ?? []) : [];
   const query = db(TABLE).where({ account_id: accountId });
-  if (keepInteraction) query.whereNot((kept) => kept.where({ model: 'Interaction', uid: keepInteraction }));
+  if (kept.interaction) query.whereNot((spared) => spared.where({ model: 'Interaction', uid: kept.interaction }));
+  if (kept.sessionUid) {
+    query.whereNot((spared) => spared.where({ model: 'Session', uid: kept.sessionUid }));
+    if (keptGrants.length) {
+      query.where((other) => other.whereNull('grant_id_hash').orWhereNotIn('grant_id_hash', keptGrants));
+      query.whereNot((spared) => spared.where({ model: 'Grant' }).whereIn('id_hash', keptGrants));
+    }
+  }
   const rows = (await query.delete().returning('model')) as { model: string }[];
   const counts: Record<string, number> = {};
   for (const { model } of rows) counts[model] = (counts[model] ?? 0) + 1;
   return counts;
+}
+
+/** A live provider session of an account, as its owner sees it on the security page. */
+export interface OidcSessionSummary {
+  uid: string;
+  /** When the login that opened it happened (oidc-provider's loginTs). */
+  loginAt: Date | null;
+  /** The clients logged in to through it. */
+  clientIds: string[];
+  /** The latest code or token issued in it (a relying party refreshing), else the login. */
+  lastActiveAt: Date | null;
+  expiresAt: Date | null;
+}
+
+/** The account's live provider sessions, newest login first, with their latest activity: one statement. */
+export async function oidcSessionsOf(db: Database, accountId: string): Promise<OidcSessionSummary[]> {
+  await flushOidcWrites();
+  const { rows } = (await db.raw(
+    `select s.uid, s.payload, s.expires_at,
+            (select max((t.payload->>'iat')::bigint) from ${TABLE} t
+              where t.account_id = s.account_id and t.model in ('AccessToken', 'RefreshToken', 'AuthorizationCode')
+                and t.payload->>'sessionUid' = s.uid) as last_issued
+       from ${TABLE} s
+      where s.model = 'Session' and s.account_id = ? and (s.expires_at is null or s.expires_at > now()) and s.uid is not null`,
+    [accountId],
+  )) as { rows: { uid: string; payload: AdapterPayload; expires_at: Date | null; last_issued: string | null }[] };
+  const epoch = (value: unknown) => (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)) ? new Date(Number(value) * 1000) : null);
+  return rows
+    .map((row) => {
+      const loginAt = epoch(row.payload['loginTs']);
+      const lastIssued = epoch(row.last_issued);
+      return {
+        uid: row.uid,
+        loginAt,
+        clientIds: Object.keys((row.payload['authorizations'] ?? {}) as Record<string, unknown>).sort(),
+        lastActiveAt: lastIssued && (!loginAt || lastIssued > loginAt) ? lastIssued : loginAt,
+        expiresAt: row.expires_at,
+      };
+    })
+    .sort((a, b) => (b.loginAt?.getTime() ?? 0) - (a.loginAt?.getTime() ?? 0));
+}
+
+/**
+ * Ends one live provider session of an account: the session, the grants it holds and every
+ * code and token issued from them or with it. False when the account has no such session.
+ */
+export async function endOidcSession(db: Database, accountId: string, sessionUid: string): Promise<Record<string, number> | undefined> {
+  await flushOidcWrites();
+  const grants = await grantsOfSession(db, accountId, sessionUid);
+  if (!grants) return undefined;
+  const rows = (await db(TABLE)
+    .where({ account_id: accountId })
+    .andWhere((of) => {
+      of.where({ model: 'Session', uid: sessionUid }).orWhereRaw(`payload->>'sessionUid' = ?`, [sessionUid]);
+      if (grants.length) of.orWhereIn('grant_id_hash', grants).orWhere((grant) => grant.where({ model: 'Grant' }).whereIn('id_hash', grants));
+    })
+    .delete()
+    .returning('model')) as { model: string }[];
+  const counts: Record<string, number> = {};
+  for (const { model } of rows) counts[model] = (counts[model] ?? 0) + 1;
+  return counts;
+}
+
+/** The uid of the live provider session a browser's session cookie names, when it is `accountId`'s. */
+export async function oidcSessionUidOf(db: Database, sessionId: string, accountId: string): Promise<string | undefined> {
+  await flushOidcWrites();
+  const row = (await db(TABLE).where({ model: 'Session', id_hash: hashId(sessionId), account_id: accountId }).andWhereRaw(LIVE).first('uid')) as { uid: string | null } | undefined;
+  return row?.uid ?? undefined;
 }
 
 /**

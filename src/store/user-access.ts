@@ -1,36 +1,60 @@
 /**
  * Everything that lets a user in without logging in again, across the tables that hold it:
- * oidc-provider's sessions, grants, codes and tokens; DMS sessions; logins and activation
- * enrolments in progress; emailed codes not yet used.
+ * oidc-provider's sessions, grants, codes and tokens; DMS and security-page sessions; logins
+ * and activation enrolments in progress; emailed codes not yet used.
  */
 import type { Database } from './database.js';
 import { hashId } from '../kernel/hash-id.js';
-import { extendOidcSession, revokeOidcArtefactsOf } from './oidc-adapter.js';
+import { endOidcSession, extendOidcSession, oidcSessionsOf, oidcSessionUidOf, revokeOidcArtefactsOf, type OidcSessionSummary } from './oidc-adapter.js';
 
 export interface RevokedAccess {
   /** oidc-provider artefacts by model (Session, Grant, RefreshToken, AccessToken, ...). */
   oidc: Record<string, number>;
   dmsSessions: number;
+  accountSessions: number;
   loginsInProgress: number;
   enrolmentSessions: number;
   emailCodes: number;
+}
+
+/**
+ * What a revocation spares: the login making the change (its interaction), or — on the
+ * security page — the page's own session and the provider session of the login that opened it.
+ */
+export interface KeptAccess {
+  interaction?: string | undefined;
+  oidcSessionUid?: string | undefined;
+  /** The hash of the security-page session's cookie value. */
+  accountSession?: string | undefined;
+}
+
+/** A provider session as its owner sees it, with the address of the login that opened it when the audit trail has it. */
+export interface UserSession extends OidcSessionSummary {
+  ip: string | null;
 }
 
 export function userAccessQueries(db: Database) {
   return {
     /**
      * Ends all of it for one user, in one transaction: nothing half-revoked if a statement
-     * fails. `keepInteraction` spares the login that is making the change (a user changing
-     * their own second factor while logging in).
+     * fails. `keep` spares the login that is making the change (a bare string: its
+     * interaction, as for a user changing their own second factor while logging in).
      */
-    async revokeAll(userId: string, keepInteraction?: string): Promise<RevokedAccess> {
+    async revokeAll(userId: string, keep?: string | KeptAccess): Promise<RevokedAccess> {
+      const kept: KeptAccess = typeof keep === 'string' ? { interaction: keep } : (keep ?? {});
       return db.transaction(async (trx) => ({
-        oidc: await revokeOidcArtefactsOf(trx, userId, keepInteraction),
+        oidc: await revokeOidcArtefactsOf(trx, userId, { interaction: kept.interaction, sessionUid: kept.oidcSessionUid }),
         dmsSessions: await trx('dms_sessions').where({ user_id: userId }).delete(),
+        accountSessions: await trx('account_sessions')
+          .where({ user_id: userId })
+          .modify((query) => {
+            if (kept.accountSession) query.whereNot({ id_hash: kept.accountSession });
+          })
+          .delete(),
         loginsInProgress: await trx('login_progress')
           .where({ user_id: userId })
           .modify((query) => {
-            if (keepInteraction) query.whereNot({ interaction_hash: hashId(keepInteraction) });
+            if (kept.interaction) query.whereNot({ interaction_hash: hashId(kept.interaction) });
           })
           .delete(),
         enrolmentSessions: await trx('enrolment_sessions').where({ user_id: userId }).delete(),
@@ -39,6 +63,31 @@ export function userAccessQueries(db: Database) {
       }));
     },
     extendOidcSession: (sessionUid: string, expiresAt: Date) => extendOidcSession(db, sessionUid, expiresAt),
+
+    /**
+     * The user's live provider sessions. The address is that of the last successful login of
+     * the user recorded in the ten minutes before the session's login time (the session is
+     * written when the browser returns from the login's last step), else unknown.
+     */
+    async sessionsOf(user: { id: string; participant_id: string; user_id: string }): Promise<UserSession[]> {
+      const sessions = await oidcSessionsOf(db, user.id);
+      const logins = sessions.length
+        ? ((await db('audit_events')
+            .where({ type: 'login', outcome: 'success', participant_id: user.participant_id, user_id: user.user_id })
+            .andWhere('occurred_at', '>', new Date(Math.min(...sessions.map((session) => session.loginAt?.getTime() ?? Date.now())) - 10 * 60_000))
+            .orderBy('occurred_at', 'desc')
+            .select('ip', 'occurred_at')) as { ip: string | null; occurred_at: Date }[])
+        : [];
+      return sessions.map((session) => {
+        const at = session.loginAt?.getTime();
+        const login = at === undefined ? undefined : logins.find((row) => row.occurred_at.getTime() <= at + 2000 && row.occurred_at.getTime() > at - 10 * 60_000);
+        return { ...session, ip: login?.ip ?? null };
+      });
+    },
+    /** Ends one of the user's provider sessions and what was issued in it; undefined when the user has no such session. */
+    endOidcSession: (userId: string, sessionUid: string) => endOidcSession(db, userId, sessionUid),
+    /** Which of the user's provider sessions a browser's session cookie (its value, the session id) names. */
+    oidcSessionUidOf: (userId: string, sessionId: string) => oidcSessionUidOf(db, sessionId, userId),
   };
 }
 
