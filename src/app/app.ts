@@ -12,6 +12,8 @@ import { inProcessFetch } from '../dms/in-process-fetch.js';
 import { dmsPageRoutes } from '../dms/pages.js';
 import { createDmsSignIn } from '../dms/sign-in.js';
 import { activationRoutes } from '../enrolment/routes.js';
+import { accountRoutes } from '../account/routes.js';
+import { createAccountSignIn } from '../account/sign-in.js';
 import { createCsrfTokens } from '../web/csrf.js';
 import { interactionRoutes, type SmartcardLogin } from '../login/routes.js';
 import { healthRoutes } from '../observability/health.js';
@@ -48,7 +50,7 @@ const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-
 const RAW_UPLOADS = new Set(['/dms/upload', '/dms/api/uploads']);
 
 /** The routes this app answers itself (the rest is oidc-provider's). */
-const OWN_ROUTES = /^\/(interaction|activate|dms)(\/|$)/;
+const OWN_ROUTES = /^\/(interaction|activate|dms|account)(\/|$)/;
 
 /** 503 with Retry-After and the "try again" message: JSON for API clients, the error page for browsers. */
 function answerTryAgain(ctx: Koa.Context, render: Renderer): void {
@@ -137,6 +139,15 @@ export function createApp(services: Services, web: WebParts): Koa {
   const dmsDependencies = { ...deps.activation, queries: deps.queries, signIn, csrf, csvLimits: deps.config.dms.csv };
   const dmsPages = dmsPageRoutes({ ...dmsDependencies, render, sessionMaxHours: deps.config.dms.sessionMaxHours });
   const dmsApi = dmsApiRoutes(dmsDependencies);
+  // The user's own security page: a first-party client too, its code exchange in memory like DMS's.
+  const account = accountRoutes({
+    ...deps,
+    signIn: createAccountSignIn({ issuer: deps.config.issuer, cookieKeys: deps.cookieKeys, fetch: inProcessFetch(() => (callback ??= app.callback())), box: deps.box, queries: deps.queries, clock: deps.clock }),
+    render,
+    csrf,
+    passwordRules: deps.config.password,
+    lockout: deps.config.lockout,
+  });
 
   // Our forms are url-encoded and the DMS API takes JSON; any other body type is refused
   // (415), as is a body over the limit (413). CSV uploads are read by their routes, as bytes.
@@ -148,7 +159,7 @@ export function createApp(services: Services, web: WebParts): Koa {
       if (ctx.request.length && !ctx.is('application/json')) ctx.throw(415, 'Send JSON (Content-Type: application/json).');
       return json(ctx, next);
     }
-    if (/^\/(interaction|activate|dms)\//.test(ctx.path)) {
+    if (/^\/(interaction|activate|dms|account)\//.test(ctx.path)) {
       if (!ctx.is('application/x-www-form-urlencoded')) ctx.throw(415, 'Forms must be sent as application/x-www-form-urlencoded.');
       return forms(ctx, next);
     }
@@ -164,7 +175,7 @@ export function createApp(services: Services, web: WebParts): Koa {
     }
     return next();
   });
-  for (const router of [interactions, activation, dmsApi, dmsPages]) {
+  for (const router of [interactions, activation, dmsApi, dmsPages, account]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

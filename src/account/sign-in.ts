@@ -1,0 +1,198 @@
+/**
+ * How a user opens their own security page: a fresh login, made for it there and then (ASVS
+ * 5.0 V7.5.1: sensitive account changes need a recent authentication). The page is a
+ * first-party OpenID Connect client (`ccass-account`) of this provider, as DMS is: openid-client
+ * runs the code flow with PKCE, state and nonce and checks the ID token, asking the provider
+ * for a new login whatever single sign-on there is (`prompt=login`, `max_age=0`); the page
+ * then checks that the login really is new (`auth_time` at most FRESH_LOGIN_SECONDS ago) and
+ * two-factor, and opens a session kept in PostgreSQL with a short absolute lifetime, after
+ * which a new login is asked for.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { Clock } from '../kernel/clock.js';
+import { ForbiddenError } from '../kernel/errors.js';
+import { ACCOUNT_CLIENT_ID, accountClientSecret, accountRedirectUri } from '../oidc/account-client.js';
+import { ACR, acrMeets } from '../oidc/assurance.js';
+import { isLocked } from '../policy/lockout.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { AccountSessionRow } from '../store/account-sessions.js';
+import type { Queries } from '../store/index.js';
+import type { UserRow } from '../store/users.js';
+
+/** How recent the login behind a new security-page session must be. */
+export const FRESH_LOGIN_SECONDS = 5 * 60;
+/** A security-page session ends this long after its login, however busy (a new login is asked for then). */
+export const ACCOUNT_SESSION_MAX_MINUTES = 15;
+/** ... and after this long without a request. */
+export const ACCOUNT_SESSION_IDLE_MINUTES = 10;
+
+export interface AccountSignInDependencies {
+  issuer: string;
+  cookieKeys: readonly string[];
+  fetch: oidc.CustomFetch;
+  box: SecretBox;
+  queries: Pick<Queries, 'users' | 'accountSessions' | 'audit'>;
+  clock: Clock;
+}
+
+/** What the browser keeps between leaving for /auth and coming back: sealed, neither readable nor forgeable. */
+interface PendingSignIn {
+  state: string;
+  nonce: string;
+  verifier: string;
+  expiresAt: number;
+}
+
+const PENDING_MS = 15 * 60_000;
+const PENDING_CONTEXT = 'account-sign-in';
+
+export function hashAccountSession(id: string): string {
+  return createHash('sha256').update(`account:${id}`).digest('hex');
+}
+
+/** The security page's session, as its routes see it. */
+export interface AccountSession {
+  user: UserRow;
+  /** The hash of the cookie value: what binds CSRF tokens and WebAuthn challenges to this session. */
+  idHash: string;
+  oidcSessionUid: string | null;
+  authTime: Date;
+  expiresAt: Date;
+}
+
+export interface AccountSignIn {
+  begin(): Promise<{ url: URL; pending: string }>;
+  /** Completes the code flow; the user and when they logged in, or a ForbiddenError saying why not. */
+  complete(callbackUrl: URL, pending: string | undefined): Promise<{ user: UserRow; authTime: Date }>;
+  /** Opens the session; `oidcSessionUid`: the provider session of the login (what "sign out everywhere else" keeps). */
+  openSession(user: UserRow, authTime: Date, oidcSessionUid: string | null): Promise<string>;
+  /** The live session, refreshing its idle timer; undefined when expired, ended or no longer allowed. */
+  resume(session: string | undefined): Promise<AccountSession | undefined>;
+  end(session: string | undefined): Promise<void>;
+}
+
+const refused = (reason: 'account.refusal.lost' | 'account.refusal.expired' | 'account.refusal.cancelled' | 'account.refusal.failed' | 'account.refusal.notFresh' | 'account.refusal.twoFactor' | 'account.refusal.noAccess') =>
+  new ForbiddenError(reason);
+
+export function createAccountSignIn(deps: AccountSignInDependencies): AccountSignIn {
+  let configuration: Promise<oidc.Configuration> | undefined;
+  const discover = () => {
+    configuration ??= oidc
+      .discovery(new URL(deps.issuer), ACCOUNT_CLIENT_ID, undefined, oidc.ClientSecretBasic(accountClientSecret(deps.cookieKeys)), {
+        [oidc.customFetch]: deps.fetch,
+        ...(deps.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : {}),
+      })
+      .catch((error: unknown) => {
+        configuration = undefined; // try again on the next sign-in
+        throw error;
+      });
+    return configuration;
+  };
+
+  return {
+    async begin() {
+      const config = await discover();
+      const pending: PendingSignIn = {
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        verifier: oidc.randomPKCECodeVerifier(),
+        expiresAt: deps.clock.now().getTime() + PENDING_MS,
+      };
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: accountRedirectUri(deps.issuer),
+        scope: 'openid',
+        response_type: 'code',
+        state: pending.state,
+        nonce: pending.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+        code_challenge_method: 'S256',
+        acr_values: ACR.twoFactor,
+        // A new login whatever single sign-on the browser has (OIDC Core 3.1.2.1).
+        prompt: 'login',
+        max_age: '0',
+      });
+      return { url, pending: deps.box.seal(Buffer.from(JSON.stringify(pending)), PENDING_CONTEXT) };
+    },
+
+    async complete(callbackUrl, sealed) {
+      let pending: PendingSignIn;
+      try {
+        pending = JSON.parse(deps.box.open(sealed ?? '', PENDING_CONTEXT).toString('utf8')) as PendingSignIn;
+      } catch {
+        throw refused('account.refusal.lost');
+      }
+      const now = deps.clock.now();
+      if (!(pending.expiresAt > now.getTime())) throw refused('account.refusal.expired');
+      const config = await discover();
+      let claims: oidc.IDToken | undefined;
+      try {
+        const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+        claims = tokens.claims();
+      } catch (error) {
+        if (error instanceof oidc.AuthorizationResponseError) throw refused('account.refusal.cancelled');
+        if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code?.startsWith('OAUTH_')) throw refused('account.refusal.failed');
+        throw error;
+      }
+      if (!claims) throw refused('account.refusal.failed');
+      const user = await deps.queries.users.findBySubject(claims.sub);
+      const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined;
+      const fresh = authTime !== undefined && now.getTime() - authTime.getTime() <= FRESH_LOGIN_SECONDS * 1000;
+      const twoFactor = acrMeets(typeof claims.acr === 'string' ? claims.acr : undefined, ACR.twoFactor);
+      const allowed = user !== undefined && user.status === 'active' && !isLocked(user, now);
+      if (!fresh || !twoFactor || !allowed) {
+        await deps.queries.audit.record({
+          type: 'account.login',
+          outcome: 'failure',
+          actor: user ? `user:${user.participant_id}/${user.user_id}` : null,
+          participantId: user?.participant_id ?? null,
+          userId: user?.user_id ?? null,
+          clientId: ACCOUNT_CLIENT_ID,
+          details: { reason: !allowed ? (user ? 'not_active' : 'unknown_subject') : !twoFactor ? 'not_two_factor' : 'login_not_fresh' },
+        });
+        throw refused(!allowed ? 'account.refusal.noAccess' : !twoFactor ? 'account.refusal.twoFactor' : 'account.refusal.notFresh');
+      }
+      return { user, authTime: authTime as Date };
+    },
+
+    async openSession(user, authTime, oidcSessionUid) {
+      const session = randomBytes(32).toString('base64url');
+      const now = deps.clock.now();
+      const row: AccountSessionRow = {
+        id_hash: hashAccountSession(session),
+        user_id: user.id,
+        oidc_session_uid: oidcSessionUid,
+        auth_time: authTime,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: new Date(now.getTime() + ACCOUNT_SESSION_MAX_MINUTES * 60_000),
+      };
+      await deps.queries.accountSessions.create(row);
+      return session;
+    },
+
+    async resume(session) {
+      if (!session || !/^[A-Za-z0-9_-]{43}$/.test(session)) return undefined;
+      const now = deps.clock.now();
+      const idHash = hashAccountSession(session);
+      const row = await deps.queries.accountSessions.touch(idHash, now, new Date(now.getTime() - ACCOUNT_SESSION_IDLE_MINUTES * 60_000));
+      if (!row) return undefined;
+      const user = await deps.queries.users.findBySubject(row.user_id);
+      // Re-checked on every request: a user disabled or locked meanwhile loses the page at once.
+      if (!user || user.status !== 'active' || isLocked(user, now)) {
+        await deps.queries.accountSessions.end(idHash);
+        return undefined;
+      }
+      return { user, idHash, oidcSessionUid: row.oidc_session_uid, authTime: row.auth_time, expiresAt: row.expires_at };
+    },
+
+    async end(session) {
+      if (session) await deps.queries.accountSessions.end(hashAccountSession(session));
+    },
+  };
+}
