@@ -39,8 +39,9 @@ import { refusalOf, requestRefusal, type DmsRefusal } from './refusals.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
 import type { Views } from '../web/views.js';
-import type { DmsFrame, DmsViews, UploadView } from './views.js';
+import type { DmsFrame, DmsViews, UploadView, UserView } from './views.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
+import { securityFacts } from '../account/security-page.js';
 
 export interface DmsPageDependencies extends DmsDependencies {
   signIn: DmsSignIn;
@@ -203,14 +204,17 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     });
   });
 
-  function userPage(ctx: Context, status: number, user: FirmUser, values: { notice?: Translatable | undefined; error?: Translatable; emailValue?: string } = {}) {
+  function userPage(ctx: Context, status: number, user: FirmUser, values: { notice?: Translatable | undefined; error?: Translatable; emailValue?: string; security?: UserView['security'] } = {}) {
     page(ctx, status, 'dms-user', { user, self: user.userId === dmsState(ctx).da.userId, ...values }, ctx.method === 'GET' ? undefined : userPath(user.userId));
   }
 
   router.get('/users/:userId', signedIn, async (ctx) => {
-    const user = await getFirmUser(deps, dmsState(ctx).da, ctx.params['userId'] as string);
+    const { da } = dmsState(ctx);
+    const user = await getFirmUser(deps, da, ctx.params['userId'] as string);
     const done = single(ctx.query['done']);
-    userPage(ctx, 200, user, { notice: isNotice(done) ? `dms.notice.${done}` : undefined });
+    // What the user sees on their own security page, read-only: keys, recovery codes left, sessions.
+    const row = await deps.queries.users.findByLogin(da.participantId, user.userId);
+    userPage(ctx, 200, user, { notice: isNotice(done) ? `dms.notice.${done}` : undefined, security: row ? await securityFacts(deps.queries, row) : undefined });
   });
 
   /**
@@ -347,9 +351,18 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
 
   // --- readiness ---------------------------------------------------------------------------
 
+  /** How many of the firm's users without a security key the readiness page lists by name. */
+  const WITHOUT_KEY_LIMIT = 200;
+
   /** The firm's row of the operators' migration readiness report, and the phase it prepares for. */
   router.get('/readiness', signedIn, async (ctx) => {
-    const [report, policy] = await Promise.all([readinessReport(deps.queries, { now: deps.clock.now(), participantId: dmsState(ctx).da.participantId }), deps.policy.current()]);
+    const { participantId } = dmsState(ctx).da;
+    const now = deps.clock.now();
+    const [report, policy, withoutKey] = await Promise.all([
+      readinessReport(deps.queries, { now, participantId }),
+      deps.policy.current(),
+      deps.queries.readinessReport.withoutSecurityKey(participantId, { now, limit: WITHOUT_KEY_LIMIT }),
+    ]);
     const [row] = report.participants;
     page(ctx, 200, 'dms-readiness', {
       windowDays: report.windowDays,
@@ -359,6 +372,16 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       next: policy.next ? { phase: phaseWords(policy.next.phase), at: policy.next.at } : undefined,
       cutOffPhase: phaseWords('2fa-only'),
       rows: READINESS_COLUMNS.map((column) => ({ label: `dms.readiness.${column.key}` as const, value: row?.[column.key] ?? 0 })),
+      withoutKey: {
+        caption: withoutKey.total === 1 ? 'dms.readiness.noKeyCaptionOne' : { key: 'dms.readiness.noKeyCaption', params: { count: withoutKey.total } },
+        more: withoutKey.total > withoutKey.rows.length ? { key: 'dms.readiness.noKeyMore', params: { shown: withoutKey.rows.length } } : undefined,
+        users: withoutKey.rows.map((user) => ({
+          userId: user.user_id,
+          displayName: user.display_name,
+          state: user.readiness,
+          lastSmartcardLoginAt: user.last_smartcard_login_at,
+        })),
+      },
     });
   });
 

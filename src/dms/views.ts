@@ -9,6 +9,7 @@ import type { ReadinessState } from '../store/users.js';
 import type { FirmUser, UserList } from './administration.js';
 import type { AuditEventView } from './audit-words.js';
 import type { CsvLimits } from './csv-registrations.js';
+import type { SecurityFacts } from '../account/security-page.js';
 
 /** What every signed-in DMS page shows in its banner: the participant, the DA, the logout form. */
 export interface DmsFrame {
@@ -32,6 +33,8 @@ export interface UserView extends DmsFrame {
   notice?: Translatable | undefined;
   error?: Translatable | undefined;
   emailValue?: string | undefined;
+  /** The user's security keys, recovery codes left and open sessions (what their security page shows them). */
+  security?: SecurityFacts | undefined;
 }
 
 /** "Are you sure?" before an action a click must not do by itself (reset, lock). */
@@ -70,6 +73,13 @@ export interface ReadinessView extends DmsFrame {
   /** The phase that shuts out smartcard-only users, named in the "at risk" row. */
   cutOffPhase: Translatable;
   rows: ReadonlyArray<{ label: Translatable; value: number }>;
+  /** The firm's users (not disabled) with no security key or passkey, the first of them by user ID. */
+  withoutKey: {
+    caption: Translatable;
+    /** Set when there are more than the users listed. */
+    more?: Translatable | undefined;
+    users: ReadonlyArray<{ userId: string; displayName: string; state: ReadinessState; lastSmartcardLoginAt: Date | null }>;
+  };
 }
 
 export interface AuditView extends DmsFrame {
