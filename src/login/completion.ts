@@ -14,7 +14,7 @@ export async function completeLogin(services: LoginServices, login: Login, prove
   const { request, user } = login;
   const amr = amrFor(proven);
   // The first requested level this login meets (a key login asked for 2FA says 2FA), else the one it names.
-  const acr = acrOf(assuranceOf(proven), request.requirement.acrs);
+  const acr = acrOf(assuranceOf(proven), request.requirement.requested ?? []);
   const refusal = refusalFor('two-factor', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement);
   if (refusal) {
     await services.queries.loginProgress.finish(request.uid);

@@ -12,9 +12,8 @@
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { hasOpenEmailOtp } from '../factors/email-otp.js';
-import { CODE_METHODS } from '../factors/second-factors.js';
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import { localeOf, pageLocale } from '../web/locale.js';
 import { rateLimitGuard } from '../web/rate-limit-guard.js';
@@ -28,7 +27,9 @@ import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import { msg, translator, type Translatable } from '../i18n/translate.js';
 import { submitCode, sendLoginCode } from './code-step.js';
-import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages } from './interaction-request.js';
+import { grantConsent } from './consent.js';
+import { forms } from './forms.js';
+import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages, type InteractionDetails } from './interaction-request.js';
 import { completeLogin } from './completion.js';
 import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
@@ -60,18 +61,6 @@ export interface SmartcardLogin {
   loginOrigin: string;
 }
 
-
-const csrfField = z.string().max(200);
-const forms = {
-  csrfOnly: z.object({ csrf: csrfField }),
-  login: z.object({ csrf: csrfField, participantId: z.string().max(64), userId: z.string().max(64), password: z.string().max(1024) }),
-  code: z.object({ csrf: csrfField, code: z.string().max(32) }),
-  method: z.object({ csrf: csrfField, method: z.enum(CODE_METHODS) }),
-  credential: z.object({ csrf: csrfField, credential: z.string().max(100_000) }),
-  way: z.object({ csrf: csrfField, way: z.string().max(32) }),
-  newKey: z.object({ csrf: csrfField, name: z.string().max(200), credential: z.string().max(100_000) }),
-  newPassword: z.object({ csrf: csrfField, current: z.string().max(1024), password: z.string().max(1024), confirmation: z.string().max(1024) }),
-};
 
 const stateNotFor = refused(400, 'error.notAccepted', 'form.wrongStep');
 
@@ -160,15 +149,18 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       case 'retry':
         ctx.status = outcome.status;
         return again ? again(outcome.error) : showStep(ctx, loaded(ctx).login, { error: outcome.error });
-      case 'complete': {
-        // What provider.interactionResult does, on the interaction this request already loaded.
-        const { details } = loaded(ctx);
-        details.result = { login: { accountId: outcome.accountId, acr: outcome.acr, amr: outcome.amr, remember: true } };
-        await details.save(details.exp - Math.floor(Date.now() / 1000));
-        ctx.status = 303;
-        return ctx.redirect(details.returnTo);
-      }
+      case 'complete':
+        return finishInteraction(ctx, { login: { accountId: outcome.accountId, acr: outcome.acr, amr: outcome.amr, remember: true } });
     }
+  }
+
+  /** What provider.interactionResult does, on the interaction this request already loaded: oidc-provider resumes. */
+  async function finishInteraction(ctx: Context, result: InteractionDetails['result']): Promise<void> {
+    const { details } = loaded(ctx);
+    details.result = result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+    ctx.status = 303;
+    ctx.redirect(details.returnTo);
   }
 
   router.get('/:uid', async (ctx) => {
@@ -303,29 +295,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const { details } = loaded(ctx);
     const accountId = details.session?.accountId;
     if (details.prompt.name !== 'consent' || !accountId) throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
-    const { Grant } = provider.current();
-    const grant = details.grantId ? await Grant.find(details.grantId) : new Grant({ accountId, clientId: String(details.params['client_id']) });
-    if (!grant) throw new RefusedPage(refused(400, 'login.error.expiredTitle', 'login.error.expired'));
-    const missingScopes = details.prompt.details['missingOIDCScope'] as string[] | undefined;
-    const missingClaims = details.prompt.details['missingOIDCClaims'] as string[] | undefined;
-    if (missingScopes?.length) grant.addOIDCScope(missingScopes.join(' '));
-    if (missingClaims?.length) grant.addOIDCClaims(missingClaims);
-    details.result = { consent: { grantId: await grant.save() } };
-    await details.save(details.exp - Math.floor(Date.now() / 1000));
-    ctx.status = 303;
-    ctx.redirect(details.returnTo);
+    const grantId = await grantConsent(provider, details, accountId);
+    if (!grantId) throw new RefusedPage(refused(400, 'login.error.expiredTitle', 'login.error.expired'));
+    await finishInteraction(ctx, { consent: { grantId } });
   });
 
   router.post('/:uid/abort', async (ctx) => {
     form(ctx, forms.csrfOnly);
-    const { details } = loaded(ctx);
-    await deps.queries.loginProgress.finish(details.uid);
+    await deps.queries.loginProgress.finish(loaded(ctx).details.uid);
     // For the relying party (RFC 6749 §4.1.2.1: error_description is for its developers, in
     // English); the user is back at the relying party, which words the cancellation its own way.
-    details.result = { error: 'access_denied', error_description: 'The user cancelled the login.' };
-    await details.save(details.exp - Math.floor(Date.now() / 1000));
-    ctx.status = 303;
-    ctx.redirect(details.returnTo);
+    await finishInteraction(ctx, { error: 'access_denied', error_description: 'The user cancelled the login.' });
   });
 
   return router;

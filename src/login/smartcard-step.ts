@@ -80,7 +80,7 @@ async function completeSmartcard(services: LoginServices, request: LoginRequest,
     await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: user, details: { method: 'smartcard', reason: refusal } });
     return refused(403, 'smartcard.notAcceptedTitle', ACCESS_REFUSALS[refusal]);
   }
-  const acr = acrOf('smartcard', request.requirement.acrs);
+  const acr = acrOf('smartcard', request.requirement.requested ?? []);
   const amr = [...SMARTCARD_AMR];
   await services.queries.users.recordLogin(user.id, 'smartcard', services.clock.now());
   await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: user, details: { method: 'smartcard', amr, acr, ...details } });

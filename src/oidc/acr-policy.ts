@@ -45,7 +45,8 @@ export function clientRequirement(params: Record<string, unknown> | undefined, c
   const acrs = acceptedLevels(requestedAcrValues(params), { requiresTwoFactor: twoFactorOnly, requiresPhishingResistant: client ? requiresPhishingResistant(client) : false });
   // The smartcard meets phr too, but a client that requires two factors never gets a smartcard login.
   const accepts = acceptedMethods(acrs).filter((method) => method !== 'smartcard' || !twoFactorOnly);
-  return { accepts, acrs, phishingResistant: !acrs.includes(ACR.twoFactor), administration };
+  const requested = requestedAcrValues(params).filter((value) => acrs.includes(value));
+  return { accepts, acrs, requested, phishingResistant: !acrs.includes(ACR.twoFactor), administration };
 }
 
 export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<typeof base> {

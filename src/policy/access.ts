@@ -20,8 +20,10 @@ export type LoginMethod = 'smartcard' | 'two-factor';
 export interface ClientRequirement {
   /** The login methods whose level the client accepts for this request (from acr_values or its configuration). */
   accepts: readonly LoginMethod[];
-  /** The acr values the request accepts (any one of them), in its order of preference. */
+  /** The acr values the request accepts (any one of them). */
   acrs: readonly string[];
+  /** Of those, the ones the request named (acr_values, an essential acr claim), in its order of preference; none: it asked for no level. */
+  requested?: readonly string[];
   /** Only phishing-resistant second factors will do (a security key), not codes. */
   phishingResistant: boolean;
   /** The administration console (DMS): password + OTP whenever enrolment is open. */
