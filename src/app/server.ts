@@ -20,6 +20,7 @@ import { createProvider } from '../oidc/provider.js';
 import { createProviderHost, type ProviderHost } from '../oidc/provider-host.js';
 import type { Database } from '../store/database.js';
 import { purgeExpiredOidcPayloads } from '../store/oidc-adapter.js';
+import { ACCOUNT_SESSION_IDLE_MINUTES } from '../account/sign-in.js';
 import { purgeExpiredRateLimits } from '../store/rate-limits.js';
 import { certificateSource } from '../web/client-certificate.js';
 import { createRenderer } from '../web/render.js';
@@ -87,9 +88,11 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
         queries.enrolmentSessions.purgeExpired(now),
         queries.dmsSessions.purgeExpired(now, new Date(now.getTime() - config.dms.sessionIdleMinutes * 60_000)),
         purgeExpiredRateLimits(db),
+        queries.accountSessions.purgeExpired(now, new Date(now.getTime() - ACCOUNT_SESSION_IDLE_MINUTES * 60_000)),
       ]).then(
-        ([artefacts, logins, enrolments, dmsSessions, rateLimits]) =>
-          (artefacts || logins || enrolments || dmsSessions || rateLimits) && log.debug({ artefacts, logins, enrolments, dmsSessions, rateLimits }, 'purged expired state'),
+        ([artefacts, logins, enrolments, dmsSessions, rateLimits, accountSessions]) =>
+          (artefacts || logins || enrolments || dmsSessions || rateLimits || accountSessions) &&
+          log.debug({ artefacts, logins, enrolments, dmsSessions, rateLimits, accountSessions }, 'purged expired state'),
         (error: unknown) => log.warn({ err: error }, 'purging expired login state failed'),
       );
     }, config.database.purgeIntervalSeconds * 1000);
