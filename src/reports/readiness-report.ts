@@ -1,7 +1,9 @@
 /**
  * The migration readiness report: per participant, how many users can log in with password
- * + OTP, how many are on the way, and how many still log in only by smartcard (they would be
- * shut out when the `2fa-only` phase begins). Operators read it in the CLI (table or CSV); a DA
+ * + OTP (or a security key), how many are on the way, how many have a phishing-resistant
+ * factor (a security key or passkey), and how many still log in only by smartcard (they would
+ * be shut out when the `2fa-only` phase begins, and left without a phishing-resistant login
+ * if they have no key). Operators read it in the CLI (table or CSV); a DA
  * sees their own firm's row in DMS. Plain data in, plain data or CSV out: the words are the
  * reader's (the catalogue), not this module's.
  */
@@ -30,10 +32,12 @@ export const READINESS_COLUMNS: ReadonlyArray<{ key: ReadinessCount; csv: string
   { key: 'password_set', csv: 'password_set' },
   { key: 'totp', csv: 'second_factor_totp' },
   { key: 'email_otp', csv: 'second_factor_email' },
+  { key: 'security_key', csv: 'security_key' },
   { key: 'ready', csv: 'ready' },
   { key: 'locked', csv: 'locked' },
   { key: 'smartcard_only', csv: 'smartcard_only' },
   { key: 'smartcard_only_not_ready', csv: 'smartcard_only_not_ready' },
+  { key: 'smartcard_only_without_key', csv: 'smartcard_only_without_key' },
   { key: 'disabled', csv: 'disabled' },
 ];
 

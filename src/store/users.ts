@@ -35,7 +35,8 @@ export interface UserRow {
 /**
  * Where a user stands on the way to logging in with two factors, most urgent first:
  * disabled, locked, no designated email, activation link expired (or never sent),
- * activation pending, password set but no second factor, ready.
+ * activation pending, password set but no second factor (neither a code method nor a
+ * security key), ready.
  */
 export const READINESS_STATES = ['disabled', 'locked', 'no-email', 'activation-expired', 'activation-sent', 'password-set', 'ready'] as const;
 export type ReadinessState = (typeof READINESS_STATES)[number];
@@ -45,8 +46,8 @@ export interface UserWithReadiness extends UserRow {
   activation_expires_at: Date | null;
 }
 
-// Parameters: now (lock check), now (live activation link check).
-const READINESS_SQL = `case
+// Parameters: now (lock check), now (live activation link check). On `users` (by that name).
+export const READINESS_SQL = `case
   when users.status = 'disabled' then 'disabled'
   when users.locked_until > ? then 'locked'
   when users.email is null then 'no-email'
@@ -54,7 +55,7 @@ const READINESS_SQL = `case
     select 1 from activation_tokens t where t.user_id = users.id and t.used_at is null and t.revoked_at is null and t.expires_at > ?
   ) then 'activation-expired'
   when users.password_hash is null then 'activation-sent'
-  when users.second_factor is null then 'password-set'
+  when users.second_factor is null and not exists (select 1 from webauthn_credentials c where c.user_id = users.id) then 'password-set'
   else 'ready' end`;
 
 const ACTIVATION_EXPIRY_SQL = `(select max(t.expires_at) from activation_tokens t where t.user_id = users.id and t.used_at is null and t.revoked_at is null)`;

@@ -1,7 +1,9 @@
 /**
  * The migration readiness report: exact counts for participants with users in every state,
- * the login-time columns kept up to date by real logins, the CLI (table, CSV, JSON, bad
- * options), DMS (a DA sees only their own firm) and one query however many users there are.
+ * the login-time columns kept up to date by real logins, security keys (a key counts as a
+ * second factor, and smartcard-only users without one are counted), the CLI (table, CSV,
+ * JSON, bad options), DMS (a DA sees only their own firm, and which of its users have no
+ * key) and one query however many users there are.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
@@ -35,6 +37,21 @@ describe('migration readiness report', () => {
     });
   }
 
+  async function securityKey(user: SeededUser, registeredWith: 'smartcard' | 'security_page' = 'smartcard') {
+    await running.server.queries.webauthnCredentials.insert({
+      user_id: user.subject,
+      credential_id: randomBytes(16).toString('base64url'),
+      public_key: Buffer.from('x'),
+      sign_count: 0,
+      transports: [],
+      device_type: 'singleDevice',
+      backed_up: false,
+      aaguid: null,
+      name: 'k',
+      registered_with: registeredWith,
+    });
+  }
+
   useTestServer((started) => ({ database, running } = started));
   beforeAll(async () => {
     const seed = (participantId: string, userId: string, extra: Parameters<typeof seedUser>[2] extends infer T ? Partial<T> : never = {}) =>
@@ -49,22 +66,29 @@ describe('migration readiness report', () => {
     await seed('B00001', 'DAVE', { secondFactor: 'none' }); // password set by an operator, no second factor
     const erin = await seed('B00001', 'ERIN'); // ready but locked
     await at(erin).update({ locked_until: new Date(running.clock.now().getTime() + 3600_000) });
-    await seed('B00001', 'FRANK', { status: 'disabled' });
+    await securityKey(erin, 'security_page'); // a key, but locked: not ready
+    await securityKey(erin, 'security_page'); // two keys count once
+    const frank = await seed('B00001', 'FRANK', { status: 'disabled' });
+    await securityKey(frank); // disabled: not counted
+    const kate = await seed('B00001', 'KATE', { secondFactor: 'none' }); // a key only (the smartcard bridge): ready
+    await securityKey(kate);
     await seed('B00001', 'GINA', { email: undefined, status: 'pending', secondFactor: 'none' }); // no email
     const helen = await seed('B00001', 'HELEN', { status: 'pending', secondFactor: 'none' });
 
     // Smartcard logins: ALICE (2 days ago, but she logs in with 2FA below), CAROL (not ready),
     // BOB (smartcard 1 day ago, 2FA 40 days ago: only smartcard within the window),
-    // HELEN (40 days ago: outside the window).
+    // HELEN (40 days ago: outside the window), KATE (smartcard 1 day ago, but she has a key).
     const daysAgo = (days: number) => new Date(running.clock.now().getTime() - days * DAY);
     await at(alice).update({ last_smartcard_login_at: daysAgo(2) });
     await at(carol).update({ last_smartcard_login_at: daysAgo(3) });
     await at(bob).update({ last_smartcard_login_at: daysAgo(1), last_two_factor_login_at: daysAgo(40) });
     await at(helen).update({ last_smartcard_login_at: daysAgo(40) });
+    await at(kate).update({ last_smartcard_login_at: daysAgo(1) });
 
-    // B00002: a DA and one ready user. B00003: no users, and a name a spreadsheet would run.
+    // B00002: a DA and two ready users, one with a key. B00003: no users, and a name a spreadsheet would run.
     da = await seedDa(running, 'B00002', 'ADMIN');
     await seed('B00002', 'IVAN');
+    await securityKey(await seed('B00002', 'JUDY'), 'security_page');
     await database.db('participants').insert({ id: 'B00003', name: '=HYPERLINK("http://evil.example","x")' });
   });
 
@@ -86,28 +110,41 @@ describe('migration readiness report', () => {
     expect(report.participants[0]).toEqual({
       participant_id: 'B00001',
       participant_name: 'Participant B00001',
-      users: 7, // FRANK is disabled
+      users: 8, // FRANK is disabled
       disabled: 1,
-      email_registered: 6, // all but GINA
+      email_registered: 7, // all but GINA
       activation_sent: 2, // ALICE, CAROL
       activated: 1, // ALICE
-      password_set: 4, // ALICE, BOB, DAVE, ERIN
+      password_set: 5, // ALICE, BOB, DAVE, ERIN, KATE
       totp: 2, // ALICE, ERIN
       email_otp: 1, // BOB
+      security_key: 2, // ERIN (two keys), KATE; FRANK's is not counted (disabled)
       locked: 1, // ERIN
-      ready: 2, // ALICE, BOB
-      smartcard_only: 2, // BOB, CAROL (ALICE logged in with 2FA since; HELEN outside the window)
+      ready: 3, // ALICE, BOB, KATE (a key and no code method)
+      smartcard_only: 3, // BOB, CAROL, KATE (ALICE logged in with 2FA since; HELEN outside the window)
       smartcard_only_not_ready: 1, // CAROL
+      smartcard_only_without_key: 2, // BOB, CAROL
     });
-    expect(report.participants[1]).toMatchObject({ participant_id: 'B00002', users: 2, ready: 2, smartcard_only: 0 });
-    expect(report.participants[2]).toMatchObject({ participant_id: 'B00003', users: 0, ready: 0 });
-    expect(report.totals).toMatchObject({ users: 9, ready: 4, disabled: 1, smartcard_only_not_ready: 1 });
+    expect(report.participants[1]).toMatchObject({ participant_id: 'B00002', users: 3, ready: 3, security_key: 1, smartcard_only: 0, smartcard_only_without_key: 0 });
+    expect(report.participants[2]).toMatchObject({ participant_id: 'B00003', users: 0, ready: 0, security_key: 0 });
+    expect(report.totals).toMatchObject({ users: 11, ready: 6, disabled: 1, security_key: 3, smartcard_only_not_ready: 1, smartcard_only_without_key: 2 });
+  });
+
+  it('says "ready" for a user with a security key and no code method, and "password set" without either', async () => {
+    const { users } = running.server.queries;
+    const now = running.clock.now();
+    const state = async (userId: string) => (await users.listInParticipant('B00001', { userId, now, limit: 1, offset: 0 })).rows[0]?.readiness;
+    expect(await state('KATE')).toBe('ready');
+    expect(await state('DAVE')).toBe('password-set');
+    expect(await users.readinessCounts('B00001', now)).toMatchObject({ ready: 3, 'password-set': 1, locked: 1, disabled: 1 });
+    const filtered = await users.listInParticipant('B00001', { state: 'ready', now, limit: 50, offset: 0 });
+    expect(filtered.rows.map((row) => row.user_id)).toEqual(['ALICE', 'BOB', 'KATE']);
   });
 
   it('narrows the window for "smartcard only" when asked', async () => {
     const report = await readinessReport(running.server.queries, { now: running.clock.now(), participantId: 'B00001', windowDays: 2 });
     expect(report.participants).toHaveLength(1);
-    expect(report.participants[0]).toMatchObject({ smartcard_only: 1, smartcard_only_not_ready: 0 }); // BOB only
+    expect(report.participants[0]).toMatchObject({ smartcard_only: 2, smartcard_only_not_ready: 0, smartcard_only_without_key: 1 }); // BOB and KATE; BOB has no key
   });
 
   it('prints a table with a total row in the CLI', async () => {
@@ -115,10 +152,12 @@ describe('migration readiness report', () => {
     expect(result.code).toBe(0);
     const lines = result.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Migration readiness at .* Hong Kong time; "smartcard only" = last 30 days$/);
-    expect(lines[1]).toMatch(/^PARTICIPANT\s+USERS\s+EMAIL\s+LINK SENT\s+ACTIVATED\s+PASSWORD\s+TOTP\s+EMAIL OTP\s+READY\s+LOCKED\s+SMARTCARD ONLY\s+AT RISK\s+DISABLED\s+READY %$/);
-    expect(lines[2]).toMatch(/^B00001\s+7\s+6\s+2\s+1\s+4\s+2\s+1\s+2\s+1\s+2\s+1\s+1\s+28%$/);
+    expect(lines[1]).toMatch(
+      /^PARTICIPANT\s+USERS\s+EMAIL\s+LINK SENT\s+ACTIVATED\s+PASSWORD\s+TOTP\s+EMAIL OTP\s+SECURITY KEY\s+READY\s+LOCKED\s+SMARTCARD ONLY\s+AT RISK\s+SMARTCARD NO KEY\s+DISABLED\s+READY %$/,
+    );
+    expect(lines[2]).toMatch(/^B00001\s+8\s+7\s+2\s+1\s+5\s+2\s+1\s+2\s+3\s+1\s+3\s+1\s+2\s+1\s+37%$/);
     expect(lines[4]).toMatch(/^B00003\s+0\s.*\s-$/);
-    expect(lines[5]).toMatch(/^TOTAL\s+9\s/);
+    expect(lines[5]).toMatch(/^TOTAL\s+11\s/);
   });
 
   it('writes CSV that a spreadsheet opens safely', async () => {
@@ -126,14 +165,24 @@ describe('migration readiness report', () => {
     expect(result.code).toBe(0);
     const records = parse(result.out, { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(3);
-    expect(records[0]).toMatchObject({ participant_id: 'B00001', users: '7', second_factor_totp: '2', second_factor_email: '1', ready: '2', smartcard_only_not_ready: '1', window_days: '30' });
+    expect(records[0]).toMatchObject({
+      participant_id: 'B00001',
+      users: '8',
+      second_factor_totp: '2',
+      second_factor_email: '1',
+      security_key: '2',
+      ready: '3',
+      smartcard_only_not_ready: '1',
+      smartcard_only_without_key: '2',
+      window_days: '30',
+    });
     expect(records[2]?.['participant_name']).toBe('\'=HYPERLINK("http://evil.example","x")');
   });
 
   it('reports one participant as JSON, and refuses bad options with the usual exit codes', async () => {
     const json = await cli(['report', 'readiness', '--participant', 'b00002', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.out)).toMatchObject({ windowDays: 30, participants: [{ participant_id: 'B00002', users: 2 }], totals: { users: 2 } });
+    expect(JSON.parse(json.out)).toMatchObject({ windowDays: 30, participants: [{ participant_id: 'B00002', users: 3, security_key: 1, smartcard_only_without_key: 0 }], totals: { users: 3 } });
     expect(await cli(['report', 'readiness', '--days', '0'])).toMatchObject({ code: 2 });
     expect(await cli(['report', 'readiness', '--participant', 'not valid!'])).toMatchObject({ code: 2 });
     expect(await cli(['report', 'readiness', '--participant', 'Z99999'])).toMatchObject({ code: 3 });
@@ -146,6 +195,14 @@ describe('migration readiness report', () => {
     expect(page.body).toContain('Readiness of B00002');
     expect(page.body).toContain('100% of your users are ready to log in with password and one-time code.');
     expect(page.body).not.toContain('B00001');
+    expect(page.body).toContain('With a security key or passkey (phishing-resistant)');
+    // Which users have no key: ADMIN and IVAN, not JUDY (she has one), and no other firm's users.
+    const noKey = page.body.slice(page.body.indexOf('No security key yet'));
+    expect(noKey).toContain('2 users without a security key');
+    expect(noKey).toContain('href="/dms/users/ADMIN"');
+    expect(noKey).toContain('href="/dms/users/IVAN"');
+    expect(noKey).not.toContain('JUDY');
+    expect(noKey).not.toMatch(/BOB|CAROL|DAVE/);
 
     const csv = await dms.browser.request(`${running.issuer}/dms/readiness.csv`);
     expect(csv.status).toBe(200);
@@ -156,7 +213,7 @@ describe('migration readiness report', () => {
 
     const api = await dms.api('GET', '/dms/api/readiness');
     expect(api.status).toBe(200);
-    expect(api.body).toMatchObject({ participant_id: 'B00002', users: 2, ready: 2, windowDays: 30 });
+    expect(api.body).toMatchObject({ participant_id: 'B00002', users: 3, ready: 3, security_key: 1, windowDays: 30 });
   });
 
   it('needs a DMS session', async () => {
@@ -184,6 +241,12 @@ describe('migration readiness report at scale', () => {
       insert into activation_tokens (user_id, token_hash, email, created_at, expires_at, used_at)
       select id, md5(id::text), coalesce(email, 'x@example.com'), now(), now() + interval '3 days', case when status = 'active' then now() end
       from users where email is not null`);
+    // Security keys for every 7th user (two for every 14th): some of them with no code method.
+    await database.db.raw(`
+      insert into webauthn_credentials (user_id, credential_id, public_key, device_type, backed_up, name, registered_with)
+      select u.id, u.id::text || '-' || k, '\\x78', 'singleDevice', false, 'k', 'smartcard'
+      from users u cross join generate_series(1, 2) k
+      where substring(u.user_id from 2)::int % 7 = 0 and (k = 1 or substring(u.user_id from 2)::int % 14 = 0)`);
   });
   afterAll(async () => {
     await database.drop();
@@ -202,8 +265,12 @@ describe('migration readiness report at scale', () => {
     expect(report.totals.users).toBe(50000);
     expect(report.totals.email_registered).toBe(45000);
     expect(report.totals.password_set).toBe(37500);
-    const ready = await database.db.raw(`select count(*)::int as n from users where status = 'active' and email is not null and second_factor is not null`);
+    const keyed = `exists (select 1 from webauthn_credentials c where c.user_id = users.id)`;
+    const ready = await database.db.raw(`select count(*)::int as n from users where status = 'active' and email is not null and (second_factor is not null or ${keyed})`);
     expect(report.totals.ready).toBe(ready.rows[0].n);
+    expect(report.totals.ready).toBeGreaterThan((await database.db.raw(`select count(*)::int as n from users where status = 'active' and email is not null and second_factor is not null`)).rows[0].n);
+    expect(report.totals.security_key).toBe(Math.floor(50000 / 7));
     expect(report.totals.smartcard_only).toBe(10000);
+    expect(report.totals.smartcard_only_without_key).toBe(10000 - Math.floor(50000 / 35));
   });
 });

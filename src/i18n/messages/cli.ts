@@ -277,6 +277,8 @@ export const cliEn = {
   'cli.readiness.column.smartcard_only': 'SMARTCARD ONLY',
   'cli.readiness.column.smartcard_only_not_ready': 'AT RISK',
   'cli.readiness.column.disabled': 'DISABLED',
+  'cli.readiness.column.security_key': 'SECURITY KEY',
+  'cli.readiness.column.smartcard_only_without_key': 'SMARTCARD NO KEY',
   'cli.readiness.column.readyPercent': 'READY %',
 
   // audit
@@ -543,6 +545,8 @@ export const cliZhHant: Record<keyof typeof cliEn, string> = {
   'cli.readiness.column.smartcard_only': '只用智能卡',
   'cli.readiness.column.smartcard_only_not_ready': '有風險',
   'cli.readiness.column.disabled': '已停用',
+  'cli.readiness.column.security_key': '安全密鑰',
+  'cli.readiness.column.smartcard_only_without_key': '只用智能卡無密鑰',
   'cli.readiness.column.readyPercent': '已準備 %',
 
   'cli.audit.event': '{time}  {type}  {outcome}  {who}  由 {actor}  {ip}  {details}',

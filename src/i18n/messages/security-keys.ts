@@ -8,6 +8,7 @@ export const securityKeysEn = {
   'done.webauthn': 'From now on, log in to CCASS with your participant ID, user ID, password and your security key or passkey.',
   'done.lostWebauthn': 'If you lose your security key, log in with a recovery code or your one-time codes, or ask your Delegated Administrator to reset your second factor.',
 
+  'done.securityPage': 'Add a security key and make recovery codes on your security page, so a lost phone never locks you out',
   'key.pageTitle': 'Use your security key',
   'key.heading': 'Use your security key or passkey',
   'key.help': 'Select the button below, then touch your security key or confirm with your device (PIN, fingerprint or face) when your browser asks.',
@@ -54,6 +55,7 @@ export const securityKeysZhHant: Record<keyof typeof securityKeysEn, string> = {
   'done.webauthn': '由現在起，請以參與者編號、用戶編號、密碼及您的安全密鑰或通行密鑰登入中央結算系統。',
   'done.lostWebauthn': '如您遺失安全密鑰，請以復原碼或一次性密碼登入，或要求您的授權管理員重設您的第二重認證。',
 
+  'done.securityPage': '請在您的安全設定頁面新增安全密鑰及產生復原碼，以免遺失手機時無法登入',
   'key.pageTitle': '使用安全密鑰',
   'key.heading': '使用安全密鑰或通行密鑰',
   'key.help': '請選擇下方按鈕，然後在瀏覽器提示時觸碰您的安全密鑰，或在裝置上確認（密碼、指紋或面容）。',
