@@ -73,7 +73,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const run = process.env[TEST_RUN_ENV] ?? String(process.pid);
   const name = `${TEST_DATABASE_PREFIX}${run}_${randomBytes(6).toString('hex')}`;
   const source = await migratedTemplate();
-  await withAdminClient((client) => client.query(`create database ${name} template ${source}`));
+  // PostgreSQL refuses to copy a template while any session is connected to it (another run's
+  // clean-up or set-up, for a moment): try again shortly rather than fail the test file.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await withAdminClient((client) => client.query(`create database ${name} template ${source}`));
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
   const url = databaseUrl(name);
   const db = connectDatabase(url, { min: 0, max: 5 });
   return {

@@ -26,7 +26,7 @@ import { NGINX_ADDRESS, startNginx, type RunningNginx } from '../../support/ngin
 import { nginxEscaped } from '../../support/pki.js';
 import { freePort } from '../../support/ports.js';
 import { seedUser, type SeededUser } from '../../support/server.js';
-import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../../support/smartcard.js';
+import { bindDirectly, createSmartcardFixture, declineKeyOffer, smartcardBrowser, type SmartcardFixture } from '../../support/smartcard.js';
 import { SmtpSink } from '../../support/smtp-sink.js';
 
 /** The relying party of deploy/compose.yaml. */
@@ -119,14 +119,19 @@ describe('behind the deployment\'s nginx (deploy/nginx.conf), two nodes of deplo
     expect(start.loginPage.status).toBe(200);
     const page = await browser.request(new URL(formAction(start.loginPage.body, 'smartcard-login'), start.interactionUrl).toString(), { form: { csrf: inputValue(start.loginPage.body, 'csrf') } });
     expect(page.status).toBe(303);
-    const callback = await followToCallback(start, page, COMPOSE_TERMINAL.redirectUri);
+    // The user has no security key: the bridge offers one (through nginx too); "Not now" completes the card login.
+    const afterOffer = await declineKeyOffer(browser, page);
+    expect(afterOffer).not.toBe(page);
+    const callback = await followToCallback(start, afterOffer, COMPOSE_TERMINAL.redirectUri);
     const token = await browser.request(`${issuer}/token`, {
       form: { grant_type: 'authorization_code', code: callback.searchParams.get('code') as string, redirect_uri: COMPOSE_TERMINAL.redirectUri, code_verifier: start.codeVerifier },
       headers: { authorization: `Basic ${Buffer.from(`${COMPOSE_TERMINAL.clientId}:${COMPOSE_TERMINAL.clientSecret}`).toString('base64')}`, accept: 'application/json' },
     });
     expect(token.status).toBe(200);
     expect(decodeJwt(JSON.parse(token.body).id_token)).toMatchObject({ sub: trader.subject, acr: ACR.smartcard, amr: ['sc', 'hwk'] });
-    expect((await lastSmartcardAudit()).details).toMatchObject({ method: 'smartcard', certificate: { source: 'proxy' } });
+    expect((await lastSmartcardAudit()).details).toMatchObject({ method: 'smartcard', acr: ACR.smartcard });
+    const check = await database.db('audit_events').where({ type: 'login.smartcard', outcome: 'success' }).orderBy('id', 'desc').first();
+    expect(check.details).toMatchObject({ method: 'smartcard', certificate: { source: 'proxy' } });
   });
 
   it('strips the certificate header a client sends itself: without a card, no certificate arrives', async () => {
