@@ -183,7 +183,7 @@ export async function registerKey(services: AccountServices, request: AccountReq
     else await within.audit.record({ ...auditEvent(actorOf(request), 'webauthn.register', 'failure', request.session.user, { reason: result.reason, via: 'security_page' }), clientId: ACCOUNT_CLIENT_ID });
     return result;
   });
-  if (verdict.kind !== 'registered') throw new ValidationError(verdict.reason === 'too_many' ? 'account.refusal.tooManyKeys' : 'account.refusal.keyNotRegistered', { credential: verdict.reason });
+  if (verdict.kind !== 'registered') throw new ValidationError(verdict.reason === 'too_many_keys' ? 'account.refusal.tooManyKeys' : 'account.refusal.keyNotRegistered', { credential: verdict.reason });
   return keyFacts(verdict.credential);
 }
 

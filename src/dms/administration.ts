@@ -57,6 +57,8 @@ export interface FirmUser {
   state: ReadinessState;
   hasPassword: boolean;
   secondFactor: CodeMethod | null;
+  /** Security keys or passkeys registered (in addition to the code method, or instead of one). */
+  securityKeys: number;
   lockedUntil: string | null;
   activationExpiresAt: string | null;
 }
@@ -70,6 +72,7 @@ function present(row: UserWithReadiness): FirmUser {
     state: row.readiness,
     hasPassword: row.password_hash !== null,
     secondFactor: row.second_factor,
+    securityKeys: row.security_keys ?? 0,
     lockedUntil: row.locked_until && row.readiness === 'locked' ? row.locked_until.toISOString() : null,
     activationExpiresAt: row.activation_expires_at ? new Date(row.activation_expires_at).toISOString() : null,
   };
@@ -195,8 +198,9 @@ export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: Deleg
   const user = await findFirmUser(deps, da, userId);
   await assertResettable(deps, da, user);
   await deps.queries.transaction(async (queries) => {
+    const keys = await queries.webauthnCredentials.countForUser(user.id);
     await removeSecondFactors(queries, user.id);
-    await queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor }));
+    await queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor, securityKeys: keys }));
     await revokeUserAccess({ queries, notices: noticesOf(deps) }, user, 'second_factor_reset', da);
   });
   return view(deps, da, user.user_id);
@@ -204,7 +208,13 @@ export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: Deleg
 
 async function assertResettable(deps: DmsDependencies, da: DelegatedAdministrator, user: UserRow): Promise<void> {
   refuseSelf(da, user, 'own_reset');
-  if (!user.second_factor && !(await deps.queries.totpCredentials.findEnrolment(user.id))) {
+  // Something to reset: a code method, an authenticator being set up, a security key, recovery codes.
+  const holds =
+    user.second_factor !== null ||
+    (await deps.queries.totpCredentials.findEnrolment(user.id)) !== undefined ||
+    (await deps.queries.webauthnCredentials.countForUser(user.id)) > 0 ||
+    (await deps.queries.recoveryCodes.countUnused(user.id)) > 0;
+  if (!holds) {
     throw dmsRefusal('no_second_factor', { user: user.user_id }, { userId: 'no_second_factor' });
   }
 }

@@ -93,17 +93,29 @@ const REASONS = new Set([
   'smartcard_not_for_client',
   'two_factor_not_open',
   'two_factor_not_for_client',
+  // A refused security key (src/factors/webauthn.ts).
+  'unknown_credential',
+  'challenge_unknown',
+  'counter_regressed',
+  'invalid',
+  'user_handle_mismatch',
+  'malformed',
+  'already_registered',
+  'too_many_keys',
 ]);
-const METHODS = new Set(['password', 'totp', 'email', 'email_otp', 'smartcard']);
+const METHODS = new Set(['password', 'totp', 'email', 'email_otp', 'smartcard', 'webauthn', 'recovery']);
+/** Parts of a login's method as recorded ("pwd+webauthn+user-verified"): the password's short name, and what a key said of itself (not a method). */
+const METHOD_ALIASES: Readonly<Record<string, string>> = { pwd: 'password', sc: 'smartcard' };
+const KEY_FLAGS = new Set(['user-verified', 'device-bound']);
 const CAUSES = new Set(['password_change', 'second_factor_reset', 'second_factor_change', 'smartcard_unbind', 'lock', 'disable']);
 const CHANGES = new Set(['created', 'promoted', 'unchanged']);
 const DELIVERIES = new Set(['sent', 'sending']);
-const DURING = new Set(['activation', 'enrolment']);
+const DURING = new Set(['activation', 'enrolment', 'smartcard']);
 const UPLOAD_COUNTS = ['registered', 'changed', 'unchanged', 'resent', 'rejected'] as const;
 /** What the access revocation record counts (store/user-access.ts): all of it is "sessions and codes ended". */
 const ENDED_COUNTS = ['oidc', 'dmsSessions', 'accountSessions', 'loginsInProgress', 'enrolmentSessions', 'emailCodes'];
 /** Details that other columns already show, or that say nothing to a DA. */
-const SILENT = new Set(['by', 'queued', 'amr', 'acr', 'bytes', 'interaction']);
+const SILENT = new Set(['by', 'queued', 'amr', 'acr', 'bytes', 'interaction', 'credential', 'userVerified', 'deviceBound', 'deviceType', 'left', 'offered', 'securityKey', 'securityKeys']);
 
 const words = (text: Translatable): Shown => ({ words: text });
 const literal = (text: string): Shown => ({ literal: text });
@@ -122,7 +134,7 @@ const reasonWords = (reason: unknown): Shown =>
 
 /** "password+totp" → "Password + Authenticator app". */
 function methodWords(method: unknown): Shown {
-  const parts = typeof method === 'string' ? method.split('+') : [];
+  const parts = typeof method === 'string' ? method.split('+').filter((part) => !KEY_FLAGS.has(part)).map((part) => METHOD_ALIASES[part] ?? part) : [];
   if (!parts.length || !parts.every((part) => METHODS.has(part))) return literal(text(method));
   return words(parts.flatMap((part, index) => [...(index ? (['dms.audit.plus'] as const) : []), `dms.audit.method.${part}` as MessageKey]));
 }
@@ -187,6 +199,7 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
         break;
       case 'during':
       case 'purpose':
+      case 'vouchedBy':
         shown.push({ label: label('during'), value: fromSet(DURING, 'dms.audit.during', value) });
         break;
       case 'certificate':

@@ -57,7 +57,7 @@ export type WebauthnRefusal =
   | 'replayed'
   | 'invalid'
   | 'already_registered'
-  | 'too_many';
+  | 'too_many_keys';
 
 export type AssertionVerdict =
   | { kind: 'accepted'; credential: WebauthnCredentialRow; userVerified: boolean; deviceBound: boolean }
@@ -150,7 +150,7 @@ export async function finishRegistration(
     return { kind: 'refused', reason: challengeFound ? 'invalid' : 'challenge_unknown' };
   }
   if (!verification.verified) return { kind: 'refused', reason: 'invalid' };
-  if ((await deps.credentials.countForUser(ceremony.user.id)) >= deps.settings.maxCredentialsPerUser) return { kind: 'refused', reason: 'too_many' };
+  if ((await deps.credentials.countForUser(ceremony.user.id)) >= deps.settings.maxCredentialsPerUser) return { kind: 'refused', reason: 'too_many_keys' };
   const info = verification.registrationInfo;
   const stored = await deps.credentials.insert({
     user_id: ceremony.user.id,

@@ -44,6 +44,8 @@ export type ReadinessState = (typeof READINESS_STATES)[number];
 export interface UserWithReadiness extends UserRow {
   readiness: ReadinessState;
   activation_expires_at: Date | null;
+  /** How many security keys or passkeys the user has registered. */
+  security_keys: number;
 }
 
 // Parameters: now (lock check), now (live activation link check). On `users` (by that name).
@@ -213,7 +215,12 @@ export function userQueries(db: Database) {
     ): Promise<{ rows: UserWithReadiness[]; total: number }> {
       const withState = db('users')
         .where({ participant_id: participantId })
-        .select('users.*', db.raw(`${READINESS_SQL} as readiness`, [filter.now, filter.now]), db.raw(`${ACTIVATION_EXPIRY_SQL} as activation_expires_at`));
+        .select(
+          'users.*',
+          db.raw(`${READINESS_SQL} as readiness`, [filter.now, filter.now]),
+          db.raw(`${ACTIVATION_EXPIRY_SQL} as activation_expires_at`),
+          db.raw('(select count(*)::int from webauthn_credentials wc where wc.user_id = users.id) as security_keys'),
+        );
       const base = db.from(withState.as('u'));
       if (filter.search) {
         const pattern = `%${filter.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;

@@ -145,6 +145,16 @@ describe('the audit trail in words', () => {
       ['da.add', { change: 'promoted' }],
       ['participant.add', { name: 'Example Securities Ltd' }],
       ['smartcard.unbind', { fingerprints: ['AB:CD', 'EF:01'] }],
+      // As the login records them: the password's short name, and a key's flags that are no method.
+      ['login', { method: 'pwd+webauthn+user-verified+device-bound', amr: ['pwd', 'hwk'], acr: 'phrh', phase: 'parallel-run' }],
+      ['login', { method: 'smartcard', acr: 'x', amr: ['sc'], securityKey: 'not_now', phase: 'parallel-run' }],
+      ['login.webauthn', { reason: 'counter_regressed', locked: false, phase: 'parallel-run' }],
+      ['login.webauthn', { credential: 'uuid', userVerified: true, deviceBound: false, phase: 'parallel-run' }],
+      ['login.recovery_code', { left: 9, phase: 'parallel-run' }],
+      ['login.smartcard', { method: 'smartcard', certificate: { fingerprint: 'AB:CD' }, offered: 'security_key', phase: 'parallel-run' }],
+      ['webauthn.register', { credential: 'uuid', name: 'YubiKey', vouchedBy: 'smartcard', deviceType: 'singleDevice', phase: 'parallel-run' }],
+      ['webauthn.register', { reason: 'too_many_keys', vouchedBy: 'smartcard' }],
+      ['second_factor.reset', { previous: null, securityKeys: 2 }],
     ];
     for (const [type, details] of samples) {
       const shown = auditDetails(type, details);
@@ -160,6 +170,10 @@ describe('the audit trail in words', () => {
     const login = auditDetails('login', { method: 'password+totp', phase: 'parallel-run' });
     expect(zh((login[0]?.value as { words: Translatable }).words)).toBe('密碼＋驗證器應用程式');
     expect(en((login[0]?.value as { words: Translatable }).words)).toBe('Password + Authenticator app');
+    const keyLogin = auditDetails('login', { method: 'pwd+webauthn+user-verified', phase: 'parallel-run' });
+    expect(zh((keyLogin[0]?.value as { words: Translatable }).words)).toBe('密碼＋安全密鑰');
+    const bridged = auditDetails('webauthn.register', { vouchedBy: 'smartcard' });
+    expect(en((bridged[0]?.value as { words: Translatable }).words)).toBe('Vouched for by the smartcard login');
     expect(auditDetails('activation.send', { expiresAt: '2026-12-04T08:38:00.000Z' })).toEqual([{ label: 'dms.audit.detail.expiresAt', value: { time: new Date('2026-12-04T08:38:00.000Z') } }]);
   });
 
