@@ -89,6 +89,34 @@ describe('DMS administration', () => {
     expect((await running.mail.mailTo('new-address@example.com')).text).toContain('Your password and login method are unchanged');
   });
 
+  it('shows and resets a user whose only second factor is a security key (with recovery codes)', async () => {
+    const user = await seedUser(running.server, running.config, { participantId: 'E00001', userId: `KEYONLY${(seq += 1)}`, email: 'keyonly@example.com', secondFactor: 'none' }, running.clock);
+    await running.server.queries.webauthnCredentials.insert({
+      user_id: user.subject,
+      credential_id: `dms-key-${seq}`,
+      public_key: Buffer.from('a stored key'),
+      sign_count: 0,
+      transports: [],
+      device_type: 'singleDevice',
+      backed_up: false,
+      aaguid: null,
+      name: 'Bridge key',
+      registered_with: 'smartcard',
+    });
+    await running.server.queries.recoveryCodes.replaceSet(user.subject, ['k:one', 'k:two'], running.clock.now());
+    const shown = await dms.api('GET', `/dms/api/users/${user.userId}`);
+    expect(shown.body).toMatchObject({ state: 'ready', secondFactor: null, securityKeys: 1 });
+    const page = await dms.browser.request(`${running.issuer}/dms/users/${user.userId}`);
+    expect(page.body).toContain('Security key or passkey');
+
+    const reset = await dms.api('POST', `/dms/api/users/${user.userId}/second-factor/reset`);
+    expect(reset.status).toBe(200);
+    expect(reset.body).toMatchObject({ state: 'password-set', secondFactor: null, securityKeys: 0 });
+    expect(await running.server.queries.webauthnCredentials.countForUser(user.subject)).toBe(0);
+    expect(await running.server.queries.recoveryCodes.countUnused(user.subject)).toBe(0);
+    expect((await dms.api('POST', `/dms/api/users/${user.userId}/second-factor/reset`)).status).toBe(400);
+  });
+
   it('resets a second factor: the next login asks for an emailed code and a new method', async () => {
     const user = await newUser({ email: 'lostphone@example.com' });
     const reset = await dms.api('POST', `/dms/api/users/${user.userId}/second-factor/reset`);
