@@ -20,7 +20,9 @@ const { base, Check } = interactionPolicy;
 
 /**
  * The acr values a request asks for: its `acr_values`, and the values of an essential `acr`
- * claim in its `claims` parameter (OIDC Core 5.5.1.1) — both treated as requirements.
+ * claim in its `claims` parameter (OIDC Core 5.5.1.1) — both treated as requirements. (The
+ * claims parameter reaches here only once oidc-provider's `claimsParameter` feature is on; it
+ * is off today, so `acr_values` is how a relying party asks.)
  */
 export function requestedAcrValues(params: Record<string, unknown> | undefined): string[] {
   const raw = params?.['acr_values'];
@@ -34,7 +36,7 @@ export function requestedAcrValues(params: Record<string, unknown> | undefined):
       essential = [...(Array.isArray(acr.values) ? acr.values : []), ...(acr.value !== undefined ? [acr.value] : [])].filter((value): value is string => typeof value === 'string');
     }
   } catch {
-    // oidc-provider refuses a claims parameter that is not JSON before any interaction.
+    // Not JSON: with the feature on, oidc-provider refuses it before any interaction; here it asks for nothing.
   }
   return [...new Set([...listed, ...essential])];
 }

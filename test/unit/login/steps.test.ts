@@ -2,6 +2,7 @@ import { nextLoginStep, otherWays, type StepContext } from '../../../src/login/s
 import { maskEmail } from '../../../src/login/mask-email.js';
 import { ACR, acceptedLevels, acrMeets, acrOf, amrFor, assuranceOf } from '../../../src/oidc/assurance.js';
 import type { FactorHolder } from '../../../src/factors/second-factors.js';
+import { requestedAcrValues } from '../../../src/oidc/acr-policy.js';
 
 describe('login steps', () => {
   const totpUser: FactorHolder = { second_factor: 'totp', email: 'a@example.com', securityKeys: 0 };
@@ -110,6 +111,16 @@ describe('acr levels', () => {
     expect(acrMeets(ACR.smartcard, ACR.twoFactor)).toBe(false);
     expect(acrMeets(ACR.smartcard, ACR.phishingResistantHardware)).toBe(true);
     expect(acrMeets('something-else', ACR.twoFactor)).toBe(false);
+  });
+
+  it('reads the levels a request asks for from acr_values and from an essential acr claim', () => {
+    expect(requestedAcrValues({ acr_values: 'phr urn:hkscc:ccass:acr:2fa' })).toEqual(['phr', ACR.twoFactor]);
+    expect(requestedAcrValues({ claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['phrh'] } } }) })).toEqual(['phrh']);
+    expect(requestedAcrValues({ claims: { id_token: { acr: { essential: true, value: 'phr' } } } })).toEqual(['phr']);
+    // A voluntary claim is a wish, not a requirement.
+    expect(requestedAcrValues({ claims: JSON.stringify({ id_token: { acr: { values: ['phr'] } } }) })).toEqual([]);
+    expect(requestedAcrValues({ claims: 'not json' })).toEqual([]);
+    expect(requestedAcrValues(undefined)).toEqual([]);
   });
 
   it('narrows what a request accepts by its client', () => {
