@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config/load.js';
+import { webauthnSettings } from '../../../src/factors/webauthn.js';
 
 function configError(load: () => unknown): string {
   try {
@@ -122,6 +123,27 @@ describe('configuration', () => {
     expect(message).toContain('totp.window: expected at most 2, got 9');
     expect(message).toContain('smtp.from: must be at least 3 characters');
     expect(message).toContain('oidc.ttl.session: expected a whole number, got 1.5');
+  });
+
+  it('binds security keys to the issuer\'s host or a registrable suffix of it, and ceremonies to origins within it', () => {
+    const at = (webauthn: Record<string, unknown>, issuer = 'https://auth.ccass.example.com') => () => loadConfig({ raw: { issuer, webauthn }, env: {} });
+    expect(at({})().webauthn.rpId).toBeUndefined();
+    expect(webauthnSettings(at({})()).rpId).toBe('auth.ccass.example.com');
+    expect(webauthnSettings(at({})()).origins).toEqual(['https://auth.ccass.example.com']);
+    expect(webauthnSettings(at({ rpId: 'ccass.example.com' })()).rpId).toBe('ccass.example.com');
+    expect(webauthnSettings(at({}, 'http://localhost:3000')(), ['https://localhost:8443']).origins).toEqual(['http://localhost:3000', 'https://localhost:8443']);
+    expect(at({ rpId: 'other.example.com' })).toThrow(/webauthn\.rpId.*issuer's host \(auth\.ccass\.example\.com\) or a registrable suffix/);
+    // A bare top-level label is no site anyone owns; nor is a near-miss spelling of the host.
+    expect(at({ rpId: 'com' })).toThrow(/webauthn\.rpId/);
+    expect(at({ rpId: 'example.com.evil' })).toThrow(/webauthn\.rpId/);
+    expect(at({ rpId: 'xample.com' })).toThrow(/webauthn\.rpId/);
+    expect(at({ rpId: 'Auth.Example.com' })).toThrow(/webauthn\.rpId.*lower-case domain name/);
+    expect(at({ rpId: 'https://auth.ccass.example.com' })).toThrow(/webauthn\.rpId/);
+    expect(at({ origins: ['https://phish.example.net'] })).toThrow(/webauthn\.origins\[0\].*on webauthn\.rpId/);
+    expect(at({ origins: ['https://auth.ccass.example.com/login'] })).toThrow(/webauthn\.origins\[0\].*must be an origin/);
+    expect(at({ rpId: 'ccass.example.com', origins: ['https://dms.ccass.example.com'] })().webauthn.origins).toEqual(['https://dms.ccass.example.com']);
+    expect(at({}, 'http://127.0.0.1:3000')().webauthn.rpId).toBeUndefined();
+    expect(at({ rpId: '0.0.1' }, 'http://127.0.0.1:3000')).toThrow(/webauthn\.rpId/);
   });
 
   it('refuses unknown keys, so that a typo is not silently ignored', () => {
