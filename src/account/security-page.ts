@@ -11,9 +11,9 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import { revokeUserAccess } from '../directory/access-revocation.js';
 import { passwordProblemList, type PasswordHasher, type PasswordRules } from '../factors/password.js';
 import { issueRecoveryCodes, type RecoveryCodeDependencies } from '../factors/recovery-codes.js';
-import { hasSecondFactor, switchSecondFactor, type CodeMethod } from '../factors/second-factors.js';
+import { switchSecondFactor, usableFactors, type CodeMethod } from '../factors/second-factors.js';
 import { confirmTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
-import { beginRegistration, finishRegistration, parseCredentialResponse, type WebauthnDependencies } from '../factors/webauthn.js';
+import { beginRegistration, cleanKeyName, finishRegistration, parseCredentialResponse, type WebauthnDependencies } from '../factors/webauthn.js';
 import { passwordRefusal, type Translatable } from '../i18n/translate.js';
 import { auditEvent, userActor, type Actor } from '../kernel/actor.js';
 import type { Clock } from '../kernel/clock.js';
@@ -163,7 +163,9 @@ export async function signOutEverywhereElse(services: AccountServices, request: 
 const ceremonyOf = (request: AccountRequest) => ({ user: request.session.user, binding: `account:${request.session.idHash}` });
 
 function keyName(typed: unknown): string {
-  const name = typeof typed === 'string' ? typed.trim() : '';
+  const untrimmed = typeof typed === 'string' ? typed.trim() : '';
+  // Too long as typed is refused (not cut); what is kept has no control or direction-override characters.
+  const name = untrimmed.length > KEY_NAME_MAX ? untrimmed : cleanKeyName(untrimmed);
   if (name.length < 1 || name.length > KEY_NAME_MAX) throw new ValidationError({ key: 'account.refusal.keyName', params: { max: KEY_NAME_MAX } }, { name: 'length' });
   return name;
 }
@@ -208,9 +210,12 @@ export async function removeKey(services: AccountServices, request: AccountReque
     const keys = await within.webauthnCredentials.listForUser(user.id);
     const key = keys.find((row) => row.id === keyId);
     if (!key) throw new NotFoundError('account.refusal.noSuchKey');
-    if (!hasSecondFactor({ second_factor: user.second_factor, email: user.email, securityKeys: keys.length - 1 })) throw new ConflictError('account.refusal.lastFactor');
+    // What the user could still log in with: a code method they can receive (email needs an address), or another key.
+    if (usableFactors({ second_factor: user.second_factor, email: user.email, securityKeys: keys.length - 1 }).length === 0) throw new ConflictError('account.refusal.lastFactor');
     await within.webauthnCredentials.remove(user.id, keyId);
     await recordChange(services, within, request, 'webauthn.remove', 'security_key_removed', { credential: keyId, name: key.name });
+    // A removed key may be a lost one: what it may have opened ends (this page's own login stays). The removal's notice says it.
+    await revokeUserAccess({ queries: within }, user, 'second_factor_change', actorOf(request), thisLogin(request));
   });
 }
 

@@ -85,6 +85,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
       Promise.all([
         purgeExpiredOidcPayloads(db),
         queries.loginProgress.purgeExpired(now),
+        queries.webauthnChallenges.purgeExpired(now),
         queries.enrolmentSessions.purgeExpired(now),
         queries.dmsSessions.purgeExpired(now, new Date(now.getTime() - config.dms.sessionIdleMinutes * 60_000)),
         purgeExpiredRateLimits(db),

@@ -57,7 +57,8 @@ export type WebauthnRefusal =
   | 'replayed'
   | 'invalid'
   | 'already_registered'
-  | 'too_many_keys';
+  | 'too_many_keys'
+  | 'backup_eligibility_changed';
 
 export type AssertionVerdict =
   | { kind: 'accepted'; credential: WebauthnCredentialRow; userVerified: boolean; deviceBound: boolean }
@@ -168,9 +169,12 @@ export async function finishRegistration(
   return { kind: 'registered', credential: stored, userVerified: info.userVerified };
 }
 
-/** Options for `navigator.credentials.get()`: any of this user's keys. */
-export async function beginAuthentication(deps: WebauthnDependencies, ceremony: Ceremony): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const existing = await deps.credentials.listForUser(ceremony.user.id);
+/**
+ * Options for `navigator.credentials.get()`: any of this user's keys, or only those bound to
+ * their device (not synced passkeys) when only a hardware-protected login will do.
+ */
+export async function beginAuthentication(deps: WebauthnDependencies, ceremony: Ceremony, only: { deviceBound?: boolean } = {}): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const existing = (await deps.credentials.listForUser(ceremony.user.id)).filter((row) => !only.deviceBound || row.device_type === 'singleDevice');
   const options = await generateAuthenticationOptions({
     rpID: deps.settings.rpId,
     challenge: randomBytes(32),
@@ -222,11 +226,16 @@ export async function verifyAssertion(deps: WebauthnDependencies, ceremony: Cere
   }
   if (!verification.verified) return { kind: 'refused', reason: 'invalid', credential };
   const info = verification.authenticationInfo;
+  // Backup eligibility is fixed for a credential's life (WebAuthn §6.1.3): a key registered as
+  // synced that now says it is bound to its device (or the reverse) is not the key we know.
+  if (info.credentialDeviceType !== credential.device_type) return { kind: 'refused', reason: 'backup_eligibility_changed', credential };
   // Of two nodes verifying the same assertion at once, one moves the counter; the other refuses.
   if (!(await deps.credentials.recordUse(credential.id, credential.sign_count, info.newCounter, info.credentialBackedUp, deps.clock.now()))) {
     return { kind: 'refused', reason: 'replayed', credential };
   }
-  return { kind: 'accepted', credential, userVerified: info.userVerified, deviceBound: info.credentialDeviceType === 'singleDevice' };
+  // Device-bound as registered. The authenticator says so itself: with attestation 'none' nothing
+  // proves the model, so phrh is as good as the key's word (SECURITY.md says so).
+  return { kind: 'accepted', credential, userVerified: info.userVerified, deviceBound: credential.device_type === 'singleDevice' };
 }
 
 /** The signature counter the authenticator reports, or undefined for data that does not parse. */
@@ -246,6 +255,13 @@ async function consumeFromClientData(response: AuthenticationResponseJSON, consu
   } catch {
     // Not client data at all: there is no challenge to use up.
   }
+}
+
+/** A key's name as typed: without control or bidirectional-override characters, trimmed, at most 64 characters. */
+export function cleanKeyName(typed: unknown): string {
+  const text = typeof typed === 'string' ? typed : '';
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, '').trim().slice(0, 64);
 }
 
 /** The settings in force: the RP ID is the issuer's host unless configured; origins are the issuer's (and the smartcard login's). */

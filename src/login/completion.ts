@@ -3,7 +3,7 @@
  * asked once more (the phase may have changed, or an operator pinned one, since the password
  * step) and the login is handed to oidc-provider with its acr and amr.
  */
-import { acrOf, amrFor, assuranceOf, type ProvenFactor } from '../oidc/assurance.js';
+import { acrOf, amrFor, assuranceOf, satisfies, type ProvenFactor } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
 import { loginAuditEvents, recordLoginEvent, recordLoginEvents, type LoginEvent } from './events.js';
 import { CANNOT_LOG_IN_NOW, refused, stepAfter, type Login, type LoginOutcome, type LoginServices } from './login.js';
@@ -13,8 +13,16 @@ import { ACCESS_REFUSALS } from './refusals.js';
 export async function completeLogin(services: LoginServices, login: Login, proven: readonly ProvenFactor[], earlier: readonly LoginEvent[] = []): Promise<LoginOutcome> {
   const { request, user } = login;
   const amr = amrFor(proven);
+  const assurance = assuranceOf(proven);
+  // Fail closed: the steps never get here with less than the request accepts (a synced passkey
+  // where only a device-bound key will do is refused before); should they, nothing completes.
+  if (!satisfies(assurance, request.requirement.acrs)) {
+    await services.queries.loginProgress.finish(request.uid);
+    await recordLoginEvents(services, request, [...earlier, { type: 'login', outcome: 'failure', who: user, details: { method: proven.join('+'), reason: 'level_not_met' } }]);
+    return refused(403, 'login.error.needsKeyTitle', 'login.error.needsHardwareKey');
+  }
   // The first requested level this login meets (a key login asked for 2FA says 2FA), else the one it names.
-  const acr = acrOf(assuranceOf(proven), request.requirement.requested ?? []);
+  const acr = acrOf(assurance, request.requirement.requested ?? []);
   const refusal = refusalFor('two-factor', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement);
   if (refusal) {
     await services.queries.loginProgress.finish(request.uid);

@@ -117,8 +117,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         if (mailing.retryAfterSeconds) ctx.set('Retry-After', String(mailing.retryAfterSeconds));
         return show(ctx, 'otp', codePage(deps, pageContext(ctx), current, mailing));
       }
-      case 'security-key':
-        return show(ctx, 'security-key', securityKeyPage(pageContext(ctx), current, await keyChallenge(deps, current), values.error));
+      case 'security-key': {
+        const options = await keyChallenge(deps, current);
+        if (!options) throw new RefusedPage(refused(403, 'login.error.needsKeyTitle', 'login.error.needsHardwareKey'));
+        return show(ctx, 'security-key', securityKeyPage(pageContext(ctx), current, options, values.error));
+      }
       case 'recovery-code':
         return show(ctx, 'recovery-code', recoveryCodePage(pageContext(ctx), current, values.error));
       case 'smartcard-bridge':

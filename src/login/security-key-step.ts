@@ -6,19 +6,31 @@
  */
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { beginAuthentication, parseCredentialResponse, verifyAssertion } from '../factors/webauthn.js';
-import type { ProvenFactor } from '../oidc/assurance.js';
+import { z } from 'zod';
+import { onlyHardwareProtected, type ProvenFactor } from '../oidc/assurance.js';
 import { advance } from './completion.js';
 import { recordFailedFactor } from './failed-factor.js';
 import { CANNOT_LOG_IN_NOW, factorHolder, stepContext, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { otherWays } from './steps.js';
 
-/** The options for `navigator.credentials.get()`: a new challenge each time the page is shown. */
-export async function keyChallenge(services: LoginServices, login: Login): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  return beginAuthentication(services.webauthn, { user: login.user, binding: login.request.uid });
+/**
+ * The options for `navigator.credentials.get()`: a new challenge each time the page is shown.
+ * Where only a hardware-protected login will do (phrh), only the user's device-bound keys are
+ * asked for; a user who has none gets undefined (the page that says so).
+ */
+export async function keyChallenge(services: LoginServices, login: Login): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
+  const deviceBound = onlyHardwareProtected(login.request.requirement.acrs);
+  const options = await beginAuthentication(services.webauthn, { user: login.user, binding: login.request.uid }, { deviceBound });
+  return deviceBound && !options.allowCredentials?.length ? undefined : options;
 }
+
+/** What the page's script sends when the browser gave no credential (cancelled, timed out, refused by the key). */
+const NO_CREDENTIAL = z.object({ error: z.string().max(64) }).strict();
 
 export async function submitAssertion(services: LoginServices, login: Login, credentialJson: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
   if (login.step !== 'security-key') return { kind: 'next' };
+  // The user cancelled, or the key did not answer: nothing was proven or tried; not a failure to count.
+  if (isNoCredential(credentialJson)) return { kind: 'retry', status: 400, error: 'key.cancelled' };
   const response = parseCredentialResponse('authentication', credentialJson);
   const verdict = response ? await verifyAssertion(services.webauthn, { user: login.user, binding: login.request.uid }, response) : ({ kind: 'refused', reason: 'malformed' } as const);
   if (verdict.kind === 'accepted') {
@@ -33,6 +45,14 @@ export async function submitAssertion(services: LoginServices, login: Login, cre
   const { locked } = await recordFailedFactor(services, login.request, { factor: 'webauthn', reason: verdict.reason, user: login.user, countable: true });
   if (locked) return { ...CANNOT_LOG_IN_NOW, failedAttempt: true };
   return { kind: 'retry', status: 401, error: 'key.failed', failedAttempt: true };
+}
+
+function isNoCredential(text: string): boolean {
+  try {
+    return NO_CREDENTIAL.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
 }
 
 /** "Use another way": only a way this login may take (never a code when only a key will do). */

@@ -6,8 +6,9 @@
  * smartcard login completes whether the user registers a key or not.
  */
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { beginRegistration, finishRegistration, parseCredentialResponse } from '../factors/webauthn.js';
+import { beginRegistration, cleanKeyName, finishRegistration, parseCredentialResponse } from '../factors/webauthn.js';
 import type { Translatable } from '../i18n/translate.js';
+import { refusalFor } from '../policy/access.js';
 import { recordLoginEvent } from './events.js';
 import type { Login, LoginOutcome, LoginServices } from './login.js';
 import { completeSmartcardLogin } from './smartcard-step.js';
@@ -16,11 +17,9 @@ export async function bridgeChallenge(services: LoginServices, login: Login): Pr
   return beginRegistration(services.webauthn, { user: login.user, binding: login.request.uid });
 }
 
-/** A key's name as typed: trimmed, without control characters, at most 64 characters (else the default). */
+/** A key's name as typed, cleaned (else the default). */
 export function keyName(typed: string, fallback: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = typed.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '').trim().slice(0, 64);
-  return cleaned || fallback;
+  return cleanKeyName(typed) || fallback;
 }
 
 export async function registerKeyWithSmartcard(
@@ -29,6 +28,9 @@ export async function registerKeyWithSmartcard(
   input: { name: string; credential: string; defaultName: string },
 ): Promise<LoginOutcome | { kind: 'register-again'; error: Translatable }> {
   if (login.step !== 'smartcard-bridge') return { kind: 'next' };
+  // The card vouches for a key only while cards are accepted: a page left open across the cut-off registers nothing.
+  const { policy, requirement } = login.request;
+  if (refusalFor('smartcard', policy.phase, policy.pilots.has(login.user.participant_id), requirement)) return completeSmartcardLogin(services, login, {});
   const response = parseCredentialResponse('registration', input.credential);
   const name = keyName(input.name, input.defaultName);
   const verdict = await services.queries.transaction(async (within) => {

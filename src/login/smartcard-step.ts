@@ -5,7 +5,7 @@
  */
 import type { SmartcardTrustStore } from '../factors/smartcard-trust.js';
 import type { PresentedCertificate } from '../web/client-certificate.js';
-import { acrOf, SMARTCARD_AMR } from '../oidc/assurance.js';
+import { ACR, SMARTCARD_AMR } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
 import type { UserRow } from '../store/users.js';
 import { recordLoginEvent } from './events.js';
@@ -80,7 +80,10 @@ async function completeSmartcard(services: LoginServices, request: LoginRequest,
     await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: user, details: { method: 'smartcard', reason: refusal } });
     return refused(403, 'smartcard.notAcceptedTitle', ACCESS_REFUSALS[refusal]);
   }
-  const acr = acrOf('smartcard', request.requirement.requested ?? []);
+  // Always the smartcard's own acr, whatever was asked: the cut-off, the refresh check and the
+  // reuse of a session for a 2FA request all tell a card session by it. It meets phr and phrh
+  // for a request that takes smartcard logins (acr-policy), and never the 2FA level.
+  const acr = ACR.smartcard;
   const amr = [...SMARTCARD_AMR];
   await services.queries.users.recordLogin(user.id, 'smartcard', services.clock.now());
   await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: user, details: { method: 'smartcard', amr, acr, ...details } });

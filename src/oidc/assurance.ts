@@ -43,7 +43,11 @@ const NATURAL_ACR: Record<Assurance, string> = {
   smartcard: ACR.smartcard,
 };
 
-/** What an acr found on a session meets (nothing, for a value this provider never issues). */
+/**
+ * What an acr found on a session meets (nothing, for a value this provider never issues).
+ * Only key logins are ever named phr or phrh (a smartcard login always names the smartcard's
+ * acr), so phr and phrh read back as key logins, which meet the 2FA level too.
+ */
 export function levelsMetBy(acr: string | undefined): readonly string[] {
   const assurance = (Object.keys(NATURAL_ACR) as Assurance[]).find((candidate) => NATURAL_ACR[candidate] === acr);
   return assurance ? MEETS[assurance] : acr === ACR.twoFactor ? MEETS['two-factor'] : [];
@@ -58,7 +62,7 @@ export function acrMeets(acr: string | undefined, wanted: string): boolean {
  * The acr of a login: the first of the requested values it meets (acr_values are in order of
  * preference, OIDC Core 3.1.2.1), else the level it naturally names.
  */
-export function acrOf(assurance: Assurance, requested: readonly string[]): string {
+export function acrOf(assurance: Exclude<Assurance, 'smartcard'>, requested: readonly string[]): string {
   return requested.find((value) => MEETS[assurance].includes(value)) ?? NATURAL_ACR[assurance];
 }
 
@@ -79,6 +83,11 @@ export function acceptedLevels(requested: readonly string[], client: { requiresT
   if (client.requiresTwoFactor) acrs = acrs.filter((value) => value !== ACR.smartcard);
   if (client.requiresPhishingResistant) acrs = acrs.filter((value) => value === ACR.phishingResistant || value === ACR.phishingResistantHardware);
   return acrs;
+}
+
+/** Whether only a hardware-protected login will do (phrh, or the smartcard): a synced passkey will not. */
+export function onlyHardwareProtected(acrs: readonly string[]): boolean {
+  return !acrs.includes(ACR.twoFactor) && !acrs.includes(ACR.phishingResistant);
 }
 
 /** Whether a login made this way satisfies a request that accepts `acrs`. */
@@ -113,6 +122,7 @@ export const AMR = {
   email: 'email',
   smartcard: 'sc',
   hardwareKey: 'hwk',
+  softwareKey: 'swk',
   userPresence: 'user',
   pin: 'pin',
 } as const;
@@ -127,8 +137,8 @@ export const SMARTCARD_AMR: readonly string[] = [AMR.smartcard, AMR.hardwareKey]
  */
 export type ProvenFactor = 'pwd' | 'sc' | SecondFactorMethod | 'recovery' | 'user-verified' | 'device-bound';
 
-/** What a set of proven factors amounts to. */
-export function assuranceOf(factors: readonly ProvenFactor[]): Assurance {
+/** What a set of proven factors amounts to (a password login: the smartcard is its own step). */
+export function assuranceOf(factors: readonly ProvenFactor[]): Exclude<Assurance, 'smartcard'> {
   if (!factors.includes('webauthn')) return 'two-factor';
   return factors.includes('device-bound') ? 'device-bound-key' : 'security-key';
 }
@@ -145,5 +155,7 @@ export function amrFor(factors: readonly ProvenFactor[]): string[] {
   const all = [...second, ...recovery];
   if (!all.length) return [AMR.password];
   const verified = factors.includes('webauthn') && factors.includes('user-verified') ? [AMR.userPresence, AMR.pin] : [];
-  return [AMR.password, ...new Set(all.map((amr) => amr.kind)), ...verified, AMR.multipleFactors, ...all.flatMap((amr) => (amr.method ? [amr.method] : []))];
+  // RFC 8176: "hwk" is a hardware-secured key; a passkey synced between devices is a software-secured one ("swk").
+  const kind = (amr: { kind: string }) => (amr.kind === AMR.hardwareKey && !factors.includes('device-bound') ? AMR.softwareKey : amr.kind);
+  return [AMR.password, ...new Set(all.map(kind)), ...verified, AMR.multipleFactors, ...all.flatMap((amr) => (amr.method ? [amr.method] : []))];
 }

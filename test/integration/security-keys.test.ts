@@ -139,9 +139,9 @@ describe('security keys and passkeys at login', () => {
   }, OVERRIDES);
 
   /** A new user with TOTP, and (unless `key: false`) a key registered for them. */
-  async function userWithKey(options: { key?: boolean; authenticator?: Partial<ConstructorParameters<typeof SoftAuthenticator>[0]> } = {}) {
+  async function userWithKey(options: { key?: boolean; user?: SeededUser; authenticator?: Partial<ConstructorParameters<typeof SoftAuthenticator>[0]> } = {}) {
     seq += 1;
-    const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: `KEY${seq}`, email: `key${seq}@example.com` }, running.clock);
+    const user = options.user ?? (await seedUser(running.server, running.config, { participantId: 'B01234', userId: `KEY${seq}`, email: `key${seq}@example.com` }, running.clock));
     const origin = new URL(running.issuer).origin;
     const key = new SoftAuthenticator({ rpId: new URL(running.issuer).hostname, origin, ...options.authenticator });
     if (options.key !== false) await giveKey(running.server.queries, user.subject, key);
@@ -304,7 +304,26 @@ describe('security keys and passkeys at login', () => {
     it('malformed JSON, and JSON that is not a credential', async () => {
       const { user } = await userWithKey();
       await expectRefused(user, () => '{"id": "abc", "response": ', 'malformed');
-      await expectRefused(user, () => ({ error: 'NotAllowedError' }), 'malformed');
+      await expectRefused(user, () => ({ error: 'NotAllowedError', id: 'smuggled' }), 'malformed');
+    });
+
+    it('a ceremony the user cancelled (or that timed out) is offered again and counts as no failure', async () => {
+      const { user } = await userWithKey();
+      const { start, page, options } = await toKeyStep(deployment, user);
+      const before = await snapshot(deployment, user, start);
+      const answer = await postAssertion(start, page, { error: 'NotAllowedError' });
+      expect(answer.status).toBe(400);
+      expect(isKeyStep(answer)).toBe(true);
+      expect(requestOptionsIn(answer).challenge).not.toBe(options.challenge);
+      expect(await snapshot(deployment, user, start)).toEqual(before);
+      expect(await lastWebauthnFailure(database.db, user)).toBeUndefined();
+      expect((await database.db('users').where({ id: user.subject }).first('failed_attempts')).failed_attempts).toBe(0);
+    });
+
+    it('a key whose backup eligibility changed since it was registered (not the key we know)', async () => {
+      const { user, key } = await userWithKey();
+      await database.db('webauthn_credentials').where({ user_id: user.subject }).update({ device_type: 'multiDevice' });
+      await expectRefused(user, (options) => key.assert(options), 'backup_eligibility_changed');
     });
 
     it('after a refusal the real key still works (the refusal broke nothing)', async () => {
@@ -376,6 +395,32 @@ describe('security keys and passkeys at login', () => {
       const afterKey = await postAssertion(start, page, key.assert(options, { userHandle: user.subject }));
       expect(afterKey.status).toBe(303);
       expect((await idTokenClaims(deployment, start, afterKey, STRICT))['acr']).toBe(ACR.phishingResistant);
+    });
+  });
+
+  describe('acr_values=phrh: only a key bound to its device', () => {
+    it('is refused for a user whose only key is a synced passkey, before any ceremony and with nothing recorded as a login', async () => {
+      const { user } = await userWithKey({ authenticator: { userVerified: true, backupEligible: true, backedUp: true, transports: ['internal', 'hybrid'], attachment: 'platform' } });
+      const start = await authorize(deployment, TERMINAL, { acr_values: 'phrh' });
+      const page = await passwordStep(start, credentials(user));
+      expect(page.status).toBe(403);
+      expect(isKeyStep(page)).toBe(false);
+      expect(page.body).toContain('never leaves its device');
+      expect(await completedLogins(database.db, user)).toBe(0);
+    });
+
+    it('asks only for the device-bound keys of a user who has both, and names the login phrh', async () => {
+      const { user, key } = await userWithKey({ authenticator: { userVerified: true } });
+      const synced = await userWithKey({ user, authenticator: { userVerified: true, backupEligible: true, backedUp: true, transports: ['internal'], attachment: 'platform' } });
+      const { start, page, options } = await toKeyStep(deployment, user, TERMINAL, { acr_values: 'phrh' });
+      expect(options.allowCredentials?.map((credential) => credential.id)).toEqual([key.id]);
+      // The synced passkey answers anyway (a browser may offer any discoverable credential): refused, no login.
+      const refused = await postAssertion(start, page, synced.key.assert(options, { userHandle: user.subject }));
+      expectNotCompleted(start, refused);
+      expect(await completedLogins(database.db, user)).toBe(0);
+      const again = await toKeyStep(deployment, user, TERMINAL, { acr_values: 'phrh' });
+      const afterKey = await postAssertion(again.start, again.page, key.assert(again.options, { userHandle: user.subject }));
+      expect((await idTokenClaims(deployment, again.start, afterKey))['acr']).toBe(ACR.phishingResistantHardware);
     });
   });
 

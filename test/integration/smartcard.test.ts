@@ -16,7 +16,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { exchangeCode, followToCallback, startAuthorization, type AuthorizationStart } from '../support/flows.js';
 import { writeFile } from 'node:fs/promises';
 import { createAuthority, createCrl, issueCertificate, nginxEscaped, writeFiles, type Authority, type IssuedCertificate } from '../support/pki.js';
-import { seedUser, startTestServer, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
+import request from 'supertest';
+import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
 import { bindDirectly, createSmartcardFixture, declineKeyOffer, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
 
 const PROXY_ADDRESS = '127.0.0.2';
@@ -230,6 +231,33 @@ describe('smartcard login', () => {
       expect(decodeJwt(tokens.id_token)).toMatchObject({ sub: trader.subject, acr: ACR.smartcard, amr: ['sc', 'hwk'] });
       const check = await database.db('audit_events').where({ type: 'login.smartcard', outcome: 'success' }).orderBy('id', 'desc').first();
       expect(check.details).toMatchObject({ certificate: { source: 'proxy' } });
+    });
+
+    it('names a smartcard login the smartcard acr even when phr was asked: never reused for a 2FA request or DMS, and ended at the cut-off', async () => {
+      const da = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'CARDDA1' }, running.clock);
+      await bindDirectly(running.server, da, fixture.cards.second);
+      await running.server.queries.users.setRole(da.subject, 'da');
+      const browser = behindProxy();
+      const card = { 'X-SSL-Client-Cert': nginxEscaped(fixture.cards.second.pem) };
+      const start = await startAuthorization(running.issuer, { acr_values: 'phr' }, browser);
+      const tokens = await exchangeCode(running.http, start, await followToCallback(start, await pressSmartcardButton(start, card)));
+      expect(decodeJwt(tokens.id_token)).toMatchObject({ sub: da.subject, acr: ACR.smartcard, amr: ['sc', 'hwk'] });
+
+      // A request for the 2FA level (what DMS and the security page ask for) gets a login page, not the card's session.
+      const twoFactor = await startAuthorization(running.issuer, { acr_values: ACR.twoFactor }, browser);
+      expect(twoFactor.loginPage.url).toContain('/interaction/');
+      expect(twoFactor.loginPage.body).toContain('name="password"');
+      const dms = await browser.follow(`${running.issuer}/dms`);
+      expect(dms.url).toContain('/interaction/');
+      expect(Number((await database.db('dms_sessions').where({ user_id: da.subject }).count<{ n: string }[]>('* as n'))[0]?.n)).toBe(0);
+
+      // After the cut-off the card's session opens nothing silently, and its refresh token is refused.
+      await pin(running, '2fa-only');
+      const silent = await startAuthorization(running.issuer, { prompt: 'none' }, browser);
+      expect(new URL(silent.loginPage.url).searchParams.get('error')).toBe('login_required');
+      expect(tokens.refresh_token).toBeDefined();
+      const refreshed = await request(running.http).post('/token').auth(TERMINAL.clientId, TERMINAL.clientSecret).type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+      expect(refreshed.status).toBe(400);
     });
 
     it('refuses the same header forged by a client that is not the proxy, and audits it', async () => {

@@ -31,6 +31,8 @@ export const securityKeysEn = {
   'recovery.used': 'You logged in with a recovery code. Set up how you will receive one-time codes from now on.',
 
   'login.error.needsKeyTitle': 'A security key is needed',
+  'login.error.needsHardwareKey': 'This service accepts only a security key that never leaves its device (a passkey synced between devices will not do), or your smartcard while smartcards work. Use such a key, or register one on your security page.',
+  'key.cancelled': 'No key answered: the request was cancelled or timed out. Select the button to try again.',
   'login.error.needsKey': '{client} accepts only a phishing-resistant login: a security key, a passkey or (while smartcards work) your smartcard. Your login has none yet. Register a security key on your security page, or ask your Delegated Administrator.',
 
   'bridge.pageTitle': 'Add a security key',
@@ -89,6 +91,8 @@ export const securityKeysZhHant: Record<keyof typeof securityKeysEn, string> = {
   'recovery.used': '您已以復原碼登入。請設定日後接收一次性密碼的方式。',
 
   'login.error.needsKeyTitle': '須使用安全密鑰',
+  'login.error.needsHardwareKey': '此服務只接受不會離開其裝置的安全密鑰（在不同裝置之間同步的通行密鑰並不適用），或在智能卡仍可使用期間使用您的智能卡。請使用上述密鑰，或在您的安全設定頁面登記一個。',
+  'key.cancelled': '沒有密鑰回應：要求已取消或逾時。請選擇按鈕再試。',
   'login.error.needsKey': '{client}只接受防網絡釣魚的登入方式：安全密鑰、通行密鑰或（智能卡仍可使用期間）您的智能卡。您的登入帳戶尚未設有上述任何一種。請在您的安全設定頁面登記安全密鑰，或聯絡您的授權管理員。',
 
   'bridge.pageTitle': '新增安全密鑰',

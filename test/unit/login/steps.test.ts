@@ -139,8 +139,9 @@ describe('amr (RFC 8176)', () => {
     expect(amrFor(['pwd'])).toEqual(['pwd']);
   });
 
-  it('says hwk for a key, with user and pin when the key verified its user', () => {
-    expect(amrFor(['pwd', 'webauthn'])).toEqual(['pwd', 'hwk', 'mfa']);
+  it('says hwk for a device-bound key, swk for a synced passkey, with user and pin when the key verified its user', () => {
+    expect(amrFor(['pwd', 'webauthn'])).toEqual(['pwd', 'swk', 'mfa']);
+    expect(amrFor(['pwd', 'webauthn', 'device-bound'])).toEqual(['pwd', 'hwk', 'mfa']);
     expect(amrFor(['pwd', 'webauthn', 'user-verified', 'device-bound'])).toEqual(['pwd', 'hwk', 'user', 'pin', 'mfa']);
     expect(amrFor(['pwd', 'recovery', 'totp'])).toEqual(['pwd', 'otp', 'mfa', 'totp']);
   });
