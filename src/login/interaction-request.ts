@@ -17,6 +17,9 @@ import { clientRequirement } from '../oidc/acr-policy.js';
 import { clientDisplayName } from '../oidc/clients.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Queries } from '../store/index.js';
+import type { ProgressLookahead } from '../store/login-progress.js';
 import { refused, type Login, type LoginRefusal, type LoginRequest } from './login.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -37,6 +40,8 @@ export interface Loaded {
   request: LoginRequest;
   clientName: string;
   login?: Login | undefined;
+  /** The login's progress, read with the interaction: for the request's first look at its login (findLogin). */
+  progress: ProgressLookahead;
 }
 
 export const loaded = (ctx: Context) => ctx.state['interaction'] as Loaded;
@@ -60,11 +65,13 @@ export function refusalPages(render: Renderer): Middleware {
 }
 
 /** Loads the interaction of `/:uid` and the request as plain data, once per request. */
-export function loadInteraction(deps: { provider: ProviderRef; policy: PhasePolicy }): RouterParameterMiddleware {
+export function loadInteraction(deps: { provider: ProviderRef; policy: PhasePolicy; queries: Queries; clock: Clock }): RouterParameterMiddleware {
   return async (uid, ctx, next) => {
     let details: InteractionDetails | undefined;
+    // Nearly every login request asks for its login's progress next: it comes in the same statement.
+    const progress = deps.queries.loginProgress.lookahead(deps.clock.now());
     try {
-      details = await deps.provider.current().interactionDetails(ctx.req, ctx.res);
+      details = await progress.during(() => deps.provider.current().interactionDetails(ctx.req, ctx.res));
     } catch (error) {
       if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
     }
@@ -75,7 +82,7 @@ export function loadInteraction(deps: { provider: ProviderRef; policy: PhasePoli
     const [client, policy] = await Promise.all([deps.provider.current().Client.find(clientId), deps.policy.current()]);
     const requirement = clientRequirement(details.params, client, clientId === DMS_CLIENT_ID);
     const request: LoginRequest = { uid, clientId, requirement, policy, origin: { ip: ctx.ip, requestId: ctx.state['requestId'] as string } };
-    ctx.state['interaction'] = { details, request, clientName: client ? clientDisplayName(client, localeOf(ctx)) : 'CCASS' } satisfies Loaded;
+    ctx.state['interaction'] = { details, request, clientName: client ? clientDisplayName(client, localeOf(ctx)) : 'CCASS', progress } satisfies Loaded;
     return next();
   };
 }

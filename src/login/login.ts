@@ -20,6 +20,7 @@ import type { LockoutPolicy } from '../policy/lockout.js';
 import { isLocked } from '../policy/lockout.js';
 import type { PolicySnapshot } from '../policy/phase-policy.js';
 import type { Queries } from '../store/index.js';
+import type { ProgressLookahead } from '../store/login-progress.js';
 import type { UserRow } from '../store/users.js';
 import { nextLoginStep, type LoginStep, type StepContext } from './steps.js';
 
@@ -111,10 +112,11 @@ export const CANNOT_LOG_IN_NOW = refused(403, 'login.error.cannotNow', 'login.er
 
 /**
  * Where the login of this interaction stands: not started (no proven password, or it ran
- * out), a refusal (the user was locked or disabled meanwhile), or the login.
+ * out), a refusal (the user was locked or disabled meanwhile), or the login. `ahead`: the
+ * progress the request's interaction lookup brought along, if it did.
  */
-export async function findLogin(services: LoginServices, request: LoginRequest): Promise<Login | LoginRefusal | undefined> {
-  const found = await services.queries.loginProgress.findWithUser(request.uid, services.clock.now());
+export async function findLogin(services: LoginServices, request: LoginRequest, ahead?: ProgressLookahead): Promise<Login | LoginRefusal | undefined> {
+  const found = await services.queries.loginProgress.findWithUser(request.uid, services.clock.now(), ahead);
   if (!found) return undefined;
   const { progress, user, credentials } = found;
   if (user.status !== 'active' || isLocked(user, services.clock.now())) {

@@ -80,9 +80,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   /** The login of this request, whose step must be one of `steps` (when given). */
   async function login(ctx: Context, steps?: readonly LoginStep[]): Promise<Login | undefined> {
-    const { details, request } = loaded(ctx);
+    const { details, request, progress } = loaded(ctx);
     if (details.prompt.name !== 'login') throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
-    const found = loaded(ctx).login ?? (await findLogin(deps, request));
+    const found = loaded(ctx).login ?? (await findLogin(deps, request, progress));
     if (found?.kind === 'refused') throw new RefusedPage(found);
     if (found && steps && !steps.includes(found.step)) throw new RefusedPage(stateNotFor);
     loaded(ctx).login = found;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hashId } from '../kernel/hash-id.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
@@ -24,6 +25,72 @@ export interface LoginCredentials {
   recoveryCodes: number;
 }
 
+/** A login step's progress with its user as they are now and the user's TOTP credential: one row (see PROGRESS_WITH_USER). */
+export type ProgressWithUserRow = {
+  lp_user_id: string;
+  lp_factors: string[];
+  lp_change_method: boolean;
+  lp_change_password: boolean;
+  lp_chosen_factor: string | null;
+  lp_expires_at: Date;
+  lp_totp: TotpCredentialRow | null;
+  lp_security_keys: number;
+  lp_recovery_codes: number;
+} & UserRow;
+
+/**
+ * The select list of a progress row `lp` joined with its user `u`: the progress columns
+ * prefixed `lp_`, the user's own, and the user's TOTP credential (the code step checks it;
+ * other steps ignore it). Shared by the progress lookup and the interaction lookup that
+ * brings the progress along (oidc-adapter.ts).
+ */
+export const PROGRESS_WITH_USER = `lp.user_id as lp_user_id, lp.factors as lp_factors, lp.change_method as lp_change_method,
+            lp.change_password as lp_change_password, lp.chosen_factor as lp_chosen_factor, lp.expires_at as lp_expires_at,
+            ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
+            (select to_jsonb(tc) from totp_credentials tc where tc.user_id = u.id) as lp_totp,
+            (select count(*)::int from webauthn_credentials wc where wc.user_id = u.id) as lp_security_keys,
+            (select count(*)::int from recovery_codes rc where rc.user_id = u.id and rc.used_at is null) as lp_recovery_codes`;
+
+const lookaheadScope = new AsyncLocalStorage<ProgressLookahead>();
+
+/**
+ * A login page request's progress, read in the statement that finds its interaction: every
+ * login request looks its oidc-provider interaction up first (by the browser's cookie) and
+ * its progress next (by the same interaction), so one round trip serves both. The
+ * interaction lookup keeps what it found here (the oidc adapter asks `progressLookahead()`
+ * whether one is wanted); `findWithUser` takes it once, for the interaction it belongs to,
+ * and reads the database as before when there is nothing (else) to take. It is meant for a
+ * request's first look at its login, before that request changes anything.
+ */
+export class ProgressLookahead {
+  private found: { interactionHash: string; row: ProgressWithUserRow | undefined } | undefined;
+
+  /** `now`: the instant the progress must still be live at (checked again when it is taken). */
+  constructor(readonly now: Date) {}
+
+  /** Runs `lookup` (oidc-provider's interaction lookup); an interaction it finds brings its progress along. */
+  during<T>(lookup: () => Promise<T>): Promise<T> {
+    return lookaheadScope.run(this, lookup);
+  }
+
+  /** For the adapter: what the interaction lookup found for `interactionHash` (undefined: no live progress). */
+  keep(interactionHash: string, row: ProgressWithUserRow | undefined): void {
+    this.found = { interactionHash, row };
+  }
+
+  /** What was kept for this interaction, once; undefined when nothing was (the database is asked). */
+  take(interactionHash: string): { row: ProgressWithUserRow | undefined } | undefined {
+    const found = this.found;
+    this.found = undefined;
+    return found?.interactionHash === interactionHash ? { row: found.row } : undefined;
+  }
+}
+
+/** The lookahead of the interaction lookup under way, if the caller asked for one. */
+export function progressLookahead(): ProgressLookahead | undefined {
+  return lookaheadScope.getStore();
+}
+
 export function loginProgressQueries(db: Database) {
   const findLive = prepared<{ user_id: string; factors: string[]; change_method: boolean; change_password: boolean; chosen_factor: string | null }>(
     db,
@@ -31,27 +98,11 @@ export function loginProgressQueries(db: Database) {
     'select user_id, factors, change_method, change_password, chosen_factor from login_progress where interaction_hash = $1 and expires_at > $2',
   );
   // A login step's whole state in one round trip: its progress, its user as they are now, and
-  // the user's TOTP credential (the code step checks it; other steps ignore it).
-  const findLiveWithUser = prepared<
-    {
-      lp_user_id: string;
-      lp_factors: string[];
-      lp_change_method: boolean;
-      lp_change_password: boolean;
-      lp_chosen_factor: string | null;
-      lp_totp: TotpCredentialRow | null;
-      lp_security_keys: number;
-      lp_recovery_codes: number;
-    } & UserRow
-  >(
+  // the user's TOTP credential.
+  const findLiveWithUser = prepared<ProgressWithUserRow>(
     db,
     'login_progress_find_with_user',
-    `select lp.user_id as lp_user_id, lp.factors as lp_factors, lp.change_method as lp_change_method, lp.change_password as lp_change_password,
-            lp.chosen_factor as lp_chosen_factor,
-            ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
-            (select to_jsonb(tc) from totp_credentials tc where tc.user_id = u.id) as lp_totp,
-            (select count(*)::int from webauthn_credentials wc where wc.user_id = u.id) as lp_security_keys,
-            (select count(*)::int from recovery_codes rc where rc.user_id = u.id and rc.used_at is null) as lp_recovery_codes
+    `select ${PROGRESS_WITH_USER}
        from login_progress lp join users u on u.id = lp.user_id
       where lp.interaction_hash = $1 and lp.expires_at > $2`,
   );
@@ -83,16 +134,31 @@ export function loginProgressQueries(db: Database) {
      ${auditInsertFrom(4)} where exists (select 1 from noted)`,
   );
   return {
-    /** The progress of an interaction and its user, in one statement. */
-    async findWithUser(interactionUid: string, now: Date): Promise<{ progress: LoginProgress; user: UserRow; credentials: LoginCredentials } | undefined> {
-      const [row] = (await findLiveWithUser([hashId(interactionUid), now])).rows;
-      if (!row) return undefined;
+    /** A lookahead for the next interaction lookup (see ProgressLookahead). */
+    lookahead(now: Date): ProgressLookahead {
+      return new ProgressLookahead(now);
+    },
+    /**
+     * The progress of an interaction and its user, in one statement — or none, when `ahead`
+     * holds what the interaction's own lookup brought along (see ProgressLookahead).
+     */
+    async findWithUser(
+      interactionUid: string,
+      now: Date,
+      ahead?: ProgressLookahead,
+    ): Promise<{ progress: LoginProgress; user: UserRow; credentials: LoginCredentials } | undefined> {
+      const interactionHash = hashId(interactionUid);
+      const prefetched = ahead?.take(interactionHash);
+      const row = prefetched ? prefetched.row : (await findLiveWithUser([interactionHash, now])).rows[0];
+      // A prefetched row was live at the lookahead's instant, a moment ago: it must still be now.
+      if (!row || !(row.lp_expires_at > now)) return undefined;
       const {
         lp_user_id: userId,
         lp_factors: factors,
         lp_change_method: changeMethod,
         lp_change_password: changePassword,
         lp_chosen_factor: chosenFactor,
+        lp_expires_at: _expiresAt,
         lp_totp: totp,
         lp_security_keys: securityKeys,
         lp_recovery_codes: recoveryCodes,

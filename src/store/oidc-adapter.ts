@@ -24,6 +24,7 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
+import { PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
 import { problemIn } from '../kernel/storable-text.js';
 
 const TABLE = 'oidc_payloads';
@@ -111,6 +112,16 @@ function statements(db: Database) {
       `select t.payload, t.consumed_at, t.expires_at, ${ACCOUNT_OF_ROW}
        from ${TABLE} t where t.model = $1 and t.id_hash = $2 and (t.expires_at is null or t.expires_at > now()) limit 1`,
     ),
+    // A login page's interaction with its login's progress (login_progress is keyed by the interaction's id hash too).
+    findInteractionWithProgress: prepared<Row & NullableColumns<ProgressWithUserRow>>(
+      db,
+      'oidc_find_interaction_with_progress',
+      `select t.payload, t.consumed_at, t.expires_at, ${PROGRESS_WITH_USER}
+       from ${TABLE} t
+       left join login_progress lp on lp.interaction_hash = t.id_hash and lp.expires_at > $2
+       left join users u on u.id = lp.user_id
+       where t.model = 'Interaction' and t.id_hash = $1 and (t.expires_at is null or t.expires_at > now()) limit 1`,
+    ),
     findByUid: prepared<Row>(db, 'oidc_find_by_uid', `select ${COLUMNS} from ${TABLE} where model = $1 and uid = $2 and ${LIVE} limit 1`),
     findByUserCode: prepared<Row>(db, 'oidc_find_by_user_code', `select ${COLUMNS} from ${TABLE} where model = $1 and user_code = $2 and ${LIVE} limit 1`),
     consume: prepared(db, 'oidc_consume', `update ${TABLE} set consumed_at = now() where model = $1 and id_hash = $2 and consumed_at is null`),
@@ -126,6 +137,9 @@ function statements(db: Database) {
 }
 
 type Statements = ReturnType<typeof statements>;
+
+/** A row of left-joined columns: each may be null. */
+type NullableColumns<T> = { [K in keyof T]: T[K] | null };
 
 /**
  * Grants and sessions fetched along with a token, per request, until asked for. A WeakMap:
@@ -300,6 +314,15 @@ export class PostgresAdapter implements Adapter {
         this.relatives.keep(sessionKey(sessionUid), withState({ payload: row.session_payload, consumed_at: row.session_consumed_at, expires_at: null }));
       }
       return withState(row, id);
+    }
+    const ahead = this.model === 'Interaction' && !this.relatives?.inRequest() ? progressLookahead() : undefined;
+    if (ahead) {
+      // A login page's request: its login's progress comes with the interaction (see ProgressLookahead).
+      const [row] = (await this.sql.findInteractionWithProgress([idHash, ahead.now])).rows;
+      if (!row) return undefined;
+      const { payload, consumed_at, expires_at, ...progress } = row;
+      ahead.keep(idHash, progress.lp_user_id !== null && progress.id !== null ? (progress as ProgressWithUserRow) : undefined);
+      return withState({ payload, consumed_at, expires_at }, id);
     }
     if (this.relatives?.inRequest() && this.model === 'Interaction') {
       // A finished interaction is resumed: the account of its login is asked for next.
