@@ -33,6 +33,7 @@ import type { Renderer } from '../web/render.js';
 import { securityHeaders } from '../web/security-headers.js';
 import { localeMiddleware, pageLocale } from '../web/locale.js';
 import { assetRoutes } from '../web/assets.js';
+import { CookieSigner } from '../web/cookie-signing.js';
 
 /** What the web app adds to the services: the provider, the renderer, cookie keys, the smartcard listener, draining. */
 export interface WebParts {
@@ -83,7 +84,7 @@ export function createApp(services: Services, web: WebParts): Koa {
   }
   // oidc-provider runs mounted inside this app and sets its cookies through our context:
   // the same keys must sign them here as verify them there.
-  app.keys = deps.cookieKeys;
+  app.keys = new CookieSigner(deps.cookieKeys);
   app.use(requestTiming(deps.metrics));
   // While draining, every answer closes its connection: keep-alive clients reconnect, to another node.
   app.use((ctx, next) => {

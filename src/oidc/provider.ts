@@ -14,6 +14,7 @@ import { dmsClientMetadata } from './dms-client.js';
 import { accountClientMetadata } from './account-client.js';
 import type { Renderer } from '../web/render.js';
 import { oidcCookieNames } from '../web/cookie-names.js';
+import { CookieSigner } from '../web/cookie-signing.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
 import { sessionExpiresAt, sessionTtlSeconds, type SessionLifetime } from '../policy/session-lifetime.js';
@@ -61,7 +62,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     jwks: deps.jwks,
     cookies: {
       names: oidcCookieNames(config.issuer),
-      keys: deps.cookieKeys,
+      keys: new CookieSigner(deps.cookieKeys),
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
