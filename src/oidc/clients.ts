@@ -23,18 +23,34 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
   };
 }
 
+type MetadataSource = { metadata(): Record<string, unknown> };
+
+const metadataByClient = new WeakMap<MetadataSource, Record<string, unknown>>();
+
+/**
+ * A client's metadata, computed once per client object: oidc-provider's metadata() rebuilds
+ * the whole record (every key snake-cased and looked up in a list) on each call, and a login
+ * asks several times per request. A client object does not change once built (clients come
+ * from configuration; a rebuilt provider has new objects).
+ */
+function metadataOf(client: MetadataSource): Record<string, unknown> {
+  let metadata = metadataByClient.get(client);
+  if (!metadata) metadataByClient.set(client, (metadata = client.metadata()));
+  return metadata;
+}
+
 /** Client metadata key marking clients HKSCC operates itself (no consent screen). */
 export const FIRST_PARTY = 'first_party';
 
-export function isFirstParty(client: { metadata(): Record<string, unknown> }): boolean {
-  return client.metadata()[FIRST_PARTY] === true;
+export function isFirstParty(client: MetadataSource): boolean {
+  return metadataOf(client)[FIRST_PARTY] === true;
 }
 
 /** Client metadata key for clients that accept only password + OTP logins (DMS, and any so configured). */
 export const REQUIRE_TWO_FACTOR = 'require_two_factor';
 
-export function requiresTwoFactor(client: { metadata(): Record<string, unknown> }): boolean {
-  return client.metadata()[REQUIRE_TWO_FACTOR] === true;
+export function requiresTwoFactor(client: MetadataSource): boolean {
+  return metadataOf(client)[REQUIRE_TWO_FACTOR] === true;
 }
 
 /** Client metadata key for clients that accept only phishing-resistant logins (acr `phr`). */
@@ -56,8 +72,8 @@ export function configuredClientName(client: ClientConfig, locale: Locale): stri
 }
 
 /** What pages call a client: its name in the page's language, else its name, else its ID. */
-export function clientDisplayName(client: { clientId: string; metadata(): Record<string, unknown> }, locale: Locale): string {
-  const metadata = client.metadata();
+export function clientDisplayName(client: { clientId: string } & MetadataSource, locale: Locale): string {
+  const metadata = metadataOf(client);
   const localized = locale === 'zh-Hant' ? metadata[CLIENT_NAME_ZH_HANT] : undefined;
   const name = typeof localized === 'string' && localized ? localized : metadata['client_name'];
   return typeof name === 'string' && name ? name : client.clientId;
