@@ -21,9 +21,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hashId } from '../kernel/hash-id.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { prepared } from './prepared.js';
+import { prepared, unnamed } from './prepared.js';
 import { PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
 import { problemIn } from '../kernel/storable-text.js';
 
@@ -223,19 +222,18 @@ class WriteBehind {
     const writes = [...this.pending.values()];
     this.pending = new Map();
     if (!writes.length || !this.db) return;
-    const bindings: Knex.RawBinding[] = [];
+    const values: unknown[] = [];
+    const placeholders = (row: readonly unknown[]) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`;
     const gone = writes.filter((write) => !write.values);
-    const deletion = gone.length
-      ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => (bindings.push(write.model, write.idHash), '(?, ?)')).join(', ')})`
-      : '';
+    const deletion = gone.length ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => placeholders([write.model, write.idHash])).join(', ')})` : '';
     const kept = writes.filter((write) => write.values);
     if (!kept.length) {
-      await this.db.raw(deletion, bindings);
+      await unnamed(this.db, deletion, values);
       return;
     }
-    const rows = kept.map((write) => (bindings.push(...(write.values as Knex.RawBinding[])), '(?, ?, ?, ?, ?, ?, ?, ?)')).join(', ');
+    const rows = kept.map((write) => placeholders(write.values as unknown[])).join(', ');
     // A key is either deleted or written here (the map keeps one operation per key), so the two parts never meet.
-    await this.db.raw(`${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}`, bindings);
+    await unnamed(this.db, `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}`, values);
   }
 }
 

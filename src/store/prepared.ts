@@ -8,7 +8,7 @@
 import type { Database } from './database.js';
 
 interface PgConnection {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 export interface PreparedStatement<Row> {
@@ -33,4 +33,21 @@ export function prepared<Row = Record<string, unknown>>(db: Database, name: stri
       await db.client.releaseConnection(connection);
     }
   };
+}
+
+/**
+ * A statement whose text varies (a batch of so many rows), run as prepared statements are —
+ * on knex's pool, announced on its 'query' event — but unnamed: parsed each time, without
+ * knex's query building and runner, which cost the hot path about as much as the statement's
+ * own round trip on the login benchmark. Placeholders are PostgreSQL's ($1, $2, …).
+ */
+export async function unnamed<Row = Record<string, unknown>>(db: Database, text: string, values: unknown[]): Promise<{ rows: Row[]; rowCount: number }> {
+  const connection = (await db.client.acquireConnection()) as PgConnection;
+  try {
+    db.emit('query', { sql: text, bindings: values, method: 'raw' });
+    const result = await connection.query({ text, values });
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }
