@@ -14,8 +14,8 @@
  * for it next). They are kept for the rest of the request only — handed out once, to the
  * request that fetched them — so a refresh costs two statements instead of five and nothing
  * is cached across requests. A login page's lookup of its interaction (outside oidc-provider's
- * requests) brings what the page reads next — the login's progress, or the user a password
- * form names — when the login routes ask for it (LoginLookahead, login-progress.ts). Writes through
+ * requests) brings what the page reads next — the login's progress with its user — when the
+ * login routes ask for it (ProgressLookahead, login-progress.ts). Writes through
  * this adapter forget what the request kept; the two writes made beside it
  * (revokeOidcArtefactsOf, extendOidcSession) run in our own routes, where there is no
  * provider request, or after the session was taken.
