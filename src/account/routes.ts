@@ -4,7 +4,9 @@
  * the signed-in user only. Routes parse the form, call a use case (security-page.ts) with
  * plain data and render; every change is a POST with the session's CSRF token, answered with
  * a redirect (post/redirect/get) or, when refused, the page again with the reason. No page is
- * cached (they hold per-user state, and one of them the new recovery codes).
+ * cached (they hold per-user state, and one of them the new recovery codes). A change this
+ * session may not make without a key login (security-page.ts) answers 403 with the overview,
+ * which says why and offers "Log in again with your security key" (`/account/login?with=security-key`).
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -26,6 +28,7 @@ import { noStore } from '../web/security-headers.js';
 import type { Views } from '../web/views.js';
 import {
   assertKeyId,
+  assertMayChangeFactors,
   beginKeyRegistration,
   changePassword,
   confirmAuthenticatorApp,
@@ -153,6 +156,7 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
       method: facts.secondFactor === 'totp' ? 'dms.factor.totp' : facts.secondFactor === 'email' ? 'dms.factor.email' : 'account.method.none',
       secondFactor: facts.secondFactor,
       email: facts.email ? maskEmail(facts.email) : undefined,
+      keyLogin: facts.keyLogin,
       keys: facts.keys,
       recoveryCodes: facts.recoveryCodes,
       sessions: facts.sessions.map((session) => ({ ...session, clients: clientNames(session.clientIds.filter((id) => id !== ACCOUNT_CLIENT_ID || session.clientIds.length === 1), locale) })),
@@ -185,8 +189,9 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
 
   // --- signing in and out ----------------------------------------------------------------
 
+  // `?with=security-key`: a login with the key only (acr_values=phr), for a key holder who opened the page with a code.
   router.get('/login', async (ctx) => {
-    const { url, pending } = await signIn.begin();
+    const { url, pending } = await signIn.begin({ securityKey: ctx.query['with'] === 'security-key' });
     url.searchParams.set('ui_locales', localeOf(ctx));
     ctx.cookies.set(PENDING_COOKIE(ctx), pending, cookieOptions(ctx, 'lax', 15 * 60_000));
     ctx.status = 303;
@@ -203,11 +208,13 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
       if (!isDomainError(error)) throw error;
       return errorPage(ctx, error.status, 'account.error.signInTitle', error.reason);
     }
-    const { user, authTime } = signedInUser;
+    const { user } = signedInUser;
     // The provider session this login made or renewed in this browser: "sign out everywhere else" keeps it.
     const providerSession = ctx.cookies.get(oidcCookieNames(deps.config.issuer).session, { signed: true });
     const oidcSessionUid = providerSession ? ((await deps.queries.userAccess.oidcSessionUidOf(user.id, providerSession)) ?? null) : null;
-    const session = await signIn.openSession(user, authTime, oidcSessionUid);
+    // A new login replaces this browser's earlier session of the page (a key login after a code one).
+    await signIn.end(ctx.cookies.get(SESSION_COOKIE(ctx), { signed: true }));
+    const session = await signIn.openSession(signedInUser, oidcSessionUid);
     ctx.cookies.set(SESSION_COOKIE(ctx), session, cookieOptions(ctx, 'strict', ACCOUNT_SESSION_MAX_MINUTES * 60_000));
     await deps.queries.audit.record({
       type: 'account.login',
@@ -266,8 +273,19 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
 
   // --- security keys -----------------------------------------------------------------------
 
+  /** A form this session may not use (it needs a key login first): the overview, which says so, with 403. */
+  async function refusedForm(ctx: Context, error: unknown): Promise<void> {
+    if (!isDomainError(error) || error.status !== 403) throw error;
+    await overview(ctx, 403, { error: error.reason });
+  }
+
   async function newKeyPage(ctx: Context, status: number, values: { name?: string; error?: Translatable } = {}) {
-    const options = await beginKeyRegistration(deps, stateOf(ctx).request);
+    let options;
+    try {
+      options = await beginKeyRegistration(deps, stateOf(ctx).request);
+    } catch (error) {
+      return refusedForm(ctx, error);
+    }
     page(ctx, status, 'account-new-key', { optionsJson: JSON.stringify(options), name: values.name ?? '', maxName: KEY_NAME_MAX, error: values.error });
   }
 
@@ -280,6 +298,7 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
       await registerKey(deps, stateOf(ctx).request, { name: body['name'], credential: body['credential'] });
     } catch (error) {
       if (!isDomainError(error)) throw error;
+      if (error.status === 403) return overview(ctx, 403, { error: error.reason });
       // The same form again, with a new challenge (the one tried is used up).
       return newKeyPage(ctx, error.status, { name: single(body['name']).slice(0, KEY_NAME_MAX), error: error.reason });
     }
@@ -325,7 +344,14 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
   const passwordPage = (ctx: Context, status: number, error?: Translatable) =>
     page(ctx, status, 'account-password', { minLength: deps.passwordRules.minLength, maxLength: deps.passwordRules.maxLength, error });
 
-  router.get('/password', signedIn, (ctx) => passwordPage(ctx, 200));
+  router.get('/password', signedIn, async (ctx) => {
+    try {
+      await assertMayChangeFactors(deps, stateOf(ctx).request);
+    } catch (error) {
+      return refusedForm(ctx, error);
+    }
+    passwordPage(ctx, 200);
+  });
 
   router.post(
     '/password',
@@ -346,7 +372,13 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
   const base = '/account/second-factor';
 
   router.get('/second-factor/authenticator', signedIn, async (ctx) => {
-    const { session, csrf: token } = stateOf(ctx);
+    const { session, csrf: token, request } = stateOf(ctx);
+    try {
+      // Before the page makes a new secret (a pending enrolment): a refusal changes nothing.
+      await assertMayChangeFactors(deps, request);
+    } catch (error) {
+      return refusedForm(ctx, error);
+    }
     const view = await authenticatorPage(deps, { base, csrf: token }, session.user);
     ctx.type = 'html';
     ctx.body = render('enrol-totp', view, languageOf(ctx));

@@ -6,6 +6,17 @@
  * notice), in the one transaction of the change (ASVS V6.3.7). No change may leave the user
  * without a second factor. The caller is the security-page session (`AccountSession`) of a
  * login made moments before (sign-in.ts); these functions never see Koa.
+ *
+ * A user who has a security key could still have opened the page with a code ("use a code
+ * instead"), and a code can be phished in real time. So for a key holder the changes that
+ * would hand a phisher lasting access — registering a key, making new recovery codes,
+ * changing the password, switching the code method — need a session opened with the key
+ * (`keyLoginNeeded`); refused, they change nothing and are audited. Removing or renaming a key
+ * and ending sessions stay open to a code-level session: a user who lost their key must be able
+ * to remove it (removal ends what the key opened). A user with no key registers their first
+ * one from a code-level session: that is the bootstrap, there being no key to log in with yet.
+ * A session that opened while the user had a key stays code-level when every key is removed
+ * meanwhile: removing the key and registering another is no way around the rule.
  */
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { revokeUserAccess } from '../directory/access-revocation.js';
@@ -17,7 +28,7 @@ import { beginRegistration, cleanKeyName, finishRegistration, parseCredentialRes
 import { passwordRefusal, type Translatable } from '../i18n/translate.js';
 import { auditEvent, userActor, type Actor } from '../kernel/actor.js';
 import type { Clock } from '../kernel/clock.js';
-import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { NoticeCause, SecurityNotices } from '../mail/security-notices.js';
 import { lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
 import type { Queries } from '../store/index.js';
@@ -66,6 +77,8 @@ export interface SessionFacts {
 }
 
 export interface SecurityOverview {
+  /** What this session must do first before the changes only a key login may make (none: it may make them). */
+  keyLogin: KeyLoginNeed;
   secondFactor: CodeMethod | null;
   email: string | null;
   keys: SecurityKeyFacts[];
@@ -96,6 +109,41 @@ async function recordChange(services: AccountServices, within: Queries, request:
   if (cause) await services.notices.send(within, request.session.user, cause, { by: actor.name, ip: actor.ip ?? null, ...(details['name'] ? { params: { name: String(details['name']) } } : {}) });
 }
 
+/**
+ * Whether a session must log in again before registering a key, making recovery codes,
+ * changing the password or switching the code method: `key` when it was opened with a code and
+ * the user has a key now (log in again with it); `again` when the user had a key when it opened
+ * but has none now (a new login, then a bootstrap session); undefined when it may go ahead (a
+ * key login, or a user who had and has no key).
+ */
+export type KeyLoginNeed = 'key' | 'again' | undefined;
+
+export function keyLoginNeeded(session: Pick<AccountSession, 'phishingResistant' | 'hadSecurityKey'>, keysNow: number): KeyLoginNeed {
+  if (session.phishingResistant) return undefined;
+  if (keysNow > 0) return 'key';
+  return session.hadSecurityKey ? 'again' : undefined;
+}
+
+const keyLoginRefusal = (need: 'key' | 'again') => new ForbiddenError(need === 'key' ? 'account.refusal.needsKeyLogin' : 'account.refusal.needsNewLogin');
+
+/**
+ * Refuses a change `type` that this session may not make without a key login: audited as a
+ * failure (in its own statement: the refusal is kept), and a 403 that changes nothing.
+ */
+async function requireKeyLogin(services: AccountServices, request: AccountRequest, type: string): Promise<void> {
+  const { user } = request.session;
+  const need = keyLoginNeeded(request.session, (await services.queries.webauthnCredentials.listForUser(user.id)).length);
+  if (!need) return;
+  await services.queries.audit.record({ ...auditEvent(actorOf(request), type, 'failure', user, { reason: 'needs_key_login', via: 'security_page' }), clientId: ACCOUNT_CLIENT_ID });
+  throw keyLoginRefusal(need);
+}
+
+/** For a page that only shows a form (the new key's, the new authenticator's): refused as the change it leads to would be, not audited. */
+export async function assertMayChangeFactors(services: AccountServices, request: AccountRequest): Promise<void> {
+  const need = keyLoginNeeded(request.session, (await services.queries.webauthnCredentials.listForUser(request.session.user.id)).length);
+  if (need) throw keyLoginRefusal(need);
+}
+
 /** The facts the page shows (and DMS shows a DA, read-only: `securityFacts`). */
 export async function securityOverview(services: AccountServices, request: AccountRequest): Promise<SecurityOverview> {
   const { user } = request.session;
@@ -105,6 +153,7 @@ export async function securityOverview(services: AccountServices, request: Accou
     services.queries.userAccess.sessionsOf(user),
   ]);
   return {
+    keyLogin: keyLoginNeeded(request.session, keys.length),
     secondFactor: user.second_factor,
     email: user.email,
     keys: keys.map(keyFacts),
@@ -170,12 +219,16 @@ function keyName(typed: unknown): string {
   return name;
 }
 
-export function beginKeyRegistration(services: AccountServices, request: AccountRequest): Promise<PublicKeyCredentialCreationOptionsJSON> {
+/** The options for a new key; none (and no challenge) for a session that may not register one. */
+export async function beginKeyRegistration(services: AccountServices, request: AccountRequest): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  await assertMayChangeFactors(services, request);
   return beginRegistration(services.webauthn, ceremonyOf(request));
 }
 
 /** Registers the key the browser made; a refusal stores nothing and says one sentence. */
 export async function registerKey(services: AccountServices, request: AccountRequest, input: { name: unknown; credential: unknown }): Promise<SecurityKeyFacts> {
+  // A key holder's code-level session registers no key (the phisher's); a user's first key needs no key login (the bootstrap).
+  await requireKeyLogin(services, request, 'webauthn.register');
   const name = keyName(input.name);
   const response = typeof input.credential === 'string' ? parseCredentialResponse('registration', input.credential) : undefined;
   if (!response) throw new ValidationError('account.refusal.keyNotRegistered', { credential: 'malformed' });
@@ -223,6 +276,7 @@ export async function removeKey(services: AccountServices, request: AccountReque
 
 /** A new set of ten codes, to be shown once; the old set stops working. */
 export async function regenerateRecoveryCodes(services: AccountServices, request: AccountRequest): Promise<string[]> {
+  await requireKeyLogin(services, request, 'recovery_codes.issue');
   return services.queries.transaction(async (within) => {
     const codes = await issueRecoveryCodes({ ...services.recoveryCodes, codes: within.recoveryCodes }, request.session.user.id);
     await recordChange(services, within, request, 'recovery_codes.issue', 'recovery_codes_regenerated', { count: codes.length });
@@ -239,6 +293,8 @@ export type ChangeOutcome = { kind: 'changed' } | { kind: 'retry'; status: numbe
  * counts towards the lock as at login (someone at an unattended screen is guessing).
  */
 export async function changePassword(services: AccountServices, request: AccountRequest, input: { current: string; password: string; confirmation: string }): Promise<ChangeOutcome> {
+  // Before the current password is checked: a refused session neither learns whether it was right nor counts towards the lock.
+  await requireKeyLogin(services, request, 'user.password.change');
   const user = (await services.queries.users.findBySubject(request.session.user.id)) as UserRow;
   const current = user.password_hash ? await services.hasher.verify(user.password_hash, input.current) : false;
   if (!current) return wrongCurrentPassword(services, request, user);
@@ -287,6 +343,7 @@ async function switchTo(services: AccountServices, within: Queries, request: Acc
 /** Codes by email from now on (to the designated address). */
 export async function switchToEmailCodes(services: AccountServices, request: AccountRequest): Promise<void> {
   const { user } = request.session;
+  await requireKeyLogin(services, request, 'second_factor.enrol');
   if (!user.email) throw new ValidationError('account.refusal.noEmail');
   if (user.second_factor === 'email') throw new ConflictError('account.refusal.alreadyEmail');
   await services.queries.transaction((within) => switchTo(services, within, request, 'email'));
@@ -294,6 +351,7 @@ export async function switchToEmailCodes(services: AccountServices, request: Acc
 
 /** The first code of the new authenticator app confirms its secret and makes it the user's method. */
 export async function confirmAuthenticatorApp(services: AccountServices, request: AccountRequest, code: string): Promise<'accepted' | 'rejected'> {
+  await requireKeyLogin(services, request, 'second_factor.enrol');
   return services.queries.transaction(async (within) => {
     const verdict = await confirmTotpEnrolment({ ...services.totp, credentials: within.totpCredentials }, request.session.user.id, code);
     if (verdict !== 'accepted') return 'rejected';

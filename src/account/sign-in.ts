@@ -7,6 +7,13 @@
  * then checks that the login really is new (`auth_time` at most FRESH_LOGIN_SECONDS ago) and
  * two-factor, and opens a session kept in PostgreSQL with a short absolute lifetime, after
  * which a new login is asked for.
+ *
+ * The session also remembers whether its login was phishing-resistant (a security key: the ID
+ * token's acr meets phr) and whether the user had a key then. The sign-in asks for phr before
+ * 2FA (acr_values are in order of preference), so a key login is named phr or phrh and a code
+ * login 2FA; a user who has a key and opened the page with a code ("use a code instead") is
+ * asked to log in again with the key (`acr_values=phr` alone) before the changes a phisher of
+ * a code would want (security-page.ts). A smartcard login never opens the page: it is not 2FA.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
@@ -32,7 +39,7 @@ export interface AccountSignInDependencies {
   cookieKeys: readonly string[];
   fetch: oidc.CustomFetch;
   box: SecretBox;
-  queries: Pick<Queries, 'users' | 'accountSessions' | 'audit'>;
+  queries: Pick<Queries, 'users' | 'accountSessions' | 'audit' | 'webauthnCredentials'>;
   clock: Clock;
 }
 
@@ -59,14 +66,27 @@ export interface AccountSession {
   oidcSessionUid: string | null;
   authTime: Date;
   expiresAt: Date;
+  /** Its login was made with a security key (acr phr or phrh), not with a code. */
+  phishingResistant: boolean;
+  /** The user had a security key when it opened. */
+  hadSecurityKey: boolean;
+}
+
+/** What a completed sign-in says of its login. */
+export interface SignedIn {
+  user: UserRow;
+  authTime: Date;
+  /** The ID token's acr meets phr: the login was made with a security key. */
+  phishingResistant: boolean;
 }
 
 export interface AccountSignIn {
-  begin(): Promise<{ url: URL; pending: string }>;
-  /** Completes the code flow; the user and when they logged in, or a ForbiddenError saying why not. */
-  complete(callbackUrl: URL, pending: string | undefined): Promise<{ user: UserRow; authTime: Date }>;
+  /** `securityKey`: only a login with a security key will do (acr_values=phr), to open a session that may make every change. */
+  begin(options?: { securityKey?: boolean }): Promise<{ url: URL; pending: string }>;
+  /** Completes the code flow; the user, when and how they logged in, or a ForbiddenError saying why not. */
+  complete(callbackUrl: URL, pending: string | undefined): Promise<SignedIn>;
   /** Opens the session; `oidcSessionUid`: the provider session of the login (what "sign out everywhere else" keeps). */
-  openSession(user: UserRow, authTime: Date, oidcSessionUid: string | null): Promise<string>;
+  openSession(signedIn: SignedIn, oidcSessionUid: string | null): Promise<string>;
   /** The live session, refreshing its idle timer; undefined when expired, ended or no longer allowed. */
   resume(session: string | undefined): Promise<AccountSession | undefined>;
   end(session: string | undefined): Promise<void>;
@@ -91,7 +111,7 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
   };
 
   return {
-    async begin() {
+    async begin(options = {}) {
       const config = await discover();
       const pending: PendingSignIn = {
         state: oidc.randomState(),
@@ -107,7 +127,8 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
         nonce: pending.nonce,
         code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
         code_challenge_method: 'S256',
-        acr_values: ACR.twoFactor,
+        // A key login is named phr (or phrh), a code login 2FA; a smartcard login is neither (the client requires two factors).
+        acr_values: options.securityKey ? ACR.phishingResistant : `${ACR.phishingResistant} ${ACR.twoFactor}`,
         // A new login whatever single sign-on the browser has (OIDC Core 3.1.2.1).
         prompt: 'login',
         max_age: '0',
@@ -143,7 +164,8 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
       const user = await deps.queries.users.findBySubject(claims.sub);
       const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined;
       const fresh = authTime !== undefined && now.getTime() - authTime.getTime() <= FRESH_LOGIN_SECONDS * 1000;
-      const twoFactor = acrMeets(typeof claims.acr === 'string' ? claims.acr : undefined, ACR.twoFactor);
+      const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
+      const twoFactor = acrMeets(acr, ACR.twoFactor);
       const allowed = user !== undefined && user.status === 'active' && !isLocked(user, now);
       if (!fresh || !twoFactor || !allowed) {
         await deps.queries.audit.record({
@@ -157,17 +179,21 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
         });
         throw refused(!allowed ? 'account.refusal.noAccess' : !twoFactor ? 'account.refusal.twoFactor' : 'account.refusal.notFresh');
       }
-      return { user, authTime: authTime as Date };
+      // Only after the 2FA check: the smartcard's acr meets phr too, but it never opens the page.
+      return { user, authTime: authTime as Date, phishingResistant: twoFactor && acrMeets(acr, ACR.phishingResistant) };
     },
 
-    async openSession(user, authTime, oidcSessionUid) {
+    async openSession({ user, authTime, phishingResistant }, oidcSessionUid) {
       const session = randomBytes(32).toString('base64url');
       const now = deps.clock.now();
+      const keys = await deps.queries.webauthnCredentials.listForUser(user.id);
       const row: AccountSessionRow = {
         id_hash: hashAccountSession(session),
         user_id: user.id,
         oidc_session_uid: oidcSessionUid,
         auth_time: authTime,
+        phishing_resistant: phishingResistant,
+        had_security_key: keys.length > 0,
         created_at: now,
         last_seen_at: now,
         expires_at: new Date(now.getTime() + ACCOUNT_SESSION_MAX_MINUTES * 60_000),
@@ -188,7 +214,15 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
         await deps.queries.accountSessions.end(idHash);
         return undefined;
       }
-      return { user, idHash, oidcSessionUid: row.oidc_session_uid, authTime: row.auth_time, expiresAt: row.expires_at };
+      return {
+        user,
+        idHash,
+        oidcSessionUid: row.oidc_session_uid,
+        authTime: row.auth_time,
+        expiresAt: row.expires_at,
+        phishingResistant: row.phishing_resistant,
+        hadSecurityKey: row.had_security_key,
+      };
     },
 
     async end(session) {

@@ -31,6 +31,12 @@ export interface AccountSessionView {
 
 export interface AccountOverviewView extends AccountFrame {
   displayName: string;
+  /**
+   * Set when this session may not register a key, make recovery codes, change the password or
+   * the code method: `key`, log in again with the security key; `again`, log in again (the
+   * user's keys were removed since this session opened).
+   */
+  keyLogin?: 'key' | 'again' | undefined;
   /** How codes come now, in words (an authenticator app, emailed codes, none). */
   method: Translatable;
   secondFactor: 'totp' | 'email' | null;

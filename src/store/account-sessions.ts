@@ -7,6 +7,10 @@ export interface AccountSessionRow {
   oidc_session_uid: string | null;
   /** When that login happened (the ID token's auth_time). */
   auth_time: Date;
+  /** Whether that login was phishing-resistant: a security key (its acr meets phr), not a code. */
+  phishing_resistant: boolean;
+  /** Whether the user had a security key when it opened (removing every key later does not make it a bootstrap session). */
+  had_security_key: boolean;
   created_at: Date;
   last_seen_at: Date;
   expires_at: Date;

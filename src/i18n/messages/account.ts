@@ -21,6 +21,12 @@ export const accountEn = {
   'account.notice.method-email': 'From now on, your one-time codes are sent to your designated email address.',
   'account.notice.method-totp': 'From now on, your one-time codes come from your authenticator app.',
 
+  'account.keyLogin.heading': 'Some changes need your security key',
+  'account.keyLogin.key': 'You opened this page with a one-time code. Because you have a security key, registering a key, making new recovery codes, changing your password and changing how you receive codes need a login with your security key. You can still end sessions and rename or remove a key.',
+  'account.keyLogin.keyButton': 'Log in again with your security key',
+  'account.keyLogin.again': 'You opened this page with a one-time code while you had a security key. To register a key, make new recovery codes, change your password or change how you receive codes, log in again.',
+  'account.keyLogin.againButton': 'Log in again',
+
   'account.sessions.heading': 'Where you are logged in',
   'account.sessions.help': 'Each row is a login to CCASS that is still open. If you do not recognise one, end it and change your password.',
   'account.sessions.caption': 'Open sessions: {count}. Times are Hong Kong time.',
@@ -116,6 +122,8 @@ export const accountEn = {
   'account.refusal.lastFactor': 'This key is your only second factor, so it cannot be removed. Set up an authenticator app or email codes first.',
   'account.refusal.noEmail': 'You have no designated email address for codes. Ask your Delegated Administrator to register one.',
   'account.refusal.alreadyEmail': 'Your codes already come by email.',
+  'account.refusal.needsKeyLogin': 'That change needs a login with your security key, and this page was opened with a one-time code. Nothing was changed.',
+  'account.refusal.needsNewLogin': 'That change needs a new login: this page was opened with a one-time code while you had a security key. Nothing was changed.',
 
   'mail.notice.security_key_removed.subject': 'A security key was removed from your CCASS login',
   'mail.notice.security_key_removed.text': 'The security key "{name}" was removed from your CCASS login: it no longer logs in.',
@@ -158,6 +166,12 @@ export const accountZhHant: Record<keyof typeof accountEn, string> = {
   'account.notice.password-changed': '您的密碼已更改。其他所有工作階段均已結束；這個工作階段會繼續。',
   'account.notice.method-email': '由現在起，您的一次性密碼會發送到您的指定電郵地址。',
   'account.notice.method-totp': '由現在起，您的一次性密碼由您的認證應用程式產生。',
+
+  'account.keyLogin.heading': '部分更改須使用您的安全密鑰',
+  'account.keyLogin.key': '您以一次性密碼開啟了本頁。由於您已有安全密鑰，登記密鑰、製作新的復原碼、更改密碼及更改接收一次性密碼的方式，均須以您的安全密鑰登入。您仍可結束工作階段，以及將密鑰改名或移除。',
+  'account.keyLogin.keyButton': '以您的安全密鑰重新登入',
+  'account.keyLogin.again': '您在擁有安全密鑰時以一次性密碼開啟了本頁。如要登記密鑰、製作新的復原碼、更改密碼或更改接收一次性密碼的方式，請重新登入。',
+  'account.keyLogin.againButton': '重新登入',
 
   'account.sessions.heading': '您登入中的地方',
   'account.sessions.help': '每一行都是一個仍然開啟的中央結算系統登入。如有您不認得的，請結束它並更改密碼。',
@@ -254,6 +268,8 @@ export const accountZhHant: Record<keyof typeof accountEn, string> = {
   'account.refusal.lastFactor': '這個密鑰是您唯一的第二重認證，因此不能移除。請先設定認證應用程式或電郵一次性密碼。',
   'account.refusal.noEmail': '您沒有可接收一次性密碼的指定電郵地址。請聯絡您的授權管理員登記。',
   'account.refusal.alreadyEmail': '您的一次性密碼已經以電郵發送。',
+  'account.refusal.needsKeyLogin': '這項更改須以您的安全密鑰登入，但本頁是以一次性密碼開啟的。沒有任何更改。',
+  'account.refusal.needsNewLogin': '這項更改須重新登入：本頁是在您擁有安全密鑰時以一次性密碼開啟的。沒有任何更改。',
 
   'mail.notice.security_key_removed.subject': '您的中央結算系統帳戶已移除一個安全密鑰',
   'mail.notice.security_key_removed.text': '安全密鑰「{name}」已從您的中央結算系統帳戶移除：它不能再登入。',

@@ -4,7 +4,10 @@
  * V7.5.2), security keys (renamed, removed, never the last second factor), recovery codes,
  * password and code method — each change audited and notified in the one transaction, every
  * form refused without its CSRF token, nothing of another user reachable, every page in
- * Traditional Chinese without an English sentence.
+ * Traditional Chinese without an English sentence. A user who has a security key and opened
+ * the page with a code (a phishable login) may end sessions and rename or remove a key, but
+ * registers no key, makes no recovery codes and changes neither password nor code method
+ * until they log in again with the key.
  */
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
@@ -15,6 +18,7 @@ import { seedUser, TERMINAL, useTestServer, type RunningTestServer, type SeededU
 import { codeIn } from '../../support/smtp-sink.js';
 import { base32Decode, rfc6238 } from '../../support/totp.js';
 import { issueRecoveryCodes, useRecoveryCode } from '../../../src/factors/recovery-codes.js';
+import { giveKey, SoftAuthenticator } from '../../support/soft-authenticator.js';
 import { seedDa, signInToDms } from '../../support/dms.js';
 
 const ALLOWED = ['CCASS', 'HKSCC', 'DMS', TERMINAL.clientId];
@@ -65,6 +69,18 @@ describe('a user’s own security page', () => {
     beforeReturn?.();
     const page = await follow(browser, afterCode);
     return { browser, page };
+  }
+
+  /** A CCASS Terminal login of a user with a key and an authenticator app, by "use a code instead", with its refresh token. */
+  async function terminalLoginWithCode(user: SeededUser): Promise<{ refreshToken: string }> {
+    const start = await startAuthorization(running.issuer);
+    const keyStep = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+    await start.browser.request(`${start.interactionUrl}/another-way`, { form: { csrf: inputValue(keyStep.body, 'csrf'), way: 'totp' } });
+    const codePage = await start.browser.follow(start.interactionUrl);
+    const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000));
+    running.clock.advance(running.config.totp.period);
+    const tokens = await exchangeCode(running.http, start, await followToCallback(start, afterCode));
+    return { refreshToken: tokens.refresh_token as string };
   }
 
   /** A CCASS Terminal login of `user` in a browser of its own, with its refresh token. */
@@ -299,6 +315,204 @@ describe('a user’s own security page', () => {
     });
   });
 
+  describe('a user who has a security key', () => {
+    /** A user with an authenticator app and an email address, and a security key (a software authenticator). */
+    async function keyHolder(): Promise<{ user: SeededUser & { email: string }; key: SoftAuthenticator }> {
+      seq += 1;
+      const userId = `K${seq}`;
+      const user = (await seedUser(running.server, running.config, { participantId: 'B01234', userId, email: `${userId.toLowerCase()}@example.com` }, running.clock)) as SeededUser & { email: string };
+      const key = newAuthenticator();
+      await giveKey(running.server.queries, user.subject, key);
+      return { user, key };
+    }
+
+    const newAuthenticator = () => new SoftAuthenticator({ rpId: new URL(running.issuer).hostname, origin: new URL(running.issuer).origin });
+    const totpNow = (user: SeededUser) => rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000);
+    const optionsIn = (page: Page) => JSON.parse(/<script type="application\/json" id="webauthn-options">([^<]*)<\/script>/.exec(page.body)?.[1] ?? 'null') as { challenge: string } | null;
+    const isKeyStep = (page: Page) => /action="\/interaction\/[^"]+\/security-key"/.test(page.body) && page.body.includes('data-webauthn="authenticate"');
+
+    /** /account, password, then "use a code instead" at the key step and the app's code: a code-level session. */
+    async function openWithCode(user: SeededUser, browser = new Browser()): Promise<{ browser: Browser; page: Page }> {
+      const loginPage = await browser.follow(`${running.issuer}/account`);
+      const start: AuthorizationStart = { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: '', state: '', nonce: '' };
+      const keyStep = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+      expect(isKeyStep(keyStep)).toBe(true);
+      expect(keyStep.body).toMatch(/name="way" value="totp"/);
+      const switched = await browser.request(`${start.interactionUrl}/another-way`, { form: { csrf: inputValue(keyStep.body, 'csrf'), way: 'totp' } });
+      expect(switched.status).toBe(303);
+      const codePage = await browser.follow(start.interactionUrl);
+      const afterCode = await submitCode(start, codePage, totpNow(user));
+      expect(afterCode.status).toBe(303);
+      // The code's time step is used: the next code login needs the next one.
+      running.clock.advance(running.config.totp.period);
+      const page = await follow(browser, afterCode);
+      expect(page.url).toBe(`${running.issuer}/account`);
+      return { browser, page };
+    }
+
+    /** The page's "Log in again with your security key": password and key, no code offered; back on the page. */
+    async function logInAgainWithKey(user: SeededUser, key: SoftAuthenticator, browser: Browser, page: Page): Promise<Page> {
+      const href = /<a href="(\/account\/login\?with=security-key)">Log in again with your security key<\/a>/.exec(page.body)?.[1];
+      expect(href).toBeDefined();
+      const login = await browser.request(`${running.issuer}${href}`);
+      const asked = new URL(login.headers.get('location') as string);
+      expect(Object.fromEntries(['acr_values', 'prompt', 'max_age'].map((name) => [name, asked.searchParams.get(name)]))).toEqual({ acr_values: 'phr', prompt: 'login', max_age: '0' });
+      const loginPage = await browser.follow(asked.toString());
+      const start: AuthorizationStart = { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: '', state: '', nonce: '' };
+      const keyStep = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+      expect(isKeyStep(keyStep)).toBe(true);
+      // Only the key will do: no code, no recovery code.
+      expect(keyStep.body).not.toMatch(/name="way" value="(totp|email|recovery)"/);
+      const afterKey = await browser.request(`${start.interactionUrl}/security-key`, { form: { csrf: inputValue(keyStep.body, 'csrf'), credential: JSON.stringify(key.assert(optionsIn(keyStep) as { challenge: string })) } });
+      expect(afterKey.status).toBe(303);
+      const back = await follow(browser, afterKey);
+      expect(back.url).toBe(`${running.issuer}/account`);
+      return back;
+    }
+
+    /** What the refused changes would have changed. */
+    async function factorsOf(user: SeededUser) {
+      const row = await running.server.queries.users.findBySubject(user.subject);
+      return {
+        keys: (await running.server.queries.webauthnCredentials.listForUser(user.subject)).map((key) => key.id).sort(),
+        recoveryCodes: await running.server.queries.recoveryCodes.summary(user.subject),
+        passwordHash: row?.password_hash,
+        failedAttempts: row?.failed_attempts,
+        secondFactor: row?.second_factor,
+        totp: (await running.server.queries.totpCredentials.find(user.subject))?.secret_ciphertext,
+        enrolment: await running.server.queries.totpCredentials.findEnrolment(user.subject),
+        challenges: Number((await running.server.db('webauthn_challenges').count<{ n: string }[]>('* as n'))[0]?.n),
+      };
+    }
+
+    const refusedAudits = async (user: SeededUser) =>
+      (await running.server.db('audit_events').where({ user_id: user.userId, outcome: 'failure' }).whereRaw(`details->>'reason' = 'needs_key_login'`).orderBy('id').select('type')).map((row: { type: string }) => row.type);
+
+    it('opened with a code: registers no key, makes no recovery codes, changes neither password nor code method (403, nothing changed, audited)', async () => {
+      const { user } = await keyHolder();
+      const { browser, page } = await openWithCode(user);
+      expect(page.body).toContain('Some changes need your security key');
+      expect(page.body).toContain('href="/account/login?with=security-key"');
+      const before = await factorsOf(user);
+      const stranger = newAuthenticator();
+
+      const newKey = await browser.request(`${running.issuer}/account/keys/new`);
+      expect(newKey.status).toBe(403);
+      expect(newKey.body).not.toContain('id="webauthn-options"');
+      const registered = await post(browser, '/account/keys', page, { name: 'Attacker key', credential: JSON.stringify(stranger.register({ challenge: randomBytes(32).toString('base64url') })) });
+      const codes = await post(browser, '/account/recovery-codes', page);
+      const passwordForm = await browser.request(`${running.issuer}/account/password`);
+      const password = await post(browser, '/account/password', page, { current: user.password, password: 'an attacker chosen long password', confirmation: 'an attacker chosen long password' });
+      const toEmail = await post(browser, '/account/second-factor/email', page);
+      const authenticator = await browser.request(`${running.issuer}/account/second-factor/authenticator`);
+      const enrolTotp = await post(browser, '/account/second-factor/enrol-totp', page, { code: '123456' });
+      for (const answer of [registered, codes, passwordForm, password, toEmail, authenticator, enrolTotp]) {
+        expect({ url: answer.url, status: answer.status }).toEqual({ url: answer.url, status: 403 });
+        expect(answer.body).toContain('That change needs a login with your security key');
+        expect(answer.body).toContain('href="/account/login?with=security-key"');
+      }
+      expect(codes.body).not.toMatch(/\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b/);
+      expect(authenticator.body).not.toContain('id="manual-key"');
+      expect(await factorsOf(user)).toEqual(before);
+      expect(await refusedAudits(user)).toEqual(['webauthn.register', 'recovery_codes.issue', 'user.password.change', 'second_factor.enrol', 'second_factor.enrol']);
+      await running.mailSettled();
+      expect(running.mail.messages.filter((mail) => mail.to.includes(user.email))).toEqual([]);
+      expect((await browser.request(`${running.issuer}/account`)).status).toBe(200);
+    });
+
+    it('opened with a code: still ends sessions, renames and removes a key; removing every key opens nothing more', async () => {
+      const { user } = await keyHolder();
+      const terminal = await terminalLoginWithCode(user);
+      const { browser, page } = await openWithCode(user);
+      const [key] = await running.server.queries.webauthnCredentials.listForUser(user.subject);
+      expect((await post(browser, `/account/keys/${key!.id}/rename`, page, { name: 'Lost key' })).headers.get('location')).toBe('/account?done=key-renamed');
+      const ends = [...page.body.matchAll(/action="\/account\/sessions\/([^/"]+)\/end"/g)].map((match) => decodeURIComponent(match[1] as string)).filter((uid) => uid !== 'others');
+      expect(ends).toHaveLength(1);
+      expect((await post(browser, `/account/sessions/${encodeURIComponent(ends[0] as string)}/end`, page)).headers.get('location')).toBe('/account?done=session-ended');
+      expect((await refresh(terminal.refreshToken)).body).toMatchObject({ error: 'invalid_grant' });
+      expect((await post(browser, '/account/sessions/others/end', page)).headers.get('location')).toBe('/account?done=signed-out-elsewhere');
+      expect((await post(browser, `/account/keys/${key!.id}/remove`, page)).headers.get('location')).toBe('/account?done=key-removed');
+      expect(await running.server.queries.webauthnCredentials.listForUser(user.subject)).toEqual([]);
+
+      // The key is gone, but this session was opened with a code while the user had it: removing it
+      // and registering the phisher's own is no way around the rule. A new login is asked for.
+      const after = await browser.request(`${running.issuer}/account`);
+      expect(after.body).toContain('href="/account/login">Log in again</a>');
+      const codes = await post(browser, '/account/recovery-codes', after);
+      expect(codes.status).toBe(403);
+      expect(codes.body).toContain('That change needs a new login');
+      expect((await browser.request(`${running.issuer}/account/keys/new`)).status).toBe(403);
+      expect(await running.server.queries.recoveryCodes.summary(user.subject)).toBeUndefined();
+    });
+
+    it('after logging in again with the key: registers a key, makes recovery codes, switches the code method and changes the password', async () => {
+      const { user, key } = await keyHolder();
+      const { browser, page: codePage } = await openWithCode(user);
+      const page = await logInAgainWithKey(user, key, browser, codePage);
+      expect(page.body).not.toContain('Some changes need your security key');
+      // The code-level session of this browser was replaced by the key's.
+      expect(await running.server.db('account_sessions').where({ user_id: user.subject }).select('phishing_resistant')).toEqual([{ phishing_resistant: true }]);
+      expect((await post(browser, '/account/recovery-codes', codePage)).status).toBe(403); // the old session's form: its session ended
+
+      const form = await browser.request(`${running.issuer}/account/keys/new`);
+      expect(form.status).toBe(200);
+      const spare = newAuthenticator();
+      const added = await post(browser, '/account/keys', form, { name: 'Spare key', credential: JSON.stringify(spare.register(optionsIn(form) as { challenge: string })) });
+      expect(added.headers.get('location')).toBe('/account?done=key-added');
+      expect(await running.server.queries.webauthnCredentials.listForUser(user.subject)).toHaveLength(2);
+
+      const codes = await post(browser, '/account/recovery-codes', page);
+      expect(codes.status).toBe(200);
+      expect(new Set([...codes.body.matchAll(/\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b/g)].map((match) => match[1])).size).toBe(10);
+
+      expect((await post(browser, '/account/second-factor/email', page)).headers.get('location')).toBe('/account?done=method-email');
+      expect((await running.server.queries.users.findBySubject(user.subject))?.second_factor).toBe('email');
+      const enrol = await browser.request(`${running.issuer}/account/second-factor/authenticator`);
+      expect(enrol.status).toBe(200);
+      const secret = base32Decode(/id="manual-key">([^<]+)</.exec(enrol.body)?.[1]?.replace(/\s/g, '') ?? '');
+      const toApp = await post(browser, '/account/second-factor/enrol-totp', enrol, { code: rfc6238(secret, running.clock.now().getTime() / 1000) });
+      expect(toApp.headers.get('location')).toBe('/account?done=method-totp');
+
+      const changed = await post(browser, '/account/password', page, { current: user.password, password: 'a brand new long password', confirmation: 'a brand new long password' });
+      expect(changed.headers.get('location')).toBe('/account?done=password-changed');
+      const row = await running.server.queries.users.findBySubject(user.subject);
+      expect(await running.server.hasher.verify(row!.password_hash!, 'a brand new long password')).toBe(true);
+      expect(await refusedAudits(user)).toEqual([]);
+      expect((await audit(user, 'account.login')).filter((event) => event.outcome === 'success')).toHaveLength(2);
+    });
+
+    it('opened with the key at once (the sign-in prefers phr to 2FA): every change is open', async () => {
+      const { user, key } = await keyHolder();
+      const browser = new Browser();
+      const login = await browser.request(`${running.issuer}/account/login`);
+      expect(new URL(login.headers.get('location') as string).searchParams.get('acr_values')).toBe('phr urn:hkscc:ccass:acr:2fa');
+      const loginPage = await browser.follow(new URL(login.headers.get('location') as string).toString());
+      const start: AuthorizationStart = { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: '', state: '', nonce: '' };
+      const keyStep = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+      const afterKey = await browser.request(`${start.interactionUrl}/security-key`, { form: { csrf: inputValue(keyStep.body, 'csrf'), credential: JSON.stringify(key.assert(optionsIn(keyStep) as { challenge: string })) } });
+      const page = await follow(browser, afterKey);
+      expect(page.url).toBe(`${running.issuer}/account`);
+      expect(page.body).not.toContain('Some changes need your security key');
+      expect((await post(browser, '/account/recovery-codes', page)).status).toBe(200);
+      expect((await browser.request(`${running.issuer}/account/keys/new`)).status).toBe(200);
+    });
+
+    it('a user without a key registers their first from a code login (the bootstrap); from then on the key is asked for', async () => {
+      const user = await newUser();
+      const { browser, page } = await openAccount(user);
+      expect(page.body).not.toContain('Some changes need your security key');
+      const form = await browser.request(`${running.issuer}/account/keys/new`);
+      expect(form.status).toBe(200);
+      const first = newAuthenticator();
+      const added = await post(browser, '/account/keys', form, { name: 'First key', credential: JSON.stringify(first.register(optionsIn(form) as { challenge: string })) });
+      expect(added.headers.get('location')).toBe('/account?done=key-added');
+      const now = await browser.follow(`${running.issuer}/account?done=key-added`);
+      expect(now.body).toContain('href="/account/login?with=security-key"');
+      expect((await post(browser, '/account/recovery-codes', now)).status).toBe(403);
+      expect(await running.server.queries.recoveryCodes.summary(user.subject)).toBeUndefined();
+    });
+  });
+
   describe('recovery codes', () => {
     it('shows a new set once, uncached, with a download; the old set stops working', async () => {
       const user = await newUser();
@@ -419,18 +633,27 @@ describe('a user’s own security page', () => {
       const user = await newUser();
       await terminalLogin(user);
       const browser = new Browser({}, { 'accept-language': 'zh-HK,zh;q=0.9' });
-      await openAccount(user, browser);
-      await addKey(user, '藍色密鑰');
-      const page = await browser.request(`${running.issuer}/account`);
+      const { page: first } = await openAccount(user, browser);
       const allowed = [...ALLOWED, user.userId, user.participantId, user.email, '127.0.0.1'];
-      const pages: Page[] = [page];
+      // The forms of a user without a key (any login opens them)…
+      const pages: Page[] = [first];
       pages.push(await browser.request(`${running.issuer}/account/keys/new`));
       pages.push(await browser.request(`${running.issuer}/account/password`));
       pages.push(await browser.request(`${running.issuer}/account/second-factor/authenticator`));
+      pages.push(await post(browser, '/account/recovery-codes', first));
+      pages.push(await post(browser, '/account/password', first, { current: 'wrong wrong wrong', password: 'x', confirmation: 'y' }));
+      // …then, with a key, what this code-level session is told instead, and the key's own forms.
+      const key = await addKey(user, '藍色密鑰');
+      const page = await browser.request(`${running.issuer}/account`);
+      expect(page.body).toContain('href="/account/login?with=security-key"');
+      pages.push(page);
+      pages.push(await browser.request(`${running.issuer}/account/keys/new`));
       pages.push(await post(browser, '/account/recovery-codes', page));
-      pages.push(await post(browser, '/account/password', page, { current: 'wrong wrong wrong', password: 'x', confirmation: 'y' }));
+      pages.push(await post(browser, `/account/keys/${key.id}/rename`, page, { name: '' }));
       pages.push(await post(browser, '/account/sessions/others/end', page, { csrf: 'forged' }));
       pages.push(await browser.follow(`${running.issuer}/account?done=key-added`));
+      await running.server.queries.webauthnCredentials.remove(user.subject, key.id);
+      pages.push(await post(browser, '/account/recovery-codes', page));
       const left = await post(browser, '/account/logout', page);
       pages.push(await follow(browser, left));
       for (const shown of pages) {
