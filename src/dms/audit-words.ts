@@ -102,6 +102,7 @@ const REASONS = new Set([
   'malformed',
   'already_registered',
   'too_many_keys',
+  'needs_key_login',
 ]);
 const METHODS = new Set(['password', 'totp', 'email', 'email_otp', 'smartcard', 'webauthn', 'recovery']);
 /** Parts of a login's method as recorded ("pwd+webauthn+user-verified"): the password's short name, and what a key said of itself (not a method). */

@@ -54,6 +54,7 @@ export const securityKeysEn = {
   'dms.audit.reason.malformed': 'Not a security-key response',
   'dms.audit.reason.already_registered': 'Key registered already',
   'dms.audit.reason.too_many_keys': 'Too many keys registered',
+  'dms.audit.reason.needs_key_login': 'Needs a login with the security key, not a code',
   'dms.event.login.webauthn': 'Security key checked',
   'dms.event.login.recovery_code': 'Recovery code used',
 
@@ -114,6 +115,7 @@ export const securityKeysZhHant: Record<keyof typeof securityKeysEn, string> = {
   'dms.audit.reason.malformed': '並非安全密鑰的回應',
   'dms.audit.reason.already_registered': '密鑰已登記',
   'dms.audit.reason.too_many_keys': '已登記的密鑰過多',
+  'dms.audit.reason.needs_key_login': '須以安全密鑰登入，而非一次性密碼',
   'dms.event.login.webauthn': '核對安全密鑰',
   'dms.event.login.recovery_code': '使用復原碼',
 
