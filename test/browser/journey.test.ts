@@ -7,13 +7,15 @@
  * out. Also: a keyboard-only login, a narrow screen, no page breaking the CSP, and axe-core's
  * accessibility rules. Screenshots of each step go to test-output/browser/ (not in git).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jsqrModule from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumExecutable } from '../support/chromium.js';
+import { accessibilityViolations } from '../support/axe.js';
+import { startExampleRelyingParty } from '../support/example-rp.js';
 import { PNG } from 'pngjs';
 import type { Locale } from '../../src/i18n/locales.js';
 import { translator, type MessageKey } from '../../src/i18n/translate.js';
@@ -31,18 +33,6 @@ const jsQR = ((jsqrModule as unknown as { default?: QrDecoder }).default ?? (jsq
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
 
-/** The example relying party as a newcomer runs it: `node examples/ccass-terminal.mjs`. */
-async function startExampleRelyingParty(issuer: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'examples', 'ccass-terminal.mjs')], {
-    env: { ...process.env, ISSUER: issuer, CLIENT_ID: RP.clientId, CLIENT_SECRET: RP.clientSecret, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the example relying party exited with ${code}`)));
-  });
-  return child;
-}
 
 /** Each journey runs once per language; the user's browser says which (Accept-Language). */
 const LANGUAGES: Array<{ locale: Locale; browserLocale: string }> = [
@@ -95,7 +85,7 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     da = await seedDa(running, 'B01234', 'ADMIN1');
     // The operator registered the firm's users; the DA gives them their designated emails.
     await seedUser(running.server, running.config, { participantId: 'B01234', userId: trader, status: 'pending', secondFactor: 'none' }, running.clock);
-    relyingParty = await startExampleRelyingParty(running.issuer, rpPort);
+    relyingParty = await startExampleRelyingParty(running.issuer, rpPort, RP);
     browser = await chromium.launch({
       executablePath: chromiumExecutable(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -230,17 +220,12 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
   }, 60_000);
 
   it('has no serious accessibility violations on the pages users see (axe-core)', async () => {
-    // axe is injected as a script: this context lets it past the CSP (the journey above checks the CSP itself).
-    const context = await newContext({ bypassCSP: true });
+    // axe runs through the DevTools protocol, which the CSP does not govern: the pages keep their real CSP.
+    const context = await newContext();
     const page = await context.newPage();
     const axeUser = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'AXE', email: 'axe@b01234.example.com' }, running.clock);
     const audit = async (name: string) => {
-      await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
-      const results = (await page.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as {
-        violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
-      };
-      const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-      expect({ page: name, violations: serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`) }).toEqual({ page: name, violations: [] });
+      expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
     };
     await page.goto(`${rpOrigin}/login`);
     await audit('login');
@@ -259,23 +244,6 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     await context.close();
   }, 60_000);
 });
-
-const AXE_SOURCE = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/**
- * axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is: the serious and critical
- * violations, as "rule: element" lines. Injected through the DevTools protocol, which the
- * page's CSP does not govern, so the page is checked with its real CSP in force.
- */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const results = (await page.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as {
-    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
-  };
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
 async function horizontalOverflow(page: Page): Promise<boolean> {
   return (await page.evaluate('document.documentElement.scrollWidth > window.innerWidth + 1')) as boolean;

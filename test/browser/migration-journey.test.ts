@@ -21,7 +21,7 @@
  *     refresh token is refused.
  * The bridge, security-key, recovery-code, code, set-up and security pages are checked with axe.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +30,10 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildServer, type Server } from '../../src/app/server.js';
+import { startExampleRelyingParty } from '../support/example-rp.js';
+import { addVirtualAuthenticator, type VirtualAuthenticator } from '../support/virtual-authenticator.js';
 import type { Config } from '../../src/config/schema.js';
 import { RECOVERY_CODE_COUNT } from '../../src/factors/recovery-codes.js';
 import { translator, type MessageKey } from '../../src/i18n/translate.js';
@@ -62,33 +64,10 @@ const PROBE = { clientId: 'session-probe', clientSecret: 'session-probe-secret-f
 const LOGGED_IN = 'Logged in to CCASS Terminal';
 const t = translator('en');
 
-/** The example relying party as a newcomer runs it, trusting the test CA of the provider's TLS certificate. */
-async function startExampleRelyingParty(issuer: string, port: number, client: { clientId: string; clientSecret: string }, caFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'examples', 'ccass-terminal.mjs')], {
-    env: { ...process.env, ISSUER: issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret, PORT: String(port), NODE_EXTRA_CA_CERTS: caFile },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the example relying party exited with ${code}`)));
-  });
-  return child;
-}
 
-interface VirtualAuthenticator {
-  cdp: CDPSession;
-  authenticatorId: string;
-}
 
 /** A CTAP2 USB security key with resident keys and user verification, present and verified whenever asked. */
-async function plugInSecurityKey(page: Page): Promise<VirtualAuthenticator> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp, authenticatorId };
-}
+const plugInSecurityKey = (page: Page): Promise<VirtualAuthenticator> => addVirtualAuthenticator(page, 'usb');
 
 describe('the migration journeys in a real browser, behind nginx', () => {
   let fixture: SmartcardFixture;
@@ -171,8 +150,8 @@ describe('the migration journeys in a real browser, behind nginx', () => {
       certFile: fixture.files.serverCert,
       keyFile: fixture.files.serverKey,
     });
-    relyingParty = await startExampleRelyingParty(issuer, rpPort, RP, tlsCaFile);
-    strictRelyingParty = await startExampleRelyingParty(issuer, strictPort, STRICT_RP, tlsCaFile);
+    relyingParty = await startExampleRelyingParty(issuer, rpPort, RP, { NODE_EXTRA_CA_CERTS: tlsCaFile });
+    strictRelyingParty = await startExampleRelyingParty(issuer, strictPort, STRICT_RP, { NODE_EXTRA_CA_CERTS: tlsCaFile });
     browser = await chromium.launch({
       executablePath: chromiumExecutable(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -12,15 +12,17 @@
  *  (b) a client that requires phishing resistance: TOTP is not offered, the key is accepted;
  *  (c) a browser without WebAuthn: the page says so (#webauthn-unsupported) and offers the other ways.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildServer, type Server } from '../../src/app/server.js';
+import { startExampleRelyingParty } from '../support/example-rp.js';
+import { addVirtualAuthenticator } from '../support/virtual-authenticator.js';
 import type { Config } from '../../src/config/schema.js';
 import { translator, type MessageKey } from '../../src/i18n/translate.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -40,33 +42,8 @@ const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secre
 const STRICT_RP = { clientId: 'example-strict', clientSecret: 'example-strict-secret-for-browser-tests' };
 const t = translator('en');
 
-/** The example relying party as a newcomer runs it: `node examples/ccass-terminal.mjs`. */
-async function startExampleRelyingParty(issuer: string, port: number, client: { clientId: string; clientSecret: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'examples', 'ccass-terminal.mjs')], {
-    env: { ...process.env, ISSUER: issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the example relying party exited with ${code}`)));
-  });
-  return child;
-}
 
-interface VirtualAuthenticator {
-  cdp: CDPSession;
-  authenticatorId: string;
-}
 
-/** A DevTools virtual authenticator on `page`: present and verified whenever asked (no prompt). */
-async function addVirtualAuthenticator(page: Page, transport: 'usb' | 'internal'): Promise<VirtualAuthenticator> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp, authenticatorId };
-}
 
 describe('security keys and passkeys in a real browser', () => {
   let database: TestDatabase;

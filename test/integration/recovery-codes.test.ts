@@ -6,13 +6,13 @@
  * never offers one.
  */
 import { decodeJwt } from 'jose';
-import request from 'supertest';
 import { issueRecoveryCodes, RECOVERY_CODE_COUNT } from '../../src/factors/recovery-codes.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
 import type { TestDatabase } from '../support/database.js';
-import { followToCallback, passwordStep, startAuthorization, type AuthorizationStart } from '../support/flows.js';
-import { seedUser, TERMINAL, testConfig, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, type AuthorizationStart } from '../support/flows.js';
+import { seedUser, testConfig, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { isKeyStep } from '../support/key-login.js';
 import { giveKey, SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const STRICT = {
@@ -29,7 +29,6 @@ const clients = () => [
 const credentials = (user: SeededUser) => ({ participantId: user.participantId, userId: user.userId, password: user.password });
 const isRecoveryStep = (page: Page) => /<form[^>]*action="\/interaction\/[^"]+\/recovery-code"/.test(page.body);
 const isChooseMethod = (page: Page) => /<form[^>]*action="\/interaction\/[^"]+\/method"/.test(page.body);
-const isKeyStep = (page: Page) => /<form[^>]*data-webauthn="authenticate"/.test(page.body);
 
 function post(start: AuthorizationStart, page: Page, path: string, fields: Record<string, string>): Promise<Page> {
   return start.browser.request(`${start.interactionUrl}/${path}`, { form: { csrf: inputValue(page.body, 'csrf'), ...fields } });
@@ -93,14 +92,8 @@ describe('recovery codes at login', () => {
     expect(await completedLogins(user)).toBe(0);
     const done = await post(start, next, 'method', { method: 'email' });
     expect(done.status).toBe(303);
-    const callback = await followToCallback(start, done);
-    const tokens = await request(running.http)
-      .post('/token')
-      .auth(TERMINAL.clientId, TERMINAL.clientSecret)
-      .type('form')
-      .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: TERMINAL.redirectUri, code_verifier: start.codeVerifier })
-      .expect(200);
-    const claims = decodeJwt(tokens.body.id_token as string);
+    const tokens = await exchangeCode(running.http, start, await followToCallback(start, done));
+    const claims = decodeJwt(tokens.id_token);
     expect(claims).toMatchObject({ sub: user.subject, acr: ACR.twoFactor });
     expect(claims['amr']).toEqual(expect.arrayContaining([AMR.password, AMR.oneTimePassword, AMR.multipleFactors]));
     expect(claims['amr']).not.toContain(AMR.totp);

@@ -17,8 +17,9 @@ import type { Config } from '../../src/config/schema.js';
 import { Browser, formAction, inputValue, type Page } from '../support/browser.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { seedUser, TERMINAL, testConfig, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+import { isKeyStep, postAssertion, requestOptionsIn } from '../support/key-login.js';
 import { giveKey, SoftAuthenticator } from '../support/soft-authenticator.js';
 import { nginxEscaped, type IssuedCertificate } from '../support/pki.js';
 import { bindDirectly, createSmartcardFixture, type SmartcardFixture } from '../support/smartcard.js';
@@ -48,15 +49,7 @@ const OVERRIDES = {
   rateLimits: { loginFailures: { points: 1000, durationSeconds: 900 }, otpFailures: { points: 1000, durationSeconds: 900 } },
 };
 
-/** The PublicKeyCredentialRequestOptionsJSON the security-key page carries. */
-function requestOptionsIn(page: Page): PublicKeyCredentialRequestOptionsJSON {
-  const match = /<script type="application\/json" id="webauthn-options">([\s\S]*?)<\/script>/.exec(page.body);
-  if (!match) throw new Error(`no WebAuthn options on the page (status ${page.status}): ${page.body.slice(0, 400)}`);
-  return JSON.parse(match[1] as string) as PublicKeyCredentialRequestOptionsJSON;
-}
 
-/** Whether the page is the security-key step: its form posts to /security-key and is marked for the ceremony. */
-const isKeyStep = (page: Page) => [...page.body.matchAll(/<form[^>]*>/g)].some(([tag]) => tag.includes('data-webauthn="authenticate"') && /action="\/interaction\/[^"]+\/security-key"/.test(tag));
 
 interface Deployment {
   issuer: string;
@@ -82,22 +75,11 @@ async function toKeyStep(deployment: Deployment, user: SeededUser, client: Clien
   return { start, page, options: requestOptionsIn(page) };
 }
 
-function postAssertion(start: AuthorizationStart, page: Page, credential: unknown): Promise<Page> {
-  return start.browser.request(`${start.interactionUrl}/security-key`, {
-    form: { csrf: inputValue(page.body, 'csrf'), credential: typeof credential === 'string' ? credential : JSON.stringify(credential) },
-  });
-}
 
 async function idTokenClaims(deployment: Deployment, start: AuthorizationStart, afterLogin: Page, client: Client = TERMINAL) {
   const callback = await followToCallback(start, afterLogin, client.redirectUri);
   expect(callback.searchParams.get('code')).toBeTruthy();
-  const response = await request(deployment.http)
-    .post('/token')
-    .auth(client.clientId, client.clientSecret)
-    .type('form')
-    .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: client.redirectUri, code_verifier: start.codeVerifier })
-    .expect(200);
-  return decodeJwt(response.body.id_token as string);
+  return decodeJwt((await exchangeCode(deployment.http, start, callback, client)).id_token);
 }
 
 /** What must not move when an assertion is refused. */

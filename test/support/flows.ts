@@ -69,12 +69,17 @@ export async function followToCallback(start: AuthorizationStart, afterLogin: Pa
 }
 
 /** Exchanges the code in `callback` at the token endpoint as CCASS Terminal would. */
-export async function exchangeCode(http: HttpServer, start: AuthorizationStart, callback: URL): Promise<{ id_token: string; access_token: string; refresh_token?: string }> {
+export async function exchangeCode(
+  http: Parameters<typeof request>[0],
+  start: AuthorizationStart,
+  callback: URL,
+  client: { clientId: string; clientSecret: string; redirectUri: string } = TERMINAL,
+): Promise<{ id_token: string; access_token: string; refresh_token?: string }> {
   const response = await request(http)
     .post('/token')
-    .auth(TERMINAL.clientId, TERMINAL.clientSecret)
+    .auth(client.clientId, client.clientSecret)
     .type('form')
-    .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: TERMINAL.redirectUri, code_verifier: start.codeVerifier })
+    .send({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: client.redirectUri, code_verifier: start.codeVerifier })
     .expect(200);
   return response.body;
 }

@@ -1,0 +1,22 @@
+/**
+ * The example relying party (examples/ccass-terminal.mjs) as a newcomer runs it, for browser
+ * journeys: started as its own process against an issuer, as a given client, on a port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** `env`: more of its environment (e.g. NODE_EXTRA_CA_CERTS for a provider behind a test CA). */
+export async function startExampleRelyingParty(issuer: string, port: number, client: { clientId: string; clientSecret: string }, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'examples', 'ccass-terminal.mjs')], {
+    env: { ...process.env, ISSUER: issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret, PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the example relying party exited with ${code}`)));
+  });
+  return child;
+}
