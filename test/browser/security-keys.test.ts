@@ -61,7 +61,7 @@ describe('security keys and passkeys in a real browser', () => {
   let seq = 0;
 
   const field = (page: Page, key: MessageKey) => page.getByLabel(t(key), { exact: true });
-  const button = (page: Page, key: MessageKey) => page.getByRole('button', { name: t(key), exact: true });
+  const button = (page: Page, key: MessageKey, params?: Record<string, string>) => page.getByRole('button', { name: t(key, params), exact: true });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -183,6 +183,24 @@ describe('security keys and passkeys in a real browser', () => {
     const [used] = await keysOf(user);
     expect(Number(used?.sign_count)).toBeGreaterThan(0);
     expect(used?.last_used_at).toBeInstanceOf(Date);
+
+    // The key is lost: on the security page (a fresh login, with the key), the user removes it.
+    await context.clearCookies();
+    await explained(page, 'remove-key-on-security-page', async () => {
+      await page.goto(`${issuer}/account`);
+      await password(page, user);
+      await button(page, 'key.button').click();
+      await page.waitForURL(`${issuer}/account`);
+      await button(page, 'account.keys.remove', { name: 'Blue USB key' }).click();
+      await page.waitForURL(/\/account\?done=/);
+      await page.getByText(t('account.keys.none')).waitFor();
+    });
+    expect(await keysOf(user)).toEqual([]);
+    // The next login asks for the authenticator code again: no key step.
+    await context.clearCookies();
+    await page.goto(`${rpOrigin}/login`);
+    await password(page, user);
+    await field(page, 'otp.code').waitFor();
     await context.close();
   }, 90_000);
 
