@@ -16,10 +16,10 @@ import type { PasswordHasher, PasswordRules } from '../factors/password.js';
 import type { Config } from '../config/schema.js';
 import type { MessageKey, Translatable } from '../i18n/translate.js';
 import type { Locale } from '../i18n/locales.js';
+import { auditEvent, userActor } from '../kernel/actor.js';
 import { isDomainError, TooManyRequestsError } from '../kernel/errors.js';
-import { accountClientMetadata, ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
 import { clientDisplayName, clientMetadataFromConfig } from '../oidc/clients.js';
-import { dmsClientMetadata } from '../oidc/dms-client.js';
+import { ACCOUNT_CLIENT_ID, FIRST_PARTY_CLIENTS, firstPartyClientMetadata } from '../oidc/first-party-clients.js';
 import type { CsrfTokens } from '../web/csrf.js';
 import { cookieName, oidcCookieNames } from '../web/cookie-names.js';
 import { localeOf, pageLocale, type PageLocale } from '../web/locale.js';
@@ -107,7 +107,7 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
 
   // What each client is called on the sessions list, in the reader's language.
   const clients = new Map(
-    [...deps.config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(deps.config.issuer, deps.cookieKeys), accountClientMetadata(deps.config.issuer, deps.cookieKeys)].map((metadata) => [
+    [...deps.config.oidc.clients.map(clientMetadataFromConfig), ...FIRST_PARTY_CLIENTS.map((client) => firstPartyClientMetadata(client, deps.config.issuer, deps.cookieKeys))].map((metadata) => [
       metadata.client_id,
       { clientId: metadata.client_id, metadata: () => metadata as Record<string, unknown> },
     ]),
@@ -187,6 +187,18 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
     };
   }
 
+  /** A form that makes one change and, done, says `done` on the overview. */
+  function postChange(path: string, done: Notice, work: (request: AccountRequest, ctx: Context, body: Record<string, unknown>) => Promise<unknown>): void {
+    router.post(
+      path,
+      signedIn,
+      change(async (ctx, body) => {
+        await work(stateOf(ctx).request, ctx, body);
+        return done;
+      }),
+    );
+  }
+
   // --- signing in and out ----------------------------------------------------------------
 
   // `?with=security-key`: a login with the key only (acr_values=phr), for a key holder who opened the page with a code.
@@ -216,16 +228,7 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
     await signIn.end(ctx.cookies.get(SESSION_COOKIE(ctx), { signed: true }));
     const session = await signIn.openSession(signedInUser, oidcSessionUid);
     ctx.cookies.set(SESSION_COOKIE(ctx), session, cookieOptions(ctx, 'strict', ACCOUNT_SESSION_MAX_MINUTES * 60_000));
-    await deps.queries.audit.record({
-      type: 'account.login',
-      outcome: 'success',
-      actor: `user:${user.participant_id}/${user.user_id}`,
-      participantId: user.participant_id,
-      userId: user.user_id,
-      clientId: ACCOUNT_CLIENT_ID,
-      ip: ctx.ip,
-      requestId: ctx.state['requestId'] as string,
-    });
+    await deps.queries.audit.record({ ...auditEvent(userActor(user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string }), 'account.login', 'success', user), clientId: ACCOUNT_CLIENT_ID });
     ctx.status = 303;
     ctx.redirect('/account');
   });
@@ -253,23 +256,8 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
 
   // --- sessions ----------------------------------------------------------------------------
 
-  router.post(
-    '/sessions/others/end',
-    signedIn,
-    change(async (ctx) => {
-      await signOutEverywhereElse(deps, stateOf(ctx).request);
-      return 'signed-out-elsewhere';
-    }),
-  );
-
-  router.post(
-    '/sessions/:uid/end',
-    signedIn,
-    change(async (ctx) => {
-      await endOtherSession(deps, stateOf(ctx).request, ctx.params['uid'] as string);
-      return 'session-ended';
-    }),
-  );
+  postChange('/sessions/others/end', 'signed-out-elsewhere', (request) => signOutEverywhereElse(deps, request));
+  postChange('/sessions/:uid/end', 'session-ended', (request, ctx) => endOtherSession(deps, request, ctx.params['uid'] as string));
 
   // --- security keys -----------------------------------------------------------------------
 
@@ -306,23 +294,8 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
     ctx.redirect('/account?done=key-added');
   });
 
-  router.post(
-    '/keys/:id/rename',
-    signedIn,
-    change(async (ctx, body) => {
-      await renameKey(deps, stateOf(ctx).request, assertKeyId(ctx.params['id'] as string), body['name']);
-      return 'key-renamed';
-    }),
-  );
-
-  router.post(
-    '/keys/:id/remove',
-    signedIn,
-    change(async (ctx) => {
-      await removeKey(deps, stateOf(ctx).request, assertKeyId(ctx.params['id'] as string));
-      return 'key-removed';
-    }),
-  );
+  postChange('/keys/:id/rename', 'key-renamed', (request, ctx, body) => renameKey(deps, request, assertKeyId(ctx.params['id'] as string), body['name']));
+  postChange('/keys/:id/remove', 'key-removed', (request, ctx) => removeKey(deps, request, assertKeyId(ctx.params['id'] as string)));
 
   // --- recovery codes ------------------------------------------------------------------------
 
@@ -396,14 +369,7 @@ export function accountRoutes(deps: AccountRouteDependencies): Router {
     }),
   );
 
-  router.post(
-    '/second-factor/email',
-    signedIn,
-    change(async (ctx) => {
-      await switchToEmailCodes(deps, stateOf(ctx).request);
-      return 'method-email';
-    }),
-  );
+  postChange('/second-factor/email', 'method-email', (request) => switchToEmailCodes(deps, request));
 
   return router;
 }

@@ -20,12 +20,13 @@
  */
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { revokeUserAccess } from '../directory/access-revocation.js';
-import { passwordProblemList, type PasswordHasher, type PasswordRules } from '../factors/password.js';
+import type { PasswordHasher, PasswordRules } from '../factors/password.js';
+import { checkPasswordChange, type PasswordChangeInput } from '../factors/password-change.js';
 import { issueRecoveryCodes, type RecoveryCodeDependencies } from '../factors/recovery-codes.js';
 import { switchSecondFactor, usableFactors, type CodeMethod } from '../factors/second-factors.js';
 import { confirmTotpEnrolment, type TotpDependencies } from '../factors/totp-service.js';
 import { beginRegistration, cleanKeyName, finishRegistration, parseCredentialResponse, type WebauthnDependencies } from '../factors/webauthn.js';
-import { passwordRefusal, type Translatable } from '../i18n/translate.js';
+import type { Translatable } from '../i18n/translate.js';
 import { auditEvent, userActor, type Actor } from '../kernel/actor.js';
 import type { Clock } from '../kernel/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
@@ -35,7 +36,7 @@ import type { Queries } from '../store/index.js';
 import type { UserSession } from '../store/user-access.js';
 import type { UserRow } from '../store/users.js';
 import type { WebauthnCredentialRow } from '../store/webauthn-credentials.js';
-import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
+import { ACCOUNT_CLIENT_ID } from '../oidc/first-party-clients.js';
 import type { AccountSession } from './sign-in.js';
 
 export interface AccountServices {
@@ -292,24 +293,15 @@ export type ChangeOutcome = { kind: 'changed' } | { kind: 'retry'; status: numbe
  * A new password; the current one is typed again (ASVS V6.2.3). A wrong current password
  * counts towards the lock as at login (someone at an unattended screen is guessing).
  */
-export async function changePassword(services: AccountServices, request: AccountRequest, input: { current: string; password: string; confirmation: string }): Promise<ChangeOutcome> {
+export async function changePassword(services: AccountServices, request: AccountRequest, input: PasswordChangeInput): Promise<ChangeOutcome> {
   // Before the current password is checked: a refused session neither learns whether it was right nor counts towards the lock.
   await requireKeyLogin(services, request, 'user.password.change');
   const user = (await services.queries.users.findBySubject(request.session.user.id)) as UserRow;
-  const current = user.password_hash ? await services.hasher.verify(user.password_hash, input.current) : false;
-  if (!current) return wrongCurrentPassword(services, request, user);
-  const problems = passwordProblemList(input.password, services.passwordRules, { userId: user.user_id, participantId: user.participant_id });
-  const error: Translatable | undefined = problems.length
-    ? passwordRefusal(problems)
-    : input.password !== input.confirmation
-      ? 'change.mismatch'
-      : input.password === input.current
-        ? 'change.same'
-        : undefined;
-  if (error) return { kind: 'retry', status: 400, error };
-  const hash = await services.hasher.hash(input.password);
+  const check = await checkPasswordChange(services, user, input);
+  if (check.kind === 'wrongCurrent') return wrongCurrentPassword(services, request, user);
+  if (check.kind === 'refused') return { kind: 'retry', status: 400, error: check.error };
   await services.queries.transaction(async (within) => {
-    await within.users.setPasswordHash(user.id, hash);
+    await within.users.setPasswordHash(user.id, check.hash);
     await recordChange(services, within, request, 'user.password.change', undefined, { by: 'user' });
     // Whoever logged in with the old password logs in again; this page goes on (ASVS V7.4.3).
     await revokeUserAccess({ queries: within, notices: services.notices }, user, 'password_change', actorOf(request), thisLogin(request));
@@ -317,6 +309,11 @@ export async function changePassword(services: AccountServices, request: Account
   return { kind: 'changed' };
 }
 
+/**
+ * Counted towards the same lock as a login's failed factor, but not through it
+ * (login/failed-factor.ts): that path belongs to a login interaction (its metrics, its events,
+ * a lock finishes it), and here there is none; the page's audit record names the page.
+ */
 async function wrongCurrentPassword(services: AccountServices, request: AccountRequest, user: UserRow): Promise<ChangeOutcome> {
   const locked = await services.queries.transaction(async (within) => {
     const counted = await within.users.recordFailure(user.id, services.lockout.threshold, lockEndsAt(services.lockout, user.lockout_count, services.clock.now()), true);

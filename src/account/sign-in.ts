@@ -2,11 +2,11 @@
  * How a user opens their own security page: a fresh login, made for it there and then (ASVS
  * 5.0 V7.5.1: sensitive account changes need a recent authentication). The page is a
  * first-party OpenID Connect client (`ccass-account`) of this provider, as DMS is: openid-client
- * runs the code flow with PKCE, state and nonce and checks the ID token, asking the provider
- * for a new login whatever single sign-on there is (`prompt=login`, `max_age=0`); the page
- * then checks that the login really is new (`auth_time` at most FRESH_LOGIN_SECONDS ago) and
- * two-factor, and opens a session kept in PostgreSQL with a short absolute lifetime, after
- * which a new login is asked for.
+ * runs the code flow with PKCE, state and nonce and checks the ID token (oidc/first-party-sign-in.ts),
+ * asking the provider for a new login whatever single sign-on there is (`prompt=login`,
+ * `max_age=0`); the page then checks that the login really is new (`auth_time` at most
+ * FRESH_LOGIN_SECONDS ago) and two-factor, and opens a session kept in PostgreSQL with a short
+ * absolute lifetime, after which a new login is asked for.
  *
  * The session also remembers whether its login was phishing-resistant (a security key: the ID
  * token's acr meets phr) and whether the user had a key then. The sign-in asks for phr before
@@ -15,12 +15,12 @@
  * asked to log in again with the key (`acr_values=phr` alone) before the changes a phisher of
  * a code would want (security-page.ts). A smartcard login never opens the page: it is not 2FA.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { Clock } from '../kernel/clock.js';
 import { ForbiddenError } from '../kernel/errors.js';
-import { ACCOUNT_CLIENT_ID, accountClientSecret, accountRedirectUri } from '../oidc/account-client.js';
 import { ACR, acrMeets } from '../oidc/assurance.js';
+import { ACCOUNT_CLIENT } from '../oidc/first-party-clients.js';
+import { createFirstPartySignIn, isSessionValue, newSessionValue, refusedSignInEvent, sessionHash } from '../oidc/first-party-sign-in.js';
 import { isLocked } from '../policy/lockout.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { AccountSessionRow } from '../store/account-sessions.js';
@@ -43,19 +43,8 @@ export interface AccountSignInDependencies {
   clock: Clock;
 }
 
-/** What the browser keeps between leaving for /auth and coming back: sealed, neither readable nor forgeable. */
-interface PendingSignIn {
-  state: string;
-  nonce: string;
-  verifier: string;
-  expiresAt: number;
-}
-
-const PENDING_MS = 15 * 60_000;
-const PENDING_CONTEXT = 'account-sign-in';
-
 export function hashAccountSession(id: string): string {
-  return createHash('sha256').update(`account:${id}`).digest('hex');
+  return sessionHash('account', id);
 }
 
 /** The security page's session, as its routes see it. */
@@ -96,71 +85,24 @@ const refused = (reason: 'account.refusal.lost' | 'account.refusal.expired' | 'a
   new ForbiddenError(reason);
 
 export function createAccountSignIn(deps: AccountSignInDependencies): AccountSignIn {
-  let configuration: Promise<oidc.Configuration> | undefined;
-  const discover = () => {
-    configuration ??= oidc
-      .discovery(new URL(deps.issuer), ACCOUNT_CLIENT_ID, undefined, oidc.ClientSecretBasic(accountClientSecret(deps.cookieKeys)), {
-        [oidc.customFetch]: deps.fetch,
-        ...(deps.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : {}),
-      })
-      .catch((error: unknown) => {
-        configuration = undefined; // try again on the next sign-in
-        throw error;
-      });
-    return configuration;
-  };
+  const flow = createFirstPartySignIn<Record<never, never>>(ACCOUNT_CLIENT, deps, { sealContext: 'account-sign-in', refuse: (failure) => refused(`account.refusal.${failure}`) });
 
   return {
-    async begin(options = {}) {
-      const config = await discover();
-      const pending: PendingSignIn = {
-        state: oidc.randomState(),
-        nonce: oidc.randomNonce(),
-        verifier: oidc.randomPKCECodeVerifier(),
-        expiresAt: deps.clock.now().getTime() + PENDING_MS,
-      };
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: accountRedirectUri(deps.issuer),
-        scope: 'openid',
-        response_type: 'code',
-        state: pending.state,
-        nonce: pending.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
-        code_challenge_method: 'S256',
-        // A key login is named phr (or phrh), a code login 2FA; a smartcard login is neither (the client requires two factors).
-        acr_values: options.securityKey ? ACR.phishingResistant : `${ACR.phishingResistant} ${ACR.twoFactor}`,
-        // A new login whatever single sign-on the browser has (OIDC Core 3.1.2.1).
-        prompt: 'login',
-        max_age: '0',
-      });
-      return { url, pending: deps.box.seal(Buffer.from(JSON.stringify(pending)), PENDING_CONTEXT) };
-    },
+    begin: (options = {}) =>
+      flow.begin(
+        {
+          // A key login is named phr (or phrh), a code login 2FA; a smartcard login is neither (the client requires two factors).
+          acr_values: options.securityKey ? ACR.phishingResistant : `${ACR.phishingResistant} ${ACR.twoFactor}`,
+          // A new login whatever single sign-on the browser has (OIDC Core 3.1.2.1).
+          prompt: 'login',
+          max_age: '0',
+        },
+        {},
+      ),
 
     async complete(callbackUrl, sealed) {
-      let pending: PendingSignIn;
-      try {
-        pending = JSON.parse(deps.box.open(sealed ?? '', PENDING_CONTEXT).toString('utf8')) as PendingSignIn;
-      } catch {
-        throw refused('account.refusal.lost');
-      }
+      const { claims } = await flow.complete(callbackUrl, sealed);
       const now = deps.clock.now();
-      if (!(pending.expiresAt > now.getTime())) throw refused('account.refusal.expired');
-      const config = await discover();
-      let claims: oidc.IDToken | undefined;
-      try {
-        const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
-          pkceCodeVerifier: pending.verifier,
-          expectedState: pending.state,
-          expectedNonce: pending.nonce,
-          idTokenExpected: true,
-        });
-        claims = tokens.claims();
-      } catch (error) {
-        if (error instanceof oidc.AuthorizationResponseError) throw refused('account.refusal.cancelled');
-        if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code?.startsWith('OAUTH_')) throw refused('account.refusal.failed');
-        throw error;
-      }
-      if (!claims) throw refused('account.refusal.failed');
       const user = await deps.queries.users.findBySubject(claims.sub);
       const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined;
       const fresh = authTime !== undefined && now.getTime() - authTime.getTime() <= FRESH_LOGIN_SECONDS * 1000;
@@ -168,15 +110,8 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
       const twoFactor = acrMeets(acr, ACR.twoFactor);
       const allowed = user !== undefined && user.status === 'active' && !isLocked(user, now);
       if (!fresh || !twoFactor || !allowed) {
-        await deps.queries.audit.record({
-          type: 'account.login',
-          outcome: 'failure',
-          actor: user ? `user:${user.participant_id}/${user.user_id}` : null,
-          participantId: user?.participant_id ?? null,
-          userId: user?.user_id ?? null,
-          clientId: ACCOUNT_CLIENT_ID,
-          details: { reason: !allowed ? (user ? 'not_active' : 'unknown_subject') : !twoFactor ? 'not_two_factor' : 'login_not_fresh' },
-        });
+        const reason = !allowed ? (user ? 'not_active' : 'unknown_subject') : !twoFactor ? 'not_two_factor' : 'login_not_fresh';
+        await deps.queries.audit.record(refusedSignInEvent(ACCOUNT_CLIENT, 'account.login', user, reason));
         throw refused(!allowed ? 'account.refusal.noAccess' : !twoFactor ? 'account.refusal.twoFactor' : 'account.refusal.notFresh');
       }
       // Only after the 2FA check: the smartcard's acr meets phr too, but it never opens the page.
@@ -184,7 +119,7 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
     },
 
     async openSession({ user, authTime, phishingResistant }, oidcSessionUid) {
-      const session = randomBytes(32).toString('base64url');
+      const session = newSessionValue();
       const now = deps.clock.now();
       const keys = await deps.queries.webauthnCredentials.listForUser(user.id);
       const row: AccountSessionRow = {
@@ -203,7 +138,7 @@ export function createAccountSignIn(deps: AccountSignInDependencies): AccountSig
     },
 
     async resume(session) {
-      if (!session || !/^[A-Za-z0-9_-]{43}$/.test(session)) return undefined;
+      if (!isSessionValue(session)) return undefined;
       const now = deps.clock.now();
       const idHash = hashAccountSession(session);
       const row = await deps.queries.accountSessions.touch(idHash, now, new Date(now.getTime() - ACCOUNT_SESSION_IDLE_MINUTES * 60_000));

@@ -14,9 +14,11 @@ import { noStore } from '../web/security-headers.js';
 import { localeOf, pageLocale, type PageLocale } from '../web/locale.js';
 import { TooManyRequestsError } from '../kernel/errors.js';
 import type { MessageKey, Translatable } from '../i18n/translate.js';
+import { auditEvent } from '../kernel/actor.js';
 import { formatHongKongTime } from '../kernel/hong-kong-time.js';
 import { READINESS_STATES } from '../store/users.js';
 import {
+  daActor,
   firmAuditTrail,
   firmUserForAction,
   getFirmUser,
@@ -157,15 +159,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     const { user, returnTo } = await signIn.complete(callbackUrl, pending);
     const session = await signIn.openSession(user);
     ctx.cookies.set(sessionCookie(ctx), session, dmsCookieOptions(ctx, deps.sessionMaxHours * 3600_000));
-    await deps.queries.audit.record({
-      type: 'dms.login',
-      outcome: 'success',
-      actor: `da:${user.participant_id}/${user.user_id}`,
-      participantId: user.participant_id,
-      userId: user.user_id,
-      ip: ctx.ip,
-      requestId: ctx.state['requestId'] as string,
-    });
+    await deps.queries.audit.record(auditEvent(daActor(user, { ip: ctx.ip, requestId: ctx.state['requestId'] as string }), 'dms.login', 'success', user));
     ctx.status = 303;
     ctx.redirect(returnTo);
   });

@@ -2,21 +2,19 @@
  * How a Delegated Administrator signs in to DMS: DMS is a first-party OpenID Connect client
  * (`ccass-dms`) of this very provider, so a DA logs in under exactly the same policy as
  * CCASS Terminal users (password + second factor, lockout, phases). openid-client performs
- * the authorization code flow with PKCE, state and nonce, and checks the ID token; DMS then
- * requires the two-factor `acr` and the DA role, and opens a DMS session kept in PostgreSQL.
+ * the authorization code flow with PKCE, state and nonce, and checks the ID token
+ * (oidc/first-party-sign-in.ts); DMS then requires the two-factor `acr` and the DA role, and opens a DMS session kept in PostgreSQL.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { Clock } from '../kernel/clock.js';
 import { ACR, acrMeets } from '../oidc/assurance.js';
-import { DMS_CLIENT_ID, dmsClientSecret, dmsRedirectUri } from '../oidc/dms-client.js';
+import { DMS_CLIENT, DMS_CLIENT_ID, firstPartySignedOutUri } from '../oidc/first-party-clients.js';
+import { createFirstPartySignIn, isSessionValue, newSessionValue, refusedSignInEvent, sessionHash } from '../oidc/first-party-sign-in.js';
 import { isLocked } from '../policy/lockout.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import { dmsRefusal, type DmsRefusalCode } from './refusals.js';
-
-export { DMS_CLIENT_ID, dmsClientSecret, dmsRedirectUri } from '../oidc/dms-client.js';
 
 export interface DmsSessionSettings {
   sessionIdleMinutes: number;
@@ -33,23 +31,8 @@ export interface DmsSignInDependencies {
   settings: DmsSessionSettings;
 }
 
-/** What the browser keeps between leaving for /auth and coming back: sealed, so neither readable nor forgeable. */
-interface PendingSignIn {
-  state: string;
-  nonce: string;
-  verifier: string;
-  returnTo: string;
-  /** Epoch ms after which the pending sign-in is refused, whatever the cookie's own expiry. */
-  expiresAt: number;
-}
-
-/** As long as a login interaction may take. */
-const PENDING_MS = 15 * 60_000;
-
-const PENDING_CONTEXT = 'dms-sign-in';
-
 export function hashDmsSession(id: string): string {
-  return createHash('sha256').update(`dms:${id}`).digest('hex');
+  return sessionHash('dms', id);
 }
 
 /** Only DMS pages may be returned to after sign-in (no open redirect). */
@@ -70,88 +53,27 @@ export interface DmsSignIn {
 }
 
 export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
-  let configuration: Promise<oidc.Configuration> | undefined;
-  const discover = () => {
-    configuration ??= oidc
-      .discovery(new URL(deps.issuer), DMS_CLIENT_ID, undefined, oidc.ClientSecretBasic(dmsClientSecret(deps.cookieKeys)), {
-        [oidc.customFetch]: deps.fetch,
-        ...(deps.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : {}),
-      })
-      .catch((error: unknown) => {
-        configuration = undefined; // try again on the next sign-in
-        throw error;
-      });
-    return configuration;
-  };
-
   const refused = (code: DmsRefusalCode) => dmsRefusal(code);
+  // The page to go back to rides along with the pending sign-in.
+  const flow = createFirstPartySignIn<{ returnTo: string }>(DMS_CLIENT, deps, { sealContext: 'dms-sign-in', refuse: (failure) => refused(`sign_in_${failure}`) });
 
   return {
-    async begin(returnTo) {
-      const config = await discover();
-      const pending: PendingSignIn = {
-        state: oidc.randomState(),
-        nonce: oidc.randomNonce(),
-        verifier: oidc.randomPKCECodeVerifier(),
-        returnTo: safeReturnPath(returnTo),
-        expiresAt: deps.clock.now().getTime() + PENDING_MS,
-      };
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: dmsRedirectUri(deps.issuer),
-        scope: 'openid',
-        response_type: 'code',
-        state: pending.state,
-        nonce: pending.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
-        code_challenge_method: 'S256',
-        // DMS changes who can log in to CCASS: only a two-factor login will do.
-        acr_values: ACR.twoFactor,
-      });
-      return { url, pending: deps.box.seal(Buffer.from(JSON.stringify(pending)), PENDING_CONTEXT) };
-    },
+    // DMS changes who can log in to CCASS: only a two-factor login will do.
+    begin: (returnTo) => flow.begin({ acr_values: ACR.twoFactor }, { returnTo: safeReturnPath(returnTo) }),
 
     async complete(callbackUrl, sealed) {
-      let pending: PendingSignIn;
-      try {
-        pending = JSON.parse(deps.box.open(sealed ?? '', PENDING_CONTEXT).toString('utf8')) as PendingSignIn;
-      } catch {
-        throw refused('sign_in_lost');
-      }
-      if (!(pending.expiresAt > deps.clock.now().getTime())) throw refused('sign_in_expired');
-      const config = await discover();
-      let claims: oidc.IDToken | undefined;
-      try {
-        const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
-          pkceCodeVerifier: pending.verifier,
-          expectedState: pending.state,
-          expectedNonce: pending.nonce,
-          idTokenExpected: true,
-        });
-        claims = tokens.claims();
-      } catch (error) {
-        if (error instanceof oidc.AuthorizationResponseError) throw refused('sign_in_cancelled');
-        if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code?.startsWith('OAUTH_')) throw refused('sign_in_failed');
-        throw error;
-      }
-      if (!claims || !acrMeets(typeof claims.acr === 'string' ? claims.acr : undefined, ACR.twoFactor)) throw refused('two_factor_needed');
+      const { claims, carried } = await flow.complete(callbackUrl, sealed);
+      if (!acrMeets(typeof claims.acr === 'string' ? claims.acr : undefined, ACR.twoFactor)) throw refused('two_factor_needed');
       const user = await deps.queries.users.findBySubject(claims.sub);
       if (!user || user.role !== 'da' || user.status !== 'active' || isLocked(user, deps.clock.now())) {
-        await deps.queries.audit.record({
-          type: 'dms.login',
-          outcome: 'failure',
-          actor: user ? `user:${user.participant_id}/${user.user_id}` : null,
-          participantId: user?.participant_id ?? null,
-          userId: user?.user_id ?? null,
-          clientId: DMS_CLIENT_ID,
-          details: { reason: user ? (user.role !== 'da' ? 'not_a_da' : 'not_active') : 'unknown_subject' },
-        });
+        await deps.queries.audit.record(refusedSignInEvent(DMS_CLIENT, 'dms.login', user, user ? (user.role !== 'da' ? 'not_a_da' : 'not_active') : 'unknown_subject'));
         throw refused('no_dms_access');
       }
-      return { user, returnTo: pending.returnTo };
+      return { user, returnTo: carried.returnTo };
     },
 
     async openSession(user) {
-      const session = randomBytes(32).toString('base64url');
+      const session = newSessionValue();
       const now = deps.clock.now();
       await deps.queries.dmsSessions.create({
         id_hash: hashDmsSession(session),
@@ -165,7 +87,7 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
     },
 
     async resume(session) {
-      if (!session || !/^[A-Za-z0-9_-]{43}$/.test(session)) return undefined;
+      if (!isSessionValue(session)) return undefined;
       const now = deps.clock.now();
       const row = await deps.queries.dmsSessions.touch(hashDmsSession(session), now, new Date(now.getTime() - deps.settings.sessionIdleMinutes * 60_000));
       if (!row) return undefined;
@@ -184,7 +106,7 @@ export function createDmsSignIn(deps: DmsSignInDependencies): DmsSignIn {
 
     endSessionUrl() {
       const url = new URL('/session/end', deps.issuer);
-      url.search = new URLSearchParams({ client_id: DMS_CLIENT_ID, post_logout_redirect_uri: new URL('/dms/logged-out', deps.issuer).toString() }).toString();
+      url.search = new URLSearchParams({ client_id: DMS_CLIENT_ID, post_logout_redirect_uri: firstPartySignedOutUri(DMS_CLIENT, deps.issuer) }).toString();
       return url;
     },
   };

@@ -11,7 +11,7 @@ import { cookieName } from '../web/cookie-names.js';
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
 import { codeProblem, isCodeMethod, CODE_METHODS, SECOND_FACTORS, switchSecondFactor, type CodeMethod } from '../factors/second-factors.js';
 import type { ClientConfig } from '../config/schema.js';
-import { DMS_CLIENT_ID } from '../oidc/dms-client.js';
+import { DMS_CLIENT_ID } from '../oidc/first-party-clients.js';
 import { configuredClientName } from '../oidc/clients.js';
 import type { ViewName, Views } from '../web/views.js';
 import { authenticatorPage } from '../login/pages.js';

@@ -9,7 +9,7 @@ import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { z } from 'zod';
 import type { RouterParameterMiddleware } from '@koa/router';
-import { DMS_CLIENT_ID } from '../oidc/dms-client.js';
+import { DMS_CLIENT_ID } from '../oidc/first-party-clients.js';
 import { localeOf, pageLocale, preferUiLocales } from '../web/locale.js';
 import type { Renderer } from '../web/render.js';
 import type { CsrfTokens } from '../web/csrf.js';

@@ -10,8 +10,7 @@ import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
 import { postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { isTransientDatabaseError } from '../store/transient-errors.js';
-import { dmsClientMetadata } from './dms-client.js';
-import { accountClientMetadata } from './account-client.js';
+import { FIRST_PARTY_CLIENTS, firstPartyClientMetadata } from './first-party-clients.js';
 import type { Renderer } from '../web/render.js';
 import { oidcCookieNames } from '../web/cookie-names.js';
 import { CookieSigner } from '../web/cookie-signing.js';
@@ -51,7 +50,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // are fetched with it and kept for that request only.
     adapter: Adapter,
     // DMS and the security page are built in: first-party clients of this provider like CCASS Terminal.
-    clients: [...config.oidc.clients.map(clientMetadataFromConfig), dmsClientMetadata(config.issuer, deps.cookieKeys), accountClientMetadata(config.issuer, deps.cookieKeys)],
+    clients: [...config.oidc.clients.map(clientMetadataFromConfig), ...FIRST_PARTY_CLIENTS.map((client) => firstPartyClientMetadata(client, config.issuer, deps.cookieKeys))],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
