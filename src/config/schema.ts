@@ -211,7 +211,7 @@ export const configSchema = z
       .object({
         ttlSeconds: z.number().int().min(60).max(3600).default(300),
         maxAttempts: z.number().int().min(1).max(20).default(5),
-        /** Shortest time between two codes sent to one user. */
+        /** Shortest time between two codes sent to one user while the last one is unused. */
         resendIntervalSeconds: z.number().int().min(0).default(30),
         /** At most this many codes per user within windowSeconds. */
         maxSendsPerWindow: z.number().int().min(1).default(5),

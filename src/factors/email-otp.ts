@@ -53,10 +53,13 @@ export async function sendEmailOtp(
   const { settings } = deps;
   const recent = await deps.queries.emailOtpChallenges.sentSince(user.id, new Date(now.getTime() - settings.windowSeconds * 1000));
   if (recent.length >= settings.maxSendsPerWindow) {
-    const oldest = recent[recent.length - 1] as Date;
+    const oldest = (recent[recent.length - 1] as { at: Date }).at;
     return { queued: false, reason: 'too_many', retryAfterSeconds: Math.ceil((oldest.getTime() + settings.windowSeconds * 1000 - now.getTime()) / 1000) };
   }
-  const latest = recent[0];
+  // The interval holds back a new code while the last one may still be on its way or unread; a
+  // code already used (the user had it: a login or an activation just finished with it) holds
+  // back nothing, so a next login moments later — the security page's fresh login — gets one.
+  const latest = recent.find((sent) => sent.open)?.at;
   if (latest && now.getTime() - latest.getTime() < settings.resendIntervalSeconds * 1000) {
     return { queued: false, reason: 'too_soon', retryAfterSeconds: Math.ceil((latest.getTime() + settings.resendIntervalSeconds * 1000 - now.getTime()) / 1000) };
   }

@@ -30,10 +30,14 @@ export function emailOtpChallengeQueries(db: Database) {
       const row = await db('email_otp_challenges').where({ id }).whereNull('consumed_at').andWhere('expires_at', '>', now).first('id');
       return row !== undefined;
     },
-    /** Codes sent to this user since `since` (newest first), for the resend limits. */
-    async sentSince(userId: string, since: Date): Promise<Date[]> {
-      const rows = await db('email_otp_challenges').where({ user_id: userId }).andWhere('created_at', '>=', since).orderBy('created_at', 'desc').select('created_at');
-      return rows.map((row: { created_at: Date }) => row.created_at);
+    /** Codes sent to this user since `since` (newest first), and whether each is still waiting to be used, for the resend limits. */
+    async sentSince(userId: string, since: Date): Promise<Array<{ at: Date; open: boolean }>> {
+      const rows = await db('email_otp_challenges')
+        .where({ user_id: userId })
+        .andWhere('created_at', '>=', since)
+        .orderBy('created_at', 'desc')
+        .select('created_at', db.raw('(consumed_at is null) as open'));
+      return rows.map((row: { created_at: Date; open: boolean }) => ({ at: row.created_at, open: row.open }));
     },
     async findOpen(userId: string, interactionHash: string, now: Date): Promise<EmailOtpChallengeRow | undefined> {
       return db<EmailOtpChallengeRow>('email_otp_challenges')

@@ -138,6 +138,30 @@ describe('second factor', () => {
     });
   });
 
+  describe('email OTP after a code was used', () => {
+    it('sends the next login its own code at once: a code already used holds back nothing (an unused one still does)', async () => {
+      const user = await newUser('email');
+      const first = await startAuthorization(running.issuer);
+      const firstPage = await passwordStep(first, credentials(user));
+      expect((await submitCode(first, firstPage, codeIn(await running.mail.mailTo(user.email as string)))).status).toBe(303);
+
+      // Moments later (the security page's fresh login, say): a new code, not "none sent yet".
+      running.clock.advance(2);
+      const second = await startAuthorization(running.issuer);
+      const secondPage = await passwordStep(second, credentials(user));
+      expect(secondPage.body).toContain('Enter the 6-digit code emailed');
+      const secondCode = codeIn(await running.mail.mailTo(user.email as string, 2));
+
+      // That code is not used yet: a third login at once gets none, and is told so.
+      const third = await startAuthorization(running.issuer);
+      const thirdPage = await passwordStep(third, credentials(user));
+      expect(thirdPage.body).toContain('No code has been sent for this step yet');
+      await running.mailSettled();
+      expect(running.mail.countTo(user.email as string)).toBe(2);
+      expect((await submitCode(second, secondPage, secondCode)).status).toBe(303);
+    });
+  });
+
   describe('the password alone', () => {
     it('never completes a login, even when the browser resumes the authorization by hand', async () => {
       const user = await newUser('totp');
