@@ -12,10 +12,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jsqrModule from 'jsqr';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { chromiumExecutable } from '../support/chromium.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { accessibilityViolations } from '../support/axe.js';
-import { startExampleRelyingParty } from '../support/example-rp.js';
+import { EXAMPLE_TERMINAL, startExampleRelyingParty } from '../support/example-rp.js';
 import { PNG } from 'pngjs';
 import type { Locale } from '../../src/i18n/locales.js';
 import { translator, type MessageKey } from '../../src/i18n/translate.js';
@@ -31,7 +31,7 @@ type QrDecoder = (data: Uint8ClampedArray, width: number, height: number) => { d
 const jsQR = ((jsqrModule as unknown as { default?: QrDecoder }).default ?? (jsqrModule as unknown as QrDecoder)) as QrDecoder;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
+const RP = EXAMPLE_TERMINAL;
 
 
 /** Each journey runs once per language; the user's browser says which (Accept-Language). */
@@ -86,10 +86,7 @@ describe.each(LANGUAGES)('the journey in a real browser ($locale)', ({ locale, b
     // The operator registered the firm's users; the DA gives them their designated emails.
     await seedUser(running.server, running.config, { participantId: 'B01234', userId: trader, status: 'pending', secondFactor: 'none' }, running.clock);
     relyingParty = await startExampleRelyingParty(running.issuer, rpPort, RP);
-    browser = await chromium.launch({
-      executablePath: chromiumExecutable(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

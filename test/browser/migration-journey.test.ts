@@ -30,9 +30,9 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildServer, type Server } from '../../src/app/server.js';
-import { startExampleRelyingParty } from '../support/example-rp.js';
+import { EXAMPLE_STRICT, EXAMPLE_TERMINAL, exampleClients, startExampleRelyingParty } from '../support/example-rp.js';
 import { addVirtualAuthenticator, type VirtualAuthenticator } from '../support/virtual-authenticator.js';
 import type { Config } from '../../src/config/schema.js';
 import { RECOVERY_CODE_COUNT } from '../../src/factors/recovery-codes.js';
@@ -44,7 +44,7 @@ import { clearPhasePin, pinPhase } from '../../src/policy/phase-control.js';
 import type { Phase } from '../../src/policy/phases.js';
 import { accessibilityViolations } from '../support/axe.js';
 import { Browser as HttpBrowser } from '../support/browser.js';
-import { chromiumExecutable } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { TestClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pkcePair } from '../support/flows.js';
@@ -57,8 +57,8 @@ import { base32Decode, rfc6238 } from '../support/totp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'browser', 'migration');
-const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
-const STRICT_RP = { clientId: 'example-strict', clientSecret: 'example-strict-secret-for-browser-tests' };
+const RP = EXAMPLE_TERMINAL;
+const STRICT_RP = EXAMPLE_STRICT;
 /** A relying party played by the test itself, to hold a refresh token of a browser's session. */
 const PROBE = { clientId: 'session-probe', clientSecret: 'session-probe-secret-for-browser-tests' };
 const LOGGED_IN = 'Logged in to CCASS Terminal';
@@ -115,16 +115,7 @@ describe('the migration journeys in a real browser, behind nginx', () => {
     probeRedirectUri = `http://localhost:${(probe.address() as AddressInfo).port}/callback`;
     const clients = [
       ...testConfig('http://unused', database.url).oidc.clients,
-      { client_id: RP.clientId, client_name: 'CCASS Terminal', client_secret: RP.clientSecret, redirect_uris: [`${rpOrigin}/callback`], post_logout_redirect_uris: [`${rpOrigin}/`], first_party: true },
-      {
-        client_id: STRICT_RP.clientId,
-        client_name: 'Settlement Console',
-        client_secret: STRICT_RP.clientSecret,
-        redirect_uris: [`${strictOrigin}/callback`],
-        post_logout_redirect_uris: [`${strictOrigin}/`],
-        first_party: true,
-        require_phishing_resistant: true,
-      },
+      ...exampleClients(rpOrigin, strictOrigin),
       { client_id: PROBE.clientId, client_name: 'CCASS Terminal', client_secret: PROBE.clientSecret, redirect_uris: [probeRedirectUri], first_party: true },
     ];
     config = testConfig(issuer, database.url, {
@@ -152,10 +143,7 @@ describe('the migration journeys in a real browser, behind nginx', () => {
     });
     relyingParty = await startExampleRelyingParty(issuer, rpPort, RP, { NODE_EXTRA_CA_CERTS: tlsCaFile });
     strictRelyingParty = await startExampleRelyingParty(issuer, strictPort, STRICT_RP, { NODE_EXTRA_CA_CERTS: tlsCaFile });
-    browser = await chromium.launch({
-      executablePath: chromiumExecutable(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterEach(async () => {

@@ -19,15 +19,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildServer, type Server } from '../../src/app/server.js';
-import { startExampleRelyingParty } from '../support/example-rp.js';
+import { EXAMPLE_STRICT, EXAMPLE_TERMINAL, exampleClients, startExampleRelyingParty } from '../support/example-rp.js';
 import { addVirtualAuthenticator } from '../support/virtual-authenticator.js';
 import type { Config } from '../../src/config/schema.js';
 import { translator, type MessageKey } from '../../src/i18n/translate.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
-import { chromiumExecutable } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { TestClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
@@ -38,8 +38,8 @@ import { rfc6238 } from '../support/totp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'browser', 'security-keys');
-const RP = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
-const STRICT_RP = { clientId: 'example-strict', clientSecret: 'example-strict-secret-for-browser-tests' };
+const RP = EXAMPLE_TERMINAL;
+const STRICT_RP = EXAMPLE_STRICT;
 const t = translator('en');
 
 
@@ -75,16 +75,7 @@ describe('security keys and passkeys in a real browser', () => {
     mail = await new SmtpSink().start();
     const clients = [
       ...testConfig('http://unused', database.url).oidc.clients,
-      { client_id: RP.clientId, client_name: 'CCASS Terminal', client_secret: RP.clientSecret, redirect_uris: [`${rpOrigin}/callback`], post_logout_redirect_uris: [`${rpOrigin}/`], first_party: true },
-      {
-        client_id: STRICT_RP.clientId,
-        client_name: 'Settlement Console',
-        client_secret: STRICT_RP.clientSecret,
-        redirect_uris: [`${strictOrigin}/callback`],
-        post_logout_redirect_uris: [`${strictOrigin}/`],
-        first_party: true,
-        require_phishing_resistant: true,
-      },
+      ...exampleClients(rpOrigin, strictOrigin),
     ];
     config = testConfig(issuer, database.url, { oidc: { clients }, smtp: { url: mail.url, from: 'CCASS Authentication <no-reply@ccass.test>' } });
     server = await buildServer(config, database.db, createLogger('silent'), { clock });
@@ -92,10 +83,7 @@ describe('security keys and passkeys in a real browser', () => {
     http.on('request', (req, res) => handler(req, res));
     relyingParty = await startExampleRelyingParty(issuer, rpPort, RP);
     strictRelyingParty = await startExampleRelyingParty(issuer, strictPort, STRICT_RP);
-    browser = await chromium.launch({
-      executablePath: chromiumExecutable(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -51,3 +51,11 @@ export function chromiumExecutable(): string {
   if (executable(installed)) return (found = installed);
   throw new Error('No Chromium for the browser tests: install one (Debian: apt-get install chromium), set CHROMIUM_PATH, or run `npx playwright-core install chromium`.');
 }
+
+/** Chromium as every browser test runs it: headless, nothing fetched in the background, no first-run dialogs. */
+export function launchChromium(): ReturnType<typeof chromium.launch> {
+  return chromium.launch({
+    executablePath: chromiumExecutable(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}

@@ -20,3 +20,24 @@ export async function startExampleRelyingParty(issuer: string, port: number, cli
   });
   return child;
 }
+
+/** The example relying party as the browser tests register it: CCASS Terminal, first party. */
+export const EXAMPLE_TERMINAL = { clientId: 'example-terminal', clientSecret: 'example-terminal-secret-for-browser-tests' };
+/** The same example as a client that requires phishing-resistant logins. */
+export const EXAMPLE_STRICT = { clientId: 'example-strict', clientSecret: 'example-strict-secret-for-browser-tests' };
+
+/** The client entries of the two examples, for a test server's configuration, running at these origins. */
+export function exampleClients(terminalOrigin: string, strictOrigin: string) {
+  return [
+    { client_id: EXAMPLE_TERMINAL.clientId, client_name: 'CCASS Terminal', client_secret: EXAMPLE_TERMINAL.clientSecret, redirect_uris: [`${terminalOrigin}/callback`], post_logout_redirect_uris: [`${terminalOrigin}/`], first_party: true },
+    {
+      client_id: EXAMPLE_STRICT.clientId,
+      client_name: 'Settlement Console',
+      client_secret: EXAMPLE_STRICT.clientSecret,
+      redirect_uris: [`${strictOrigin}/callback`],
+      post_logout_redirect_uris: [`${strictOrigin}/`],
+      first_party: true,
+      require_phishing_resistant: true,
+    },
+  ];
+}
