@@ -151,6 +151,8 @@ export async function finishRegistration(
     return { kind: 'refused', reason: challengeFound ? 'invalid' : 'challenge_unknown' };
   }
   if (!verification.verified) return { kind: 'refused', reason: 'invalid' };
+  // In the caller's transaction (both callers have one): the count and the insert are one step per user.
+  await deps.credentials.lockOwner(ceremony.user.id);
   if ((await deps.credentials.countForUser(ceremony.user.id)) >= deps.settings.maxCredentialsPerUser) return { kind: 'refused', reason: 'too_many_keys' };
   const info = verification.registrationInfo;
   const stored = await deps.credentials.insert({

@@ -36,6 +36,8 @@ export async function recordFailedFactor(services: LoginServices, request: Login
     await recordLoginEvent(services, request, { type: `login.${factor}`, outcome: 'failure', who: user ?? failure.typed, details }, within);
     // A code used twice: the user's password and code may both be in someone else's hands.
     if (reason === 'replayed' && user) await services.notices.send(within, user, 'code_replayed', { ip: request.origin.ip });
+    // A key whose counter went back may have been copied: its holder should know at once.
+    if (reason === 'counter_regressed' && user) await services.notices.send(within, user, 'key_counter_regressed', { ip: request.origin.ip });
     if (counted.locked && user) {
       await recordLoginEvent(services, request, { type: 'account.lock', outcome: 'success', who: user, details: { after: factor } }, within);
       await revokeUserAccess({ queries: within, notices: services.notices }, user, 'lock', actor);

@@ -18,6 +18,7 @@ export type NoticeCause =
   | 'lock'
   | 'disable'
   | 'code_replayed'
+  | 'key_counter_regressed'
   | 'recovery_code_used'
   | 'security_key_added'
   | 'security_key_removed'

@@ -30,6 +30,13 @@ export function webauthnCredentialQueries(db: Database) {
     async listForUser(userId: string): Promise<WebauthnCredentialRow[]> {
       return (await db('webauthn_credentials').where({ user_id: userId }).orderBy('created_at').select(COLUMNS)).map(row);
     },
+    /**
+     * Holds the user's row until the transaction ends: two registrations of one user at once
+     * then count and insert one after the other, so neither goes past the limit.
+     */
+    async lockOwner(userId: string): Promise<void> {
+      await db('users').where({ id: userId }).forUpdate().first('id');
+    },
     async countForUser(userId: string): Promise<number> {
       const [counted] = await db('webauthn_credentials').where({ user_id: userId }).count<{ count: string }[]>('id as count');
       return Number(counted?.count ?? 0);

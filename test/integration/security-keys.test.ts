@@ -259,6 +259,8 @@ describe('security keys and passkeys at login', () => {
     it('a counter that went backwards (a cloned key)', async () => {
       const { user, key } = await userWithKey({ authenticator: { signCount: 41 } });
       await expectRefused(user, (options) => key.assert(options, { counter: 40 }), 'counter_regressed');
+      // Its holder is told at once: the key may have been copied.
+      expect((await running.mail.mailTo(user.email as string)).subject).toContain('A security key of yours may have been copied');
     });
 
     it('a tampered signature', async () => {

@@ -60,6 +60,8 @@ export const securityKeysEn = {
 
   'mail.notice.recovery_code_used.subject': 'A recovery code of your CCASS login was used',
   'mail.notice.recovery_code_used.text': 'One of your recovery codes was used to log in, in place of your second factor. {left} codes are left. If this was not you, call the CCASS Hotline at once.',
+  'mail.notice.key_counter_regressed.subject': 'A security key of yours may have been copied',
+  'mail.notice.key_counter_regressed.text': 'A login with one of your security keys was refused because the key reported an older use count than it had before. The key may have been copied. If you still have all your keys, remove this one on your security page and register a new one, and call the CCASS Hotline.',
   'mail.notice.security_key_added.subject': 'A security key was added to your CCASS login',
   'mail.notice.security_key_added.text': 'A security key or passkey named “{name}” can now be used to log in to CCASS.',
 } as const;
@@ -121,6 +123,8 @@ export const securityKeysZhHant: Record<keyof typeof securityKeysEn, string> = {
 
   'mail.notice.recovery_code_used.subject': '您中央結算系統登入帳戶的一個復原碼已被使用',
   'mail.notice.recovery_code_used.text': '您其中一個復原碼已被用作登入，以代替您的第二重認證。尚餘{left}個復原碼。如並非由您本人操作，請立即致電中央結算系統熱線。',
+  'mail.notice.key_counter_regressed.subject': '您的一個安全密鑰可能已被複製',
+  'mail.notice.key_counter_regressed.text': '一次以您的安全密鑰進行的登入已被拒絕，因為該密鑰報告的使用次數比之前的少。該密鑰可能已被複製。如您仍持有所有密鑰，請在您的安全設定頁面移除此密鑰並登記新的密鑰，並致電中央結算系統熱線。',
   'mail.notice.security_key_added.subject': '您的中央結算系統登入帳戶已新增安全密鑰',
   'mail.notice.security_key_added.text': '名為「{name}」的安全密鑰或通行密鑰現可用於登入中央結算系統。',
 };
