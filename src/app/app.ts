@@ -26,6 +26,7 @@ import { withBatchedOidcWrites } from '../store/oidc-adapter.js';
 import type { Services } from './services.js';
 import { errorHandler, withHotline } from '../web/error-handler.js';
 import { formPostPages } from '../oidc/pages.js';
+import { postedAsGet } from '../oidc/post-as-get.js';
 import { addressMatcher } from '../kernel/address-ranges.js';
 import { isOAuthJsonEndpoint, percentEncodedProblem, refuseBadText, requestTargetGuard } from '../web/text-guard.js';
 import { problemIn } from '../kernel/storable-text.js';
@@ -149,6 +150,9 @@ export function createApp(services: Services, web: WebParts): Koa {
     passwordRules: deps.config.password,
     lockout: deps.config.lockout,
   });
+
+  // POST on /auth and /session/end becomes the equivalent GET, before any body parser (oidc/post-as-get.ts).
+  app.use(postedAsGet({ render, bodyLimit: deps.config.server.bodyLimit }));
 
   // Our forms are url-encoded and the DMS API takes JSON; any other body type is refused
   // (415), as is a body over the limit (413). CSV uploads are read by their routes, as bytes.

@@ -31,6 +31,7 @@ import { grantConsent } from './consent.js';
 import { forms } from './forms.js';
 import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages, type InteractionDetails } from './interaction-request.js';
 import { completeLogin } from './completion.js';
+import { hintedLogin } from './login-hint.js';
 import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
 import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, registerKeyPage, securityKeyPage } from './pages.js';
@@ -102,7 +103,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   async function showStep(ctx: Context, current: Login | undefined, values: { error?: Translatable; notice?: Translatable } = {}): Promise<void> {
     const { details, request, clientName } = loaded(ctx);
     if (!current || current.step === 'password') {
-      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx) }, values.error));
+      // The relying party's login_hint fills in who is logging in (login-hint.ts).
+      const hinted = hintedLogin(details.params['login_hint']);
+      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), ...hinted }, values.error));
     }
     switch (current.step) {
       case 'totp':

@@ -74,6 +74,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     pkce: { required: () => true },
+    // OIDC Core 3.1.2.1: redirect_uri is REQUIRED, even for a client with one registered URI
+    // (oidc-provider fills it in by default). Without it no redirect is safe: the error page says
+    // invalid_request. The token request must then name it too (RFC 6749 §4.1.3).
+    allowOmittingSingleRegisteredRedirectUri: false,
     features: {
       devInteractions: { enabled: false },
       revocation: {

@@ -1,0 +1,137 @@
+/**
+ * The OpenID conformance suite's Basic OP plan (oidcc-basic-certification-test-plan), module by
+ * module, for the modules this server's POST, login_hint and redirect_uri handling answer
+ * (docs/conformance.md lists every module of the plan and where it is covered).
+ */
+import request from 'supertest';
+import type * as client from 'openid-client';
+import { Browser } from '../support/browser.js';
+import { authorizationRequest, authorize, crossSitePost, discoverTerminal, followFrom, navigate, silentAuthorization } from '../support/conformance.js';
+import { seedUser, TERMINAL, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+
+describe('Basic OP plan', () => {
+  let running: RunningTestServer;
+  let user: SeededUser;
+  let config: client.Configuration;
+  useTestServer((started) => ({ running } = started));
+  beforeAll(async () => {
+    user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1', email: 'trader1@example.com' }, running.clock);
+    config = await discoverTerminal(running);
+  });
+
+  describe('oidcc-ensure-post-request-succeeds', () => {
+    it('oidcc-ensure-post-request-succeeds: the authorization request POSTed as a form logs in and returns a code', async () => {
+      const browser = new Browser();
+      const tokens = await authorize(running, config, browser, user, { method: 'POST', extra: { scope: 'openid profile' } });
+      expect(tokens.claims()).toMatchObject({ iss: running.issuer, aud: TERMINAL.clientId, sub: user.subject, participant_id: 'B01234', user_id: 'TRADER1', name: 'User TRADER1' });
+      // A POST from a page of the same site (a relying party on the provider's site) carries the session cookie.
+      const again = await silentAuthorization(browser, config, {}, 'POST');
+      expect(again.callback?.get('code')).toBeTruthy();
+    });
+
+    it('a cross-site POST carries no SameSite=Lax cookie: prompt=none gets login_required, otherwise the login page', async () => {
+      const browser = new Browser();
+      await authorize(running, config, browser, user);
+      const silent = await authorizationRequest(config, { prompt: 'none' });
+      const answer = await followFrom(browser, await crossSitePost(browser, silent.url));
+      expect(new URL(answer.url).searchParams.get('error')).toBe('login_required');
+      const loud = await authorizationRequest(config);
+      const loginPage = await followFrom(browser, await crossSitePost(browser, loud.url));
+      expect(loginPage.body).toContain('Log in to CCASS Terminal');
+      // The session itself was not touched: the same browser, navigating (GET), is still logged in.
+      expect((await silentAuthorization(browser, config)).callback?.get('code')).toBeTruthy();
+    });
+
+    it('refuses a parameter given twice, or in both the query and the body, with invalid_request', async () => {
+      const { url } = await authorizationRequest(config);
+      const body = url.searchParams.toString();
+      const inBoth = await request(running.http).post(`/auth?state=${url.searchParams.get('state')}`).type('form').set('Accept', 'application/json').send(body).expect(400);
+      expect(inBoth.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining("'state' parameter must not be provided twice") });
+      const twice = await request(running.http).post('/auth').type('form').send(`${body}&scope=openid`).expect(400);
+      expect(twice.text).toContain('Sign-in could not continue');
+      expect(twice.headers['location']).toBeUndefined();
+    });
+
+    it('refuses a body that is not a url-encoded form (415), not UTF-8 (400), or over the size limit (413)', async () => {
+      const { url } = await authorizationRequest(config);
+      const json = await request(running.http).post('/auth').set('Accept', 'application/json').send(Object.fromEntries(url.searchParams)).expect(415);
+      expect(json.body).toEqual({ error: 'invalid_request', error_description: 'only application/x-www-form-urlencoded bodies are accepted on POST /auth' });
+      await request(running.http).post('/auth').type('form').send(`${url.searchParams}&login_hint=%C3%28`).expect(400);
+      await request(running.http).post('/auth').type('form').send(`${url.searchParams}&extra=${'x'.repeat(20_000)}`).expect(413);
+      // The other endpoints keep their own methods: POST on the token endpoint is oidc-provider's as before.
+      const token = await request(running.http).post('/token').type('form').send({ grant_type: 'authorization_code' }).expect(400);
+      expect(token.body).toMatchObject({ error: 'invalid_request', error_description: 'no client authentication mechanism provided' });
+    });
+  });
+
+  it('oidcc-prompt-none-not-logged-in: login_required to the redirect_uri, over GET and POST', async () => {
+    for (const method of ['GET', 'POST'] as const) {
+      const { request: sent, callback } = await silentAuthorization(new Browser(), config, {}, method);
+      expect(callback?.get('error')).toBe('login_required');
+      expect(callback?.get('state')).toBe(sent.state);
+    }
+  });
+
+  describe('oidcc-login-hint', () => {
+    async function loginPageFor(hint: string, method: 'GET' | 'POST' = 'GET') {
+      const { url } = await authorizationRequest(config, { login_hint: hint });
+      const browser = new Browser();
+      return followFrom(browser, await navigate(browser, url, method));
+    }
+
+    it('oidcc-login-hint: a participant/user hint fills in both IDs, upper-cased as the login reads them', async () => {
+      for (const hint of ['b01234/trader1', 'B01234:TRADER1', ' b01234 trader1 ']) {
+        const page = await loginPageFor(hint);
+        expect(page.status).toBe(200);
+        expect(page.body).toMatch(/name="participantId"[^>]*value="B01234"/);
+        expect(page.body).toMatch(/name="userId"[^>]*value="TRADER1"/);
+        // Who is logging in is known: the cursor starts in the password field.
+        expect(page.body).toMatch(/id="password"[^>]*autofocus/);
+      }
+      expect((await loginPageFor('B01234/TRADER1', 'POST')).body).toMatch(/name="userId"[^>]*value="TRADER1"/);
+    });
+
+    it('ignores a hint that does not parse, never an error; what it holds is never reflected unescaped', async () => {
+      for (const hint of ['buffy@example.com', 'B01234', 'B01234/TRADER1/X', '"><script>alert(1)</script>', 'B01234/"><script>alert(1)</script>', 'x'.repeat(500)]) {
+        const page = await loginPageFor(hint);
+        expect(page.status).toBe(200);
+        expect(page.body).toContain('Log in to CCASS Terminal');
+        expect(page.body).toMatch(/name="participantId"[^>]*value=""/);
+        expect(page.body).not.toContain('<script>alert');
+        expect(page.body).not.toContain('"><');
+      }
+    });
+
+    it('a hint proves nothing: the user still types the password, and logs in as who they are', async () => {
+      const other = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER2' }, running.clock);
+      const tokens = await authorize(running, config, new Browser(), other, { extra: { login_hint: 'B01234/TRADER1' } });
+      expect(tokens.claims()).toMatchObject({ sub: other.subject, user_id: 'TRADER2' });
+    });
+  });
+
+  it('oidcc-ensure-redirect-uri-in-authorization-request: no redirect_uri is refused on our error page, even for a client with one registered', async () => {
+    const refusals: Array<{ error: string; error_description?: string }> = [];
+    const provider = running.server.provider as unknown as NodeJS.EventEmitter;
+    const listen = (_ctx: unknown, error: { error: string; error_description?: string }) => refusals.push({ error: error.error, error_description: error.error_description });
+    provider.on('authorization.error', listen);
+    for (const method of ['GET', 'POST'] as const) {
+      const { url } = await authorizationRequest(config, { redirect_uri: undefined });
+      const browser = new Browser();
+      const page = await navigate(browser, url, method);
+      expect(page.status).toBe(400);
+      expect(page.headers.get('location')).toBeNull();
+      expect(page.body).toContain('Sign-in could not continue');
+      expect(page.body).toContain('made a sign-in request that this service cannot accept');
+    }
+    provider.off('authorization.error', listen);
+    expect(refusals).toEqual([0, 1].map(() => ({ error: 'invalid_request', error_description: "missing required parameter 'redirect_uri'" })));
+  });
+
+  it('oidcc-ensure-registered-redirect-uri: an unregistered redirect_uri is refused on our error page', async () => {
+    const { url } = await authorizationRequest(config, { redirect_uri: 'http://127.0.0.1:9999/elsewhere' });
+    const page = await navigate(new Browser(), url);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('location')).toBeNull();
+    expect(page.body).toContain('Sign-in could not continue');
+  });
+});
