@@ -26,6 +26,13 @@ const hongKongTime = z.string().refine((value) => parseHongKongTime(value) !== u
   message: 'must be a Hong Kong date or time like "2023-06-26" or "2023-06-26T08:00"',
 });
 
+/**
+ * How a confidential client may authenticate: a client secret, in the Authorization header
+ * (the default) or in the request body. Public clients use `none`. Discovery lists exactly
+ * these (src/oidc/clients.ts), so a method appears there only once a client can be configured with it.
+ */
+export const CONFIDENTIAL_CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+
 const clientSchema = z
   .object({
     client_id: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3-64 characters of A-Z a-z 0-9 . _ -'),
@@ -55,8 +62,34 @@ const clientSchema = z
     require_phishing_resistant: z.boolean().default(false),
     /** How this client's ID tokens are signed; unset: oidc.idTokenSigningAlg. RS256 for relying parties that know nothing else. */
     id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
+    /** How a confidential client sends its secret to the token, introspection and revocation endpoints. */
+    token_endpoint_auth_method: z.enum(CONFIDENTIAL_CLIENT_AUTH_METHODS).optional(),
+    /**
+     * A resource server (an API) may introspect tokens issued to other clients (RFC 7662 §4:
+     * the server decides who may); every other client introspects only its own.
+     */
+    resource_server: z.boolean().default(false),
+    /**
+     * `rotate`: every refresh returns a new refresh token, and bringing back a used one ends the
+     * grant (RFC 9700 §4.14.2). `none`: a confidential client keeps one refresh token until it
+     * expires (it is bound to the client by its secret).
+     */
+    refresh_token_rotation: z.enum(['rotate', 'none']).default('rotate'),
   })
-  .strict();
+  .strict()
+  .superRefine((client, ctx) => {
+    if (client.client_secret) return;
+    // A public client proves nothing about itself: nothing that trusts the client's identity.
+    if (client.token_endpoint_auth_method) {
+      ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], message: 'needs client_secret (a public client authenticates with none)' });
+    }
+    if (client.resource_server) {
+      ctx.addIssue({ code: 'custom', path: ['resource_server'], message: 'needs client_secret (a public client may not introspect)' });
+    }
+    if (client.refresh_token_rotation === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['refresh_token_rotation'], message: 'must be "rotate" for a public client (RFC 9700 §4.14.2: its refresh tokens are bound to nothing else)' });
+    }
+  });
 
 export type ClientConfig = z.infer<typeof clientSchema>;
 

@@ -1,8 +1,15 @@
 import type { ClientMetadata } from 'oidc-provider';
-import type { ClientConfig } from '../config/schema.js';
+import { CONFIDENTIAL_CLIENT_AUTH_METHODS, type ClientConfig } from '../config/schema.js';
 import type { Locale } from '../i18n/locales.js';
 
-/** Configured clients become oidc-provider client metadata; `first_party` travels as extra metadata. */
+/**
+ * Every way a client can authenticate, and so all that discovery advertises: the methods a
+ * configured client may be given, and `none` for public clients. oidc-provider's default list
+ * also has private_key_jwt and client_secret_jwt, which no client here can be registered with.
+ */
+export const CLIENT_AUTH_METHODS = [...CONFIDENTIAL_CLIENT_AUTH_METHODS, 'none'] as const;
+
+/** Configured clients become oidc-provider client metadata; `first_party` and the like travel as extra metadata. */
 export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
   const zhHantName = client[CLIENT_NAME_ZH_HANT];
   return {
@@ -14,12 +21,14 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
     grant_types: client.grant_types,
     response_types: ['code'],
     ...(client.client_secret
-      ? { client_secret: client.client_secret, token_endpoint_auth_method: 'client_secret_basic' }
+      ? { client_secret: client.client_secret, token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic' }
       : { token_endpoint_auth_method: 'none' }),
     ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
     [FIRST_PARTY]: client.first_party,
     [REQUIRE_TWO_FACTOR]: client.require_two_factor,
     [REQUIRE_PHISHING_RESISTANT]: client.require_phishing_resistant,
+    [RESOURCE_SERVER]: client.resource_server,
+    [REFRESH_TOKEN_ROTATION]: client.refresh_token_rotation,
   };
 }
 
@@ -58,6 +67,21 @@ export const REQUIRE_PHISHING_RESISTANT = 'require_phishing_resistant';
 
 export function requiresPhishingResistant(client: { metadata(): Record<string, unknown> }): boolean {
   return client.metadata()[REQUIRE_PHISHING_RESISTANT] === true;
+}
+
+/** Client metadata key for resource servers: clients that may introspect any client's tokens. */
+export const RESOURCE_SERVER = 'resource_server';
+
+export function isResourceServer(client: MetadataSource): boolean {
+  return metadataOf(client)[RESOURCE_SERVER] === true;
+}
+
+/** Client metadata key: `rotate` (a new refresh token on each refresh) or `none`. */
+export const REFRESH_TOKEN_ROTATION = 'refresh_token_rotation';
+
+/** Whether a refresh by this client replaces its refresh token; rotation unless configured `none`. */
+export function rotatesRefreshTokens(client: MetadataSource): boolean {
+  return metadataOf(client)[REFRESH_TOKEN_ROTATION] !== 'none';
 }
 
 /**

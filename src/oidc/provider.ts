@@ -21,7 +21,19 @@ import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { createSessionActivity } from './session-activity.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
-import { CLIENT_NAME_ZH_HANT, clientMetadataFromConfig, FIRST_PARTY, isFirstParty, REQUIRE_PHISHING_RESISTANT, REQUIRE_TWO_FACTOR } from './clients.js';
+import {
+  CLIENT_AUTH_METHODS,
+  CLIENT_NAME_ZH_HANT,
+  clientMetadataFromConfig,
+  FIRST_PARTY,
+  isFirstParty,
+  isResourceServer,
+  REFRESH_TOKEN_ROTATION,
+  REQUIRE_PHISHING_RESISTANT,
+  REQUIRE_TWO_FACTOR,
+  RESOURCE_SERVER,
+  rotatesRefreshTokens,
+} from './clients.js';
 import { providerPages } from './pages.js';
 import type { Jwks } from './key-generation.js';
 
@@ -57,7 +69,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: config.oidc.idTokenSigningAlg,
     },
-    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, REQUIRE_PHISHING_RESISTANT, CLIENT_NAME_ZH_HANT] },
+    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, REQUIRE_PHISHING_RESISTANT, CLIENT_NAME_ZH_HANT, RESOURCE_SERVER, REFRESH_TOKEN_ROTATION] },
+    // Discovery's token_endpoint_auth_methods_supported is this list: only what a client can be configured with.
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    discovery: {
+      // RFC 8414 §2: without these a client must guess (revocation's default would be client_secret_basic alone).
+      // Public clients revoke their own tokens but may not introspect.
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    },
     jwks: deps.jwks,
     cookies: {
       names: oidcCookieNames(config.issuer),
@@ -87,8 +107,13 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
       introspection: {
         enabled: true,
-        // Introspection tells whether a token is live and whose it is: confidential clients only.
-        allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
+        // RFC 7662 §4: the server decides who may learn whether a token is live and whose it is.
+        // Confidential clients only: the client the token was issued to, or a configured resource
+        // server. Refused, oidc-provider answers 200 {"active": false}, the answer for an unknown
+        // token (§2.2): an error would tell the caller that the token exists (§4 warns of such
+        // scanning), and the conformance suite expects no error either.
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' && (token.clientId === client.clientId || isResourceServer(client)),
       },
       rpInitiatedLogout: {
         enabled: true,
@@ -132,10 +157,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
       if (refreshToken.expiresWithSession && refreshToken.sessionUid) {
         await sessionActivity.touch(refreshToken.sessionUid, sessionExpiresAt(sessionLifetime, new Date(), refreshToken.authTime));
       }
-      // oidc-provider's default policy: rotate for public clients, and when 70% of the lifetime has passed.
+      // Rotation (RFC 9700 §4.14.2): the used token is consumed, and oidc-provider ends the grant
+      // when a consumed one comes back (reuse detection). Public clients always rotate; a
+      // confidential client unless configured refresh_token_rotation: none.
       if (refreshToken.totalLifetime() >= 365.25 * 24 * 3600) return false;
-      if (client.clientAuthMethod === 'none' && !refreshToken.isSenderConstrained()) return true;
-      return refreshToken.ttlPercentagePassed() >= 70;
+      if (client.clientAuthMethod === 'none') return true;
+      return rotatesRefreshTokens(client);
     },
     ttl: {
       AccessToken: ttl.accessToken,

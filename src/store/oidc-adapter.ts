@@ -12,8 +12,8 @@
  * three right after (a refresh grant is token → session → grant → account → new access
  * token); finding a finished interaction fetches its account too (the login's resumption asks
  * for it next). They are kept for the rest of the request only — handed out once, to the
- * request that fetched them — so a refresh costs two statements instead of five and nothing
- * is cached across requests. A login page's lookup of its interaction (outside oidc-provider's
+ * request that fetched them — so a refresh costs two statements instead of five (three when
+ * the refresh token rotates: the used one is consumed) and nothing is cached across requests. A login page's lookup of its interaction (outside oidc-provider's
  * requests) brings what the page reads next — the login's progress with its user — when the
  * login routes ask for it (ProgressLookahead, login-progress.ts). Writes through
  * this adapter forget what the request kept; the two writes made beside it

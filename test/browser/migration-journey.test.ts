@@ -395,8 +395,10 @@ describe('the migration journeys in a real browser, behind nginx', () => {
       await button(otherPage, 'otp.submit').click();
       await otherPage.getByRole('heading', { name: LOGGED_IN }).waitFor();
     });
-    const refreshToken = await probeRefreshToken(otherPage);
-    expect((await refresh(refreshToken)).status).toBe(200);
+    const firstRefresh = await refresh(await probeRefreshToken(otherPage));
+    expect(firstRefresh.status).toBe(200);
+    // The refresh token rotated: the new one is what must be refused once the session ends (not the used one).
+    const refreshToken = (JSON.parse(firstRefresh.body) as { refresh_token: string }).refresh_token;
 
     // Browser A: the security page after a fresh login; B's session is listed, and ended.
     const mine = await newContext();

@@ -8,6 +8,11 @@ import type * as client from 'openid-client';
 import { Browser } from '../support/browser.js';
 import { authorizationRequest, authorize, crossSitePost, discoverTerminal, followFrom, navigate, silentAuthorization } from '../support/conformance.js';
 import { seedUser, TERMINAL, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
+// oidcc-refresh-token (the last block) — its own imports, kept apart from the ones above.
+import * as oidc from 'openid-client';
+import { followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { rfc6238 } from '../support/totp.js';
+import { PUBLIC_CLIENT } from '../support/server.js';
 
 describe('Basic OP plan', () => {
   let running: RunningTestServer;
@@ -133,5 +138,44 @@ describe('Basic OP plan', () => {
     expect(page.status).toBe(400);
     expect(page.headers.get('location')).toBeNull();
     expect(page.body).toContain('Sign-in could not continue');
+  });
+});
+
+describe('Basic OP plan: oidcc-refresh-token', () => {
+  let running: RunningTestServer;
+  useTestServer((started) => ({ running } = started));
+
+  it('oidcc-refresh-token: a refresh gives a new ID token for the same login and a new refresh token, and a refresh token of another client is refused', async () => {
+    const who = await seedUser(running.server, running.config, { participantId: 'B01235', userId: 'REFRESHER', email: 'refresher@example.com' }, running.clock);
+    const config = await discoverTerminal(running);
+    expect(config.serverMetadata().grant_types_supported).toContain('refresh_token');
+    const first = await authorize(running, config, new Browser(), who, { extra: { scope: 'openid offline_access' } });
+    const refreshToken = first.refresh_token as string;
+    // RFC 6749 Appendix A.17: a refresh token is VSCHAR only.
+    expect(refreshToken).toMatch(/^[\x20-\x7e]+$/);
+
+    const second = await oidc.refreshTokenGrant(config, refreshToken);
+    const before = first.claims() as oidc.IDToken;
+    const after = second.claims() as oidc.IDToken;
+    // OIDC Core 12.2: iss, sub, aud and auth_time as in the first ID token; a new iat; no new nonce.
+    expect(after).toMatchObject({ iss: before.iss, sub: before.sub, aud: before.aud, auth_time: before.auth_time, acr: before.acr });
+    expect(after.iat).toBeGreaterThanOrEqual(before.iat);
+    expect(after.nonce === undefined || after.nonce === before.nonce).toBe(true);
+    expect(second.refresh_token).toBeTruthy();
+    expect(second.refresh_token).not.toBe(refreshToken);
+    expect((await oidc.fetchUserInfo(config, second.access_token, before.sub)).sub).toBe(before.sub);
+
+    // The suite's second client: a refresh token issued to it is refused to the first (RFC 6749 §6).
+    const other = await seedUser(running.server, running.config, { participantId: 'B01235', userId: 'OTHERAPP' }, running.clock);
+    const start = await startAuthorization(running.issuer, { client_id: PUBLIC_CLIENT.clientId, redirect_uri: PUBLIC_CLIENT.redirectUri });
+    const codePage = await passwordStep(start, { participantId: other.participantId, userId: other.userId, password: other.password });
+    const afterCode = await submitCode(start, codePage, rfc6238(other.totpSecret as Buffer, running.clock.now().getTime() / 1000));
+    running.clock.advance(30);
+    const callback = await followToCallback(start, afterCode, PUBLIC_CLIENT.redirectUri);
+    const publicConfig = await oidc.discovery(new URL(running.issuer), PUBLIC_CLIENT.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const theirs = await oidc.authorizationCodeGrant(publicConfig, callback, { pkceCodeVerifier: start.codeVerifier, expectedNonce: start.nonce, expectedState: start.state });
+    await expect(oidc.refreshTokenGrant(config, theirs.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // ... and refusing it ended nothing: it still works for its own client.
+    expect((await oidc.refreshTokenGrant(publicConfig, theirs.refresh_token as string)).access_token).toBeTruthy();
   });
 });

@@ -12,7 +12,17 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { connectDatabase } from '../../src/store/database.js';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { setUserEnabled } from '../../src/directory/users.js';
-import { PUBLIC_CLIENT, seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser } from '../support/server.js';
+import {
+  PUBLIC_CLIENT,
+  RESOURCE_SERVER,
+  RESOURCE_SERVER_CLIENT,
+  seedUser,
+  startTestServer,
+  TERMINAL,
+  withClients,
+  type RunningTestServer,
+  type SeededUser,
+} from '../support/server.js';
 
 describe('CCASS Terminal as an openid-client relying party', () => {
   let database: TestDatabase;
@@ -22,7 +32,7 @@ describe('CCASS Terminal as an openid-client relying party', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    running = await startTestServer(database.db, database.url);
+    running = await startTestServer(database.db, database.url, withClients(RESOURCE_SERVER_CLIENT));
     user = await seedUser(running.server, running.config, { participantId: 'C00019', userId: 'TRADER01', email: 'trader01@example.com' }, running.clock);
   });
   afterAll(async () => {
@@ -178,8 +188,11 @@ describe('CCASS Terminal as an openid-client relying party', () => {
     expect(tokens.claims()?.sub).toBe(user.subject);
     // Refused without revealing anything: the answer is "inactive", as for an unknown token ...
     expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
-    // ... while a confidential client (a resource server) learns that the same token is live.
-    expect(await client.tokenIntrospection(await discover(), tokens.access_token)).toMatchObject({ active: true, client_id: PUBLIC_CLIENT.clientId });
+    // ... while a resource server learns that the same token is live.
+    const api = await client.discovery(new URL(running.issuer), RESOURCE_SERVER.clientId, undefined, client.ClientSecretBasic(RESOURCE_SERVER.clientSecret), {
+      execute: [client.allowInsecureRequests],
+    });
+    expect(await client.tokenIntrospection(api, tokens.access_token)).toMatchObject({ active: true, client_id: PUBLIC_CLIENT.clientId });
   });
 
   it('logs in a user whose second factor is an emailed code', async () => {

@@ -54,17 +54,18 @@ describe('token lookups', () => {
     return seen;
   }
 
-  it('refreshes with two statements: the token with its grant, session and account; the new access token', async () => {
+  it('refreshes with three statements: the token with its grant, session and account; the used token consumed; the new tokens', async () => {
     const { tokens } = await logIn('LOOKUPS1');
     // The first refresh may also move the session's idle expiry (at most once a minute): not counted.
-    await refresh(tokens.refresh_token).expect(200);
+    const first = await refresh(tokens.refresh_token).expect(200);
 
     let response: request.Response | undefined;
     const statements = await statementsOf(async () => {
-      response = await refresh(tokens.refresh_token);
+      response = await refresh(first.body.refresh_token);
     });
     expect(response?.status).toBe(200);
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
+    expect(statements[1]).toBe('oidc_consume');
     expect(statements[0]).toBe('oidc_find_with_relatives');
     expect(statements).not.toContain('users_by_subject');
     expect(statements).not.toContain('oidc_find');
@@ -73,29 +74,30 @@ describe('token lookups', () => {
 
   it('refuses a refresh for a user disabled since, though the account came with the token', async () => {
     const { user, tokens } = await logIn('DISABLED1');
-    await refresh(tokens.refresh_token).expect(200);
+    // The rotated token is the live one: refusing it is for the user's status, not for reuse.
+    const rotated = await refresh(tokens.refresh_token).expect(200);
     // Only the status changes here (no revocation): the account read with the token must say so.
     await database.db('users').where({ id: user.subject }).update({ status: 'disabled' });
-    expect((await refresh(tokens.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
+    expect((await refresh(rotated.body.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('sees a grant that ended after the last request ended, though that request fetched it', async () => {
     const { tokens } = await logIn('LOOKUPS2');
-    await refresh(tokens.refresh_token).expect(200);
-    const [token] = await database.db('oidc_payloads').where({ model: 'RefreshToken', id_hash: hashId(tokens.refresh_token) });
+    const rotated = await refresh(tokens.refresh_token).expect(200);
+    const [token] = await database.db('oidc_payloads').where({ model: 'RefreshToken', id_hash: hashId(rotated.body.refresh_token) });
     expect(await database.db('oidc_payloads').where({ model: 'Grant', id_hash: token.grant_id_hash }).delete()).toBe(1);
 
-    expect((await refresh(tokens.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
+    expect((await refresh(rotated.body.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('sees a session that ended after the last request ended: refresh refused, access token no longer accepted', async () => {
     const { tokens } = await logIn('LOOKUPS3');
-    await refresh(tokens.refresh_token).expect(200);
+    const rotated = await refresh(tokens.refresh_token).expect(200);
     await userinfo(tokens.access_token).expect(200);
-    const [token] = await database.db('oidc_payloads').where({ model: 'RefreshToken', id_hash: hashId(tokens.refresh_token) });
+    const [token] = await database.db('oidc_payloads').where({ model: 'RefreshToken', id_hash: hashId(rotated.body.refresh_token) });
     expect(await database.db('oidc_payloads').where({ model: 'Session', uid: token.payload.sessionUid }).delete()).toBe(1);
 
-    expect((await refresh(tokens.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
+    expect((await refresh(rotated.body.refresh_token)).body).toMatchObject({ error: 'invalid_grant' });
     expect((await userinfo(tokens.access_token)).status).toBe(401);
   });
 

@@ -39,6 +39,28 @@ export const PUBLIC_CLIENT = {
   redirectUri: 'http://127.0.0.1:9997/callback',
 };
 
+/**
+ * A confidential client configured as a resource server (an API): it may introspect tokens
+ * issued to other clients. Not among testConfig's clients; `withClients(RESOURCE_SERVER_CLIENT)` adds it.
+ */
+export const RESOURCE_SERVER = {
+  clientId: 'trading-api',
+  clientSecret: 'test-secret-for-the-trading-api-resource-server',
+  redirectUri: 'http://127.0.0.1:9996/callback',
+};
+
+export const RESOURCE_SERVER_CLIENT = {
+  client_id: RESOURCE_SERVER.clientId,
+  client_secret: RESOURCE_SERVER.clientSecret,
+  redirect_uris: [RESOURCE_SERVER.redirectUri],
+  resource_server: true,
+};
+
+/** Overrides for startTestServer: testConfig's clients and these. */
+export function withClients(...clients: Array<Record<string, unknown>>): Record<string, unknown> {
+  return { oidc: { clients: [...testConfig('http://unused', 'postgres://unused/unused').oidc.clients, ...clients] } };
+}
+
 export function testConfig(issuer: string, databaseUrl: string, overrides: Record<string, unknown> = {}): Config {
   return loadConfig({
     env: {},

@@ -91,8 +91,16 @@ describe('a user’s own security page', () => {
     return { refreshToken: tokens.refresh_token as string };
   }
 
-  const refresh = (refreshToken: string) =>
-    request(running.http).post('/token').auth(TERMINAL.clientId, TERMINAL.clientSecret).type('form').send({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  /** CCASS Terminal refreshes; on success it keeps the rotated token, so a later refusal is never mere reuse. */
+  const refresh = async (terminal: { refreshToken: string }) => {
+    const response = await request(running.http)
+      .post('/token')
+      .auth(TERMINAL.clientId, TERMINAL.clientSecret)
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: terminal.refreshToken });
+    if (response.status === 200) terminal.refreshToken = response.body.refresh_token;
+    return response;
+  };
 
   const post = (browser: Browser, path: string, page: Page, fields: Record<string, string> = {}) =>
     browser.request(`${running.issuer}${path}`, { form: { csrf: inputValue(page.body, 'csrf'), ...fields } });
@@ -196,12 +204,12 @@ describe('a user’s own security page', () => {
       expect(page.body).toContain('127.0.0.1');
       const ends = [...page.body.matchAll(/action="\/account\/sessions\/([^/"]+)\/end"/g)].map((match) => decodeURIComponent(match[1] as string)).filter((uid) => uid !== 'others');
       expect(ends).toHaveLength(1);
-      expect((await refresh(terminal.refreshToken)).status).toBe(200);
+      expect((await refresh(terminal)).status).toBe(200);
 
       const ended = await post(browser, `/account/sessions/${encodeURIComponent(ends[0] as string)}/end`, page);
       expect(ended.status).toBe(303);
       expect(ended.headers.get('location')).toBe('/account?done=session-ended');
-      expect((await refresh(terminal.refreshToken)).body).toMatchObject({ error: 'invalid_grant' });
+      expect((await refresh(terminal)).body).toMatchObject({ error: 'invalid_grant' });
       const after = await browser.follow(`${running.issuer}/account?done=session-ended`);
       expect(after.body).toContain('The session was ended');
       expect(after.body).not.toContain(`/account/sessions/${encodeURIComponent(ends[0] as string)}/end`);
@@ -217,7 +225,7 @@ describe('a user’s own security page', () => {
       const { browser, page } = await openAccount(user);
       const answer = await post(browser, '/account/sessions/others/end', page);
       expect(answer.headers.get('location')).toBe('/account?done=signed-out-elsewhere');
-      expect((await refresh(terminal.refreshToken)).body).toMatchObject({ error: 'invalid_grant' });
+      expect((await refresh(terminal)).body).toMatchObject({ error: 'invalid_grant' });
       expect((await other.browser.request(`${running.issuer}/account`)).status).toBe(303);
       const still = await browser.request(`${running.issuer}/account`);
       expect(still.status).toBe(200);
@@ -236,7 +244,7 @@ describe('a user’s own security page', () => {
       const [session] = await running.server.queries.userAccess.sessionsOf({ id: owner.subject, participant_id: owner.participantId, user_id: owner.userId });
       const answer = await post(browser, `/account/sessions/${encodeURIComponent(session!.uid)}/end`, page);
       expect(answer.status).toBe(404);
-      expect((await refresh(terminal.refreshToken)).status).toBe(200);
+      expect((await refresh(terminal)).status).toBe(200);
     });
   });
 
@@ -429,7 +437,7 @@ describe('a user’s own security page', () => {
       const ends = [...page.body.matchAll(/action="\/account\/sessions\/([^/"]+)\/end"/g)].map((match) => decodeURIComponent(match[1] as string)).filter((uid) => uid !== 'others');
       expect(ends).toHaveLength(1);
       expect((await post(browser, `/account/sessions/${encodeURIComponent(ends[0] as string)}/end`, page)).headers.get('location')).toBe('/account?done=session-ended');
-      expect((await refresh(terminal.refreshToken)).body).toMatchObject({ error: 'invalid_grant' });
+      expect((await refresh(terminal)).body).toMatchObject({ error: 'invalid_grant' });
       expect((await post(browser, '/account/sessions/others/end', page)).headers.get('location')).toBe('/account?done=signed-out-elsewhere');
       expect((await post(browser, `/account/keys/${key!.id}/remove`, page)).headers.get('location')).toBe('/account?done=key-removed');
       expect(await running.server.queries.webauthnCredentials.listForUser(user.subject)).toEqual([]);
@@ -550,13 +558,13 @@ describe('a user’s own security page', () => {
       expect(wrong.status).toBe(401);
       expect(wrong.body).toContain('Your current password is not correct.');
       expect((await audit(user, 'user.password.change'))[0]).toMatchObject({ outcome: 'failure', details: { reason: 'wrong_password' } });
-      expect((await refresh(terminal.refreshToken)).status).toBe(200);
+      expect((await refresh(terminal)).status).toBe(200);
 
       const changed = await post(browser, '/account/password', form, { current: user.password, password: 'a brand new long password', confirmation: 'a brand new long password' });
       expect(changed.headers.get('location')).toBe('/account?done=password-changed');
       const row = await running.server.queries.users.findBySubject(user.subject);
       expect(await running.server.hasher.verify(row!.password_hash!, 'a brand new long password')).toBe(true);
-      expect((await refresh(terminal.refreshToken)).body).toMatchObject({ error: 'invalid_grant' });
+      expect((await refresh(terminal)).body).toMatchObject({ error: 'invalid_grant' });
       expect((await browser.request(`${running.issuer}/account`)).status).toBe(200);
       expect((await audit(user, 'user.password.change'))[0]).toMatchObject({ outcome: 'success' });
       expect(await noticed(user, 'Your CCASS password was changed')).toBe(true);
@@ -614,7 +622,7 @@ describe('a user’s own security page', () => {
       }
       expect((await running.server.queries.webauthnCredentials.find(user.subject, key.id))?.name).toBe('Kept key');
       expect(await running.server.queries.recoveryCodes.summary(user.subject)).toBeUndefined();
-      expect((await refresh(terminal.refreshToken)).status).toBe(200);
+      expect((await refresh(terminal)).status).toBe(200);
       expect((await browser.request(`${running.issuer}/account`)).status).toBe(200);
     });
 
