@@ -26,6 +26,7 @@ import { certificateSource } from '../web/client-certificate.js';
 import { createRenderer } from '../web/render.js';
 import { createApp } from './app.js';
 import { buildServices, type Services } from './services.js';
+import { backchannelLogoutDelivery } from '../oidc/backchannel-logout.js';
 
 export interface Server extends Services {
   app: Koa;
@@ -76,6 +77,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
   if (options.workers ?? true) {
     // Mail queued by any node (or the CLI) is sent by whichever node's worker fetches it first.
     await services.jobs.work('mail', mailDelivery({ queries, mailer, outbox, clock, log, messageIdHost: new URL(config.issuer).hostname, count: countEmail(metrics) }));
+    await services.jobs.work('backchannel_logout', backchannelLogoutDelivery(providers, log));
   }
 
   let purgeTimer: NodeJS.Timeout | undefined;

@@ -64,7 +64,9 @@ export interface ServiceOptions {
 export async function buildServices(config: Config, db: Database, log: Logger, options: ServiceOptions): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const jobs = await startJobQueue(db, log, config.jobs, { workers: options.workers });
-  const queries = createQueries(db, jobs);
+  const queries = createQueries(db, jobs, {
+    backchannelLogoutClients: new Set(config.oidc.clients.filter((client) => client.backchannel_logout_uri).map((client) => client.client_id)),
+  });
   const box = await loadSecretBox(config, db);
   const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
   const outbox = createMailOutbox(box);

@@ -75,6 +75,16 @@ const clientSchema = z
      * expires (it is bound to the client by its secret).
      */
     refresh_token_rotation: z.enum(['rotate', 'none']).default('rotate'),
+    /**
+     * Where the provider POSTs a logout token when a session of this client's user ends
+     * (OpenID Connect Back-Channel Logout 1.0): https, or http to localhost/127.0.0.1 outside production.
+     */
+    backchannel_logout_uri: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine((uri) => uri.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(uri), 'must be https (http only to localhost or 127.0.0.1)')
+      .optional(),
+    /** Back-Channel Logout §2.2: the logout token names the session (`sid`, also put in ID tokens). */
+    backchannel_logout_session_required: z.boolean().default(true),
   })
   .strict()
   .superRefine((client, ctx) => {
@@ -508,6 +518,11 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: 'must differ from server.port' });
     }
     if (config.env !== 'production') return;
+    config.oidc.clients.forEach((client, index) => {
+      if (client.backchannel_logout_uri && !client.backchannel_logout_uri.startsWith('https://')) {
+        ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'backchannel_logout_uri'], message: 'must be an https URL in production' });
+      }
+    });
     // Production refuses the conveniences of development: generated keys would differ per
     // node and an http issuer would send cookies and codes in the clear.
     if (!config.issuer.startsWith('https://')) {

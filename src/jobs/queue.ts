@@ -35,6 +35,22 @@ export const QUEUES = {
     retentionSeconds: 7 * 86_400,
     deleteAfterSeconds: 86_400,
   },
+  /**
+   * Back-Channel Logout 1.0 logout tokens to relying parties, one job per (client, session)
+   * ended. Retried like mail until the relying party answers 200 or 204, for a day: a logout
+   * token that comes later than that ends a session the relying party has long timed out.
+   */
+  backchannel_logout: {
+    notify: true,
+    retryLimit: 5000,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 60,
+    heartbeatSeconds: 10,
+    retentionSeconds: 86_400,
+    deleteAfterSeconds: 86_400,
+  },
 } as const;
 
 export type QueueName = keyof typeof QUEUES;

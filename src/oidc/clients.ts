@@ -24,6 +24,9 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
       ? { client_secret: client.client_secret, token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic' }
       : { token_endpoint_auth_method: 'none' }),
     ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
+    ...(client.backchannel_logout_uri
+      ? { backchannel_logout_uri: client.backchannel_logout_uri, backchannel_logout_session_required: client.backchannel_logout_session_required }
+      : {}),
     [FIRST_PARTY]: client.first_party,
     [REQUIRE_TWO_FACTOR]: client.require_two_factor,
     [REQUIRE_PHISHING_RESISTANT]: client.require_phishing_resistant,

@@ -35,6 +35,7 @@ import {
   rotatesRefreshTokens,
 } from './clients.js';
 import { providerPages } from './pages.js';
+import { backchannelLogoutJobId } from './backchannel-logout.js';
 import type { Jwks } from './key-generation.js';
 
 export interface ProviderDependencies {
@@ -122,6 +123,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
         postLogoutSuccessSource: async (ctx) => pages.postLogoutSuccessSource(ctx),
       },
       userinfo: { enabled: true },
+      // Back-Channel Logout 1.0: discovery says so and ID tokens carry `sid`; the logout tokens
+      // go out through the job queue (see below and src/oidc/backchannel-logout.ts).
+      backchannelLogout: { enabled: true },
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -183,6 +187,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.server.trustProxy;
+  // oidc-provider POSTs logout tokens within the end-session request, once, and forgets a
+  // failure; a job is retried until the relying party takes it, from any node.
+  provider.Client.prototype.backchannelLogout = async function (this: { clientId: string }, sub: string, sid: string) {
+    const logout = { clientId: this.clientId, sub, sid };
+    await deps.queries.jobs.send('backchannel_logout', logout, { id: backchannelLogoutJobId(logout) });
+  };
 
   provider.on('server_error', (ctx, error) => {
     // A database interruption is no bug: the app answers it as 503 "try again" (see app.ts).

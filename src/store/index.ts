@@ -24,7 +24,7 @@ import type { JobQueue } from '../jobs/queue.js';
  * Every query module, built on one pool (or one transaction) and passed to domain code as a
  * unit. With a job queue, work a change causes (mail) is created on the same connection.
  */
-function queryModules(db: Database, queue: JobQueue | undefined) {
+function queryModules(db: Database, queue: JobQueue | undefined, options: QueryOptions) {
   return {
     participants: participantQueries(db),
     users: userQueries(db),
@@ -41,7 +41,7 @@ function queryModules(db: Database, queue: JobQueue | undefined) {
     accountSessions: accountSessionQueries(db),
     phaseControls: phaseControlQueries(db),
     smartcardBindings: smartcardBindingQueries(db),
-    userAccess: userAccessQueries(db),
+    userAccess: userAccessQueries(db, { queue, clients: options.backchannelLogoutClients ?? new Set() }),
     readinessReport: readinessReportQueries(db),
     signingKeys: signingKeyQueries(db),
     jobs: jobQueries(db, queue),
@@ -56,9 +56,14 @@ export type Queries = ReturnType<typeof queryModules> & {
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
 };
 
-export function createQueries(db: Database, queue?: JobQueue): Queries {
+export interface QueryOptions {
+  /** Clients told by back-channel logout when a user's sessions end (those with a backchannel_logout_uri). */
+  backchannelLogoutClients?: ReadonlySet<string>;
+}
+
+export function createQueries(db: Database, queue?: JobQueue, options: QueryOptions = {}): Queries {
   return {
-    ...queryModules(db, queue),
-    transaction: (work) => db.transaction((trx) => work(createQueries(trx, queue))),
+    ...queryModules(db, queue, options),
+    transaction: (work) => db.transaction((trx) => work(createQueries(trx, queue, options))),
   };
 }

@@ -466,7 +466,7 @@ async function grantsOfSession(db: Database, accountId: string, sessionUid: stri
  * flight — but what `keep` names (a bare string: the interaction making the change). Returns
  * how many of each model went.
  */
-export async function revokeOidcArtefactsOf(db: Database, accountId: string, keep?: string | KeptOidcAccess): Promise<Record<string, number>> {
+export async function revokeOidcArtefactsOf(db: Database, accountId: string, keep?: string | KeptOidcAccess, endedSessions?: AdapterPayload[]): Promise<Record<string, number>> {
   await flushOidcWrites(); // nothing this request wrote for the account survives its revocation
   const kept: KeptOidcAccess = typeof keep === 'string' ? { interaction: keep } : (keep ?? {});
   const keptGrants = kept.sessionUid ? ((await grantsOfSession(db, accountId, kept.sessionUid)) ?? []) : [];
@@ -479,9 +479,16 @@ export async function revokeOidcArtefactsOf(db: Database, accountId: string, kee
       query.whereNot((spared) => spared.where({ model: 'Grant' }).whereIn('id_hash', keptGrants));
     }
   }
-  const rows = (await query.delete().returning('model')) as { model: string }[];
+  return countEnded(await query.delete().returning(['model', 'payload']), endedSessions);
+}
+
+/** Counts deleted artefacts by model; the deleted sessions go to `endedSessions` (their back-channel logouts). */
+function countEnded(rows: Array<{ model: string; payload: AdapterPayload }>, endedSessions?: AdapterPayload[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const { model } of rows) counts[model] = (counts[model] ?? 0) + 1;
+  for (const { model, payload } of rows) {
+    counts[model] = (counts[model] ?? 0) + 1;
+    if (model === 'Session') endedSessions?.push(payload);
+  }
   return counts;
 }
 
@@ -529,7 +536,7 @@ export async function oidcSessionsOf(db: Database, accountId: string): Promise<O
  * Ends one live provider session of an account: the session, the grants it holds and every
  * code and token issued from them or with it. False when the account has no such session.
  */
-export async function endOidcSession(db: Database, accountId: string, sessionUid: string): Promise<Record<string, number> | undefined> {
+export async function endOidcSession(db: Database, accountId: string, sessionUid: string, endedSessions?: AdapterPayload[]): Promise<Record<string, number> | undefined> {
   await flushOidcWrites();
   const grants = await grantsOfSession(db, accountId, sessionUid);
   if (!grants) return undefined;
@@ -540,10 +547,8 @@ export async function endOidcSession(db: Database, accountId: string, sessionUid
       if (grants.length) of.orWhereIn('grant_id_hash', grants).orWhere((grant) => grant.where({ model: 'Grant' }).whereIn('id_hash', grants));
     })
     .delete()
-    .returning('model')) as { model: string }[];
-  const counts: Record<string, number> = {};
-  for (const { model } of rows) counts[model] = (counts[model] ?? 0) + 1;
-  return counts;
+    .returning(['model', 'payload'])) as Array<{ model: string; payload: AdapterPayload }>;
+  return countEnded(rows, endedSessions);
 }
 
 /** The uid of the live provider session a browser's session cookie names, when it is `accountId`'s. */

@@ -5,7 +5,10 @@
  */
 import type { Database } from './database.js';
 import { hashId } from '../kernel/hash-id.js';
+import type { AdapterPayload } from 'oidc-provider';
 import { endOidcSession, extendOidcSession, oidcSessionsOf, oidcSessionUidOf, revokeOidcArtefactsOf, type OidcSessionSummary } from './oidc-adapter.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { backchannelLogoutJobId, logoutsOfSessions } from '../oidc/backchannel-logout.js';
 
 export interface RevokedAccess {
   /** oidc-provider artefacts by model (Session, Grant, RefreshToken, AccessToken, ...). */
@@ -33,7 +36,24 @@ export interface UserSession extends OidcSessionSummary {
   ip: string | null;
 }
 
-export function userAccessQueries(db: Database) {
+/** Who hears of ended sessions by back-channel logout: the clients that registered a backchannel_logout_uri. */
+export interface BackchannelLogoutSettings {
+  queue: JobQueue | undefined;
+  clients: ReadonlySet<string>;
+}
+
+/**
+ * One back-channel logout job per (client with a URI, session) ended, on `trx`: created if and
+ * only if the ending commits (Back-Channel Logout 1.0 §2.5; see src/oidc/backchannel-logout.ts).
+ */
+async function announceEnded(trx: Database, backchannel: BackchannelLogoutSettings | undefined, sessions: AdapterPayload[]): Promise<void> {
+  const logouts = logoutsOfSessions(sessions).filter((logout) => backchannel?.clients.has(logout.clientId));
+  if (!logouts.length) return;
+  if (!backchannel?.queue) throw new Error('no job queue in this process: ending a session of a back-channel logout client needs one');
+  for (const logout of logouts) await backchannel.queue.send(trx, 'backchannel_logout', logout, { id: backchannelLogoutJobId(logout) });
+}
+
+export function userAccessQueries(db: Database, backchannel?: BackchannelLogoutSettings) {
   return {
     /**
      * Ends all of it for one user, in one transaction: nothing half-revoked if a statement
@@ -42,8 +62,12 @@ export function userAccessQueries(db: Database) {
      */
     async revokeAll(userId: string, keep?: string | KeptAccess): Promise<RevokedAccess> {
       const kept: KeptAccess = typeof keep === 'string' ? { interaction: keep } : (keep ?? {});
+      const endedSessions: AdapterPayload[] = [];
       return db.transaction(async (trx) => ({
-        oidc: await revokeOidcArtefactsOf(trx, userId, { interaction: kept.interaction, sessionUid: kept.oidcSessionUid }),
+        oidc: await revokeOidcArtefactsOf(trx, userId, { interaction: kept.interaction, sessionUid: kept.oidcSessionUid }, endedSessions).then(async (counts) => {
+          await announceEnded(trx, backchannel, endedSessions);
+          return counts;
+        }),
         dmsSessions: await trx('dms_sessions').where({ user_id: userId }).delete(),
         accountSessions: await trx('account_sessions')
           .where({ user_id: userId })
@@ -85,7 +109,14 @@ export function userAccessQueries(db: Database) {
       });
     },
     /** Ends one of the user's provider sessions and what was issued in it; undefined when the user has no such session. */
-    endOidcSession: (userId: string, sessionUid: string) => endOidcSession(db, userId, sessionUid),
+    async endOidcSession(userId: string, sessionUid: string): Promise<Record<string, number> | undefined> {
+      const endedSessions: AdapterPayload[] = [];
+      return db.transaction(async (trx) => {
+        const ended = await endOidcSession(trx, userId, sessionUid, endedSessions);
+        await announceEnded(trx, backchannel, endedSessions);
+        return ended;
+      });
+    },
     /** Which of the user's provider sessions a browser's session cookie (its value, the session id) names. */
     oidcSessionUidOf: (userId: string, sessionId: string) => oidcSessionUidOf(db, sessionId, userId),
   };

@@ -1,0 +1,176 @@
+/**
+ * The conformance suite's Back-Channel Logout OP plan
+ * (oidcc-backchannel-rp-initiated-logout-certification-test-plan): CCASS Terminal registers a
+ * backchannel_logout_uri (a receiver in this test); ending its user's session — by
+ * RP-initiated logout, or by a DA or operator shutting the user out — POSTs it a logout token
+ * that the receiver verifies as the suite does, against the provider's JWKS.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as client from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { Browser, formAction, inputValue } from '../support/browser.js';
+import { authorize, discoverTerminal, followFrom, navigate } from '../support/conformance.js';
+import { seedDa, signInToDms } from '../support/dms.js';
+import { PUBLIC_CLIENT, seedUser, TERMINAL, useTestServer, type RunningTestServer } from '../support/server.js';
+import { setUserEnabled } from '../../src/directory/users.js';
+
+/** A relying party's back-channel endpoint: records every POST; answers 503 while `down`. */
+class Receiver {
+  readonly tokens: string[] = [];
+  refused = 0;
+  down = false;
+  private server: HttpServer | undefined;
+  uri = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        if (this.down) {
+          this.refused += 1;
+          response.writeHead(503).end();
+          return;
+        }
+        const token = new URLSearchParams(body).get('logout_token');
+        if (request.method === 'POST' && request.headers['content-type'] === 'application/x-www-form-urlencoded' && token) this.tokens.push(token);
+        response.writeHead(token ? 200 : 400, { 'cache-control': 'no-store' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.uri = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/backchannel-logout`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  /** Waits for the `count`th logout token. */
+  async token(count: number, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.tokens.length < count) {
+      if (Date.now() > deadline) throw new Error(`logout token ${count} not received (${this.tokens.length} so far)`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return this.tokens[count - 1] as string;
+  }
+}
+
+describe('Back-Channel Logout OP plan', () => {
+  const receiver = new Receiver();
+  let running: RunningTestServer;
+  let config: client.Configuration;
+  beforeAll(() => receiver.start());
+  afterAll(() => receiver.stop());
+  useTestServer(
+    (started) => ({ running } = started),
+    () => ({
+      jobs: { pollingIntervalSeconds: 0.5, monitorIntervalSeconds: 1 },
+      oidc: {
+        clients: [
+          {
+            client_id: TERMINAL.clientId,
+            client_name: 'CCASS Terminal',
+            client_secret: TERMINAL.clientSecret,
+            redirect_uris: [TERMINAL.redirectUri],
+            post_logout_redirect_uris: [TERMINAL.postLogoutRedirectUri],
+            first_party: true,
+            backchannel_logout_uri: receiver.uri,
+          },
+          { client_id: PUBLIC_CLIENT.clientId, redirect_uris: [PUBLIC_CLIENT.redirectUri], first_party: true },
+        ],
+      },
+    }),
+  );
+  beforeAll(async () => {
+    config = await discoverTerminal(running);
+  });
+
+  /** Verifies a logout token as Back-Channel Logout 1.0 §2.6 says a relying party must. */
+  async function verifiedLogoutToken(token: string, expected: { sub: string; sid: unknown }) {
+    const metadata = config.serverMetadata();
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(metadata.jwks_uri as string)), {
+      issuer: running.issuer,
+      audience: TERMINAL.clientId,
+      typ: 'logout+jwt',
+      requiredClaims: ['iat', 'jti', 'events', 'sub', 'sid'],
+    });
+    expect(protectedHeader.alg).not.toBe('none');
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(payload).not.toHaveProperty('nonce');
+    expect(payload.sub).toBe(expected.sub);
+    expect(payload.sid).toBe(expected.sid);
+    return payload;
+  }
+
+  async function loggedIn(who: { participantId: string; userId: string }) {
+    const user = await seedUser(running.server, running.config, who, running.clock);
+    const browser = new Browser();
+    const tokens = await authorize(running, config, browser, user);
+    const sid = tokens.claims()?.['sid'];
+    expect(typeof sid).toBe('string'); // §2.1: the ID tokens of a client that requires it carry sid
+    return { user, browser, idToken: tokens.id_token as string, sid };
+  }
+
+  async function logOut(browser: Browser, idToken: string): Promise<void> {
+    const confirmation = await navigate(browser, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: TERMINAL.postLogoutRedirectUri }));
+    const action = new URL(formAction(confirmation.body, 'op.logoutForm'), running.issuer);
+    const answer = await browser.request(action.toString(), { form: { xsrf: inputValue(confirmation.body, 'xsrf'), logout: 'yes' } });
+    await followFrom(browser, answer, TERMINAL.postLogoutRedirectUri);
+  }
+
+  it('oidcc-backchannel-logout-discovery-endpoint-verification: discovery says back-channel logout with sid is supported', () => {
+    const metadata = config.serverMetadata();
+    expect(metadata['backchannel_logout_supported']).toBe(true);
+    expect(metadata['backchannel_logout_session_supported']).toBe(true);
+  });
+
+  it('oidcc-backchannel-rp-initiated-logout: RP-initiated logout sends the client a valid logout token for its session', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'LOGOUT1' });
+    const before = receiver.tokens.length;
+    await logOut(browser, idToken);
+    await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
+    // Once per cause: nothing more arrives for it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(receiver.tokens.length).toBe(before + 1);
+  });
+
+  it('sends the logout token when a DA locks the user, and when an operator disables one', async () => {
+    const da = await seedDa(running, 'B01234', 'DA1');
+    const dms = await signInToDms(running, da);
+    const locked = await loggedIn({ participantId: 'B01234', userId: 'LOCKED1' });
+    const before = receiver.tokens.length;
+    expect((await dms.api('POST', `/dms/api/users/${locked.user.userId}/lock`)).status).toBeLessThan(300);
+    await verifiedLogoutToken(await receiver.token(before + 1), { sub: locked.user.subject, sid: locked.sid });
+
+    const disabled = await loggedIn({ participantId: 'B01234', userId: 'LEAVER1' });
+    await setUserEnabled(running.server.queries, disabled.user, false, { name: 'operator' });
+    await verifiedLogoutToken(await receiver.token(before + 2), { sub: disabled.user.subject, sid: disabled.sid });
+  });
+
+  it('retries a logout token until the relying party is back', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RETRY1' });
+    const before = receiver.tokens.length;
+    receiver.down = true;
+    receiver.refused = 0;
+    await logOut(browser, idToken);
+    const deadline = Date.now() + 10_000;
+    while (receiver.refused < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(receiver.refused).toBeGreaterThanOrEqual(1);
+    receiver.down = false;
+    await verifiedLogoutToken(await receiver.token(before + 1, 20_000), { sub: user.subject, sid });
+  });
+
+  it('sends nothing to a client without a backchannel_logout_uri', async () => {
+    // The DA's provider session is DMS's (ccass-dms registers no back-channel URI).
+    const da = await seedDa(running, 'B01234', 'DA2');
+    await signInToDms(running, da);
+    const before = receiver.tokens.length;
+    await setUserEnabled(running.server.queries, da, false, { name: 'operator' });
+    const depth = (await running.server.queries.jobs.depth()).find((row) => row.queue === 'backchannel_logout');
+    expect((depth?.queued ?? 0) + (depth?.active ?? 0)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(receiver.tokens.length).toBe(before);
+  });
+});
