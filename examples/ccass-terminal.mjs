@@ -1,6 +1,8 @@
 // A relying party that plays CCASS Terminal: log in through ccass-auth (authorization code +
-// PKCE, openid-client), show the claims, log out (RP-initiated logout). For trying the server
-// locally, not for production (sessions in memory, plain http).
+// PKCE, openid-client), show the claims, log out (RP-initiated logout), and be logged out by
+// the server (Back-Channel Logout 1.0: POST /backchannel-logout with a logout token, when the
+// user logs out or a DA or operator shuts them out). For trying the server locally, not for
+// production (sessions in memory, plain http).
 //
 //   npm start                                  # ccass-auth on http://localhost:3000 (config/default.yaml)
 //   node examples/ccass-terminal.mjs           # this relying party on http://localhost:8080
@@ -9,7 +11,9 @@
 // ccass-terminal client in config/default.yaml.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { URLSearchParams } from 'node:url';
 import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const issuer = new URL(process.env.ISSUER ?? 'http://localhost:3000');
 const port = Number(process.env.PORT ?? 8080);
@@ -23,6 +27,42 @@ const config = await oidc.discovery(
   insecure,
 );
 const sessions = new Map(); // cookie value → { verifier, state, nonce } before login, { tokens, claims } after
+const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
+const seenLogoutTokens = new Set(); // jti of logout tokens already acted on (§2.6: replays are refused)
+
+/**
+ * Back-Channel Logout 1.0 §2.6: a logout token is a JWT signed by the provider (its JWKS), for
+ * this client, recent, with the back-channel logout event, a sub or sid, a jti, and no nonce.
+ * Every session it names (by sid, else all of the sub's) ends here.
+ */
+async function backchannelLogout(logoutToken) {
+  const { payload } = await jwtVerify(logoutToken, jwks, {
+    issuer: config.serverMetadata().issuer,
+    audience: config.clientMetadata().client_id,
+    typ: 'logout+jwt',
+    requiredClaims: ['iat', 'jti', 'events'],
+    maxTokenAge: '5 minutes',
+  });
+  if (!payload.events || typeof payload.events['http://schemas.openid.net/event/backchannel-logout'] !== 'object') throw new Error('not a logout token');
+  if ('nonce' in payload) throw new Error('a logout token has no nonce');
+  if (!payload.sub && !payload.sid) throw new Error('a logout token names a sub or a sid');
+  if (seenLogoutTokens.has(payload.jti)) throw new Error('logout token replayed');
+  seenLogoutTokens.add(payload.jti);
+  for (const [id, session] of sessions) {
+    const claims = session.claims;
+    if (claims && (payload.sid ? claims.sid === payload.sid : claims.sub === payload.sub)) sessions.delete(id);
+  }
+}
+const formBody = (req) =>
+  new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > 65_536) req.destroy(new Error('too large'));
+    });
+    req.on('end', () => resolve(new URLSearchParams(body)));
+    req.on('error', reject);
+  });
 
 const escape = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (res, body) => {
@@ -37,6 +77,12 @@ const redirect = (res, location, cookie) => {
 createServer(async (req, res) => {
   try {
     const url = new URL(req.url, `http://localhost:${port}`);
+    if (url.pathname === '/backchannel-logout' && req.method === 'POST') {
+      // §2.8: 200 when the sessions are ended, 400 for a token that does not verify.
+      const ok = await backchannelLogout((await formBody(req)).get('logout_token') ?? '').then(() => true, () => false);
+      res.writeHead(ok ? 200 : 400, { 'cache-control': 'no-store' });
+      return res.end();
+    }
     const sid = /(?:^|;\s*)rp=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
     const session = sid && sessions.get(sid);
     if (url.pathname === '/login') {

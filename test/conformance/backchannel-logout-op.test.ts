@@ -10,10 +10,13 @@ import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Browser, formAction, inputValue } from '../support/browser.js';
-import { authorize, discoverTerminal, followFrom, navigate } from '../support/conformance.js';
+import { authorize, discoverTerminal, followFrom, logInOnPage, navigate } from '../support/conformance.js';
 import { seedDa, signInToDms } from '../support/dms.js';
 import { PUBLIC_CLIENT, seedUser, TERMINAL, useTestServer, type RunningTestServer } from '../support/server.js';
 import { setUserEnabled } from '../../src/directory/users.js';
+import type { ChildProcess } from 'node:child_process';
+import { EXAMPLE_TERMINAL, startExampleRelyingParty } from '../support/example-rp.js';
+import { freePort } from '../support/ports.js';
 
 /** A relying party's back-channel endpoint: records every POST; answers 503 while `down`. */
 class Receiver {
@@ -61,8 +64,17 @@ describe('Back-Channel Logout OP plan', () => {
   const receiver = new Receiver();
   let running: RunningTestServer;
   let config: client.Configuration;
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.stop());
+  let examplePort = 0;
+  let example: ChildProcess | undefined;
+  const exampleOrigin = () => `http://localhost:${examplePort}`;
+  beforeAll(async () => {
+    await receiver.start();
+    examplePort = await freePort();
+  });
+  afterAll(async () => {
+    example?.kill();
+    await receiver.stop();
+  });
   useTestServer(
     (started) => ({ running } = started),
     () => ({
@@ -79,6 +91,14 @@ describe('Back-Channel Logout OP plan', () => {
             backchannel_logout_uri: receiver.uri,
           },
           { client_id: PUBLIC_CLIENT.clientId, redirect_uris: [PUBLIC_CLIENT.redirectUri], first_party: true },
+          {
+            client_id: EXAMPLE_TERMINAL.clientId,
+            client_secret: EXAMPLE_TERMINAL.clientSecret,
+            redirect_uris: [`${exampleOrigin()}/callback`],
+            post_logout_redirect_uris: [`${exampleOrigin()}/`],
+            first_party: true,
+            backchannel_logout_uri: `${exampleOrigin()}/backchannel-logout`,
+          },
         ],
       },
     }),
@@ -172,5 +192,26 @@ describe('Back-Channel Logout OP plan', () => {
     expect((depth?.queued ?? 0) + (depth?.active ?? 0)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(receiver.tokens.length).toBe(before);
+  });
+
+  it('the example relying party ends its session when a DA locks its user', async () => {
+    example = await startExampleRelyingParty(running.issuer, examplePort, EXAMPLE_TERMINAL);
+    const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'EXAMPLE1' }, running.clock);
+    const browser = new Browser();
+    const loginPage = await browser.follow(`${exampleOrigin()}/login`);
+    const afterCode = await logInOnPage(running, browser, loginPage, user);
+    const home = await browser.follow(new URL(afterCode.headers.get('location') as string, afterCode.url).toString());
+    expect(home.body).toContain('Logged in to CCASS Terminal');
+
+    const dms = await signInToDms(running, await seedDa(running, 'B01234', 'DA3'));
+    expect((await dms.api('POST', `/dms/api/users/${user.userId}/lock`)).status).toBeLessThan(300);
+    const deadline = Date.now() + 15_000;
+    let page = await browser.follow(`${exampleOrigin()}/`);
+    while (page.body.includes('Logged in to CCASS Terminal') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      page = await browser.follow(`${exampleOrigin()}/`);
+    }
+    expect(page.body).toContain('Log in');
+    expect(page.body).not.toContain('Logged in to CCASS Terminal');
   });
 });
