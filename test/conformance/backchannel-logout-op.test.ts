@@ -169,6 +169,15 @@ describe('Back-Channel Logout OP plan', () => {
     await verifiedLogoutToken(await receiver.token(before + 2), { sub: disabled.user.subject, sid: disabled.sid });
   });
 
+  it('sends the logout token when the user ends that session from the security page', async () => {
+    const { user, sid } = await loggedIn({ participantId: 'B01234', userId: 'ENDER1' });
+    const before = receiver.tokens.length;
+    // What the security page's "end this session" calls (src/account/security-page.ts endOtherSession).
+    const [session] = await running.server.queries.userAccess.sessionsOf({ id: user.subject, participant_id: user.participantId, user_id: user.userId });
+    expect(await running.server.queries.userAccess.endOidcSession(user.subject, session?.uid as string)).toMatchObject({ Session: 1 });
+    await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
+  });
+
   it('retries a logout token until the relying party is back', async () => {
     const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RETRY1' });
     const before = receiver.tokens.length;
