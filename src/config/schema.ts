@@ -2,6 +2,7 @@
  * The one configuration schema. Every key has a default or is optional, so the file in
  * `config/` only needs what differs; `docs/configuration.md` is the reference for operators.
  */
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
 import { PHASES } from '../policy/phases.js';
 import { parseHongKongTime } from '../kernel/hong-kong-time.js';
@@ -31,7 +32,38 @@ const hongKongTime = z.string().refine((value) => parseHongKongTime(value) !== u
  * (the default) or in the request body. Public clients use `none`. Discovery lists exactly
  * these (src/oidc/clients.ts), so a method appears there only once a client can be configured with it.
  */
-export const CONFIDENTIAL_CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export const CONFIDENTIAL_CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+
+/**
+ * `private_key_jwt` (RFC 7523, OIDC Core 9): the client signs an assertion with its private key;
+ * it registers the public keys as `jwks` (inline) or `jwks_uri`, and has no client secret.
+ */
+export const CLIENT_ASSERTION_SIGNING_ALGS = ['RS256', 'PS256', 'ES256'] as const;
+
+/**
+ * Why a key of a client's inline `jwks` is refused (path relative to the key, message), or
+ * nothing: public keys only, RSA (RS256/PS256, at least 2048 bits) or EC P-256 (ES256), for signing.
+ */
+function clientJwkProblem(key: unknown): { path: string[]; message: string } | undefined {
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) return { path: [], message: 'must be a JSON Web Key (an object)' };
+  const jwk = key as Record<string, unknown>;
+  if ('d' in jwk) return { path: ['d'], message: 'is private key material: jwks holds the client\'s public keys only' };
+  if (jwk['kty'] === 'oct' || 'k' in jwk) return { path: ['kty'], message: 'is a symmetric key: only RSA or EC public keys are accepted' };
+  if (typeof jwk['kid'] !== 'string' || jwk['kid'].length === 0) return { path: ['kid'], message: 'is required (an assertion names its key by kid)' };
+  if (jwk['kty'] !== 'RSA' && jwk['kty'] !== 'EC') return { path: ['kty'], message: 'must be "RSA" or "EC"' };
+  if (jwk['use'] !== undefined && jwk['use'] !== 'sig') return { path: ['use'], message: 'must be "sig" (or unset)' };
+  const algs: readonly string[] = jwk['kty'] === 'RSA' ? ['RS256', 'PS256'] : ['ES256'];
+  if (jwk['alg'] !== undefined && !algs.includes(jwk['alg'] as string)) return { path: ['alg'], message: `must be one of ${algs.join(', ')} for a ${jwk['kty']} key` };
+  if (jwk['kty'] === 'EC' && jwk['crv'] !== 'P-256') return { path: ['crv'], message: 'must be "P-256" (ES256)' };
+  let details;
+  try {
+    details = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).asymmetricKeyDetails;
+  } catch {
+    return { path: [], message: 'is not a valid public key' };
+  }
+  if (jwk['kty'] === 'RSA' && (details?.modulusLength ?? 0) < 2048) return { path: ['n'], message: 'must be an RSA key of at least 2048 bits' };
+  return undefined;
+}
 
 const clientSchema = z
   .object({
@@ -64,6 +96,10 @@ const clientSchema = z
     id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
     /** How a confidential client sends its secret to the token, introspection and revocation endpoints. */
     token_endpoint_auth_method: z.enum(CONFIDENTIAL_CLIENT_AUTH_METHODS).optional(),
+    /** With private_key_jwt: the client's public keys, inline (a JWK Set)… */
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).strict().optional(),
+    /** …or where the provider fetches them (https in production). */
+    jwks_uri: httpUrl.optional(),
     /**
      * A resource server (an API) may introspect tokens issued to other clients (RFC 7662 §4:
      * the server decides who may); every other client introspects only its own.
@@ -88,6 +124,22 @@ const clientSchema = z
   })
   .strict()
   .superRefine((client, ctx) => {
+    if (client.token_endpoint_auth_method === 'private_key_jwt') {
+      if (client.client_secret) ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'must not be set with token_endpoint_auth_method private_key_jwt (the client authenticates with its key)' });
+      if (!client.jwks === !client.jwks_uri) ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'private_key_jwt needs exactly one of jwks or jwks_uri (the client\'s public keys)' });
+      const kids = new Set<unknown>();
+      client.jwks?.keys.forEach((key, index) => {
+        const problem = clientJwkProblem(key);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['jwks', 'keys', index, ...problem.path], message: problem.message });
+        const kid = (key as Record<string, unknown>)?.['kid'];
+        if (!problem && kids.has(kid)) ctx.addIssue({ code: 'custom', path: ['jwks', 'keys', index, 'kid'], message: `duplicate kid "${String(kid)}"` });
+        kids.add(kid);
+      });
+      return;
+    }
+    for (const key of ['jwks', 'jwks_uri'] as const) {
+      if (client[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is only for token_endpoint_auth_method private_key_jwt' });
+    }
     if (client.client_secret) return;
     // A public client proves nothing about itself: nothing that trusts the client's identity.
     if (client.token_endpoint_auth_method) {
@@ -525,6 +577,11 @@ export const configSchema = z
     });
     // Production refuses the conveniences of development: generated keys would differ per
     // node and an http issuer would send cookies and codes in the clear.
+    config.oidc.clients.forEach((client, index) => {
+      if (client.jwks_uri && !client.jwks_uri.startsWith('https://')) {
+        ctx.addIssue({ code: 'custom', path: ['oidc', 'clients', index, 'jwks_uri'], message: 'must be an https URL in production' });
+      }
+    });
     if (!config.issuer.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must be an https URL in production' });
     }

@@ -4,8 +4,8 @@ import type { Locale } from '../i18n/locales.js';
 
 /**
  * Every way a client can authenticate, and so all that discovery advertises: the methods a
- * configured client may be given, and `none` for public clients. oidc-provider's default list
- * also has private_key_jwt and client_secret_jwt, which no client here can be registered with.
+ * configured client may be given (a secret, or private_key_jwt), and `none` for public clients.
+ * oidc-provider's default list also has client_secret_jwt, which no client here can be registered with.
  */
 export const CLIENT_AUTH_METHODS = [...CONFIDENTIAL_CLIENT_AUTH_METHODS, 'none'] as const;
 
@@ -20,7 +20,9 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
     post_logout_redirect_uris: client.post_logout_redirect_uris,
     grant_types: client.grant_types,
     response_types: ['code'],
-    ...(client.client_secret
+    ...(client.token_endpoint_auth_method === 'private_key_jwt'
+      ? { token_endpoint_auth_method: 'private_key_jwt', ...(client.jwks ? { jwks: publicJwks(client.jwks.keys) } : { jwks_uri: client.jwks_uri }) }
+      : client.client_secret
       ? { client_secret: client.client_secret, token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic' }
       : { token_endpoint_auth_method: 'none' }),
     ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
@@ -33,6 +35,11 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
     [RESOURCE_SERVER]: client.resource_server,
     [REFRESH_TOKEN_ROTATION]: client.refresh_token_rotation,
   };
+}
+
+/** A copy of a client's validated public keys as plain objects (oidc-provider refuses any other). */
+function publicJwks(keys: Array<Record<string, unknown>>): ClientMetadata['jwks'] {
+  return { keys: keys.map((key) => ({ ...key })) } as ClientMetadata['jwks'];
 }
 
 type MetadataSource = { metadata(): Record<string, unknown> };

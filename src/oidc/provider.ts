@@ -4,7 +4,7 @@
  * how accounts and claims are found, and how first-party clients skip consent.
  */
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config/schema.js';
+import { CLIENT_ASSERTION_SIGNING_ALGS, type Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
@@ -73,11 +73,16 @@ export function createProvider(deps: ProviderDependencies): Provider {
     extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, REQUIRE_PHISHING_RESISTANT, CLIENT_NAME_ZH_HANT, RESOURCE_SERVER, REFRESH_TOKEN_ROTATION] },
     // Discovery's token_endpoint_auth_methods_supported is this list: only what a client can be configured with.
     clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    // private_key_jwt assertions: the algorithms a client's jwks may hold (src/config/schema.ts).
+    enabledJWA: { clientAuthSigningAlgValues: [...CLIENT_ASSERTION_SIGNING_ALGS] },
     discovery: {
       // RFC 8414 §2: without these a client must guess (revocation's default would be client_secret_basic alone).
       // Public clients revoke their own tokens but may not introspect.
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+      // private_key_jwt works at these endpoints too, with the token endpoint's algorithms.
+      revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_SIGNING_ALGS],
+      introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_SIGNING_ALGS],
     },
     jwks: deps.jwks,
     cookies: {
@@ -193,6 +198,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
     const logout = { clientId: this.clientId, sub, sid };
     await deps.queries.jobs.send('backchannel_logout', logout, { id: backchannelLogoutJobId(logout) });
   };
+  // oidc-provider reports a rejected backchannelLogout and logs the user out regardless.
+  provider.on('backchannel.error', (ctx, error, client) => {
+    deps.log.error({ err: error, client: client.clientId, requestId: ctx.state['requestId'] }, 'back-channel logout could not be queued');
+  });
 
   provider.on('server_error', (ctx, error) => {
     // A database interruption is no bug: the app answers it as 503 "try again" (see app.ts).

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -176,6 +177,54 @@ describe('configuration', () => {
     const config = loadConfig({ raw: { oidc: { clients: [{ ...confidential, resource_server: true, refresh_token_rotation: 'none', token_endpoint_auth_method: 'client_secret_post' }, { ...confidential, client_id: 'defaults' }] } }, env: {} });
     expect(config.oidc.clients[0]).toMatchObject({ resource_server: true, refresh_token_rotation: 'none', token_endpoint_auth_method: 'client_secret_post' });
     expect(config.oidc.clients[1]).toMatchObject({ resource_server: false, refresh_token_rotation: 'rotate' });
+  });
+
+  describe('private_key_jwt clients', () => {
+    const keyed = { client_id: 'keyed-client', redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'private_key_jwt' };
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'rp-2026', alg: 'ES256', use: 'sig' };
+    const rsaJwk = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }), kid: 'rp-rsa', alg: 'PS256' };
+    const load = (client: Record<string, unknown>, raw: Record<string, unknown> = {}, env: Record<string, string> = {}) =>
+      loadConfig({ raw: { ...raw, oidc: { ...(raw['oidc'] as object), clients: [{ ...keyed, ...client }] } }, env });
+    const refusal = (client: Record<string, unknown>) => configError(() => load(client));
+
+    it('takes the public keys inline (RSA and EC) or a jwks_uri, and no secret', () => {
+      expect(load({ jwks: { keys: [publicJwk, rsaJwk] } }).oidc.clients[0]).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk, rsaJwk] } });
+      expect(load({ jwks_uri: 'https://rp.example/jwks' }).oidc.clients[0]?.jwks_uri).toBe('https://rp.example/jwks');
+    });
+
+    it('refuses a private key, a symmetric key, a missing jwks and a secret alongside, naming the key', () => {
+      const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'oops' };
+      expect(refusal({ jwks: { keys: [publicJwk, privateJwk] } })).toMatch(/oidc\.clients\[0\]\.jwks\.keys\[1\]\.d: is private key material/);
+      expect(refusal({ jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', kid: 'hmac' }] } })).toMatch(/oidc\.clients\[0\]\.jwks\.keys\[0\]\.kty: is a symmetric key/);
+      expect(refusal({})).toMatch(/oidc\.clients\[0\]\.jwks: private_key_jwt needs exactly one of jwks or jwks_uri/);
+      expect(refusal({ jwks: { keys: [publicJwk] }, jwks_uri: 'https://rp.example/jwks' })).toMatch(/oidc\.clients\[0\]\.jwks: private_key_jwt needs exactly one/);
+      expect(refusal({ jwks: { keys: [publicJwk] }, client_secret: 'a-client-secret-of-at-least-32-characters' })).toMatch(
+        /oidc\.clients\[0\]\.client_secret: must not be set with token_endpoint_auth_method private_key_jwt/,
+      );
+    });
+
+    it('refuses unsupported algorithms and curves, small RSA keys, keys without or with the same kid, and broken keys', () => {
+      expect(refusal({ jwks: { keys: [{ ...publicJwk, alg: 'RS256' }] } })).toMatch(/jwks\.keys\[0\]\.alg: must be one of ES256 for a EC key/);
+      expect(refusal({ jwks: { keys: [{ ...rsaJwk, alg: 'RS512' }] } })).toMatch(/jwks\.keys\[0\]\.alg: must be one of RS256, PS256/);
+      const p384 = { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }), kid: 'p384' };
+      expect(refusal({ jwks: { keys: [p384] } })).toMatch(/jwks\.keys\[0\]\.crv: must be "P-256"/);
+      const small = { ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }), kid: 'small' };
+      expect(refusal({ jwks: { keys: [small] } })).toMatch(/jwks\.keys\[0\]\.n: must be an RSA key of at least 2048 bits/);
+      const { kid: _kid, ...noKid } = publicJwk;
+      expect(refusal({ jwks: { keys: [noKid] } })).toMatch(/jwks\.keys\[0\]\.kid: is required/);
+      expect(refusal({ jwks: { keys: [publicJwk, { ...rsaJwk, kid: publicJwk.kid }] } })).toMatch(/jwks\.keys\[1\]\.kid: duplicate kid "rp-2026"/);
+      expect(refusal({ jwks: { keys: [{ ...publicJwk, x: 'AAAA' }] } })).toMatch(/jwks\.keys\[0\]: is not a valid public key/);
+      expect(refusal({ jwks: { keys: [{ ...publicJwk, use: 'enc' }] } })).toMatch(/jwks\.keys\[0\]\.use: must be "sig"/);
+    });
+
+    it('keeps jwks and jwks_uri to private_key_jwt, and wants jwks_uri over https in production', () => {
+      expect(refusal({ token_endpoint_auth_method: 'client_secret_basic', client_secret: 'a-client-secret-of-at-least-32-characters', jwks: { keys: [publicJwk] } })).toMatch(
+        /oidc\.clients\[0\]\.jwks: is only for token_endpoint_auth_method private_key_jwt/,
+      );
+      expect(configError(() => load({ jwks_uri: 'http://rp.example/jwks' }, {}, { NODE_ENV: 'production' }))).toMatch(/oidc\.clients\[0\]\.jwks_uri: must be an https URL in production/);
+      expect(load({ jwks_uri: 'http://127.0.0.1:9000/jwks' }).oidc.clients[0]?.jwks_uri).toBe('http://127.0.0.1:9000/jwks');
+    });
   });
 
   it('requires real keys, https and a database in production', () => {
