@@ -13,6 +13,10 @@ import * as oidc from 'openid-client';
 import { followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
 import { rfc6238 } from '../support/totp.js';
 import { PUBLIC_CLIENT } from '../support/server.js';
+// oidcc-server with client_auth_type=private_key_jwt (the block after it) — its own imports.
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { useSameRealmClone } from '../support/same-realm-clone.js';
+import { withClients } from '../support/server.js';
 
 describe('Basic OP plan', () => {
   let running: RunningTestServer;
@@ -177,5 +181,45 @@ describe('Basic OP plan: oidcc-refresh-token', () => {
     await expect(oidc.refreshTokenGrant(config, theirs.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
     // ... and refusing it ended nothing: it still works for its own client.
     expect((await oidc.refreshTokenGrant(publicConfig, theirs.refresh_token as string)).access_token).toBeTruthy();
+  });
+});
+
+/**
+ * The suite's `oidcc-test-plan` runs its modules with a `client_auth_type` variant; the Basic OP
+ * certification plan fixes client_secret_basic. `oidcc-server` with `private_key_jwt`: the happy
+ * flow of a client that authenticates with an assertion signed by its own key (here: ES256, the
+ * public key in the client's inline jwks).
+ */
+describe('oidcc-test-plan [client_auth_type=private_key_jwt]', () => {
+  const KEYED = { clientId: 'conformance-keyed', redirectUri: 'http://127.0.0.1:9994/callback', kid: 'conformance-es256' };
+  let running: RunningTestServer;
+  let keyPair: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
+  useSameRealmClone();
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    keyPair = { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid: KEYED.kid, alg: 'ES256', use: 'sig' } };
+  });
+  useTestServer(
+    (started) => ({ running } = started),
+    () => withClients({ client_id: KEYED.clientId, redirect_uris: [KEYED.redirectUri], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keyPair.publicJwk] }, first_party: true }),
+  );
+
+  it('oidcc-server (private_key_jwt): code flow, the token request authenticated by a signed assertion, a valid ID token and userinfo', async () => {
+    const who = await seedUser(running.server, running.config, { participantId: 'B01237', userId: 'KEYFLOW', email: 'keyflow@example.com' }, running.clock);
+    const config = await oidc.discovery(new URL(running.issuer), KEYED.clientId, undefined, oidc.PrivateKeyJwt({ key: keyPair.privateKey, kid: KEYED.kid }), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    expect(config.serverMetadata().token_endpoint_auth_methods_supported).toContain('private_key_jwt');
+    expect(config.serverMetadata().token_endpoint_auth_signing_alg_values_supported).toContain('ES256');
+    const start = await startAuthorization(running.issuer, { client_id: KEYED.clientId, redirect_uri: KEYED.redirectUri, scope: 'openid profile' });
+    const codePage = await passwordStep(start, { participantId: who.participantId, userId: who.userId, password: who.password });
+    const afterCode = await submitCode(start, codePage, rfc6238(who.totpSecret as Buffer, running.clock.now().getTime() / 1000));
+    running.clock.advance(30);
+    const callback = await followToCallback(start, afterCode, KEYED.redirectUri);
+    // openid-client checks the ID token (iss, aud, nonce, signature with the provider's jwks) as the module does.
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: start.codeVerifier, expectedNonce: start.nonce, expectedState: start.state });
+    expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect(tokens.claims()).toMatchObject({ iss: running.issuer, aud: KEYED.clientId, sub: who.subject, participant_id: 'B01237', user_id: 'KEYFLOW' });
+    expect((await oidc.fetchUserInfo(config, tokens.access_token, who.subject)).sub).toBe(who.subject);
   });
 });
