@@ -4,6 +4,8 @@
  * private key; oidc-provider checks the assertion's signature, audience, expiry and jti (replay).
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import * as oidc from 'openid-client';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -119,5 +121,51 @@ describe('private_key_jwt client authentication', () => {
       .send({ grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token' });
     expect(answer.status).toBe(401);
     expect(answer.body).toMatchObject({ error: 'invalid_client' });
+  });
+});
+
+describe('private_key_jwt with jwks_uri', () => {
+  const FETCHED = { clientId: 'fetched-keys-app', redirectUri: 'http://127.0.0.1:9993/callback', kid: 'fetched-2026' };
+  let running: RunningTestServer;
+  let privateKey: CryptoKey;
+  let keyServer: Server;
+  let jwksUri: string;
+  let fetches = 0;
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const body = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: FETCHED.kid, alg: 'RS256', use: 'sig' }] });
+    keyServer = createServer((_req, res) => {
+      fetches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
+    jwksUri = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/jwks`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => keyServer.close(() => resolve())));
+  useTestServer(
+    (started) => ({ running } = started),
+    () => withClients({ client_id: FETCHED.clientId, redirect_uris: [FETCHED.redirectUri], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri }),
+  );
+
+  it('fetches the client\'s keys from its jwks_uri and authenticates an assertion signed with one', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = () =>
+      new SignJWT({ jti: randomUUID() })
+        .setProtectedHeader({ alg: 'RS256', kid: FETCHED.kid })
+        .setIssuer(FETCHED.clientId)
+        .setSubject(FETCHED.clientId)
+        .setAudience(`${running.issuer}/token`)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(privateKey);
+    const send = async (clientAssertion: string) =>
+      request(running.http)
+        .post('/token')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token', client_id: FETCHED.clientId, client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion });
+    expect((await send(await sign())).body).toMatchObject({ error: 'invalid_grant' });
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect((await send(await sign())).body).toMatchObject({ error: 'invalid_grant' });
   });
 });
