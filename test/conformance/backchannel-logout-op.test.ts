@@ -223,4 +223,18 @@ describe('Back-Channel Logout OP plan', () => {
     expect(page.body).toContain('Log in');
     expect(page.body).not.toContain('Logged in to CCASS Terminal');
   });
+
+  it('keeps a logout token that is still being retried when the node stops, and the next node sends it', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RESTART1' });
+    const before = receiver.tokens.length;
+    receiver.down = true;
+    receiver.refused = 0;
+    await logOut(browser, idToken);
+    const deadline = Date.now() + 10_000;
+    while (receiver.refused < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(receiver.refused).toBeGreaterThanOrEqual(1);
+    await running.restart(); // the job is in PostgreSQL, not in the node that tried it
+    receiver.down = false;
+    await verifiedLogoutToken(await receiver.token(before + 1, 20_000), { sub: user.subject, sid });
+  });
 });
