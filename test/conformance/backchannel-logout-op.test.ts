@@ -178,8 +178,8 @@ describe('Back-Channel Logout OP plan', () => {
     await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
   });
 
-  it('retries a logout token until the relying party is back', async () => {
-    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RETRY1' });
+  /** Logs out while the relying party's endpoint refuses, and waits for a first refused delivery; returns the tokens received before. */
+  async function logOutWhileReceiverIsDown(browser: Browser, idToken: string): Promise<number> {
     const before = receiver.tokens.length;
     receiver.down = true;
     receiver.refused = 0;
@@ -187,6 +187,12 @@ describe('Back-Channel Logout OP plan', () => {
     const deadline = Date.now() + 10_000;
     while (receiver.refused < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(receiver.refused).toBeGreaterThanOrEqual(1);
+    return before;
+  }
+
+  it('retries a logout token until the relying party is back', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RETRY1' });
+    const before = await logOutWhileReceiverIsDown(browser, idToken);
     receiver.down = false;
     await verifiedLogoutToken(await receiver.token(before + 1, 20_000), { sub: user.subject, sid });
   });
@@ -226,13 +232,7 @@ describe('Back-Channel Logout OP plan', () => {
 
   it('keeps a logout token that is still being retried when the node stops, and the next node sends it', async () => {
     const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RESTART1' });
-    const before = receiver.tokens.length;
-    receiver.down = true;
-    receiver.refused = 0;
-    await logOut(browser, idToken);
-    const deadline = Date.now() + 10_000;
-    while (receiver.refused < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(receiver.refused).toBeGreaterThanOrEqual(1);
+    const before = await logOutWhileReceiverIsDown(browser, idToken);
     await running.restart(); // the job is in PostgreSQL, not in the node that tried it
     receiver.down = false;
     await verifiedLogoutToken(await receiver.token(before + 1, 20_000), { sub: user.subject, sid });

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { randomBytes } from 'node:crypto';
-import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { exchangeCode, loginToCallback } from '../support/flows.js';
 import {
   PUBLIC_CLIENT,
   RESOURCE_SERVER,
@@ -17,7 +17,6 @@ import {
   withClients,
   type RunningTestServer,
 } from '../support/server.js';
-import { rfc6238 } from '../support/totp.js';
 
 interface Tokens {
   access_token: string;
@@ -31,11 +30,7 @@ describe('token introspection', () => {
   /** A new user logs in at `client` (a first-party one: no consent) and the code is redeemed. */
   async function tokensFor(userId: string, client: { clientId: string; redirectUri: string; clientSecret?: string } = TERMINAL): Promise<Tokens & { subject: string }> {
     const user = await seedUser(running.server, running.config, { participantId: 'B60006', userId }, running.clock);
-    const start = await startAuthorization(running.issuer, { client_id: client.clientId, redirect_uri: client.redirectUri });
-    const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
-    const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000));
-    running.clock.advance(30);
-    const callback = await followToCallback(start, afterCode, client.redirectUri);
+    const { start, callback } = await loginToCallback(running, user, client);
     if (client.clientSecret) return { subject: user.subject, ...((await exchangeCode(running.http, start, callback, client as typeof TERMINAL)) as Tokens) };
     const response = await request(running.http)
       .post('/token')

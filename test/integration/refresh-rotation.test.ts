@@ -5,9 +5,8 @@
  * none` and keep one refresh token (bound to it by its secret); a public client always rotates.
  */
 import request from 'supertest';
-import { followToCallback, passwordStep, startAuthorization, submitCode } from '../support/flows.js';
+import { loginToCallback } from '../support/flows.js';
 import { PUBLIC_CLIENT, seedUser, TERMINAL, useTestServer, withClients, type RunningTestServer } from '../support/server.js';
-import { rfc6238 } from '../support/totp.js';
 
 /** A first-party confidential client that keeps its refresh token and sends its secret in the body. */
 const BACK_OFFICE = {
@@ -52,11 +51,7 @@ describe('refresh-token rotation', () => {
 
   async function logIn(userId: string, client: Client = TERMINAL): Promise<Tokens> {
     const user = await seedUser(running.server, running.config, { participantId: 'B70007', userId }, running.clock);
-    const start = await startAuthorization(running.issuer, { client_id: client.clientId, redirect_uri: client.redirectUri });
-    const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
-    const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000));
-    running.clock.advance(30);
-    const callback = await followToCallback(start, afterCode, client.redirectUri);
+    const { start, callback } = await loginToCallback(running, user, client);
     const response = await tokenRequest(client, {
       grant_type: 'authorization_code',
       code: callback.searchParams.get('code') as string,

@@ -4,6 +4,7 @@ import { Browser, inputValue, type Page } from './browser.js';
 import request from 'supertest';
 import type { Server as HttpServer } from 'node:http';
 import { TERMINAL } from './server.js';
+import { rfc6238 } from './totp.js';
 
 export interface AuthorizationStart {
   browser: Browser;
@@ -66,6 +67,22 @@ export async function followToCallback(start: AuthorizationStart, afterLogin: Pa
   if (!location) throw new Error(`expected a redirect after login, got ${afterLogin.status}`);
   const page = await start.browser.follow(new URL(location, afterLogin.url).toString(), {}, (next) => next.toString().startsWith(redirectUri));
   return new URL(page.url);
+}
+
+/**
+ * A whole password + authenticator-code login of a seeded TOTP user at `client`, up to its
+ * callback (the clock then moves one step on, so the next login's code is a new one).
+ */
+export async function loginToCallback(
+  running: { issuer: string; clock: { now(): Date; advance(seconds: number): void } },
+  user: { participantId: string; userId: string; password: string; totpSecret?: Buffer | undefined },
+  client: { clientId: string; redirectUri: string } = TERMINAL,
+): Promise<{ start: AuthorizationStart; callback: URL }> {
+  const start = await startAuthorization(running.issuer, { client_id: client.clientId, redirect_uri: client.redirectUri });
+  const codePage = await passwordStep(start, { participantId: user.participantId, userId: user.userId, password: user.password });
+  const afterCode = await submitCode(start, codePage, rfc6238(user.totpSecret as Buffer, running.clock.now().getTime() / 1000));
+  running.clock.advance(30);
+  return { start, callback: await followToCallback(start, afterCode, client.redirectUri) };
 }
 
 /** Exchanges the code in `callback` at the token endpoint as CCASS Terminal would. */
