@@ -55,7 +55,7 @@ function clientName(ctx: KoaContextWithOIDC, page: PageLocale): string | undefin
 export interface ProviderPages {
   renderError(ctx: KoaContextWithOIDC, out: { error: string }): void;
   logoutSource(ctx: KoaContextWithOIDC, form: string): void;
-  postLogoutSuccessSource(ctx: KoaContextWithOIDC): void;
+  postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void>;
 }
 
 export function providerPages(render: Renderer, hotline: string): ProviderPages {
@@ -70,10 +70,16 @@ export function providerPages(render: Renderer, hotline: string): ProviderPages 
       ctx.type = 'html';
       ctx.body = render('logout', { form, clientName: clientName(ctx, page) }, page);
     },
-    postLogoutSuccessSource(ctx) {
+    async postLogoutSuccessSource(ctx) {
       const page = localeFor(ctx);
+      // "No, stay logged in" lands here too (oidc-provider ends only the client's part, if a
+      // client is known): the browser's session, read and left as it is, says which it was.
+      const { accountId } = await ctx.oidc.provider.Session.get(ctx);
+      const text = accountId
+        ? { title: 'pages.loggedOut.stillTitle', heading: 'pages.loggedOut.stillHeading' } as const
+        : { title: 'loggedOut.pageTitle', heading: 'loggedOut.heading' } as const;
       ctx.type = 'html';
-      ctx.body = render('logged-out', { clientName: clientName(ctx, page) }, page);
+      ctx.body = render('logged-out', { ...text, clientName: clientName(ctx, page) }, page);
     },
   };
 }

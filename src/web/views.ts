@@ -128,6 +128,9 @@ export interface LogoutView {
 }
 
 export interface LoggedOutView {
+  /** "Logged out", or — after "No, stay logged in" — that the login goes on. */
+  title: Translatable;
+  heading: Translatable;
   clientName?: string | undefined;
 }
 

@@ -16,6 +16,8 @@ export const pagesEn = {
 
   'pages.logout.asks': '{client} asks to log you out.',
   'pages.loggedOut.client': 'You have logged out of {client}.',
+  'pages.loggedOut.stillTitle': 'Still logged in',
+  'pages.loggedOut.stillHeading': 'You are still logged in to CCASS Authentication',
 
   // Every error page: whom to call.
   'pages.hotline.reference': 'If you call the CCASS Hotline on {hotline} about this, quote reference {reference}.',
@@ -64,6 +66,8 @@ export const pagesZhHant: Record<keyof typeof pagesEn, string> = {
 
   'pages.logout.asks': '{client}要求將您登出。',
   'pages.loggedOut.client': '您已登出{client}。',
+  'pages.loggedOut.stillTitle': '仍處於登入狀態',
+  'pages.loggedOut.stillHeading': '您仍處於中央結算系統身分認證的登入狀態',
 
   'pages.hotline.reference': '如就此致電中央結算系統熱線 {hotline}，請提供參考編號 {reference}。',
   'pages.hotline.call': '如需協助，請致電中央結算系統熱線 {hotline}。',
