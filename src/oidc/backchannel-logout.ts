@@ -26,16 +26,35 @@ export function backchannelLogoutJobId(job: BackchannelLogoutJob): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The (client, sid) pairs of ended provider sessions (oidc-provider Session payloads). */
-export function logoutsOfSessions(sessions: Array<{ accountId?: unknown; authorizations?: unknown }>): BackchannelLogoutJob[] {
-  return sessions.flatMap((session) => {
-    if (typeof session.accountId !== 'string' || !session.authorizations || typeof session.authorizations !== 'object') return [];
-    return Object.entries(session.authorizations as Record<string, { sid?: unknown }>).map(([clientId, authorization]) => ({
-      clientId,
-      sub: session.accountId as string,
-      ...(typeof authorization.sid === 'string' ? { sid: authorization.sid } : {}),
-    }));
-  });
+/**
+ * What a revocation deleted that a relying party may still be acting on: provider sessions,
+ * and live tokens — an offline_access refresh token outlives the session it was issued in,
+ * and the relying party's own session with it.
+ */
+export interface EndedArtefact {
+  model: string;
+  payload: { accountId?: unknown; authorizations?: unknown; clientId?: unknown; sid?: unknown };
+}
+
+/**
+ * The (client, sid) pairs to announce for what ended: each authorization of an ended session,
+ * and the login (the `sid` it was issued with) of each live token. Once each: a session and
+ * its tokens name the same login, and the job id is derived from it.
+ */
+export function logoutsOfEnded(ended: EndedArtefact[]): BackchannelLogoutJob[] {
+  const logouts = new Map<string, BackchannelLogoutJob>();
+  const add = (logout: BackchannelLogoutJob) => logouts.set(backchannelLogoutJobId(logout), logout);
+  for (const { model, payload } of ended) {
+    if (typeof payload.accountId !== 'string') continue;
+    if (model === 'Session' && payload.authorizations && typeof payload.authorizations === 'object') {
+      for (const [clientId, authorization] of Object.entries(payload.authorizations as Record<string, { sid?: unknown }>)) {
+        add({ clientId, sub: payload.accountId, ...(typeof authorization.sid === 'string' ? { sid: authorization.sid } : {}) });
+      }
+    } else if (model !== 'Session' && typeof payload.clientId === 'string' && typeof payload.sid === 'string') {
+      add({ clientId: payload.clientId, sub: payload.accountId, sid: payload.sid });
+    }
+  }
+  return [...logouts.values()];
 }
 
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';

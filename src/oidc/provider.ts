@@ -8,7 +8,7 @@ import { CLIENT_ASSERTION_SIGNING_ALGS, type Config } from '../config/schema.js'
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
 import type { Queries } from '../store/index.js';
-import { postgresAdapterFactory } from '../store/oidc-adapter.js';
+import { commitWithSessionWrite, postgresAdapterFactory } from '../store/oidc-adapter.js';
 import { isTransientDatabaseError } from '../store/transient-errors.js';
 import { FIRST_PARTY_CLIENTS, firstPartyClientMetadata } from './first-party-clients.js';
 import type { Renderer } from '../web/render.js';
@@ -193,15 +193,14 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.server.trustProxy;
   // oidc-provider POSTs logout tokens within the end-session request, once, and forgets a
-  // failure; a job is retried until the relying party takes it, from any node.
+  // failure; a job is retried until the relying party takes it, from any node. It asks for
+  // them before it ends the session: the job is created in the transaction that deletes (or,
+  // logging out of one client only, rewrites) the session, so a token goes out if and only if
+  // the logout happened — a node dying in between sends neither, and a failed job fails the logout.
   provider.Client.prototype.backchannelLogout = async function (this: { clientId: string }, sub: string, sid: string) {
     const logout = { clientId: this.clientId, sub, sid };
-    await deps.queries.jobs.send('backchannel_logout', logout, { id: backchannelLogoutJobId(logout) });
+    await commitWithSessionWrite(deps.db, (trx) => deps.queries.within(trx).jobs.send('backchannel_logout', logout, { id: backchannelLogoutJobId(logout) }));
   };
-  // oidc-provider reports a rejected backchannelLogout and logs the user out regardless.
-  provider.on('backchannel.error', (ctx, error, client) => {
-    deps.log.error({ err: error, client: client.clientId, requestId: ctx.state['requestId'] }, 'back-channel logout could not be queued');
-  });
 
   provider.on('server_error', (ctx, error) => {
     // A database interruption is no bug: the app answers it as 503 "try again" (see app.ts).

@@ -54,6 +54,8 @@ export type Queries = ReturnType<typeof queryModules> & {
    * record and the jobs it causes commit together or not at all. Nested calls are savepoints.
    */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
+  /** The same query modules on `db`: a transaction begun elsewhere (the OIDC adapter's session write). */
+  within(db: Database): Queries;
 };
 
 export interface QueryOptions {
@@ -65,5 +67,6 @@ export function createQueries(db: Database, queue?: JobQueue, options: QueryOpti
   return {
     ...queryModules(db, queue, options),
     transaction: (work) => db.transaction((trx) => work(createQueries(trx, queue, options))),
+    within: (other) => createQueries(other, queue, options),
   };
 }

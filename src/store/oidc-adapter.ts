@@ -27,6 +27,7 @@ import type { Database } from './database.js';
 import { prepared, unnamed } from './prepared.js';
 import { PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
 import { problemIn } from '../kernel/storable-text.js';
+import type { EndedArtefact } from '../oidc/backchannel-logout.js';
 
 const TABLE = 'oidc_payloads';
 
@@ -194,9 +195,13 @@ class Relatives {
  * waiting writes go first, so the request reads what it wrote, and consuming a code stays
  * immediate (it decides a race). Together means all or nothing, too: a node that dies in the
  * middle leaves none of a request's artefacts rather than some.
+ *
+ * Work of our own can join that statement's transaction (commitWithSessionWrite): it waits for
+ * the next send that writes or deletes a session, or for the request's last one.
  */
 class WriteBehind {
   private pending = new Map<string, { model: string; idHash: string; values?: unknown[] }>();
+  private withSessionWrite: Array<(trx: Database) => Promise<void>> = [];
   private db: Database | undefined;
   /** The flush under way: the next one waits for it, so writes commit in their order and a read after a flush sees them. */
   private flushing: Promise<void> = Promise.resolve();
@@ -214,28 +219,45 @@ class WriteBehind {
     this.pending.set(`${model}\u0000${idHash}`, { model, idHash });
   }
 
-  flush(): Promise<void> {
-    const run = this.flushing.then(() => this.send());
+  /** `work` commits in the transaction of this request's next session write, or of its last writes. */
+  joinSessionWrite(db: Database, work: (trx: Database) => Promise<void>): void {
+    this.db ??= db;
+    this.withSessionWrite.push(work);
+  }
+
+  /** `last`: the request's final flush, which takes whatever waits for a session write. */
+  flush(last = false): Promise<void> {
+    const run = this.flushing.then(() => this.send(last));
     this.flushing = run.catch(() => undefined);
     return run;
   }
 
-  private async send(): Promise<void> {
+  private async send(last: boolean): Promise<void> {
     const writes = [...this.pending.values()];
     this.pending = new Map();
-    if (!writes.length || !this.db) return;
+    const joined = last || writes.some((write) => write.model === 'Session') ? this.withSessionWrite.splice(0) : [];
+    if (!this.db || (!writes.length && !joined.length)) return;
+    if (!joined.length) return this.write(this.db, writes);
+    await this.db.transaction(async (trx) => {
+      await this.write(trx, writes);
+      for (const work of joined) await work(trx);
+    });
+  }
+
+  private async write(db: Database, writes: Array<{ model: string; idHash: string; values?: unknown[] }>): Promise<void> {
+    if (!writes.length) return;
     const values: unknown[] = [];
     const placeholders = (row: readonly unknown[]) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`;
     const gone = writes.filter((write) => !write.values);
     const deletion = gone.length ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => placeholders([write.model, write.idHash])).join(', ')})` : '';
     const kept = writes.filter((write) => write.values);
     if (!kept.length) {
-      await unnamed(this.db, deletion, values);
+      await unnamed(db, deletion, values);
       return;
     }
     const rows = kept.map((write) => placeholders(write.values as unknown[])).join(', ');
     // A key is either deleted or written here (the map keeps one operation per key), so the two parts never meet.
-    await unnamed(this.db, `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}`, values);
+    await unnamed(db, `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}`, values);
   }
 }
 
@@ -249,11 +271,22 @@ export async function withBatchedOidcWrites<T>(request: () => Promise<T>): Promi
     result = await writeBehind.run(batch, request);
   } catch (error) {
     // What the request wrote before it failed is written, as it would have been one by one.
-    await batch.flush().catch(() => undefined);
+    await batch.flush(true).catch(() => undefined);
     throw error;
   }
-  await batch.flush();
+  await batch.flush(true);
   return result;
+}
+
+/**
+ * Runs `work` in the transaction that writes or deletes this oidc-provider request's session
+ * (or, if the request writes none, with its last writes): what a session's ending causes
+ * commits with the ending. Outside a provider request (no batch) it runs at once on `db`.
+ */
+export async function commitWithSessionWrite(db: Database, work: (trx: Database) => Promise<void>): Promise<void> {
+  const batch = writeBehind.getStore();
+  if (batch) batch.joinSessionWrite(db, work);
+  else await work(db);
 }
 
 /** Sends the current request's waiting writes now (before a statement that must see them). */
@@ -466,7 +499,7 @@ async function grantsOfSession(db: Database, accountId: string, sessionUid: stri
  * flight — but what `keep` names (a bare string: the interaction making the change). Returns
  * how many of each model went.
  */
-export async function revokeOidcArtefactsOf(db: Database, accountId: string, keep?: string | KeptOidcAccess, endedSessions?: AdapterPayload[]): Promise<Record<string, number>> {
+export async function revokeOidcArtefactsOf(db: Database, accountId: string, keep?: string | KeptOidcAccess, ended?: EndedArtefact[]): Promise<Record<string, number>> {
   await flushOidcWrites(); // nothing this request wrote for the account survives its revocation
   const kept: KeptOidcAccess = typeof keep === 'string' ? { interaction: keep } : (keep ?? {});
   const keptGrants = kept.sessionUid ? ((await grantsOfSession(db, accountId, kept.sessionUid)) ?? []) : [];
@@ -479,15 +512,23 @@ export async function revokeOidcArtefactsOf(db: Database, accountId: string, kee
       query.whereNot((spared) => spared.where({ model: 'Grant' }).whereIn('id_hash', keptGrants));
     }
   }
-  return countEnded(await query.delete().returning(['model', 'payload']), endedSessions);
+  return countEnded(await query.delete().returning(DELETED), ended);
 }
 
-/** Counts deleted artefacts by model; the deleted sessions go to `endedSessions` (their back-channel logouts). */
-function countEnded(rows: Array<{ model: string; payload: AdapterPayload }>, endedSessions?: AdapterPayload[]): Record<string, number> {
+/** What a revocation reads back from the rows it deletes. */
+const DELETED = ['model', 'payload', 'expires_at', 'consumed_at'];
+type DeletedRow = { model: string; payload: AdapterPayload; expires_at: Date | null; consumed_at: Date | null };
+/** Tokens a relying party may still hold when they are deleted (a consumed refresh token was replaced by its successor). */
+const HELD_TOKENS = new Set(['AccessToken', 'RefreshToken']);
+
+/** Counts deleted artefacts by model; sessions and live tokens go to `ended` (their back-channel logouts). */
+function countEnded(rows: DeletedRow[], ended?: EndedArtefact[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const { model, payload } of rows) {
+  const now = Date.now();
+  for (const { model, payload, expires_at, consumed_at } of rows) {
     counts[model] = (counts[model] ?? 0) + 1;
-    if (model === 'Session') endedSessions?.push(payload);
+    const live = (!expires_at || expires_at.getTime() > now) && !consumed_at;
+    if (model === 'Session' || (HELD_TOKENS.has(model) && live)) ended?.push({ model, payload });
   }
   return counts;
 }
@@ -536,7 +577,7 @@ export async function oidcSessionsOf(db: Database, accountId: string): Promise<O
  * Ends one live provider session of an account: the session, the grants it holds and every
  * code and token issued from them or with it. False when the account has no such session.
  */
-export async function endOidcSession(db: Database, accountId: string, sessionUid: string, endedSessions?: AdapterPayload[]): Promise<Record<string, number> | undefined> {
+export async function endOidcSession(db: Database, accountId: string, sessionUid: string, ended?: EndedArtefact[]): Promise<Record<string, number> | undefined> {
   await flushOidcWrites();
   const grants = await grantsOfSession(db, accountId, sessionUid);
   if (!grants) return undefined;
@@ -547,8 +588,8 @@ export async function endOidcSession(db: Database, accountId: string, sessionUid
       if (grants.length) of.orWhereIn('grant_id_hash', grants).orWhere((grant) => grant.where({ model: 'Grant' }).whereIn('id_hash', grants));
     })
     .delete()
-    .returning(['model', 'payload'])) as Array<{ model: string; payload: AdapterPayload }>;
-  return countEnded(rows, endedSessions);
+    .returning(DELETED)) as DeletedRow[];
+  return countEnded(rows, ended);
 }
 
 /** The uid of the live provider session a browser's session cookie names, when it is `accountId`'s. */

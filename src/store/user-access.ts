@@ -5,10 +5,9 @@
  */
 import type { Database } from './database.js';
 import { hashId } from '../kernel/hash-id.js';
-import type { AdapterPayload } from 'oidc-provider';
 import { endOidcSession, extendOidcSession, oidcSessionsOf, oidcSessionUidOf, revokeOidcArtefactsOf, type OidcSessionSummary } from './oidc-adapter.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { backchannelLogoutJobId, logoutsOfSessions } from '../oidc/backchannel-logout.js';
+import { backchannelLogoutJobId, logoutsOfEnded, type EndedArtefact } from '../oidc/backchannel-logout.js';
 
 export interface RevokedAccess {
   /** oidc-provider artefacts by model (Session, Grant, RefreshToken, AccessToken, ...). */
@@ -43,11 +42,12 @@ export interface BackchannelLogoutSettings {
 }
 
 /**
- * One back-channel logout job per (client with a URI, session) ended, on `trx`: created if and
- * only if the ending commits (Back-Channel Logout 1.0 §2.5; see src/oidc/backchannel-logout.ts).
+ * One back-channel logout job per (client with a URI, login) ended — a session, or the live
+ * tokens of one that outlived it — on `trx`: created if and only if the ending commits
+ * (Back-Channel Logout 1.0 §2.5; see src/oidc/backchannel-logout.ts).
  */
-async function announceEnded(trx: Database, backchannel: BackchannelLogoutSettings | undefined, sessions: AdapterPayload[]): Promise<void> {
-  const logouts = logoutsOfSessions(sessions).filter((logout) => backchannel?.clients.has(logout.clientId));
+async function announceEnded(trx: Database, backchannel: BackchannelLogoutSettings | undefined, ended: EndedArtefact[]): Promise<void> {
+  const logouts = logoutsOfEnded(ended).filter((logout) => backchannel?.clients.has(logout.clientId));
   if (!logouts.length) return;
   if (!backchannel?.queue) throw new Error('no job queue in this process: ending a session of a back-channel logout client needs one');
   for (const logout of logouts) await backchannel.queue.send(trx, 'backchannel_logout', logout, { id: backchannelLogoutJobId(logout) });
@@ -62,10 +62,10 @@ export function userAccessQueries(db: Database, backchannel?: BackchannelLogoutS
      */
     async revokeAll(userId: string, keep?: string | KeptAccess): Promise<RevokedAccess> {
       const kept: KeptAccess = typeof keep === 'string' ? { interaction: keep } : (keep ?? {});
-      const endedSessions: AdapterPayload[] = [];
+      const ended: EndedArtefact[] = [];
       return db.transaction(async (trx) => ({
-        oidc: await revokeOidcArtefactsOf(trx, userId, { interaction: kept.interaction, sessionUid: kept.oidcSessionUid }, endedSessions).then(async (counts) => {
-          await announceEnded(trx, backchannel, endedSessions);
+        oidc: await revokeOidcArtefactsOf(trx, userId, { interaction: kept.interaction, sessionUid: kept.oidcSessionUid }, ended).then(async (counts) => {
+          await announceEnded(trx, backchannel, ended);
           return counts;
         }),
         dmsSessions: await trx('dms_sessions').where({ user_id: userId }).delete(),
@@ -110,11 +110,11 @@ export function userAccessQueries(db: Database, backchannel?: BackchannelLogoutS
     },
     /** Ends one of the user's provider sessions and what was issued in it; undefined when the user has no such session. */
     async endOidcSession(userId: string, sessionUid: string): Promise<Record<string, number> | undefined> {
-      const endedSessions: AdapterPayload[] = [];
+      const ended: EndedArtefact[] = [];
       return db.transaction(async (trx) => {
-        const ended = await endOidcSession(trx, userId, sessionUid, endedSessions);
-        await announceEnded(trx, backchannel, endedSessions);
-        return ended;
+        const counts = await endOidcSession(trx, userId, sessionUid, ended);
+        await announceEnded(trx, backchannel, ended);
+        return counts;
       });
     },
     /** Which of the user's provider sessions a browser's session cookie (its value, the session id) names. */

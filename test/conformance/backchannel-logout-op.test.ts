@@ -10,13 +10,15 @@ import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Browser, formAction, inputValue } from '../support/browser.js';
-import { authorize, discoverTerminal, followFrom, logInOnPage, navigate } from '../support/conformance.js';
+import { authorizationRequest, authorize, discoverTerminal, followFrom, logInOnPage, navigate, silentAuthorization } from '../support/conformance.js';
 import { seedDa, signInToDms } from '../support/dms.js';
 import { PUBLIC_CLIENT, seedUser, TERMINAL, useTestServer, type RunningTestServer } from '../support/server.js';
 import { setUserEnabled } from '../../src/directory/users.js';
 import type { ChildProcess } from 'node:child_process';
 import { EXAMPLE_TERMINAL, startExampleRelyingParty } from '../support/example-rp.js';
 import { freePort } from '../support/ports.js';
+import type { TestDatabase } from '../support/database.js';
+import { backchannelLogoutJobId } from '../../src/oidc/backchannel-logout.js';
 
 /** A relying party's back-channel endpoint: records every POST; answers 503 while `down`. */
 class Receiver {
@@ -63,6 +65,7 @@ class Receiver {
 describe('Back-Channel Logout OP plan', () => {
   const receiver = new Receiver();
   let running: RunningTestServer;
+  let database: TestDatabase;
   let config: client.Configuration;
   let examplePort = 0;
   let example: ChildProcess | undefined;
@@ -76,7 +79,7 @@ describe('Back-Channel Logout OP plan', () => {
     await receiver.stop();
   });
   useTestServer(
-    (started) => ({ running } = started),
+    (started) => ({ running, database } = started),
     () => ({
       jobs: { pollingIntervalSeconds: 0.5, monitorIntervalSeconds: 1 },
       oidc: {
@@ -178,6 +181,29 @@ describe('Back-Channel Logout OP plan', () => {
     await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
   });
 
+  it('a refresh token that outlived its session (offline_access) still names its login: a DA lock sends that sid', async () => {
+    const user = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'OFFLINE1' }, running.clock);
+    // OIDC Core 11: offline_access is granted with prompt=consent, on the consent page.
+    const browser = new Browser();
+    const request = await authorizationRequest(config, { scope: 'openid offline_access', prompt: 'consent' });
+    const consentPage = await followFrom(browser, await logInOnPage(running, browser, await followFrom(browser, await navigate(browser, request.url)), user));
+    const callback = await followFrom(browser, await browser.request(new URL(formAction(consentPage.body), running.issuer).toString(), { form: { csrf: inputValue(consentPage.body, 'csrf') } }));
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    const sid = tokens.claims()?.['sid'];
+    expect(tokens.scope?.split(' ')).toContain('offline_access');
+    // The provider session times out (what the purge does with an expired one); the relying party goes on refreshing.
+    await database.db('oidc_payloads').where({ model: 'Session', account_id: user.subject }).delete();
+    await database.db('pgboss.job').where({ name: 'backchannel_logout' }).delete(); // nothing announced so far would hide the next
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token as string);
+    const before = receiver.tokens.length;
+    const dms = await signInToDms(running, await seedDa(running, 'B01234', 'DA4'));
+    expect((await dms.api('POST', `/dms/api/users/${user.userId}/lock`)).status).toBeLessThan(300);
+    await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(receiver.tokens.length).toBe(before + 1); // the access and refresh tokens of one login: one logout token
+  });
+
   /** Logs out while the relying party's endpoint refuses, and waits for a first refused delivery; returns the tokens received before. */
   async function logOutWhileReceiverIsDown(browser: Browser, idToken: string): Promise<number> {
     const before = receiver.tokens.length;
@@ -189,6 +215,64 @@ describe('Back-Channel Logout OP plan', () => {
     expect(receiver.refused).toBeGreaterThanOrEqual(1);
     return before;
   }
+
+  /**
+   * Makes PostgreSQL refuse, for the duration of `during`, deleting one account's provider
+   * session (`target: 'session'`) or creating a back-channel logout job (`target: 'job'`) —
+   * a statement failing, as a node dying would, between what oidc-provider asks for first
+   * (the logout tokens) and what it does last (ending the session).
+   */
+  async function refusing<T>(target: 'session' | 'job', accountId: string, during: () => Promise<T>): Promise<T> {
+    const [table, condition] =
+      target === 'session' ? ['oidc_payloads', `old.model = 'Session' and old.account_id = '${accountId}'`] : ['pgboss.job', `new.name = 'backchannel_logout' and new.data->>'sub' = '${accountId}'`];
+    const row = target === 'session' ? 'old' : 'new';
+    await database.db.raw(`create function pg_temp_refuse() returns trigger language plpgsql as $$
+      begin if ${condition} then raise exception 'refused by the test'; end if; return ${row}; end $$`);
+    await database.db.raw(`create trigger refuse_in_test before ${target === 'session' ? 'delete' : 'insert'} on ${table} for each row execute function pg_temp_refuse()`);
+    try {
+      return await during();
+    } finally {
+      await database.db.raw(`drop trigger refuse_in_test on ${table}`);
+      await database.db.raw('drop function pg_temp_refuse()');
+    }
+  }
+
+  /** Whether a back-channel logout job exists for (client, sid), in any state. */
+  async function logoutJobFor(sid: unknown, sub: string): Promise<boolean> {
+    const id = backchannelLogoutJobId({ clientId: TERMINAL.clientId, sub, sid: sid as string });
+    return (await database.db('pgboss.job').where({ name: 'backchannel_logout', id }).first('id')) !== undefined;
+  }
+
+  it('a logout whose session could not be ended sends no logout token: the token commits with the ending', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'ATOMIC1' });
+    const before = receiver.tokens.length;
+    const confirmation = await navigate(browser, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: TERMINAL.postLogoutRedirectUri }));
+    const action = new URL(formAction(confirmation.body, 'op.logoutForm'), running.issuer);
+    const failed = await refusing('session', user.subject, () => browser.request(action.toString(), { form: { xsrf: inputValue(confirmation.body, 'xsrf'), logout: 'yes' } }));
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(failed.headers.get('location')).toBeNull();
+    expect(await logoutJobFor(sid, user.subject)).toBe(false);
+    // The session lives on: the relying party, told nothing, is right.
+    expect((await silentAuthorization(browser, config)).callback?.get('code')).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(receiver.tokens.length).toBe(before);
+    // Tried again, it ends the session and sends the token, once.
+    await logOut(browser, idToken);
+    await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
+    expect(await logoutJobFor(sid, user.subject)).toBe(true);
+  });
+
+  it('a logout whose logout token could not be queued does not end the session (never a silent end)', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'ATOMIC2' });
+    const confirmation = await navigate(browser, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: TERMINAL.postLogoutRedirectUri }));
+    const action = new URL(formAction(confirmation.body, 'op.logoutForm'), running.issuer);
+    const failed = await refusing('job', user.subject, () => browser.request(action.toString(), { form: { xsrf: inputValue(confirmation.body, 'xsrf'), logout: 'yes' } }));
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(failed.headers.get('location')).toBeNull();
+    expect(await logoutJobFor(sid, user.subject)).toBe(false);
+    const sessions = await running.server.queries.userAccess.sessionsOf({ id: user.subject, participant_id: user.participantId, user_id: user.userId });
+    expect(sessions.map((session) => session.clientIds)).toEqual([[TERMINAL.clientId]]);
+  });
 
   it('retries a logout token until the relying party is back', async () => {
     const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'RETRY1' });
