@@ -92,6 +92,12 @@ const clientSchema = z
      * passkey after the password, or the smartcard while smartcards work; never a code.
      */
     require_phishing_resistant: z.boolean().default(false),
+    /**
+     * PKCE (RFC 7636, S256) on every authorization request of this client. `false` only for a
+     * confidential client that cannot send it — the OpenID conformance suite's Basic OP modules
+     * do not — whose protection against code injection then rests on its nonce (RFC 9700 §2.1.1).
+     */
+    require_pkce: z.boolean().default(true),
     /** How this client's ID tokens are signed; unset: oidc.idTokenSigningAlg. RS256 for relying parties that know nothing else. */
     id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
     /** How a confidential client sends its secret to the token, introspection and revocation endpoints. */
@@ -150,6 +156,9 @@ const clientSchema = z
     }
     if (client.refresh_token_rotation === 'none') {
       ctx.addIssue({ code: 'custom', path: ['refresh_token_rotation'], message: 'must be "rotate" for a public client (RFC 9700 §4.14.2: its refresh tokens are bound to nothing else)' });
+    }
+    if (!client.require_pkce) {
+      ctx.addIssue({ code: 'custom', path: ['require_pkce'], message: 'must be true for a public client (RFC 9700 §2.1.1: PKCE is its only protection against code injection)' });
     }
   });
 

@@ -34,6 +34,7 @@ export function clientMetadataFromConfig(client: ClientConfig): ClientMetadata {
     [REQUIRE_PHISHING_RESISTANT]: client.require_phishing_resistant,
     [RESOURCE_SERVER]: client.resource_server,
     [REFRESH_TOKEN_ROTATION]: client.refresh_token_rotation,
+    [REQUIRE_PKCE]: client.require_pkce,
   };
 }
 
@@ -70,6 +71,14 @@ export const REQUIRE_TWO_FACTOR = 'require_two_factor';
 
 export function requiresTwoFactor(client: MetadataSource): boolean {
   return metadataOf(client)[REQUIRE_TWO_FACTOR] === true;
+}
+
+/** Client metadata key: whether this client's authorization requests must carry PKCE (config `require_pkce`). */
+export const REQUIRE_PKCE = 'require_pkce';
+
+/** Public clients always; a confidential one unless configured `require_pkce: false` (first-party clients always). */
+export function requiresPkce(client: MetadataSource & { clientAuthMethod?: string }): boolean {
+  return client.clientAuthMethod === 'none' || metadataOf(client)[REQUIRE_PKCE] !== false;
 }
 
 /** Client metadata key for clients that accept only phishing-resistant logins (acr `phr`). */

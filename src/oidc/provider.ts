@@ -30,7 +30,9 @@ import {
   isResourceServer,
   REFRESH_TOKEN_ROTATION,
   REQUIRE_PHISHING_RESISTANT,
+  REQUIRE_PKCE,
   REQUIRE_TWO_FACTOR,
+  requiresPkce,
   RESOURCE_SERVER,
   rotatesRefreshTokens,
 } from './clients.js';
@@ -70,7 +72,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: config.oidc.idTokenSigningAlg,
     },
-    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, REQUIRE_PHISHING_RESISTANT, CLIENT_NAME_ZH_HANT, RESOURCE_SERVER, REFRESH_TOKEN_ROTATION] },
+    extraClientMetadata: { properties: [FIRST_PARTY, REQUIRE_TWO_FACTOR, REQUIRE_PHISHING_RESISTANT, CLIENT_NAME_ZH_HANT, RESOURCE_SERVER, REFRESH_TOKEN_ROTATION, REQUIRE_PKCE] },
     // Discovery's token_endpoint_auth_methods_supported is this list: only what a client can be configured with.
     clientAuthMethods: [...CLIENT_AUTH_METHODS],
     // private_key_jwt assertions: the algorithms a client's jwks may hold (src/config/schema.ts).
@@ -99,7 +101,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // Terminal needs them at login, without a userinfo round trip.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    // S256 only; required of every client but a confidential one configured require_pkce: false
+    // (the conformance suite's Basic OP client). A request that sends PKCE is held to it.
+    pkce: { required: (_ctx, client) => requiresPkce(client) },
     // OIDC Core 3.1.2.1: redirect_uri is REQUIRED, even for a client with one registered URI
     // (oidc-provider fills it in by default). Without it no redirect is safe: the error page says
     // invalid_request. The token request must then name it too (RFC 6749 §4.1.3).

@@ -5,9 +5,11 @@
  * that leaves response_type out. Each test asserts what its module's conditions check
  * (docs/conformance.md lists every module of the plan and where it is covered).
  *
- * One deviation from the suite, the server's policy: PKCE (S256) is required of every
- * authorization request here (src/oidc/provider.ts), so every request below carries it, where
- * the suite sends it only in oidcc-ensure-request-with-valid-pkce-succeeds.
+ * PKCE: the suite sends it only in oidcc-ensure-request-with-valid-pkce-succeeds; this server
+ * requires it of every client unless a confidential one is configured `require_pkce: false`, as
+ * the suite's client is for a certification run. The modules below run with CCASS Terminal
+ * (PKCE required) and so carry it; the last block sends the suite's requests exactly, without
+ * PKCE, for a client configured as the suite's.
  */
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
@@ -21,6 +23,13 @@ const POST_CLIENT = {
   clientId: 'conformance-secret-post',
   clientSecret: 'test-secret-for-the-client-secret-post-client',
   redirectUri: 'http://127.0.0.1:9993/callback',
+};
+
+/** The suite's static client as a certification run registers it: confidential, `require_pkce: false`. */
+const SUITE_CLIENT = {
+  clientId: 'conformance-suite',
+  clientSecret: 'test-secret-for-the-conformance-suite-client',
+  redirectUri: 'http://127.0.0.1:9992/callback',
 };
 
 /** The suite's limits: 5 minutes of clock skew, `exp` no more than 50 years ahead (ValidateIdToken). */
@@ -57,13 +66,16 @@ describe('Basic OP plan: happy flows', () => {
   useTestServer(
     (started) => ({ running } = started),
     () =>
-      withClients({
-        client_id: POST_CLIENT.clientId,
-        client_secret: POST_CLIENT.clientSecret,
-        redirect_uris: [POST_CLIENT.redirectUri],
-        token_endpoint_auth_method: 'client_secret_post',
-        first_party: true,
-      }),
+      withClients(
+        {
+          client_id: POST_CLIENT.clientId,
+          client_secret: POST_CLIENT.clientSecret,
+          redirect_uris: [POST_CLIENT.redirectUri],
+          token_endpoint_auth_method: 'client_secret_post',
+          first_party: true,
+        },
+        { client_id: SUITE_CLIENT.clientId, client_secret: SUITE_CLIENT.clientSecret, redirect_uris: [SUITE_CLIENT.redirectUri], require_pkce: false, first_party: true },
+      ),
   );
   beforeAll(async () => {
     user = await seedUser(running.server, running.config, { participantId: 'B01240', userId: 'FLOWS1', email: 'flows1@example.com' }, running.clock);
@@ -355,7 +367,49 @@ describe('Basic OP plan: happy flows', () => {
     ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('the suite\'s request as its other modules send it, without PKCE, is refused: the server requires S256 of every client (README)', async () => {
+  describe('the suite\'s requests exactly, for its client configured require_pkce: false', () => {
+    let suiteConfig: client.Configuration;
+    beforeAll(async () => {
+      suiteConfig = await client.discovery(new URL(running.issuer), SUITE_CLIENT.clientId, undefined, client.ClientSecretBasic(SUITE_CLIENT.clientSecret), { execute: [client.allowInsecureRequests] });
+    });
+    const withoutPkce = { code_challenge: undefined, code_challenge_method: undefined };
+
+    /** A flow without PKCE: the token request sends no code_verifier. */
+    async function suiteFlow(extra: Record<string, string | undefined>): Promise<Flow> {
+      const request = await authorizationRequest(suiteConfig, { redirect_uri: SUITE_CLIENT.redirectUri, ...withoutPkce, ...extra });
+      expect(request.url.searchParams.has('code_challenge')).toBe(false);
+      const browser = new Browser();
+      const loginPage = await followFrom(browser, await navigate(browser, request.url), SUITE_CLIENT.redirectUri);
+      const callback = new URL((await followFrom(browser, await logInOnPage(running, browser, loginPage, user), SUITE_CLIENT.redirectUri)).url);
+      const tokens = await client.authorizationCodeGrant(suiteConfig, callback, { expectedNonce: request.url.searchParams.get('nonce') ?? undefined, expectedState: request.state });
+      return { request, loginPage, callback, tokens, claims: tokens.claims() as client.IDToken };
+    }
+
+    it('oidcc-server: the happy flow without PKCE (state and nonce), the same checks', async () => {
+      const result = await suiteFlow({});
+      await expectStandardChecks(result, SUITE_CLIENT.clientId);
+      expect(result.claims.nonce).toBe(result.request.nonce);
+    });
+
+    it('oidcc-ensure-request-without-nonce-succeeds-for-code-flow: without PKCE and without a nonce', async () => {
+      const result = await suiteFlow({ nonce: undefined });
+      await expectStandardChecks(result, SUITE_CLIENT.clientId);
+      expect(result.claims.nonce).toBeUndefined();
+    });
+
+    it('a challenge it does send is held to (a wrong or missing verifier refused), and only S256 is taken', async () => {
+      const request = await authorizationRequest(suiteConfig, { redirect_uri: SUITE_CLIENT.redirectUri });
+      const browser = new Browser();
+      const loginPage = await followFrom(browser, await navigate(browser, request.url), SUITE_CLIENT.redirectUri);
+      const callback = new URL((await followFrom(browser, await logInOnPage(running, browser, loginPage, user), SUITE_CLIENT.redirectUri)).url);
+      await expect(client.authorizationCodeGrant(suiteConfig, callback, { expectedNonce: request.nonce, expectedState: request.state })).rejects.toMatchObject({ error: 'invalid_grant' });
+      const plain = await authorizationRequest(suiteConfig, { redirect_uri: SUITE_CLIENT.redirectUri, code_challenge_method: 'plain', code_challenge: 'x'.repeat(43) });
+      const refused = await followFrom(new Browser(), await navigate(new Browser(), plain.url), SUITE_CLIENT.redirectUri);
+      expect(new URL(refused.url).searchParams.get('error')).toBe('invalid_request');
+    });
+  });
+
+  it('the suite\'s request without PKCE is refused for every other client: S256 is required unless a confidential client is configured otherwise', async () => {
     const request = await authorizationRequest(config, { code_challenge: undefined, code_challenge_method: undefined });
     const browser = new Browser();
     const page = await followFrom(browser, await navigate(browser, request.url));

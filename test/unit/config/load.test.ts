@@ -166,17 +166,19 @@ describe('configuration', () => {
     ).toMatch(/client_secret.*at least 32/);
   });
 
-  it('refuses for a public client what only a confidential one may be: a resource server, an auth method, a refresh token that does not rotate', () => {
+  it('refuses for a public client what only a confidential one may be: a resource server, an auth method, a refresh token that does not rotate, no PKCE', () => {
     const publicClient = { client_id: 'public-one', redirect_uris: ['https://rp.example/cb'] };
     const refusal = (extra: Record<string, unknown>) => configError(() => loadConfig({ raw: { oidc: { clients: [{ ...publicClient, ...extra }] } }, env: {} }));
     expect(refusal({ resource_server: true })).toMatch(/oidc\.clients\[0\]\.resource_server: needs client_secret/);
     expect(refusal({ token_endpoint_auth_method: 'client_secret_post' })).toMatch(/oidc\.clients\[0\]\.token_endpoint_auth_method: needs client_secret/);
     expect(refusal({ refresh_token_rotation: 'none' })).toMatch(/oidc\.clients\[0\]\.refresh_token_rotation: must be "rotate" for a public client/);
     expect(refusal({ refresh_token_rotation: 'sometimes' })).toMatch(/oidc\.clients\[0\]\.refresh_token_rotation/);
+    expect(refusal({ require_pkce: false })).toMatch(/oidc\.clients\[0\]\.require_pkce: must be true for a public client/);
     const confidential = { ...publicClient, client_secret: 'a-client-secret-of-at-least-32-characters' };
     const config = loadConfig({ raw: { oidc: { clients: [{ ...confidential, resource_server: true, refresh_token_rotation: 'none', token_endpoint_auth_method: 'client_secret_post' }, { ...confidential, client_id: 'defaults' }] } }, env: {} });
     expect(config.oidc.clients[0]).toMatchObject({ resource_server: true, refresh_token_rotation: 'none', token_endpoint_auth_method: 'client_secret_post' });
-    expect(config.oidc.clients[1]).toMatchObject({ resource_server: false, refresh_token_rotation: 'rotate' });
+    expect(config.oidc.clients[1]).toMatchObject({ resource_server: false, refresh_token_rotation: 'rotate', require_pkce: true });
+    expect(loadConfig({ raw: { oidc: { clients: [{ ...confidential, require_pkce: false }] } }, env: {} }).oidc.clients[0]?.require_pkce).toBe(false);
   });
 
   describe('private_key_jwt clients', () => {
