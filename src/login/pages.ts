@@ -9,7 +9,7 @@ import { factorHolder, stepContext } from './login.js';
 import { otherWays } from './steps.js';
 import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
 import { msg, type Translatable } from '../i18n/translate.js';
-import { scopeDescriptions } from '../oidc/scopes.js';
+import { claimDescriptions, scopeDescriptions } from '../oidc/scopes.js';
 import { loginAccess, passwordLoginMayApply, phaseBanner } from '../policy/access.js';
 import type { CodeMailing } from './code-step.js';
 import type { Login, LoginRequest, LoginServices } from './login.js';
@@ -122,6 +122,8 @@ export async function authenticatorPage(services: Pick<LoginServices, 'totp'>, f
 
 export function consentPage(form: FormContext, uid: string, clientName: string, prompt: Record<string, unknown>): ConsentView {
   const missing = (prompt['missingOIDCScope'] as string[] | undefined) ?? [];
+  // Claims asked for one by one (the claims parameter): in words too, after the scopes.
+  const claims = (prompt['missingOIDCClaims'] as string[] | undefined) ?? [];
   // openid included: it is what tells the client who the user is (participant ID and user ID).
-  return { uid, csrf: form.csrf, clientName, scopes: scopeDescriptions(missing) };
+  return { uid, csrf: form.csrf, clientName, scopes: [...scopeDescriptions(missing), ...claimDescriptions(claims, missing)] };
 }

@@ -20,9 +20,10 @@ const { base, Check } = interactionPolicy;
 
 /**
  * The acr values a request asks for: its `acr_values`, and the values of an essential `acr`
- * claim in its `claims` parameter (OIDC Core 5.5.1.1) — both treated as requirements. (The
- * claims parameter reaches here only once oidc-provider's `claimsParameter` feature is on; it
- * is off today, so `acr_values` is how a relying party asks.)
+ * claim in its `claims` parameter (OIDC Core 5.5.1.1) — both treated as requirements. The
+ * claims parameter is on (src/oidc/provider.ts): before a request reaches the login prompt,
+ * oidc-provider and src/oidc/claims-parameter.ts have refused a malformed one, so an essential
+ * acr's `value` / `values` are strings here.
  */
 export function requestedAcrValues(params: Record<string, unknown> | undefined): string[] {
   const raw = params?.['acr_values'];
@@ -36,7 +37,7 @@ export function requestedAcrValues(params: Record<string, unknown> | undefined):
       essential = [...(Array.isArray(acr.values) ? acr.values : []), ...(acr.value !== undefined ? [acr.value] : [])].filter((value): value is string => typeof value === 'string');
     }
   } catch {
-    // Not JSON: with the feature on, oidc-provider refuses it before any interaction; here it asks for nothing.
+    // Not JSON: oidc-provider refuses it before any interaction; a caller outside a request gets nothing asked.
   }
   return [...new Set([...listed, ...essential])];
 }

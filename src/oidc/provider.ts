@@ -21,6 +21,7 @@ import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { createSessionActivity } from './session-activity.js';
 import { ACR, ACR_VALUES_SUPPORTED } from './assurance.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
+import { assertClaimsRequest } from './claims-parameter.js';
 import {
   CLIENT_AUTH_METHODS,
   CLIENT_NAME_ZH_HANT,
@@ -135,6 +136,22 @@ export function createProvider(deps: ProviderDependencies): Provider {
       // Back-Channel Logout 1.0: discovery says so and ID tokens carry `sid`; the logout tokens
       // go out through the job queue (see below and src/oidc/backchannel-logout.ts).
       backchannelLogout: { enabled: true },
+      // OIDC Core 5.5: a relying party may ask for claims one by one, in the ID token or at
+      // userinfo. Only claims this server holds are returned (CLAIMS_BY_SCOPE); a malformed
+      // value is refused with invalid_request (src/oidc/claims-parameter.ts); a third-party
+      // client's user allows them on the consent page; an essential acr is a requirement
+      // (src/oidc/acr-policy.ts). Discovery says claims_parameter_supported: true.
+      claimsParameter: {
+        enabled: true,
+        assertClaimsParameter: async (_ctx, claims) => assertClaimsRequest(claims),
+      },
+      // Request objects (OIDC Core 6) are not offered: oidc-provider 9 verifies signed ones only
+      // (no alg none) and takes request_uri only from its own pushed authorization requests. A
+      // `request` is refused with request_not_supported, a `request_uri` with
+      // request_uri_not_supported (OIDC Core 3.1.2.6), on the redirect when the redirect_uri is
+      // registered; discovery says request_uri_parameter_supported: false and lists no
+      // request_parameter_supported (false by default) nor request object algorithms.
+      requestObjects: { enabled: false },
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,

@@ -108,7 +108,7 @@ export interface ConsentView {
   uid: string;
   csrf: string;
   clientName: string;
-  /** What the client receives, one description per scope (src/oidc/scopes.ts). */
+  /** What the client receives, one description per scope, then per claim asked for by name (src/oidc/scopes.ts). */
   scopes: readonly Translatable[];
 }
 

@@ -51,6 +51,12 @@ export const pagesEn = {
   'pages.scope.email': 'your designated email address',
   'pages.scope.offline_access': 'continued access while you are not using it, until that access is revoked',
   'pages.scope.other': 'the access named “{scope}”',
+  // Claims asked for one by one (the claims parameter), on the same list.
+  'pages.claim.participant_id': 'your participant ID',
+  'pages.claim.user_id': 'your user ID',
+  'pages.claim.name': 'your name',
+  'pages.claim.email': 'your designated email address',
+  'pages.claim.other': 'other details of your user account',
 } as const;
 
 export const pagesZhHant: Record<keyof typeof pagesEn, string> = {
@@ -97,4 +103,9 @@ export const pagesZhHant: Record<keyof typeof pagesEn, string> = {
   'pages.scope.email': '您的指定電郵地址',
   'pages.scope.offline_access': '在您沒有使用時仍可持續存取，直至該存取權被撤銷',
   'pages.scope.other': '名為「{scope}」的存取權',
+  'pages.claim.participant_id': '您的參與者編號',
+  'pages.claim.user_id': '您的用戶編號',
+  'pages.claim.name': '您的姓名',
+  'pages.claim.email': '您的指定電郵地址',
+  'pages.claim.other': '您用戶帳戶的其他資料',
 };
