@@ -79,6 +79,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // private_key_jwt assertions: the algorithms a client's jwks may hold (src/config/schema.ts).
     enabledJWA: { clientAuthSigningAlgValues: [...CLIENT_ASSERTION_SIGNING_ALGS] },
     discovery: {
+      // Request objects are not offered (features.requestObjects below): said, not left to a default.
+      request_parameter_supported: false,
       // RFC 8414 §2: without these a client must guess (revocation's default would be client_secret_basic alone).
       // Public clients revoke their own tokens but may not introspect.
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],

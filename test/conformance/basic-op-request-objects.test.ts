@@ -68,8 +68,8 @@ describe('Basic OP plan: request objects and the claims parameter', () => {
       const metadata = config.serverMetadata();
       // Not listed: the module does not skip itself (it would for a list without `none`), it runs and meets the refusal.
       expect(metadata.request_object_signing_alg_values_supported).toBeUndefined();
-      // OIDC Discovery: request_parameter_supported defaults to false; the module's CheckDiscEndpointRequestParameterSupported reads it so.
-      expect(metadata.request_parameter_supported).toBeUndefined();
+      // Said explicitly (OIDC Discovery's default is false too, as the module's CheckDiscEndpointRequestParameterSupported reads it).
+      expect(metadata.request_parameter_supported).toBe(false);
       for (const method of ['GET', 'POST'] as Method[]) {
         const { claims, jwt } = await unsignedRequestObject();
         const refusals = await refusalsDuring(async () => {
