@@ -76,7 +76,7 @@ export function requiresTwoFactor(client: MetadataSource): boolean {
 /** Client metadata key: whether this client's authorization requests must carry PKCE (config `require_pkce`). */
 export const REQUIRE_PKCE = 'require_pkce';
 
-/** Public clients always; a confidential one unless configured `require_pkce: false` (first-party clients always). */
+/** Public clients always; a confidential one unless configured `require_pkce: false` (never so for the built-in DMS and security-page clients). */
 export function requiresPkce(client: MetadataSource & { clientAuthMethod?: string }): boolean {
   return client.clientAuthMethod === 'none' || metadataOf(client)[REQUIRE_PKCE] !== false;
 }

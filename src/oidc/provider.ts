@@ -218,11 +218,17 @@ export function createProvider(deps: ProviderDependencies): Provider {
   // oidc-provider POSTs logout tokens within the end-session request, once, and forgets a
   // failure; a job is retried until the relying party takes it, from any node. It asks for
   // them before it ends the session: the job is created in the transaction that deletes (or,
-  // logging out of one client only, rewrites) the session, so a token goes out if and only if
-  // the logout happened — a node dying in between sends neither, and a failed job fails the logout.
+  // logging out of one client only, saves without it) the session, so a token goes out if and
+  // only if the logout happened — a node dying or a statement failing in between sends neither
+  // (oidc-provider then saves the session unchanged), and a failed job fails the logout.
   provider.Client.prototype.backchannelLogout = async function (this: { clientId: string }, sub: string, sid: string) {
     const logout = { clientId: this.clientId, sub, sid };
-    await commitWithSessionWrite(deps.db, (trx) => deps.queries.within(trx).jobs.send('backchannel_logout', logout, { id: backchannelLogoutJobId(logout) }));
+    await commitWithSessionWrite(
+      deps.db,
+      (trx) => deps.queries.within(trx).jobs.send('backchannel_logout', logout, { id: backchannelLogoutJobId(logout) }),
+      // The session's ending: deleted, or saved without this client (logged out of it alone).
+      (write) => write.deleted || !Object.hasOwn((write.payload['authorizations'] ?? {}) as object, logout.clientId),
+    );
   };
 
   provider.on('server_error', (ctx, error) => {

@@ -197,20 +197,20 @@ class Relatives {
  * middle leaves none of a request's artefacts rather than some.
  *
  * Work of our own can join that statement's transaction (commitWithSessionWrite): it waits for
- * the next send that writes or deletes a session, or for the request's last one.
+ * the send with the session write it asks for, and is dropped if none comes.
  */
 class WriteBehind {
-  private pending = new Map<string, { model: string; idHash: string; values?: unknown[] }>();
-  private withSessionWrite: Array<(trx: Database) => Promise<void>> = [];
+  private pending = new Map<string, PendingWrite>();
+  private withSessionWrite: Array<{ work: (trx: Database) => Promise<void>; when: (write: SessionWrite) => boolean }> = [];
   private db: Database | undefined;
   /** The flush under way: the next one waits for it, so writes commit in their order and a read after a flush sees them. */
   private flushing: Promise<void> = Promise.resolve();
 
-  upsert(db: Database, model: string, idHash: string, values: unknown[]): void {
+  upsert(db: Database, model: string, idHash: string, values: unknown[], payload: AdapterPayload): void {
     this.db = db;
     // The latest write of a key is the one that counts, in its place in the order.
     this.pending.delete(`${model}\u0000${idHash}`);
-    this.pending.set(`${model}\u0000${idHash}`, { model, idHash, values });
+    this.pending.set(`${model}\u0000${idHash}`, { model, idHash, values, payload });
   }
 
   destroy(db: Database, model: string, idHash: string): void {
@@ -219,32 +219,35 @@ class WriteBehind {
     this.pending.set(`${model}\u0000${idHash}`, { model, idHash });
   }
 
-  /** `work` commits in the transaction of this request's next session write, or of its last writes. */
-  joinSessionWrite(db: Database, work: (trx: Database) => Promise<void>): void {
+  /** `work` commits in the transaction of this request's first session write that `when` accepts; without one, never. */
+  joinSessionWrite(db: Database, work: (trx: Database) => Promise<void>, when: (write: SessionWrite) => boolean): void {
     this.db ??= db;
-    this.withSessionWrite.push(work);
+    this.withSessionWrite.push({ work, when });
   }
 
-  /** `last`: the request's final flush, which takes whatever waits for a session write. */
-  flush(last = false): Promise<void> {
-    const run = this.flushing.then(() => this.send(last));
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.send());
     this.flushing = run.catch(() => undefined);
     return run;
   }
 
-  private async send(last: boolean): Promise<void> {
+  private async send(): Promise<void> {
     const writes = [...this.pending.values()];
     this.pending = new Map();
-    const joined = last || writes.some((write) => write.model === 'Session') ? this.withSessionWrite.splice(0) : [];
-    if (!this.db || (!writes.length && !joined.length)) return;
+    const sessionWrites: SessionWrite[] = writes
+      .filter((write) => write.model === 'Session')
+      .map((write) => (write.payload ? { deleted: false, payload: write.payload } : { deleted: true }));
+    const joined = this.withSessionWrite.filter((entry) => sessionWrites.some((write) => entry.when(write)));
+    this.withSessionWrite = this.withSessionWrite.filter((entry) => !joined.includes(entry));
+    if (!this.db || !writes.length) return;
     if (!joined.length) return this.write(this.db, writes);
     await this.db.transaction(async (trx) => {
       await this.write(trx, writes);
-      for (const work of joined) await work(trx);
+      for (const { work } of joined) await work(trx);
     });
   }
 
-  private async write(db: Database, writes: Array<{ model: string; idHash: string; values?: unknown[] }>): Promise<void> {
+  private async write(db: Database, writes: PendingWrite[]): Promise<void> {
     if (!writes.length) return;
     const values: unknown[] = [];
     const placeholders = (row: readonly unknown[]) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`;
@@ -271,21 +274,28 @@ export async function withBatchedOidcWrites<T>(request: () => Promise<T>): Promi
     result = await writeBehind.run(batch, request);
   } catch (error) {
     // What the request wrote before it failed is written, as it would have been one by one.
-    await batch.flush(true).catch(() => undefined);
+    await batch.flush().catch(() => undefined);
     throw error;
   }
-  await batch.flush(true);
+  await batch.flush();
   return result;
 }
 
+/** A session write of a request: the session deleted, or the payload it is saved with. */
+export type SessionWrite = { deleted: true } | { deleted: false; payload: AdapterPayload };
+
+type PendingWrite = { model: string; idHash: string; values?: unknown[]; payload?: AdapterPayload };
+
 /**
- * Runs `work` in the transaction that writes or deletes this oidc-provider request's session
- * (or, if the request writes none, with its last writes): what a session's ending causes
- * commits with the ending. Outside a provider request (no batch) it runs at once on `db`.
+ * Runs `work` in the transaction of this oidc-provider request's session write that `when`
+ * accepts (e.g. the session deleted, or saved without a client's authorization): what a
+ * session's ending causes commits with the ending, and a request that fails before it ends the
+ * session — oidc-provider then saves it unchanged — does none of it. Outside a provider request
+ * (no batch) it runs at once on `db`.
  */
-export async function commitWithSessionWrite(db: Database, work: (trx: Database) => Promise<void>): Promise<void> {
+export async function commitWithSessionWrite(db: Database, work: (trx: Database) => Promise<void>, when: (write: SessionWrite) => boolean): Promise<void> {
   const batch = writeBehind.getStore();
-  if (batch) batch.joinSessionWrite(db, work);
+  if (batch) batch.joinSessionWrite(db, work, when);
   else await work(db);
 }
 
@@ -324,7 +334,7 @@ export class PostgresAdapter implements Adapter {
       expiresAt,
     ];
     const batch = writeBehind.getStore();
-    if (batch) batch.upsert(this.sql.db, this.model, idHash, values);
+    if (batch) batch.upsert(this.sql.db, this.model, idHash, values, stored);
     else await this.sql.upsert(values);
     // Again: a token found meanwhile in this request may have kept the version before this write.
     this.forgetKept(idHash, payload.uid);

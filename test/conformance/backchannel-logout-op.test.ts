@@ -218,17 +218,22 @@ describe('Back-Channel Logout OP plan', () => {
 
   /**
    * Makes PostgreSQL refuse, for the duration of `during`, deleting one account's provider
-   * session (`target: 'session'`) or creating a back-channel logout job (`target: 'job'`) —
+   * session (`target: 'session'`), its grants and tokens (`grant`: what oidc-provider revokes
+   * between asking for the logout tokens and ending the session) or creating a back-channel
+   * logout job (`target: 'job'`) —
    * a statement failing, as a node dying would, between what oidc-provider asks for first
    * (the logout tokens) and what it does last (ending the session).
    */
-  async function refusing<T>(target: 'session' | 'job', accountId: string, during: () => Promise<T>): Promise<T> {
-    const [table, condition] =
-      target === 'session' ? ['oidc_payloads', `old.model = 'Session' and old.account_id = '${accountId}'`] : ['pgboss.job', `new.name = 'backchannel_logout' and new.data->>'sub' = '${accountId}'`];
-    const row = target === 'session' ? 'old' : 'new';
+  async function refusing<T>(target: 'session' | 'grant' | 'job', accountId: string, during: () => Promise<T>): Promise<T> {
+    const [table, condition] = {
+      session: ['oidc_payloads', `old.model = 'Session' and old.account_id = '${accountId}'`],
+      grant: ['oidc_payloads', `old.model <> 'Session' and old.account_id = '${accountId}'`],
+      job: ['pgboss.job', `new.name = 'backchannel_logout' and new.data->>'sub' = '${accountId}'`],
+    }[target];
+    const row = target === 'job' ? 'new' : 'old';
     await database.db.raw(`create function pg_temp_refuse() returns trigger language plpgsql as $$
       begin if ${condition} then raise exception 'refused by the test'; end if; return ${row}; end $$`);
-    await database.db.raw(`create trigger refuse_in_test before ${target === 'session' ? 'delete' : 'insert'} on ${table} for each row execute function pg_temp_refuse()`);
+    await database.db.raw(`create trigger refuse_in_test before ${target === 'job' ? 'insert' : 'delete'} on ${table} for each row execute function pg_temp_refuse()`);
     try {
       return await during();
     } finally {
@@ -260,6 +265,27 @@ describe('Back-Channel Logout OP plan', () => {
     await logOut(browser, idToken);
     await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
     expect(await logoutJobFor(sid, user.subject)).toBe(true);
+  });
+
+  it('a logout that fails before it reaches the session (revoking its grants) sends no logout token either', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'ATOMIC3' });
+    const confirmation = await navigate(browser, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: TERMINAL.postLogoutRedirectUri }));
+    const action = new URL(formAction(confirmation.body, 'op.logoutForm'), running.issuer);
+    const failed = await refusing('grant', user.subject, () => browser.request(action.toString(), { form: { xsrf: inputValue(confirmation.body, 'xsrf'), logout: 'yes' } }));
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(await logoutJobFor(sid, user.subject)).toBe(false);
+    expect((await silentAuthorization(browser, config)).callback?.get('code')).toBeTruthy();
+  });
+
+  it('"No, stay logged in" ends the session of the asking client only: that client gets its logout token, the login goes on', async () => {
+    const { user, browser, idToken, sid } = await loggedIn({ participantId: 'B01234', userId: 'STAYER1' });
+    const before = receiver.tokens.length;
+    const confirmation = await navigate(browser, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: TERMINAL.postLogoutRedirectUri }));
+    const action = new URL(formAction(confirmation.body, 'op.logoutForm'), running.issuer);
+    await followFrom(browser, await browser.request(action.toString(), { form: { xsrf: inputValue(confirmation.body, 'xsrf') } }), TERMINAL.postLogoutRedirectUri);
+    await verifiedLogoutToken(await receiver.token(before + 1), { sub: user.subject, sid });
+    const sessions = await running.server.queries.userAccess.sessionsOf({ id: user.subject, participant_id: user.participantId, user_id: user.userId });
+    expect(sessions.map((session) => session.clientIds)).toEqual([[]]);
   });
 
   it('a logout whose logout token could not be queued does not end the session (never a silent end)', async () => {
