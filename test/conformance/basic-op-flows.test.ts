@@ -308,7 +308,7 @@ describe('Basic OP plan: happy flows', () => {
     expect(asTheModuleAsks.tokens.scope?.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
   });
 
-  it('oidcc-alternate-happy-flow: scope reversed ("email openid") and the parameters in reverse alphabetical order', async () => {
+  it('oidcc-ensure-other-scope-order-succeeds / oidcc-alternate-happy-flow: scope reversed ("email openid") and the parameters in reverse alphabetical order', async () => {
     const result = await flow({ extra: { scope: 'email openid' }, reshape: reorderedInReverse });
     const sent = [...reorderedInReverse(result.request.url).searchParams.keys()];
     expect(sent).toEqual(['state', 'scope', 'response_type', 'redirect_uri', 'nonce', 'code_challenge_method', 'code_challenge', 'client_id']);
