@@ -52,6 +52,10 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { variable: 'COOKIE_KEYS', path: ['oidc', 'cookieKeys'], parse: asList },
   { variable: 'SECRETS_ENCRYPTION_KEYS', path: ['secrets', 'encryptionKeys'], parse: asList },
   { variable: 'PHASE_OVERRIDE', path: ['phases', 'override'], parse: asString },
+  { variable: 'DEADLINE_EMAIL_REGISTRATION', path: ['deadlines', 'emailRegistration'], parse: asString },
+  { variable: 'DEADLINE_SECOND_FACTOR', path: ['deadlines', 'secondFactor'], parse: asString },
+  { variable: 'REMINDER_OFFSETS_DAYS', path: ['reminders', 'offsetsDays'], parse: asList },
+  { variable: 'REMINDER_OPERATOR_EMAILS', path: ['reminders', 'operatorEmails'], parse: asList },
   { variable: 'METRICS_PORT', path: ['metrics', 'port'], parse: asString },
   { variable: 'METRICS_TOKEN', path: ['metrics', 'token'], parse: asString },
 ];

@@ -418,6 +418,37 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The circular's deadlines, in Hong Kong time like `phases.schedule[].from`. Unset: no such
+     * deadline (no reminders, nothing enforced). `secondFactor` unset takes the start of the
+     * schedule's `2fa-only` phase, when there is one.
+     */
+    deadlines: z
+      .object({
+        /** Every user's designated email registered and activated: past it, activation links stop working. */
+        emailRegistration: hongKongTime.optional(),
+        /** Every activated user enrolled in a second factor: past it, enrolment can no longer start at login. */
+        secondFactor: hongKongTime.optional(),
+      })
+      .strict()
+      .prefault({}),
+    reminders: z
+      .object({
+        /** Days before each deadline on which reminders, DA digests and operator reports go out. */
+        offsetsDays: z
+          .preprocess(
+            (value) => (Array.isArray(value) ? value.map((item) => (typeof item === 'string' && /^\s*\d+\s*$/.test(item) ? Number(item) : item)) : value),
+            z
+              .array(z.number().int().min(1).max(366))
+              .min(1)
+              .refine((days) => new Set(days).size === days.length, { message: 'must not repeat a day' }),
+          )
+          .default([14, 7, 1]),
+        /** Who receives the cross-firm readiness report at each offset (HKSCC operators); none: not sent. */
+        operatorEmails: z.array(z.email({ error: 'must be an email address' })).default([]),
+      })
+      .strict()
+      .prefault({}),
     smartcard: z
       .object({
         /**
@@ -522,6 +553,13 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['phases', 'schedule', index, 'from'], message: 'must be later than the entry before it' });
       }
     });
+    for (const key of ['emailRegistration', 'secondFactor'] as const) {
+      const deadline = config.deadlines[key];
+      const opens = config.phases.schedule.find((entry) => entry.phase === 'email-registration');
+      if (deadline && opens && (parseHongKongTime(deadline) as Date) <= (parseHongKongTime(opens.from) as Date)) {
+        ctx.addIssue({ code: 'custom', path: ['deadlines', key], message: 'must be later than the start of email registration (phases.schedule)' });
+      }
+    }
     if (config.oidc.keys.publishBeforeSigningSeconds < config.oidc.keys.refreshSeconds) {
       ctx.addIssue({ code: 'custom', path: ['oidc', 'keys', 'publishBeforeSigningSeconds'], message: 'must be at least oidc.keys.refreshSeconds (every node must publish a key before any signs with it)' });
     }
