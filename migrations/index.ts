@@ -14,6 +14,7 @@ import * as operations from './20261125100000_operations.js';
 import * as outbox from './20261201100000_outbox.js';
 import * as securityKeys from './20261202090000_security_keys.js';
 import * as accountSessions from './20261202100000_account_sessions.js';
+import * as userExceptions from './20261203090000_user_exceptions.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -26,4 +27,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261201100000_outbox', outbox],
   ['20261202090000_security_keys', securityKeys],
   ['20261202100000_account_sessions', accountSessions],
+  ['20261203090000_user_exceptions', userExceptions],
 ];

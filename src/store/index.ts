@@ -14,6 +14,7 @@ import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
 import { userAccessQueries } from './user-access.js';
 import { userQueries } from './users.js';
+import { userExceptionQueries } from './user-exceptions.js';
 import { jobQueries } from './jobs.js';
 import { recoveryCodeQueries } from './recovery-codes.js';
 import { webauthnChallengeQueries } from './webauthn-challenges.js';
@@ -45,6 +46,7 @@ function queryModules(db: Database, queue: JobQueue | undefined, options: QueryO
     readinessReport: readinessReportQueries(db),
     signingKeys: signingKeyQueries(db),
     jobs: jobQueries(db, queue),
+    userExceptions: userExceptionQueries(db),
   };
 }
 
