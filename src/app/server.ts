@@ -27,6 +27,7 @@ import { createRenderer } from '../web/render.js';
 import { createApp } from './app.js';
 import { buildServices, type Services } from './services.js';
 import { backchannelLogoutDelivery } from '../oidc/backchannel-logout.js';
+import { runReminderTick } from '../reminders/tick.js';
 
 export interface Server extends Services {
   app: Koa;
@@ -78,6 +79,10 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     // Mail queued by any node (or the CLI) is sent by whichever node's worker fetches it first.
     await services.jobs.work('mail', mailDelivery({ queries, mailer, outbox, clock, log, messageIdHost: new URL(config.issuer).hostname, count: countEmail(metrics) }));
     await services.jobs.work('backchannel_logout', backchannelLogoutDelivery(providers, log));
+    // The reminders' cron tick: whichever node fetches it queues the reminders due (once each, see tick.ts).
+    await services.jobs.work('reminders_tick', async () => {
+      await runReminderTick(services.reminders);
+    });
   }
 
   let purgeTimer: NodeJS.Timeout | undefined;

@@ -24,6 +24,10 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { postgresRateLimits } from '../store/rate-limits.js';
+import { configuredDeadlines } from '../reminders/due-causes.js';
+import { deadlineEnforcement, type DeadlineEnforcement } from '../reminders/enforcement.js';
+import type { ExceptionLookup } from '../reminders/exceptions.js';
+import type { ReminderDependencies } from '../reminders/tick.js';
 
 export interface Services {
   config: Config;
@@ -51,6 +55,10 @@ export interface Services {
   recoveryCodes: RecoveryCodeDependencies;
   /** What registering emails and sending activation links needs. */
   activation: ActivationDependencies & { queries: Queries };
+  /** The reminders before the deadlines (a tick of them: src/reminders/tick.ts). */
+  reminders: ReminderDependencies;
+  /** What a passed deadline stops, per user. */
+  deadlines: DeadlineEnforcement;
   /** Stops the job queue (this process's workers); the caller owns the database pool. */
   stop(): Promise<void>;
 }
@@ -70,6 +78,10 @@ export async function buildServices(config: Config, db: Database, log: Logger, o
   const box = await loadSecretBox(config, db);
   const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
   const outbox = createMailOutbox(box);
+  const deadlines = configuredDeadlines(config);
+  // Per-user exceptions lift a deadline for one user (src/store/user-exceptions.ts).
+  const exceptions: ExceptionLookup = queries.userExceptions;
+  const enforcement = deadlineEnforcement(deadlines, clock, exceptions);
   let metrics: Metrics | undefined;
   const totp: TotpDependencies = {
     credentials: queries.totpCredentials,
@@ -105,7 +117,9 @@ export async function buildServices(config: Config, db: Database, log: Logger, o
       clock,
     },
     recoveryCodes: { codes: queries.recoveryCodes, box, clock },
-    activation: { queries, outbox, clock, issuer: config.issuer, settings: config.activation, policy, log },
+    activation: { queries, outbox, clock, issuer: config.issuer, settings: config.activation, policy, log, deadlines: enforcement },
+    reminders: { queries, outbox, clock, log, issuer: config.issuer, deadlines, settings: config.reminders, exceptions },
+    deadlines: enforcement,
     stop: () => jobs.stop(),
   };
 }

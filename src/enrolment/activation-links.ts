@@ -19,6 +19,7 @@ import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { ActivationTokenRow } from '../store/activation-tokens.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
+import type { DeadlineEnforcement } from '../reminders/enforcement.js';
 
 export interface ActivationSettings {
   ttlHours: number;
@@ -37,6 +38,8 @@ export interface ActivationDependencies {
   /** Enrolment is open only in the phases that allow it. */
   policy: PhasePolicy;
   log: Logger;
+  /** Past the email registration deadline a link no longer works (src/reminders/enforcement.ts). */
+  deadlines?: DeadlineEnforcement;
 }
 
 /** The queries of one transaction: what the change and its mail are written with. */

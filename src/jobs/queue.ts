@@ -51,7 +51,30 @@ export const QUEUES = {
     retentionSeconds: 86_400,
     deleteAfterSeconds: 86_400,
   },
+  /**
+   * The reminders' clock tick (src/reminders/tick.ts): made by pg-boss's cron (SCHEDULES below)
+   * on one node of the cluster at a time, it queues the reminders, digests and reports due then
+   * as `mail` jobs. A tick is safe to run twice, so one that fails or whose node dies is simply
+   * run again, a little later.
+   */
+  reminders_tick: {
+    notify: true,
+    retryLimit: 10,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 900,
+    heartbeatSeconds: 10,
+    retentionSeconds: 86_400,
+    deleteAfterSeconds: 86_400,
+  },
 } as const;
+
+/**
+ * Jobs pg-boss makes by itself on a cron (UTC), whichever nodes run: one occurrence is one job
+ * across the cluster. Ticking every 10 minutes puts a reminder out within 10 minutes of its day.
+ */
+export const SCHEDULES: ReadonlyArray<{ queue: QueueName; cron: string }> = [{ queue: 'reminders_tick', cron: '*/10 * * * *' }];
 
 export type QueueName = keyof typeof QUEUES;
 
@@ -92,6 +115,7 @@ export async function installJobQueue(db: Database): Promise<void> {
       if (await installer.getQueue(name)) await installer.updateQueue(name, options);
       else await installer.createQueue(name, options);
     }
+    for (const { queue, cron } of SCHEDULES) await installer.schedule(queue, cron);
   } finally {
     await installer.stop({ graceful: false, close: true });
   }
@@ -111,7 +135,8 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
     max: options.workers ? 2 + settings.concurrency : 2,
     migrate: false,
     supervise: options.workers,
-    schedule: false,
+    // A server node keeps the cron schedules (SCHEDULES); pg-boss makes each occurrence once.
+    schedule: options.workers,
     useListenNotify: options.workers,
     monitorIntervalSeconds: settings.monitorIntervalSeconds,
     superviseIntervalSeconds: settings.monitorIntervalSeconds,

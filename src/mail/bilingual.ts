@@ -18,6 +18,8 @@ export interface MailWriter {
   t: Translate;
   /** A date and time in Hong Kong time, written the way that language writes it. */
   hkTime: (instant: Date) => string;
+  /** The language of this version. */
+  locale: Locale;
 }
 
 /** Written in Chinese on purpose: they are for the readers who skip the English. */
@@ -27,7 +29,7 @@ const DIVIDER = '-'.repeat(40);
 
 /** Writes an email once per language with `compose` and puts the two together. */
 export function bilingualMail(compose: (writer: MailWriter) => { subject: string; lines: string[] }): MailContent {
-  const version = (locale: Locale) => compose({ t: translator(locale), hkTime: (instant) => hongKongDateTime(instant, locale) });
+  const version = (locale: Locale) => compose({ t: translator(locale), hkTime: (instant) => hongKongDateTime(instant, locale), locale });
   const english = version('en');
   const chinese = version('zh-Hant');
   return {

@@ -42,8 +42,11 @@ export interface MailJob {
 export type AttemptOutcome = 'sent' | 'failed' | 'rejected' | 'dropped';
 
 export interface MailOutbox {
-  /** Queues `mail` on `jobs`' connection (the change's transaction); returns the job's id. */
-  queue(jobs: Pick<JobQueries, 'send'>, mail: OutgoingMail, wanted?: DeliveryCondition): Promise<string>;
+  /**
+   * Queues `mail` on `jobs`' connection (the change's transaction); returns the job's id.
+   * `options.id` names the job after its cause: a second mail for the same cause is not made.
+   */
+  queue(jobs: Pick<JobQueries, 'send'>, mail: OutgoingMail, wanted?: DeliveryCondition, options?: { id: string }): Promise<string>;
   /**
    * The outcome of the first attempt to deliver job `id` made on this node, or 'pending' when
    * none is made within `timeoutMs` (it may be running on another node, or still waiting).
@@ -65,8 +68,8 @@ export function createMailOutbox(box: SecretBox): MailOutbox {
   attempts.setMaxListeners(0);
   const recent = new Map<string, { outcome: AttemptOutcome; at: number }>();
   return {
-    async queue(jobs, mail, wanted) {
-      const id = randomUUID();
+    async queue(jobs, mail, wanted, options) {
+      const id = options?.id ?? randomUUID();
       const sealed = box.seal(Buffer.from(JSON.stringify({ subject: mail.subject, text: mail.text })), sealContext(id));
       const job: MailJob = { kind: mail.kind, to: mail.to, sealed, ...(wanted ? { wanted } : {}) };
       await jobs.send('mail', job, { id });

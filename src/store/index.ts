@@ -9,6 +9,7 @@ import { loginProgressQueries } from './login-progress.js';
 import { participantQueries } from './participants.js';
 import { phaseControlQueries } from './phase-controls.js';
 import { readinessReportQueries } from './readiness-report.js';
+import { reminderQueries } from './reminders.js';
 import { signingKeyQueries } from './signing-keys.js';
 import { smartcardBindingQueries } from './smartcard-bindings.js';
 import { totpCredentialQueries } from './totp-credentials.js';
@@ -44,6 +45,7 @@ function queryModules(db: Database, queue: JobQueue | undefined, options: QueryO
     smartcardBindings: smartcardBindingQueries(db),
     userAccess: userAccessQueries(db, { queue, clients: options.backchannelLogoutClients ?? new Set() }),
     readinessReport: readinessReportQueries(db),
+    reminders: reminderQueries(db),
     signingKeys: signingKeyQueries(db),
     jobs: jobQueries(db, queue),
     userExceptions: userExceptionQueries(db),
