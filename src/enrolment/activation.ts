@@ -24,7 +24,9 @@ export interface RequestOrigin {
 
 export type ActivationOutcome =
   | { ok: true; user: UserRow; enrolmentSession: string }
-  | { ok: false; link: Exclude<LinkState['state'], 'valid'> };
+  | { ok: false; link: Exclude<LinkState['state'], 'valid'> }
+  /** Past the email registration deadline (and no live exception): the link no longer works. */
+  | { ok: false; pastDeadline: Date; user: UserRow };
 
 export function hashEnrolmentSession(id: string): string {
   return createHash('sha256').update(`enrolment:${id}`).digest('hex');
@@ -43,6 +45,8 @@ export async function activateWithPassword(
   const link = await inspectActivationLink(deps, input.token);
   if (link.state !== 'valid') return { ok: false, link: link.state };
   const { user } = link;
+  const deadline = await deps.deadlines?.passedFor('emailRegistration', user.id);
+  if (deadline) return { ok: false, pastDeadline: deadline.at, user };
 
   assertAcceptablePassword(input.password, deps.rules, { userId: user.user_id, participantId: user.participant_id });
   if (input.password !== input.confirmation) {

@@ -90,6 +90,14 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     message(ctx, problem.status, problem.title, problem.message);
   };
   const origin = (ctx: Context) => ({ ip: ctx.ip, requestId: ctx.state['requestId'] as string });
+  /** Past the email registration deadline a valid link opens only this page (unless the user has an exception). */
+  const pastDeadlinePage = (ctx: Context, user: UserRow, deadline: Date) =>
+    message(ctx, 403, 'deadlines.activation.pastTitle', msg(user.role === 'da' ? 'deadlines.activation.pastDa' : 'deadlines.activation.past', { deadline }));
+  const pastDeadline = async (ctx: Context, user: UserRow): Promise<boolean> => {
+    const deadline = await deps.deadlines?.passedFor('emailRegistration', user.id);
+    if (deadline) pastDeadlinePage(ctx, user, deadline.at);
+    return deadline !== undefined;
+  };
 
   function parse<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>, binding: string): T | undefined {
     const parsed = schema.safeParse(ctx.request.body);
@@ -121,6 +129,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       if (isActivationTokenShaped(token)) await guard.count(ctx, 'activationFailures');
       return linkProblem(ctx, link.state);
     }
+    if (await pastDeadline(ctx, link.user)) return;
     deps.metrics.activationSteps.inc({ step: 'link_opened' });
     ctx.cookies.set(linkCookie(ctx), token, cookieOptions(ctx, Math.min(link.token.expires_at.getTime() - deps.clock.now().getTime(), 3600_000)));
     ctx.status = 303;
@@ -145,6 +154,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     if (!token) return message(ctx, 400, 'activate.openLinkTitle', 'activate.openLink');
     const link = await inspectActivationLink(deps, token);
     if (link.state !== 'valid') return linkProblem(ctx, link.state);
+    if (await pastDeadline(ctx, link.user)) return;
     renderPasswordForm(ctx, 200, token, link.user);
   });
 
@@ -162,7 +172,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
       if (link.state !== 'valid') return linkProblem(ctx, link.state);
       return renderPasswordForm(ctx, 400, token, link.user, error.reason);
     }
-    if (!outcome.ok) return linkProblem(ctx, outcome.link);
+    if (!outcome.ok) return 'pastDeadline' in outcome ? pastDeadlinePage(ctx, outcome.user, outcome.pastDeadline) : linkProblem(ctx, outcome.link);
     deps.metrics.activationSteps.inc({ step: 'password_set' });
     ctx.cookies.set(linkCookie(ctx), null, cookieOptions(ctx, 0));
     ctx.cookies.set(enrolmentCookie(ctx), outcome.enrolmentSession, cookieOptions(ctx, deps.settings.enrolmentMinutes * 60_000));

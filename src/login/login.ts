@@ -5,12 +5,12 @@
  * once per request; the use cases never see Koa or oidc-provider.
  */
 import type { Clock } from '../kernel/clock.js';
-import type { FactorHolder, FactorServices } from '../factors/second-factors.js';
+import { usableFactors, type FactorHolder, type FactorServices } from '../factors/second-factors.js';
 import type { RecoveryCodeDependencies } from '../factors/recovery-codes.js';
 import type { WebauthnDependencies } from '../factors/webauthn.js';
 import type { LoginCredentials } from '../store/login-progress.js';
 import type { PasswordHasher, PasswordRules } from '../factors/password.js';
-import type { Translatable, MessageKey } from '../i18n/translate.js';
+import { msg, type Translatable, type MessageKey } from '../i18n/translate.js';
 import type { SecurityNotices } from '../mail/security-notices.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -22,6 +22,7 @@ import type { PolicySnapshot } from '../policy/phase-policy.js';
 import type { Queries } from '../store/index.js';
 import type { ProgressLookahead } from '../store/login-progress.js';
 import type { UserRow } from '../store/users.js';
+import type { DeadlineEnforcement } from '../reminders/enforcement.js';
 import { nextLoginStep, type LoginStep, type StepContext } from './steps.js';
 
 export interface LoginServices extends FactorServices {
@@ -38,6 +39,8 @@ export interface LoginServices extends FactorServices {
   interactionTtlSeconds: number;
   webauthn: WebauthnDependencies;
   recoveryCodes: RecoveryCodeDependencies;
+  /** Past the second-factor deadline, a user without one cannot start enrolling one here. */
+  deadlines?: DeadlineEnforcement;
 }
 
 export interface LoginRequest {
@@ -135,5 +138,23 @@ export async function findLogin(services: LoginServices, request: LoginRequest, 
     chosen: progress.chosenFactor,
     step: 'password',
   };
-  return { ...login, step: stepAfter(login, proven) };
+  const step = stepAfter(login, proven);
+  const refusal = await enrolmentPastDeadline(services, login, step);
+  if (refusal) {
+    await services.queries.loginProgress.finish(request.uid);
+    return refusal;
+  }
+  return { ...login, step };
+}
+
+/**
+ * A user with no second factor at all is led to enrol one (their address proven by a code,
+ * then a method chosen). Past `deadlines.secondFactor` that no longer starts, unless the user
+ * has a live `second_factor_deadline` exception: the page names the deadline and whom to ask.
+ */
+async function enrolmentPastDeadline(services: LoginServices, login: Login, step: LoginStep): Promise<LoginRefusal | undefined> {
+  if ((step !== 'email-otp' && step !== 'choose-method') || usableFactors(factorHolder(login)).length > 0) return undefined;
+  const deadline = await services.deadlines?.passedFor('secondFactor', login.user.id);
+  if (!deadline) return undefined;
+  return refused(403, 'deadlines.secondFactor.pastTitle', msg(login.user.role === 'da' ? 'deadlines.secondFactor.pastDa' : 'deadlines.secondFactor.past', { deadline: deadline.at }));
 }
