@@ -12,6 +12,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerParticipantCommands } from './commands/participants.js';
 import { registerPhaseCommands } from './commands/phase.js';
 import { registerReportCommands } from './commands/reports.js';
+import { registerReminderCommands } from './commands/reminders.js';
 import { registerSmartcardCommands } from './commands/smartcards.js';
 import { registerUserCommands } from './commands/users.js';
 import { createCliContext, type CliContext, type CliIo } from './context.js';
@@ -57,6 +58,7 @@ export function buildProgram(cli: CliContext): Command {
   registerSmartcardCommands(program, cli);
   registerKeyCommands(program, cli);
   registerReportCommands(program, cli);
+  registerReminderCommands(program, cli);
   registerAuditCommands(program, cli);
   return program;
 }
