@@ -4,7 +4,7 @@
  * for the operators (queue depth and age, from pg-boss's documented job table).
  */
 import type { Database } from './database.js';
-import type { JobQueue, QueueName } from '../jobs/queue.js';
+import { QUEUES, type JobQueue, type QueueName } from '../jobs/queue.js';
 import { JOB_SCHEMA } from './job-schema.js';
 
 export interface QueueDepth {
@@ -44,7 +44,12 @@ export function jobQueries(db: Database, queue: JobQueue | undefined) {
                 min(created_on) filter (where state in ('created', 'retry')) as oldest
            from ${JOB_SCHEMA}.job group by name`,
       )) as { rows: Array<{ name: QueueName; queued: number; active: number; retrying: number; failed: number; oldest: Date | null }> };
-      return rows.map((row) => ({ queue: row.name, queued: row.queued, active: row.active, retrying: row.retrying, failed: row.failed, oldestQueuedAt: row.oldest }));
+      // Every queue of ours, with zeros when it holds no job (a quiet queue is a 0, not a gap in the graph); not pg-boss's own.
+      const found = new Map(rows.map((row) => [row.name, row]));
+      return (Object.keys(QUEUES) as QueueName[]).map((queue) => {
+        const row = found.get(queue);
+        return { queue, queued: Number(row?.queued ?? 0), active: Number(row?.active ?? 0), retrying: Number(row?.retrying ?? 0), failed: Number(row?.failed ?? 0), oldestQueuedAt: row?.oldest ?? null };
+      });
     },
   };
 }

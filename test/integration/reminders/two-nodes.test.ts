@@ -4,6 +4,8 @@
  * once; a tick run again queues nothing; with the mail server down the mails wait and all
  * arrive, once each, when it is back.
  */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { runReminderTick } from '../../../src/reminders/tick.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
@@ -12,6 +14,7 @@ import { DAY_SECONDS, daysFrom, hongKongText, seedFirm } from '../../support/rem
 import { SmtpSink } from '../../support/smtp-sink.js';
 
 const OPERATOR = 'ops@hkscc.test';
+const METRICS_TOKEN = 'metrics-token-for-the-reminders-test';
 
 describe('reminders on two nodes', () => {
   let database: TestDatabase;
@@ -47,6 +50,7 @@ describe('reminders on two nodes', () => {
       phases: { schedule: [{ phase: 'email-registration', from: hongKongText(daysFrom(new Date(), -30)) }] },
       deadlines: { emailRegistration: hongKongText(deadline) },
       reminders: { offsetsDays: [14, 7, 1], operatorEmails: [OPERATOR] },
+      metrics: { token: METRICS_TOKEN },
     });
     firm = await seedFirm(node(0), cluster.config, 'B01234', cluster.clock);
     other = await seedFirm(node(1), cluster.config, 'C05678', cluster.clock);
@@ -133,8 +137,27 @@ describe('reminders on two nodes', () => {
     expect(sink.messages.find((mail) => mail.to.includes(OPERATOR))?.subject).toContain('7 days before');
   });
 
+  it('is ticked by pg-boss: the cron schedule installed by migrate, its job run by a node, its queue in the metrics', async () => {
+    const schedules = (await database.db('pgboss.schedule').select('name', 'cron')) as Array<{ name: string; cron: string }>;
+    expect(schedules).toEqual(expect.arrayContaining([{ name: 'reminders_tick', cron: '*/10 * * * *' }]));
+    cluster.clock.advance(6 * DAY_SECONDS); // 1 day before
+    const before = sink!.messages.length;
+    await node(0).jobs.send(database.db, 'reminders_tick', {}, { id: randomUUID() });
+    const until = Date.now() + 20_000;
+    while (sink!.messages.length < before + 6) {
+      if (Date.now() > until) throw new Error('the tick job queued nothing');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await mailSettled();
+    expect(sink!.messages.slice(before).filter((mail) => mail.to.includes(OPERATOR))[0]?.subject).toContain('1 days before');
+    expect(sink!.messages).toHaveLength(before + 6);
+    const metrics = (await request(cluster.nodes[1]!.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200)).text;
+    expect(metrics).toContain('ccass_auth_jobs{queue="reminders_tick",state="failed"} 0');
+    expect(metrics).toMatch(/ccass_auth_jobs_oldest_queued_seconds\{queue="reminders_tick"\} 0/);
+  });
+
   it('sends nothing from the deadline on', async () => {
-    cluster.clock.advance(7 * DAY_SECONDS);
+    cluster.clock.advance(DAY_SECONDS);
     expect(await tickBoth()).toEqual({ due: 0, queued: 0 });
   });
 });
