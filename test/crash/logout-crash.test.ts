@@ -84,11 +84,11 @@ describe('RP-initiated logout with a node SIGKILLed while it ends the session', 
     };
 
     // Two kill points: while the node revokes the session's grants (after oidc-provider asked
-    // for the logout tokens), and while it deletes the session itself. Each is slowed to 5 s by
+    // for the logout tokens), and while it deletes the session itself. Each is slowed to 2 s by
     // a trigger, and the node is killed while PostgreSQL sleeps in it.
     for (const model of ['Grant', 'Session']) {
       await database.db.raw(`create function slow_delete() returns trigger language plpgsql as $$
-        begin if old.model = '${model}' and old.account_id = '${user.subject}' then perform pg_sleep(5); end if; return old; end $$`);
+        begin if old.model = '${model}' and old.account_id = '${user.subject}' then perform pg_sleep(2); end if; return old; end $$`);
       await database.db.raw('create trigger slow_delete before delete on oidc_payloads for each row execute function slow_delete()');
       const logout = confirmLogout().then(
         (page) => `answered ${page.status}`,
