@@ -24,7 +24,9 @@ export type NoticeCause =
   | 'security_key_removed'
   | 'security_key_renamed'
   | 'recovery_codes_regenerated'
-  | 'sessions_ended';
+  | 'sessions_ended'
+  | 'exception_granted'
+  | 'exception_revoked';
 
 export interface NoticeRecipient {
   participant_id: string;
@@ -45,7 +47,9 @@ export interface NoticeContext {
   ip?: string | null;
   sessionsEnded?: boolean;
   /** Values the notice's text names (how many recovery codes are left, the name of a key). */
-  params?: Readonly<Record<string, string | number>>;
+  params?: Readonly<Record<string, string | number | Date>>;
+  /** A sentence after the cause's own, with the same params (what a dated exception lets the user do, and until when). */
+  detail?: MessageKey;
 }
 
 /** Who made the change, as the notice says it (an actor we cannot name is left out). */
@@ -66,6 +70,7 @@ export function securityNoticeText(user: NoticeRecipient, cause: NoticeCause, at
       t('mail.greeting', { name: user.display_name ?? user.user_id }),
       '',
       t(`mail.notice.${cause}.text`, context.params),
+      ...(context.detail ? [t(context.detail, context.params)] : []),
       '',
       t('mail.notice.login', { user: user.user_id, participant: user.participant_id }),
       t('mail.notice.when', { when: hkTime(at) }),

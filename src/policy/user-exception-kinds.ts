@@ -20,3 +20,9 @@ export const exceptionKinds = Object.keys(EXCEPTION_KINDS) as ExceptionKind[];
 export function isExceptionKind(value: unknown): value is ExceptionKind {
   return typeof value === 'string' && Object.hasOwn(EXCEPTION_KINDS, value);
 }
+
+/**
+ * How far ahead an exception may end. An exception is a bridge for a named user past a date of
+ * the circular, not a second schedule: half a year covers a long absence or a delayed card.
+ */
+export const EXCEPTION_MAX_DAYS = 180;

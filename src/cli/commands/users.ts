@@ -8,6 +8,7 @@ import { csvFileProblemMessage, rowProblemMessage } from '../../directory/csv-pr
 import { addUser, listUsers, setUserEnabled, setUserPassword, unlockUser, type UserSummary } from '../../directory/users.js';
 import { createPasswordHasher } from '../../factors/password.js';
 import { msg } from '../../i18n/translate.js';
+import { registerUserExceptionCommands } from './user-exceptions.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../failures.js';
 import { existingParticipant, existingUser, readInputFile } from '../inputs.js';
@@ -20,6 +21,7 @@ const IMPORT_LIMITS = { maxBytes: 10 * 1024 * 1024, maxRows: 20000 };
 export function registerUserCommands(program: Command, cli: CliContext): void {
   const { t } = cli;
   const user = program.command('user').description(t('cli.help.user'));
+  registerUserExceptionCommands(user, cli);
 
   user
     .command('add')

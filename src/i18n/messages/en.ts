@@ -7,6 +7,7 @@ import { cliEn } from './cli.js';
 import { dmsEn } from './dms.js';
 import { pagesEn } from './pages.js';
 import { securityKeysEn } from './security-keys.js';
+import { exceptionsEn } from './exceptions.js';
 import { deadlinesEn } from './deadlines.js';
 
 export const coreEn = {
@@ -260,6 +261,6 @@ export const coreEn = {
   'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;
 
-export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...deadlinesEn } as const;
+export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -9,6 +9,7 @@ import { cliZhHant } from './cli.js';
 import { dmsZhHant } from './dms.js';
 import { pagesZhHant } from './pages.js';
 import { securityKeysZhHant } from './security-keys.js';
+import { exceptionsZhHant } from './exceptions.js';
 import { deadlinesZhHant } from './deadlines.js';
 
 const coreZhHant: Record<keyof typeof coreEn, string> = {
@@ -259,4 +260,4 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
 
-export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...deadlinesZhHant };
+export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant };
