@@ -118,6 +118,14 @@ describe('Basic OP plan: sessions, request parameters and code reuse', () => {
     expect(second).toMatchObject({ sub: first.sub, auth_time: first.auth_time });
   });
 
+  it('an id_token_hint naming another user than the browser\'s is not followed silently: login_required', async () => {
+    const { browser } = await firstLogin();
+    const other = await seedUser(running.server, running.config, { participantId: user.participantId, userId: 'HINTED2' }, running.clock);
+    const theirs = await authorize(running, config, new Browser(), other);
+    const { page } = await reach(browser, { prompt: 'none', id_token_hint: theirs.id_token as string });
+    expect(new URL(page.url).searchParams.get('error')).toBe('login_required');
+  });
+
   describe('oidcc-ui-locales', () => {
     it('oidcc-ui-locales: ui_locales=zh-HK or zh-Hant shows the login page in Traditional Chinese, and the login completes', async () => {
       for (const uiLocales of ['zh-HK', 'zh-Hant', 'se zh-Hant']) {
