@@ -29,6 +29,8 @@ export interface LoginPageInput extends FormContext {
   locale: Locale;
   participantId?: string;
   userId?: string;
+  /** Someone's dated smartcard exception is in force: after the cut-off the smartcard button stays for them. */
+  smartcardExceptions?: boolean;
 }
 
 export function loginPage(input: LoginPageInput, error?: Translatable): LoginView {
@@ -43,7 +45,7 @@ export function loginPage(input: LoginPageInput, error?: Translatable): LoginVie
     error,
     // Before anyone has typed who they are, a pilot participant might be the one at the keyboard.
     showPassword: passwordLoginMayApply(policy.phase, policy.pilots.size > 0, requirement),
-    smartcardAction: input.smartcard && loginAccess(policy.phase, false, requirement).smartcard ? `${input.smartcard.loginOrigin}${input.base}/smartcard` : undefined,
+    smartcardAction: input.smartcard && loginAccess(policy.phase, false, requirement, { smartcard: input.smartcardExceptions === true }).smartcard ? `${input.smartcard.loginOrigin}${input.base}/smartcard` : undefined,
     banner: banner && (banner.at ? msg(banner.key, { time: announcedHongKongTime(banner.at, input.locale) }) : banner.key),
   };
 }
@@ -102,8 +104,8 @@ export function recoveryCodePage(form: FormContext, login: Login, error?: Transl
   return { ...form, otherWays: waysOf(login), error };
 }
 
-export function registerKeyPage(form: FormContext, options: unknown, now: Date, error?: Translatable): RegisterKeyView {
-  return { ...form, options: scriptJson(options), defaultName: msg('key.defaultName', { date: now }), error };
+export function registerKeyPage(form: FormContext, options: unknown, now: Date, error?: Translatable, exceptionUntil?: Date): RegisterKeyView {
+  return { ...form, options: scriptJson(options), defaultName: msg('key.defaultName', { date: now }), error, ...(exceptionUntil ? { exception: msg('smartcard.exceptionUntil', { until: exceptionUntil }) } : {}) };
 }
 
 /** The QR code and key of the user's pending authenticator secret (the same one on a reload). */

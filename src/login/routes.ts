@@ -23,6 +23,8 @@ import type { ViewName, Views } from '../web/views.js';
 import type { PresentedCertificate } from '../web/client-certificate.js';
 import type { CsrfTokens } from '../web/csrf.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
+import { phaseAllows } from '../policy/access.js';
+import type { Phase } from '../policy/phases.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { RateLimits } from '../policy/rate-limits.js';
 import { msg, translator, type Translatable } from '../i18n/translate.js';
@@ -35,6 +37,7 @@ import { hintedLogin } from './login-hint.js';
 import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
 import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, registerKeyPage, securityKeyPage } from './pages.js';
+import { smartcardExceptionFor } from './smartcard-exception.js';
 import { bridgeChallenge, registerKeyWithSmartcard, skipKeyRegistration } from './smartcard-bridge.js';
 import { submitRecoveryCode } from './recovery-step.js';
 import { chooseAnotherWay, keyChallenge, submitAssertion } from './security-key-step.js';
@@ -100,12 +103,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   const base = (ctx: Context) => `/interaction/${loaded(ctx).details.uid}`;
   const pageContext = (ctx: Context) => ({ base: base(ctx), csrf: csrf.issue(loaded(ctx).details.uid) });
 
+  /** After the cut-off, whether the smartcard button is still worth showing (someone has a dated exception). */
+  async function smartcardExceptionsLive(phase: Phase): Promise<boolean> {
+    return !phaseAllows(phase, false).smartcard && (await deps.queries.userExceptions.anyLive('smartcard_login', deps.clock.now()));
+  }
+
   async function showStep(ctx: Context, current: Login | undefined, values: { error?: Translatable; notice?: Translatable } = {}): Promise<void> {
     const { details, request, clientName } = loaded(ctx);
     if (!current || current.step === 'password') {
       // The relying party's login_hint fills in who is logging in (login-hint.ts).
       const hinted = hintedLogin(details.params['login_hint']);
-      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), ...hinted }, values.error));
+      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), smartcardExceptions: await smartcardExceptionsLive(request.policy.phase), ...hinted }, values.error));
     }
     switch (current.step) {
       case 'totp':
@@ -128,7 +136,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       case 'recovery-code':
         return show(ctx, 'recovery-code', recoveryCodePage(pageContext(ctx), current, values.error));
       case 'smartcard-bridge':
-        return show(ctx, 'register-key', registerKeyPage(pageContext(ctx), await bridgeChallenge(deps, current), deps.clock.now(), values.error));
+        return show(ctx, 'register-key', registerKeyPage(pageContext(ctx), await bridgeChallenge(deps, current), deps.clock.now(), values.error, (await smartcardExceptionFor(deps, request.policy.phase, current.user))?.until));
       case 'needs-security-key':
         await deps.queries.loginProgress.finish(details.uid);
         throw new RefusedPage(refused(403, 'login.error.needsKeyTitle', msg('login.error.needsKey', { client: loaded(ctx).clientName })));
@@ -178,9 +186,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   router.post('/:uid/login', async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const typed = { participantId: typeof body['participantId'] === 'string' ? body['participantId'].slice(0, 64) : '', userId: typeof body['userId'] === 'string' ? body['userId'].slice(0, 64) : '' };
-    const again = (error: Translatable) => {
+    const again = async (error: Translatable) => {
       const { details, request, clientName } = loaded(ctx);
-      show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), ...typed }, error));
+      show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), smartcardExceptions: await smartcardExceptionsLive(request.policy.phase), ...typed }, error));
     };
     const parsed = forms.login.safeParse(body);
     if (!parsed.success || !csrf.verify(loaded(ctx).details.uid, parsed.data.csrf)) {

@@ -8,6 +8,7 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { beginRegistration, cleanKeyName, finishRegistration, parseCredentialResponse } from '../factors/webauthn.js';
 import type { Translatable } from '../i18n/translate.js';
+import { smartcardExceptionFor } from './smartcard-exception.js';
 import { refusalFor } from '../policy/access.js';
 import { recordLoginEvent } from './events.js';
 import type { Login, LoginOutcome, LoginServices } from './login.js';
@@ -30,7 +31,8 @@ export async function registerKeyWithSmartcard(
   if (login.step !== 'smartcard-bridge') return { kind: 'next' };
   // The card vouches for a key only while cards are accepted: a page left open across the cut-off registers nothing.
   const { policy, requirement } = login.request;
-  if (refusalFor('smartcard', policy.phase, policy.pilots.has(login.user.participant_id), requirement)) return completeSmartcardLogin(services, login, {});
+  const exception = await smartcardExceptionFor(services, policy.phase, login.user);
+  if (refusalFor('smartcard', policy.phase, policy.pilots.has(login.user.participant_id), requirement, { smartcard: Boolean(exception) })) return completeSmartcardLogin(services, login, {});
   const response = parseCredentialResponse('registration', input.credential);
   const name = keyName(input.name, input.defaultName);
   const verdict = await services.queries.transaction(async (within) => {

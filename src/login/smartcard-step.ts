@@ -12,6 +12,7 @@ import { recordLoginEvent } from './events.js';
 import { CANNOT_LOG_IN_NOW, refused, type Login, type LoginOutcome, type LoginRequest, type LoginServices } from './login.js';
 import { ACCESS_REFUSALS, SMARTCARD_REFUSALS } from './refusals.js';
 import { authenticateWithSmartcard } from './smartcard-check.js';
+import { smartcardExceptionFor } from './smartcard-exception.js';
 
 const HEADER_REFUSALS = {
   'untrusted-header': 'untrusted_certificate_header',
@@ -34,8 +35,9 @@ export async function loginWithSmartcard(services: LoginServices, trust: Smartca
   const outcome = await authenticateWithSmartcard({ trust, bindings: services.queries.smartcardBindings, users: services.queries.users, clock: services.clock }, presented.der, presented.chain);
   const card = outcome.certificate && { fingerprint: outcome.certificate.fingerprint, serial: outcome.certificate.serial, issuer: outcome.certificate.issuer, source: presented.source };
   const certificate = card ? { certificate: card } : {};
-  // The phase and the client decide first.
-  const refusal = refusalFor('smartcard', request.policy.phase, outcome.user ? request.policy.pilots.has(outcome.user.participant_id) : false, request.requirement);
+  // The phase and the client decide first (after the cut-off, with the user's dated exception).
+  const exception = await smartcardExceptionFor(services, request.policy.phase, outcome.user);
+  const refusal = refusalFor('smartcard', request.policy.phase, outcome.user ? request.policy.pilots.has(outcome.user.participant_id) : false, request.requirement, { smartcard: Boolean(exception) });
   if (refusal) {
     await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: outcome.user, details: { method: 'smartcard', reason: refusal, ...certificate } });
     return refused(403, 'smartcard.notAcceptedTitle', ACCESS_REFUSALS[refusal]);
@@ -48,8 +50,9 @@ export async function loginWithSmartcard(services: LoginServices, trust: Smartca
     return refused(403, 'smartcard.refusedTitle', SMARTCARD_REFUSALS[outcome.reason] ?? 'smartcard.notAccepted');
   }
   // The bridge: a user with no phishing-resistant factor yet is offered a security key while
-  // the card still works, vouched for by the card (the login waits, proven, for that page).
-  if ((await services.queries.webauthnCredentials.countForUser(outcome.user.id)) === 0) {
+  // the card still works, vouched for by the card (the login waits, proven, for that page). A user
+  // on a dated exception sees that page too: it tells them when their card stops.
+  if (exception || (await services.queries.webauthnCredentials.countForUser(outcome.user.id)) === 0) {
     const expiresAt = new Date(services.clock.now().getTime() + services.interactionTtlSeconds * 1000);
     const events = loginAuditEventsFor(services, request, outcome.user, card);
     await services.queries.loginProgress.start(request.uid, outcome.user.id, ['sc'], expiresAt, events);
@@ -75,7 +78,8 @@ function loginAuditEventsFor(services: LoginServices, request: LoginRequest, use
 
 /** The end of a smartcard login (at once, or after the bridge page): the phase and the client are asked once more. */
 async function completeSmartcard(services: LoginServices, request: LoginRequest, user: UserRow, details: Record<string, unknown>): Promise<LoginOutcome> {
-  const refusal = refusalFor('smartcard', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement);
+  const exception = await smartcardExceptionFor(services, request.policy.phase, user);
+  const refusal = refusalFor('smartcard', request.policy.phase, request.policy.pilots.has(user.participant_id), request.requirement, { smartcard: Boolean(exception) });
   if (refusal) {
     await recordLoginEvent(services, request, { type: 'login.smartcard', outcome: 'failure', who: user, details: { method: 'smartcard', reason: refusal } });
     return refused(403, 'smartcard.notAcceptedTitle', ACCESS_REFUSALS[refusal]);
@@ -86,7 +90,7 @@ async function completeSmartcard(services: LoginServices, request: LoginRequest,
   const acr = ACR.smartcard;
   const amr = [...SMARTCARD_AMR];
   await services.queries.users.recordLogin(user.id, 'smartcard', services.clock.now());
-  await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: user, details: { method: 'smartcard', amr, acr, ...details } });
+  await recordLoginEvent(services, request, { type: 'login', outcome: 'success', who: user, details: { method: 'smartcard', amr, acr, ...details, ...(exception ? { exceptionUntil: exception.until.toISOString() } : {}) } });
   return { kind: 'complete', accountId: user.id, acr, amr };
 }
 

@@ -16,6 +16,8 @@ import { oidcCookieNames } from '../web/cookie-names.js';
 import { CookieSigner } from '../web/cookie-signing.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import { phaseAllows } from '../policy/access.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { smartcardExceptionFor } from '../login/smartcard-exception.js';
 import { sessionExpiresAt, sessionTtlSeconds, type SessionLifetime } from '../policy/session-lifetime.js';
 import { interactionPolicyWithAssurance } from './acr-policy.js';
 import { createSessionActivity } from './session-activity.js';
@@ -51,6 +53,8 @@ export interface ProviderDependencies {
   render: Renderer;
   log: Logger;
   policy: PhasePolicy;
+  /** For the refresh-token cut-off's dated exceptions (oidc-provider itself keeps real time). */
+  clock?: Clock;
 }
 
 export function createProvider(deps: ProviderDependencies): Provider {
@@ -182,7 +186,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
       const { RefreshToken: refreshToken, Client: client } = ctx.oidc.entities;
       if (!refreshToken || !client) return false;
       // A smartcard login does not outlive the smartcard cut-off through its refresh token.
-      if (refreshToken.acr === ACR.smartcard && !phaseAllows((await deps.policy.current()).phase, false).smartcard) {
+      // (A user's dated smartcard exception keeps it going until its date: src/login/smartcard-exception.ts.)
+      if (
+        refreshToken.acr === ACR.smartcard &&
+        !(await smartcardExceptionFor({ queries: deps.queries, clock: deps.clock ?? systemClock }, (await deps.policy.current()).phase, { id: refreshToken.accountId })) &&
+        !phaseAllows((await deps.policy.current()).phase, false).smartcard
+      ) {
         throw new errors.InvalidGrant('smartcard login is no longer accepted; the user must log in with password and one-time code');
       }
       // Tokens that live with the session: the relying party is in use, so the session is too.

@@ -38,8 +38,16 @@ export interface Access {
   enrolment: boolean;
 }
 
+/**
+ * What a user's dated exceptions in force add (src/policy/user-exception-kinds.ts): with
+ * `smartcard`, the smartcard still logs that user in after the cut-off (`2fa-only`), and only then.
+ */
+export interface AccessExceptions {
+  smartcard?: boolean;
+}
+
 /** What the phase allows a participant: `pilot` is a participant in the connectivity test. */
-export function phaseAllows(phase: Phase, pilot: boolean): Access {
+export function phaseAllows(phase: Phase, pilot: boolean, exceptions: AccessExceptions = {}): Access {
   switch (phase) {
     case 'smartcard-only':
       return { smartcard: true, twoFactor: false, enrolment: false };
@@ -48,13 +56,13 @@ export function phaseAllows(phase: Phase, pilot: boolean): Access {
     case 'parallel-run':
       return { smartcard: true, twoFactor: true, enrolment: true };
     case '2fa-only':
-      return { smartcard: false, twoFactor: true, enrolment: true };
+      return { smartcard: exceptions.smartcard === true, twoFactor: true, enrolment: true };
   }
 }
 
 /** What a login for `client` may use now. `pilot` is unknown (false) until the user is identified. */
-export function loginAccess(phase: Phase, pilot: boolean, client: ClientRequirement): Access {
-  const allowed = phaseAllows(phase, pilot);
+export function loginAccess(phase: Phase, pilot: boolean, client: ClientRequirement, exceptions: AccessExceptions = {}): Access {
+  const allowed = phaseAllows(phase, pilot, exceptions);
   return {
     smartcard: allowed.smartcard && client.accepts.includes('smartcard') && !client.administration,
     twoFactor: client.accepts.includes('two-factor') && (allowed.twoFactor || (client.administration && enrolmentOpen(phase))),
@@ -70,8 +78,8 @@ export function passwordLoginMayApply(phase: Phase, anyPilots: boolean, client: 
 export type AccessRefusal = 'smartcard_ended' | 'smartcard_not_for_client' | 'two_factor_not_open' | 'two_factor_not_for_client';
 
 /** Why `method` is refused, or null when it is allowed. */
-export function refusalFor(method: LoginMethod, phase: Phase, pilot: boolean, client: ClientRequirement): AccessRefusal | null {
-  const access = loginAccess(phase, pilot, client);
+export function refusalFor(method: LoginMethod, phase: Phase, pilot: boolean, client: ClientRequirement, exceptions: AccessExceptions = {}): AccessRefusal | null {
+  const access = loginAccess(phase, pilot, client, exceptions);
   if (method === 'smartcard') {
     if (access.smartcard) return null;
     if (!client.accepts.includes('smartcard') || client.administration) return 'smartcard_not_for_client';

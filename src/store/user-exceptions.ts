@@ -43,6 +43,10 @@ export function userExceptionQueries(db: Database) {
       const row = await live(at).where({ user_id: userId, kind }).first('until', 'reason');
       return row ? { until: row.until, reason: row.reason } : undefined;
     },
+    /** Whether anyone has a live exception of `kind` at `at` (the login page offers the smartcard after the cut-off only then). */
+    async anyLive(kind: ExceptionKind, at: Date): Promise<boolean> {
+      return Boolean(await live(at).where({ kind }).first('id'));
+    },
     /** Every live exception of the user at `at`, in the registry's order of kinds by name. */
     async liveForUser(userId: string, at: Date): Promise<UserExceptionRow[]> {
       return live(at).where({ user_id: userId }).orderBy('kind');

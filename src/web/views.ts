@@ -92,6 +92,8 @@ export interface RegisterKeyView {
   options: string;
   defaultName: Translatable;
   error?: Translatable | undefined;
+  /** The user's smartcard works past the cut-off on a dated exception: until when. */
+  exception?: Translatable | undefined;
 }
 
 export interface EnrolTotpView {
