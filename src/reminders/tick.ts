@@ -20,7 +20,7 @@ import { readinessReport, type ReadinessReport } from '../reports/readiness-repo
 import type { Queries } from '../store/index.js';
 import type { ReminderCandidateRow } from '../store/reminders.js';
 import { causeKey, dueCauses, dueOffsets, notReadyFor, type Cause, type Deadline, type DeadlineKind, type ReminderUser } from './due-causes.js';
-import { exempt, type ExceptionLookup } from './exceptions.js';
+import { exemptions, type ExceptionLookup } from './exceptions.js';
 
 export interface ReminderDependencies {
   queries: Pick<Queries, 'reminders' | 'readinessReport' | 'transaction'>;
@@ -59,10 +59,11 @@ export async function runReminderTick(deps: ReminderDependencies): Promise<TickR
 
   const rows = await deps.queries.reminders.candidates(now);
   const byId = new Map(rows.map((row) => [row.id, row]));
+  const isExempt = await exemptions(deps.exceptions, now);
   const users: ReminderUser[] = [];
   for (const row of rows) {
     const excepted: DeadlineKind[] = [];
-    for (const { deadline } of due) if (notReadyFor(deadline.kind, row.readiness) && (await exempt(deps.exceptions, row.id, deadline.kind, now))) excepted.push(deadline.kind);
+    for (const { deadline } of due) if (notReadyFor(deadline.kind, row.readiness) && (await isExempt(row.id, deadline.kind))) excepted.push(deadline.kind);
     users.push({ id: row.id, participantId: row.participant_id, email: row.email, role: row.role, status: row.status, readiness: row.readiness, excepted });
   }
   const causes = dueCauses({ deadlines: deps.deadlines, offsetsDays: deps.settings.offsetsDays, now, users, operatorEmails: deps.settings.operatorEmails });
