@@ -7,7 +7,7 @@
  */
 import { operatorActor } from '../../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../../src/enrolment/activation-links.js';
-import { Browser, type Page } from '../../support/browser.js';
+import { Browser, inputValue, type Page } from '../../support/browser.js';
 import { activationLinkIn } from '../../support/dms.js';
 import { latinSentences } from '../../support/latin-sentences.js';
 import { passwordStep, startAuthorization } from '../../support/flows.js';
@@ -33,9 +33,13 @@ describe('deadlines enforced', () => {
     activation: { ttlHours: 168 },
   });
 
-  async function invite(userId: string): Promise<{ subject: string; link: string }> {
+  async function invite(userId: string, role: 'user' | 'da' = 'user'): Promise<{ subject: string; link: string }> {
     await seedUser(running.server, running.config, { participantId: 'D00001', userId, status: 'pending', secondFactor: 'none' }, running.clock);
-    const user = (await running.server.queries.users.findByLogin('D00001', userId))!;
+    let user = (await running.server.queries.users.findByLogin('D00001', userId))!;
+    if (role === 'da') {
+      await running.server.queries.users.setRole(user.id, 'da');
+      user = (await running.server.queries.users.findByLogin('D00001', userId))!;
+    }
     const email = `${userId.toLowerCase()}@d00001.test`;
     await registerDesignatedEmail(running.server.activation, user, email, operatorActor('test'));
     return { subject: user.id, link: activationLinkIn(await running.mail.mailTo(email)) };
@@ -45,9 +49,11 @@ describe('deadlines enforced', () => {
 
   let late: Awaited<ReturnType<typeof invite>>;
   let excepted: Awaited<ReturnType<typeof invite>>;
+  let lateDa: Awaited<ReturnType<typeof invite>>;
 
   beforeAll(async () => {
     late = await invite('LATE');
+    lateDa = await invite('LATEDA', 'da');
     excepted = await invite('EXCEPTED');
     await except(excepted.subject, 'activation_deadline');
   });
@@ -68,6 +74,26 @@ describe('deadlines enforced', () => {
       expect(page.body).toContain('(Hong Kong time)');
       expect(page.body).toContain('Ask your Delegated Administrator');
       expect(page.headers.get('set-cookie') ?? '').not.toContain('ccass_activation=');
+    });
+
+    it('sends a Delegated Administrator to HKSCC, not to themselves', async () => {
+      const page = await new Browser().follow(lateDa.link);
+      expect(page.status).toBe(403);
+      expect(page.body).toContain('Contact HKSCC on the CCASS Hotline');
+      expect(page.body).not.toContain('Ask your Delegated Administrator');
+    });
+
+    it('refuses the password form posted after the deadline by a browser that opened the link before it', async () => {
+      // Opened in time: the token moved into the activation cookie.
+      running.clock.advance(-3 * DAY_SECONDS);
+      const browser = new Browser();
+      const form = await browser.follow(late.link);
+      running.clock.advance(3 * DAY_SECONDS);
+      expect(form.status).toBe(200);
+      const posted = await browser.request(`${running.issuer}/activate/password`, { form: { csrf: inputValue(form.body, 'csrf'), password: 'clear water bay sunset', confirmation: 'clear water bay sunset' } });
+      expect(posted.status).toBe(403);
+      expect(posted.body).toContain('The deadline for activating has passed');
+      expect((await running.server.queries.users.findByLogin('D00001', 'LATE'))?.password_hash).toBeNull();
     });
 
     it('says so in Chinese to a Chinese reader', async () => {
