@@ -138,7 +138,7 @@ export function createApp(services: Services, web: WebParts): Koa {
     clock: deps.clock,
     settings: deps.config.dms,
   });
-  const dmsDependencies = { ...deps.activation, queries: deps.queries, signIn, csrf, csvLimits: deps.config.dms.csv };
+  const dmsDependencies = { ...deps.activation, queries: deps.queries, signIn, csrf, csvLimits: deps.config.dms.csv, makerChecker: deps.config.makerChecker };
   const dmsPages = dmsPageRoutes({ ...dmsDependencies, render, sessionMaxHours: deps.config.dms.sessionMaxHours });
   const dmsApi = dmsApiRoutes(dmsDependencies);
   // The user's own security page: a first-party client too, its code exchange in memory like DMS's.

@@ -5,6 +5,7 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
 import { PHASES } from '../policy/phases.js';
+import { CHANGE_REQUEST_ACTIONS } from '../policy/maker-checker.js';
 import { parseHongKongTime } from '../kernel/hong-kong-time.js';
 import { parseAddressRange } from '../kernel/address-ranges.js';
 import { FORWARDED_CERTIFICATE_ENCODINGS } from '../factors/certificate-encoding.js';
@@ -396,6 +397,22 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Maker-checker in DMS (src/policy/maker-checker.ts): the DA actions that wait for a second
+     * DA of the same firm when it has two or more active DAs. A firm with one active DA is
+     * refused these actions unless an operator exempts it (`participant sole-da-exempt`).
+     */
+    makerChecker: z
+      .object({
+        actions: z
+          .array(z.enum(CHANGE_REQUEST_ACTIONS, { error: `must be one of ${CHANGE_REQUEST_ACTIONS.join(', ')}` }))
+          .refine((actions) => new Set(actions).size === actions.length, { message: 'must not repeat an action' })
+          .default([...CHANGE_REQUEST_ACTIONS]),
+        /** How long a pending request waits for its checker before it expires. */
+        requestTtlHours: z.number().int().min(1).max(720).default(72),
       })
       .strict()
       .prefault({}),

@@ -156,7 +156,7 @@ export async function registerFirmUserEmail(
 }
 
 /** Registration and activation links are closed before the phase that opens them (policy/phases.ts). */
-async function assertEnrolmentOpen(deps: DmsDependencies): Promise<void> {
+export async function assertEnrolmentOpen(deps: DmsDependencies): Promise<void> {
   if (!enrolmentOpen((await deps.policy.current()).phase)) throw dmsRefusal('enrolment_closed');
 }
 

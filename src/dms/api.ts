@@ -26,6 +26,8 @@ import {
   type DmsDependencies,
 } from './administration.js';
 import { registerEmailsFromCsv } from './bulk-registration.js';
+import { decideChangeRequest, getChangeRequest, listChangeRequests, needsChecker, proposeCsvUpload, proposeUserChange, type ChangeRequestView, type MakerCheckerDependencies } from './change-requests.js';
+import { effectWords, previewRowWords } from './change-request-words.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsState, requireDa } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
@@ -35,7 +37,7 @@ import { translator, type Translatable } from '../i18n/translate.js';
 import { csvFileProblemMessage, rowProblemMessage, uploadProblemMessage } from './messages.js';
 import { refusalFields, refusalOf, requestRefusal } from './refusals.js';
 
-export interface DmsApiDependencies extends DmsDependencies {
+export interface DmsApiDependencies extends DmsDependencies, MakerCheckerDependencies {
   signIn: DmsSignIn;
   csrf: CsrfTokens;
   csvLimits: CsvLimits;
@@ -75,7 +77,9 @@ const jsonErrors: Middleware = async (ctx, next) => {
   }
 };
 
-const emailBody = z.object({ email: z.string().max(320) }).strict();
+const emailBody = z.object({ email: z.string().max(320), reason: z.string().max(2000).optional() }).strict();
+/** The optional body of an action that may wait for a second DA: why (shown to the checker). */
+const reasonBody = z.object({ reason: z.string().max(2000).optional() }).strict();
 
 export function dmsApiRoutes(deps: DmsApiDependencies): Router {
   const router = new Router({ prefix: '/dms/api' });
@@ -113,9 +117,37 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
     ctx.body = await getFirmUser(deps, da(ctx), userId(ctx));
   });
 
+  /** A request recorded instead of the change (maker-checker): 202, nothing done yet. */
+  const pending = (ctx: Context, request: ChangeRequestView) => {
+    ctx.status = 202;
+    ctx.body = { changeRequest: described(ctx, request) };
+  };
+  const described = (ctx: Context, request: ChangeRequestView) => {
+    const t = translator(localeOf(ctx));
+    return {
+      ...request,
+      description: t(effectWords(request.effect)),
+      ...(request.effect.action === 'csv_upload' ? { rows: request.effect.rows.map((row) => ({ ...row, result: t(previewRowWords(row).result), problems: row.problems.map((item) => t(rowProblemMessage(item))), problemCodes: row.problems })) } : {}),
+    };
+  };
+  const reasonOf = (ctx: Context): string | undefined | false => {
+    const body: unknown = ctx.request.body;
+    if (body === undefined || (typeof body === 'object' && body !== null && Object.keys(body).length === 0)) return undefined;
+    const parsed = reasonBody.safeParse(body);
+    return parsed.success ? parsed.data.reason : false;
+  };
+  /** An action on one user that may need a checker: recorded as a request, or done now. */
+  const userChange = (action: 'second_factor_reset' | 'lock' | 'unlock', direct: (ctx: Context) => Promise<unknown>) => async (ctx: Context) => {
+    const reason = reasonOf(ctx);
+    if (reason === false) return problem(ctx, requestRefusal('json_body'), { reason: 'invalid_reason' });
+    if (await needsChecker(deps, da(ctx), action)) return pending(ctx, await proposeUserChange(deps, da(ctx), { action, userId: userId(ctx), reason }));
+    ctx.body = await direct(ctx);
+  };
+
   router.put('/users/:userId/email', async (ctx) => {
     const parsed = emailBody.safeParse(ctx.request.body);
     if (!parsed.success) return problem(ctx, requestRefusal('json_body'), { email: 'required' });
+    if (await needsChecker(deps, da(ctx), 'email')) return pending(ctx, await proposeUserChange(deps, da(ctx), { action: 'email', userId: userId(ctx), email: parsed.data.email, reason: parsed.data.reason }));
     const result = await registerFirmUserEmail(deps, da(ctx), userId(ctx), parsed.data.email);
     ctx.body = result;
   });
@@ -124,22 +156,20 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
     ctx.body = await resendFirmUserActivation(deps, da(ctx), userId(ctx));
   });
 
-  router.post('/users/:userId/second-factor/reset', async (ctx) => {
-    ctx.body = await resetFirmUserSecondFactor(deps, da(ctx), userId(ctx));
-  });
-
-  router.post('/users/:userId/lock', async (ctx) => {
-    ctx.body = await lockFirmUser(deps, da(ctx), userId(ctx));
-  });
-
-  router.post('/users/:userId/unlock', async (ctx) => {
-    ctx.body = await unlockFirmUser(deps, da(ctx), userId(ctx));
-  });
+  router.post('/users/:userId/second-factor/reset', userChange('second_factor_reset', (ctx) => resetFirmUserSecondFactor(deps, da(ctx), userId(ctx))));
+  router.post('/users/:userId/lock', userChange('lock', (ctx) => lockFirmUser(deps, da(ctx), userId(ctx))));
+  router.post('/users/:userId/unlock', userChange('unlock', (ctx) => unlockFirmUser(deps, da(ctx), userId(ctx))));
 
   router.post('/uploads', async (ctx) => {
     if (!ctx.is('text/csv')) return problem(ctx, requestRefusal('csv_body'));
     const upload = await readRawUpload(ctx.req, deps.csvLimits.maxBytes + 1);
     if (!upload.ok) return problem(ctx, { code: upload.problem.code, reason: uploadProblemMessage(upload.problem), status: upload.status });
+    // Why (maker-checker): in the query, the body being the file.
+    if (await needsChecker(deps, da(ctx), 'csv_upload')) {
+      const proposed = await proposeCsvUpload(deps, da(ctx), upload.bytes, deps.csvLimits, text(ctx.query['reason']));
+      if (!proposed.accepted) return problem(ctx, { code: proposed.problem.code, reason: csvFileProblemMessage(proposed.problem), status: proposed.status });
+      return pending(ctx, proposed.request);
+    }
     const report = await registerEmailsFromCsv(deps, da(ctx), upload.bytes, deps.csvLimits);
     if (!report.accepted) return problem(ctx, { code: report.problem.code, reason: csvFileProblemMessage(report.problem), status: report.status });
     // Each row's problems as codes with their values (`problemCodes`) and in the reader's language (`problems`), as the upload page shows them.
@@ -148,6 +178,21 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
       ...report,
       rows: report.rows.map((row) => ({ ...row, problems: row.problems.map((item) => t(rowProblemMessage(item))), problemCodes: row.problems })),
     };
+  });
+
+  // --- maker-checker: the firm's change requests, and another DA's decision ---------------
+
+  router.get('/change-requests', async (ctx) => {
+    ctx.body = { changeRequests: (await listChangeRequests(deps, da(ctx))).map((request) => described(ctx, request)) };
+  });
+  router.get('/change-requests/:id', async (ctx) => {
+    ctx.body = described(ctx, await getChangeRequest(deps, da(ctx), ctx.params['id'] as string));
+  });
+  router.post('/change-requests/:id/approve', async (ctx) => {
+    ctx.body = described(ctx, await decideChangeRequest(deps, da(ctx), ctx.params['id'] as string, 'approve'));
+  });
+  router.post('/change-requests/:id/reject', async (ctx) => {
+    ctx.body = described(ctx, await decideChangeRequest(deps, da(ctx), ctx.params['id'] as string, 'reject'));
   });
 
   router.get('/readiness', async (ctx) => {

@@ -7,6 +7,8 @@
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
 import { PHASES } from '../policy/phases.js';
 import type { FirmAuditEvent } from './administration.js';
+import { isChangeRequestAction } from '../policy/maker-checker.js';
+import { ACTION_WORDS } from './change-request-words.js';
 
 /** A value on the page: words, something that is no language (an address, a fingerprint), or a time. */
 export type Shown = { words: Translatable } | { literal: string } | { time: Date };
@@ -67,6 +69,13 @@ export const AUDIT_EVENT_WORDS: Readonly<Record<string, MessageKey>> = {
   'webauthn.rename': 'dms.event.webauthn.rename',
   'webauthn.remove': 'dms.event.webauthn.remove',
   'recovery_codes.issue': 'dms.event.recovery_codes.issue',
+  // Maker-checker (src/dms/change-requests.ts) and the operator's sole-DA exemption.
+  'change_request.create': 'dms.event.change_request.create',
+  'change_request.approve': 'dms.event.change_request.approve',
+  'change_request.reject': 'dms.event.change_request.reject',
+  'change_request.expire': 'dms.event.change_request.expire',
+  'change_request.stale': 'dms.event.change_request.stale',
+  'participant.sole_da_exempt': 'dms.event.participant.sole_da_exempt',
 };
 
 const REASONS = new Set([
@@ -163,6 +172,14 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
   if (type === 'account.access_revoked') shown.push({ label: label('ended'), value: literal(String(ENDED_COUNTS.reduce((sum, key) => sum + count(details[key]), 0))) });
   for (const [key, value] of Object.entries(details)) {
     if (SILENT.has(key) || (type === 'dms.csv_upload' && (UPLOAD_COUNTS as readonly string[]).includes(key)) || (type === 'account.access_revoked' && ENDED_COUNTS.includes(key))) continue;
+    // A change request's details and an exemption's: the reason is what a person wrote.
+    if (type.startsWith('change_request.') || type === 'participant.sole_da_exempt') {
+      const own = changeRequestDetail(key, value);
+      if (own) {
+        shown.push(own);
+        continue;
+      }
+    }
     switch (key) {
       case 'reason':
         shown.push({ label: label(key), value: reasonWords(value) });
@@ -220,6 +237,25 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
   }
   if (rest.length) shown.push({ label: label('other'), value: literal(rest.join(' ')) });
   return shown;
+}
+
+function changeRequestDetail(key: string, value: unknown): AuditDetail | undefined {
+  switch (key) {
+    case 'reason':
+      return { label: 'approvals.detail.reason', value: literal(text(value)) };
+    case 'request':
+      return { label: 'approvals.detail.request', value: literal(text(value)) };
+    case 'maker':
+      return { label: 'approvals.detail.maker', value: literal(text(value)) };
+    case 'action':
+      return { label: 'approvals.detail.action', value: isChangeRequestAction(value) ? words(ACTION_WORDS[value]) : literal(text(value)) };
+    case 'exempt':
+      return { label: 'approvals.detail.exempt', value: words(value === true ? 'dms.audit.yes' : 'approvals.detail.no') };
+    case 'changed':
+      return { label: 'approvals.detail.changed', value: words(value === true ? 'dms.audit.yes' : 'approvals.detail.no') };
+    default:
+      return undefined;
+  }
 }
 
 /** Who did it: the DA, the user, an HKSCC operator, the system; an author of another kind as recorded. */

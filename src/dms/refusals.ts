@@ -21,6 +21,14 @@ const STATUS = {
   already_activated: 400,
   resend_too_soon: 429,
   enrolment_closed: 403,
+  // Maker-checker (change-requests.ts).
+  second_da_needed: 403,
+  no_such_request: 404,
+  own_request: 403,
+  request_decided: 409,
+  request_expired: 409,
+  request_stale: 409,
+  invalid_reason: 400,
   // Signing in (sign-in.ts).
   sign_in_lost: 403,
   sign_in_expired: 403,

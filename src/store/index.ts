@@ -1,6 +1,7 @@
 import { accountSessionQueries } from './account-sessions.js';
 import { activationTokenQueries } from './activation-tokens.js';
 import { auditQueries } from './audit.js';
+import { changeRequestQueries } from './change-requests.js';
 import type { Database } from './database.js';
 import { dmsSessionQueries } from './dms-sessions.js';
 import { emailOtpChallengeQueries } from './email-otp-challenges.js';
@@ -49,6 +50,7 @@ function queryModules(db: Database, queue: JobQueue | undefined, options: QueryO
     signingKeys: signingKeyQueries(db),
     jobs: jobQueries(db, queue),
     userExceptions: userExceptionQueries(db),
+    changeRequests: changeRequestQueries(db),
   };
 }
 

@@ -96,6 +96,8 @@ export function testConfig(issuer: string, databaseUrl: string, overrides: Recor
           },
         ],
       },
+      // One DA acts alone in the tests of what DMS does; test/integration/dms/maker-checker.test.ts turns maker-checker on.
+      makerChecker: { actions: [] },
       ...overrides,
     },
   });

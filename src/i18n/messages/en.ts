@@ -9,6 +9,7 @@ import { pagesEn } from './pages.js';
 import { securityKeysEn } from './security-keys.js';
 import { exceptionsEn } from './exceptions.js';
 import { deadlinesEn } from './deadlines.js';
+import { approvalsEn } from './approvals.js';
 
 export const coreEn = {
   'site.name': 'CCASS Authentication',
@@ -261,6 +262,6 @@ export const coreEn = {
   'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;
 
-export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn } as const;
+export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn, ...approvalsEn } as const;
 
 export type MessageKey = keyof typeof en;

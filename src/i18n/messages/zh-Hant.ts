@@ -11,6 +11,7 @@ import { pagesZhHant } from './pages.js';
 import { securityKeysZhHant } from './security-keys.js';
 import { exceptionsZhHant } from './exceptions.js';
 import { deadlinesZhHant } from './deadlines.js';
+import { approvalsZhHant } from './approvals.js';
 
 const coreZhHant: Record<keyof typeof coreEn, string> = {
   'site.name': '中央結算系統身分認證',
@@ -260,4 +261,4 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
 
-export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant };
+export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant, ...approvalsZhHant };

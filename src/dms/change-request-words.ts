@@ -1,0 +1,45 @@
+/**
+ * A change request in words of the catalogue (the reader's language): what it will do, its
+ * status, and each previewed row of an upload. The user a request names and the addresses are
+ * values, never words.
+ */
+import type { MessageKey, Translatable } from '../i18n/translate.js';
+import type { ChangeRequestAction } from '../policy/maker-checker.js';
+import { rowProblemMessage } from './messages.js';
+import type { ChangeEffect, ChangeRequestStatus, PreviewRow } from './change-requests.js';
+
+export function effectWords(effect: ChangeEffect): Translatable {
+  switch (effect.action) {
+    case 'email':
+      return effect.previous
+        ? { key: 'approvals.effect.email.change', params: { user: effect.userId, previous: effect.previous, email: effect.email } }
+        : { key: 'approvals.effect.email.register', params: { user: effect.userId, email: effect.email } };
+    case 'csv_upload':
+      return { key: 'approvals.effect.csv_upload', params: { ...effect.summary } };
+    default:
+      return { key: `approvals.effect.${effect.action}`, params: { user: effect.userId } };
+  }
+}
+
+export const ACTION_WORDS: Readonly<Record<ChangeRequestAction, MessageKey>> = {
+  email: 'approvals.action.email',
+  csv_upload: 'approvals.action.csv_upload',
+  second_factor_reset: 'approvals.action.second_factor_reset',
+  lock: 'approvals.action.lock',
+  unlock: 'approvals.action.unlock',
+};
+
+export const statusWords = (status: ChangeRequestStatus): MessageKey => `approvals.status.${status}`;
+
+export interface PreviewRowWords {
+  line: number;
+  userId: string | null;
+  email: string | null;
+  result: Translatable;
+  problems: readonly Translatable[];
+}
+
+export function previewRowWords(row: PreviewRow): PreviewRowWords {
+  const result: Translatable = row.outcome === 'changed' ? { key: 'approvals.preview.changed', params: { previous: row.previous ?? '' } } : `approvals.preview.${row.outcome}`;
+  return { line: row.line, userId: row.userId, email: row.email ?? null, result, problems: row.problems.map(rowProblemMessage) };
+}

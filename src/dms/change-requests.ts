@@ -1,0 +1,306 @@
+/**
+ * Maker-checker for a DA's actions (policy/maker-checker.ts). A governed action in a firm with
+ * two or more active DAs is not done: it is recorded as a pending request holding exactly what
+ * it will do (for a CSV upload, the row-by-row preview the maker saw) and a fingerprint of the
+ * users it was computed from. Another DA of the same firm approves it — applying that effect
+ * through the same use cases as a direct action, in one transaction with the decision and the
+ * audit records — or rejects it. Refused: the maker's own approval (`own_request`), a request
+ * decided already, an expired one (`request_expired`, recorded), and one whose users changed
+ * since (`request_stale`, recorded, nothing applied). A request of another firm is not found.
+ */
+import { createHash } from 'node:crypto';
+import type { RowProblem } from '../directory/csv-problems.js';
+import { auditEvent } from '../kernel/actor.js';
+import { isPlainText, normaliseEmail } from '../kernel/identifiers.js';
+import { makerCheckerVerdict, type ChangeRequestAction, type MakerCheckerSettings } from '../policy/maker-checker.js';
+import type { ChangeRequestListing, ChangeRequestRow, FirmUserState } from '../store/change-requests.js';
+import type { Queries } from '../store/index.js';
+import {
+  assertEnrolmentOpen,
+  firmUserForAction,
+  findFirmUser,
+  lockFirmUser,
+  registerFirmUserEmail,
+  resetFirmUserSecondFactor,
+  unlockFirmUser,
+  type DelegatedAdministrator,
+  type DmsDependencies,
+} from './administration.js';
+import { applyEmailRegistrations, checkEmailCsv, type UploadReport } from './bulk-registration.js';
+import type { CsvLimits } from './csv-registrations.js';
+import { dmsRefusal } from './refusals.js';
+
+export type { ChangeRequestAction } from '../policy/maker-checker.js';
+
+export interface MakerCheckerDependencies extends DmsDependencies {
+  makerChecker: MakerCheckerSettings;
+}
+
+/** What an upload's row will do when approved: as the preview showed it. */
+export type PreviewOutcome = 'registered' | 'changed' | 'unchanged' | 'rejected';
+
+export interface PreviewRow {
+  line: number;
+  userId: string | null;
+  /** The address the row registers (absent on a rejected row). */
+  email?: string;
+  /** The address it replaces, on a changed row. */
+  previous?: string;
+  outcome: PreviewOutcome;
+  problems: RowProblem[];
+}
+
+/** Exactly what a request does once approved, as plain data. */
+export type ChangeEffect =
+  | { action: 'email'; userId: string; email: string; previous: string | null }
+  | { action: 'second_factor_reset'; userId: string }
+  | { action: 'lock'; userId: string }
+  | { action: 'unlock'; userId: string }
+  | { action: 'csv_upload'; bytes: number; rows: PreviewRow[]; summary: Record<PreviewOutcome, number> };
+
+export type ChangeRequestStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'stale';
+
+/** A request as DMS shows it (never the internal subjects): the API's JSON, the page's data. */
+export interface ChangeRequestView {
+  id: string;
+  action: ChangeRequestAction;
+  status: ChangeRequestStatus;
+  userId: string | null;
+  effect: ChangeEffect;
+  maker: string;
+  reason: string | null;
+  createdAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+export const REASON_MAX_LENGTH = 500;
+
+/** The maker's optional reason: plain text on one line (spaces collapsed), at most 500 characters. */
+export function cleanReason(input: unknown): string | null {
+  if (input === undefined || input === null) return null;
+  if (typeof input !== 'string') throw dmsRefusal('invalid_reason', {}, { reason: 'invalid_reason' });
+  const text = input.replace(/[\r\n\t]+/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!text) return null;
+  if (!isPlainText(text) || text.length > REASON_MAX_LENGTH) throw dmsRefusal('invalid_reason', {}, { reason: 'invalid_reason' });
+  return text;
+}
+
+function statusOf(row: ChangeRequestRow, now: Date): ChangeRequestStatus {
+  return row.outcome ?? (now.getTime() >= row.expires_at.getTime() ? 'expired' : 'pending');
+}
+
+function present(row: ChangeRequestListing, now: Date): ChangeRequestView {
+  const effect = row.effect as ChangeEffect;
+  return {
+    id: String(row.id),
+    action: row.action as ChangeRequestAction,
+    status: statusOf(row, now),
+    userId: row.target_login,
+    effect,
+    maker: row.maker_login,
+    reason: row.reason,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    decidedBy: row.checker_login,
+    decidedAt: row.decided_at ? row.decided_at.toISOString() : null,
+  };
+}
+
+/**
+ * What decides whether a pending request still means what it meant: per user named, what
+ * governs who can log in (address, status, role, password, second factor, lock). A missing
+ * user counts too: one created meanwhile makes a rejected CSV row stale. Failed attempts alone
+ * do not (a mistyped password must not void a pending change); for a reset, what it removes does.
+ */
+async function fingerprint(queries: Queries, participantId: string, userIds: readonly string[], action: ChangeRequestAction, lock: boolean): Promise<string> {
+  const ids = [...new Set(userIds)].sort();
+  const users = new Map((await queries.changeRequests.firmUsers(participantId, ids, { lock })).map((user) => [user.user_id, user]));
+  const state: unknown[] = [action];
+  for (const userId of ids) {
+    const user: FirmUserState | undefined = users.get(userId);
+    if (!user) {
+      state.push([userId, null]);
+      continue;
+    }
+    const facts: unknown[] = [userId, user.id, user.email, user.status, user.role, user.password_hash !== null, user.password_changed_at?.toISOString() ?? null, user.second_factor, user.locked_until?.toISOString() ?? null];
+    if (action === 'second_factor_reset') {
+      facts.push(
+        (await queries.totpCredentials.findEnrolment(user.id)) !== undefined,
+        await queries.webauthnCredentials.countForUser(user.id),
+        await queries.recoveryCodes.countUnused(user.id),
+      );
+    }
+    if (action === 'unlock') facts.push(user.failed_attempts > 0);
+    state.push(facts);
+  }
+  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+}
+
+function usersOf(effect: ChangeEffect): string[] {
+  if (effect.action !== 'csv_upload') return [effect.userId];
+  return effect.rows.flatMap((row) => (row.userId && (row.outcome !== 'rejected' || row.problems.every((problem) => problem.code === 'no_such_user')) ? [row.userId] : []));
+}
+
+/**
+ * Whether `action` by `da` must wait for a checker: true, false (do it now), or refused with
+ * `second_da_needed` when the firm has one active DA and no exemption.
+ */
+export async function needsChecker(deps: MakerCheckerDependencies, da: DelegatedAdministrator, action: ChangeRequestAction): Promise<boolean> {
+  if (!deps.makerChecker.actions.includes(action)) return false;
+  const [activeDas, participant] = await Promise.all([deps.queries.changeRequests.activeDaCount(da.participantId), deps.queries.participants.findById(da.participantId)]);
+  const verdict = makerCheckerVerdict(deps.makerChecker, action, { activeDas, soleDaExempt: participant?.sole_da_exempt ?? false });
+  if (verdict === 'refused') throw dmsRefusal('second_da_needed');
+  return verdict === 'checker';
+}
+
+async function record(deps: MakerCheckerDependencies, da: DelegatedAdministrator, effect: ChangeEffect, targetUserId: string | null, reason: string | null): Promise<ChangeRequestView> {
+  const now = deps.clock.now();
+  const id = await deps.queries.transaction(async (queries) => {
+    const row = await queries.changeRequests.insert({
+      participantId: da.participantId,
+      action: effect.action,
+      targetUserId,
+      effect,
+      fingerprint: await fingerprint(queries, da.participantId, usersOf(effect), effect.action, true),
+      makerId: da.subject,
+      reason,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + deps.makerChecker.requestTtlHours * 3600_000),
+    });
+    const target = effect.action === 'csv_upload' ? { participantId: da.participantId } : { participantId: da.participantId, userId: effect.userId };
+    await queries.audit.record(auditEvent(da, 'change_request.create', 'success', target, { request: String(row.id), action: effect.action, ...(reason ? { reason } : {}) }));
+    return String(row.id);
+  });
+  return getChangeRequest(deps, da, id);
+}
+
+/** A single user's action as a pending request: refused now exactly as the action itself would be. */
+export async function proposeUserChange(
+  deps: MakerCheckerDependencies,
+  da: DelegatedAdministrator,
+  request: { action: Exclude<ChangeRequestAction, 'csv_upload'>; userId: string; email?: string; reason?: unknown },
+): Promise<ChangeRequestView> {
+  const reason = cleanReason(request.reason);
+  let effect: ChangeEffect;
+  let user;
+  if (request.action === 'email') {
+    user = await findFirmUser(deps, da, request.userId);
+    await assertEnrolmentOpen(deps);
+    const email = normaliseEmail(request.email ?? '');
+    if (!email) throw dmsRefusal('invalid_email', {}, { email: 'invalid_email' });
+    effect = { action: 'email', userId: user.user_id, email, previous: user.email };
+  } else {
+    if (request.action === 'unlock') user = await findFirmUser(deps, da, request.userId);
+    else await firmUserForAction(deps, da, request.userId, request.action === 'lock' ? 'lock' : 'reset');
+    user ??= await findFirmUser(deps, da, request.userId);
+    effect = { action: request.action, userId: user.user_id };
+  }
+  return record(deps, da, effect, user.id, reason);
+}
+
+/** A CSV upload as a pending request holding its row-by-row preview; a file refused whole is refused now, and records nothing. */
+export async function proposeCsvUpload(
+  deps: MakerCheckerDependencies,
+  da: DelegatedAdministrator,
+  bytes: Uint8Array,
+  limits: CsvLimits,
+  reasonInput?: unknown,
+): Promise<{ accepted: true; request: ChangeRequestView } | Extract<UploadReport, { accepted: false }>> {
+  const reason = cleanReason(reasonInput);
+  const parsed = await checkEmailCsv(deps, da, bytes, limits);
+  if (!parsed.ok) return { accepted: false, status: parsed.status, problem: parsed.problem };
+  const users = new Map((await deps.queries.changeRequests.firmUsers(da.participantId, parsed.rows.map((row) => row.userId), { lock: false })).map((user) => [user.user_id, user]));
+  const rows: PreviewRow[] = parsed.rejected.map((row) => ({ line: row.line, userId: row.userId, outcome: 'rejected', problems: row.problems }));
+  for (const row of parsed.rows) {
+    const user = users.get(row.userId);
+    if (!user) rows.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [{ code: 'no_such_user', user: row.userId, participant: da.participantId }] });
+    else if (user.email === row.email) rows.push({ line: row.line, userId: row.userId, email: row.email, outcome: 'unchanged', problems: [] });
+    else rows.push({ line: row.line, userId: row.userId, email: row.email, ...(user.email ? { previous: user.email } : {}), outcome: user.email ? 'changed' : 'registered', problems: [] });
+  }
+  rows.sort((a, b) => a.line - b.line);
+  const summary: Record<PreviewOutcome, number> = { registered: 0, changed: 0, unchanged: 0, rejected: 0 };
+  for (const row of rows) summary[row.outcome] += 1;
+  return { accepted: true, request: await record(deps, da, { action: 'csv_upload', bytes: bytes.length, rows, summary }, null, reason) };
+}
+
+const REQUEST_ID = /^[1-9]\d{0,17}$/;
+
+export async function getChangeRequest(deps: MakerCheckerDependencies, da: DelegatedAdministrator, id: string): Promise<ChangeRequestView> {
+  const row = REQUEST_ID.test(id) ? await deps.queries.changeRequests.find(da.participantId, id) : undefined;
+  if (!row) throw dmsRefusal('no_such_request');
+  return present(row, deps.clock.now());
+}
+
+/** The firm's requests: pending first (oldest first), then the latest decided or expired. */
+export async function listChangeRequests(deps: MakerCheckerDependencies, da: DelegatedAdministrator): Promise<ChangeRequestView[]> {
+  const now = deps.clock.now();
+  return (await deps.queries.changeRequests.list(da.participantId)).map((row) => present(row, now));
+}
+
+/** The previewed effect, applied through the same use cases as the direct action, by the checker. */
+async function apply(deps: MakerCheckerDependencies, checker: DelegatedAdministrator, effect: ChangeEffect): Promise<void> {
+  switch (effect.action) {
+    case 'email':
+      await registerFirmUserEmail(deps, checker, effect.userId, effect.email);
+      return;
+    case 'second_factor_reset':
+      await resetFirmUserSecondFactor(deps, checker, effect.userId);
+      return;
+    case 'lock':
+      await lockFirmUser(deps, checker, effect.userId);
+      return;
+    case 'unlock':
+      await unlockFirmUser(deps, checker, effect.userId);
+      return;
+    case 'csv_upload': {
+      const rows = effect.rows
+        .filter((row) => row.outcome !== 'rejected' && row.userId && row.email)
+        .map((row) => ({ line: row.line, userId: row.userId as string, email: row.email as string }));
+      const rejected = effect.rows.filter((row) => row.outcome === 'rejected').map((row) => ({ line: row.line, userId: row.userId, problems: row.problems }));
+      await applyEmailRegistrations(deps, checker, { rows, rejected }, effect.bytes);
+      return;
+    }
+  }
+}
+
+export type Decision = 'approve' | 'reject';
+
+/**
+ * A different DA's decision on a pending request. Approval re-reads (and locks) the users the
+ * request names; if their fingerprint moved, the request is recorded stale and nothing applied.
+ * The change, the mails it causes, the decision and both audit records commit together.
+ */
+export async function decideChangeRequest(deps: MakerCheckerDependencies, checker: DelegatedAdministrator, id: string, decision: Decision): Promise<ChangeRequestView> {
+  if (!REQUEST_ID.test(id)) throw dmsRefusal('no_such_request');
+  const settled = await deps.queries.transaction(async (queries) => {
+    const within: MakerCheckerDependencies = { ...deps, queries };
+    const row = await queries.changeRequests.findForUpdate(checker.participantId, id);
+    if (!row) throw dmsRefusal('no_such_request');
+    if (row.outcome) throw dmsRefusal('request_decided');
+    // The four eyes: whoever proposed a change is not the one who lets it through (nor turns it down).
+    if (row.maker_id === checker.subject) throw dmsRefusal('own_request');
+    const now = deps.clock.now();
+    const effect = row.effect as ChangeEffect;
+    const target = effect.action === 'csv_upload' ? { participantId: checker.participantId } : { participantId: checker.participantId, userId: effect.userId };
+    const maker = (await queries.changeRequests.find(checker.participantId, id))?.maker_login;
+    const details = { request: String(row.id), action: row.action, maker };
+    let outcome: 'approved' | 'rejected' | 'expired' | 'stale';
+    if (now.getTime() >= row.expires_at.getTime()) outcome = 'expired';
+    else if (decision === 'reject') outcome = 'rejected';
+    else if ((await fingerprint(queries, checker.participantId, usersOf(effect), effect.action, true)) !== row.fingerprint) outcome = 'stale';
+    else {
+      await apply(within, checker, effect);
+      outcome = 'approved';
+    }
+    await queries.changeRequests.decide(row.id, { outcome, decidedBy: checker.subject, at: now });
+    const type = { approved: 'change_request.approve', rejected: 'change_request.reject', expired: 'change_request.expire', stale: 'change_request.stale' }[outcome];
+    await queries.audit.record(auditEvent(checker, type, outcome === 'approved' || outcome === 'rejected' ? 'success' : 'failure', target, details));
+    return outcome;
+  });
+  // Recorded and committed first: an expired or stale request stays so, and changed nothing.
+  if (settled === 'expired') throw dmsRefusal('request_expired');
+  if (settled === 'stale') throw dmsRefusal('request_stale');
+  return getChangeRequest(deps, checker, id);
+}

@@ -1,0 +1,227 @@
+/**
+ * Maker-checker in DMS, through the JSON API against real PostgreSQL and a real SMTP sink: a
+ * governed change waits as a request and changes nothing; only a different DA of the same firm
+ * decides it; approval applies exactly what was previewed, or nothing when the user changed
+ * (stale) or the request expired; the decision and the change commit together or not at all.
+ */
+import { setSoleDaExemption } from '../../../src/directory/participants.js';
+import { type TestDatabase } from '../../support/database.js';
+import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
+import { seedUser, useTestServer, type RunningTestServer } from '../../support/server.js';
+
+describe('maker-checker in DMS', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  let maker: DmsSession;
+  let checker: DmsSession;
+  let stranger: DmsSession;
+
+  // Every action governed (the default), requests living one hour; DMS sessions outlive that, so the clock can pass it.
+  useTestServer((started) => ({ database, running } = started), { makerChecker: { requestTtlHours: 1 }, dms: { sessionIdleMinutes: 240 } });
+  beforeAll(async () => {
+    const admin1 = await seedDa(running, 'C00001', 'ADMIN1');
+    const admin2 = await seedDa(running, 'C00001', 'ADMIN2');
+    for (const userId of ['U01', 'U02', 'U03', 'U04', 'U05', 'U06', 'U07', 'U08', 'U09']) {
+      await seedUser(running.server, running.config, { participantId: 'C00001', userId, status: 'pending', secondFactor: 'none' }, running.clock);
+    }
+    await seedUser(running.server, running.config, { participantId: 'C00001', userId: 'T01', email: 't01@example.com' }, running.clock);
+    const other = await seedDa(running, 'D00002', 'OTHER');
+    await seedDa(running, 'D00002', 'OTHER2');
+    maker = await signInToDms(running, admin1);
+    checker = await signInToDms(running, admin2);
+    stranger = await signInToDms(running, other);
+  });
+
+  const user = (userId: string, participantId = 'C00001') => running.server.queries.users.findByLogin(participantId, userId);
+  async function mailCount() {
+    await running.mailSettled();
+    return running.mail.messages.length;
+  }
+  const auditTypes = async (request: string) =>
+    (await database.db('audit_events').whereRaw(`details->>'request' = ?`, [request]).orderBy('id').select('type')).map((row: { type: string }) => row.type);
+
+  it('records a governed change as a pending request that changes nothing and sends nothing (202)', async () => {
+    const mails = await mailCount();
+    const proposed = await maker.api('PUT', '/dms/api/users/U01/email', { email: 'u01@example.com', reason: '  new   joiner\n' });
+    expect(proposed.status).toBe(202);
+    expect(proposed.body.changeRequest).toMatchObject({
+      action: 'email',
+      status: 'pending',
+      userId: 'U01',
+      maker: 'ADMIN1',
+      reason: 'new joiner',
+      effect: { action: 'email', userId: 'U01', email: 'u01@example.com', previous: null },
+      description: 'Register u01@example.com as the designated email of user U01 (an activation link is sent to it).',
+    });
+    expect((await user('U01'))?.email).toBeNull();
+    expect(await mailCount()).toBe(mails);
+  });
+
+  it('a maker cannot approve (or reject) their own request', async () => {
+    const { body } = await maker.api('POST', '/dms/api/users/U02/unlock');
+    const approved = await maker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`);
+    expect(approved.status).toBe(403);
+    expect(approved.body.reason).toBe('own_request');
+    expect((await maker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/reject`)).body.reason).toBe('own_request');
+    expect((await maker.api('GET', `/dms/api/change-requests/${body.changeRequest.id}`)).body.status).toBe('pending');
+  });
+
+  it('another DA sees the request in words of their language, approves it, and it is applied with its mail and both audit records', async () => {
+    const { body } = await maker.api('PUT', '/dms/api/users/U03/email', { email: 'u03@example.com' });
+    const id = body.changeRequest.id as string;
+    const listed = await checker.api('GET', '/dms/api/change-requests', undefined, { 'accept-language': 'zh-Hant' });
+    expect(listed.body.changeRequests.find((request: { id: string }) => request.id === id).description).toBe('將 u03@example.com 登記為用戶 U03 的指定電郵（並向該地址發出啟用連結）。');
+    const approved = await checker.api('POST', `/dms/api/change-requests/${id}/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'approved', decidedBy: 'ADMIN2', maker: 'ADMIN1' });
+    expect((await user('U03'))?.email).toBe('u03@example.com');
+    const mail = await running.mail.mailTo('u03@example.com');
+    // The user's mail names the change, not the DAs.
+    expect(mail.text).not.toMatch(/ADMIN1|ADMIN2/);
+    expect(await auditTypes(id)).toEqual(['change_request.create', 'change_request.approve']);
+    const registered = await database.db('audit_events').where({ type: 'email.register', user_id: 'U03' }).first();
+    expect(registered.actor).toBe('da:C00001/ADMIN2');
+    // Decided once: a second approval is refused.
+    expect((await checker.api('POST', `/dms/api/change-requests/${id}/approve`)).status).toBe(409);
+  });
+
+  it('refuses a stale approval: the user changed since the request, so nothing is applied and the request is recorded stale', async () => {
+    const { body } = await maker.api('POST', '/dms/api/users/T01/lock', { reason: 'left the firm' });
+    expect(body.changeRequest.status).toBe('pending');
+    const t01 = await user('T01');
+    await running.server.queries.users.setEmail(t01!.id, 't01.new@example.com');
+    const approved = await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`);
+    expect(approved.status).toBe(409);
+    expect(approved.body.reason).toBe('request_stale');
+    expect((await user('T01'))?.locked_until).toBeNull();
+    expect((await checker.api('GET', `/dms/api/change-requests/${body.changeRequest.id}`)).body.status).toBe('stale');
+    expect(await auditTypes(body.changeRequest.id)).toEqual(['change_request.create', 'change_request.stale']);
+  });
+
+  it('a DA of another firm can neither see nor decide a request (404, as for any other firm\'s data)', async () => {
+    const { body } = await maker.api('PUT', '/dms/api/users/U04/email', { email: 'u04@example.com' });
+    const id = body.changeRequest.id as string;
+    expect((await stranger.api('GET', `/dms/api/change-requests/${id}`)).status).toBe(404);
+    expect((await stranger.api('POST', `/dms/api/change-requests/${id}/approve`)).status).toBe(404);
+    expect((await stranger.api('POST', `/dms/api/change-requests/${id}/reject`)).status).toBe(404);
+    expect((await stranger.api('GET', '/dms/api/change-requests')).body.changeRequests).toEqual([]);
+    expect((await user('U04'))?.email).toBeNull();
+    expect((await maker.api('GET', `/dms/api/change-requests/${id}`)).body.status).toBe('pending');
+  });
+
+  it('applies an approved CSV upload exactly as previewed, row by row', async () => {
+    const mails = await mailCount();
+    const csv = 'user_id,email\nU05,u05@example.com\nU06,u06@example.com\nNOBODY,x@example.com\nU07,not-an-address\nT01,t01.new@example.com\n';
+    const proposed = await maker.api('POST', '/dms/api/uploads?reason=batch%201', csv);
+    expect(proposed.status).toBe(202);
+    const request = proposed.body.changeRequest;
+    expect(request.effect.summary).toEqual({ registered: 2, changed: 0, unchanged: 1, rejected: 2 });
+    expect(request.rows.map((row: { line: number; userId: string; outcome: string }) => [row.line, row.userId, row.outcome])).toEqual([
+      [2, 'U05', 'registered'],
+      [3, 'U06', 'registered'],
+      [4, 'NOBODY', 'rejected'],
+      [5, 'U07', 'rejected'],
+      [6, 'T01', 'unchanged'],
+    ]);
+    expect((await user('U05'))?.email).toBeNull();
+    expect(await mailCount()).toBe(mails);
+
+    const approved = await checker.api('POST', `/dms/api/change-requests/${request.id}/approve`);
+    expect(approved.status).toBe(200);
+    expect((await user('U05'))?.email).toBe('u05@example.com');
+    expect((await user('U06'))?.email).toBe('u06@example.com');
+    expect((await user('U07'))?.email).toBeNull();
+    await running.mail.mailTo('u05@example.com');
+    await running.mail.mailTo('u06@example.com');
+    const upload = await database.db('audit_events').where({ type: 'dms.csv_upload', actor: 'da:C00001/ADMIN2' }).orderBy('id', 'desc').first();
+    expect(upload.details).toMatchObject({ registered: 2, rejected: 2, unchanged: 1 });
+  });
+
+  it('refuses a CSV approval as stale when one row\'s user changed meanwhile, and applies none of its rows', async () => {
+    const { body } = await maker.api('POST', '/dms/api/uploads', 'user_id,email\nU08,u08@example.com\nU09,u09@example.com\n');
+    const u09 = await user('U09');
+    await running.server.queries.users.setEmail(u09!.id, 'u09.direct@example.com');
+    const approved = await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`);
+    expect(approved.body.reason).toBe('request_stale');
+    expect((await user('U08'))?.email).toBeNull();
+    expect((await user('U09'))?.email).toBe('u09.direct@example.com');
+  });
+
+  it('a user created meanwhile makes a rejected "no such user" row stale too', async () => {
+    const { body } = await maker.api('POST', '/dms/api/uploads', 'user_id,email\nLATE1,late1@example.com\n');
+    expect(body.changeRequest.rows[0].outcome).toBe('rejected');
+    await running.server.queries.users.insert({ participant_id: 'C00001', user_id: 'LATE1', display_name: 'Late', email: null });
+    expect((await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`)).body.reason).toBe('request_stale');
+    expect((await user('LATE1'))?.email).toBeNull();
+  });
+
+  it('an expired request does nothing: refused on approval, listed as expired', async () => {
+    const { body } = await maker.api('PUT', '/dms/api/users/U08/email', { email: 'u08.late@example.com' });
+    running.clock.advance(3600 + 1);
+    expect((await checker.api('GET', `/dms/api/change-requests/${body.changeRequest.id}`)).body.status).toBe('expired');
+    const approved = await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`);
+    expect(approved.status).toBe(409);
+    expect(approved.body.reason).toBe('request_expired');
+    expect((await user('U08'))?.email).toBeNull();
+    expect(await auditTypes(body.changeRequest.id)).toEqual(['change_request.create', 'change_request.expire']);
+  });
+
+  it('a rejection changes nothing, and the request cannot be approved after', async () => {
+    const t01 = await user('T01');
+    const { body } = await maker.api('POST', '/dms/api/users/T01/second-factor/reset');
+    expect(body.changeRequest.status).toBe('pending');
+    const rejected = await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/reject`);
+    expect(rejected.body.status).toBe('rejected');
+    expect((await user('T01'))?.second_factor).toBe(t01?.second_factor);
+    expect((await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`)).body.reason).toBe('request_decided');
+    expect(await auditTypes(body.changeRequest.id)).toEqual(['change_request.create', 'change_request.reject']);
+  });
+
+  it('is all-or-nothing: a failure while applying leaves neither the change nor the decision', async () => {
+    const { body } = await maker.api('PUT', '/dms/api/users/U07/email', { email: 'u07@example.com' });
+    const u07 = await user('U07');
+    await database.db.raw(`create function pg_temp_refuse() returns trigger language plpgsql as $$
+      begin if new.id = '${u07!.id}' then raise exception 'refused by the test'; end if; return new; end $$`);
+    await database.db.raw('create trigger refuse_in_test before update on users for each row execute function pg_temp_refuse()');
+    const mails = await mailCount();
+    try {
+      const failed = await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`);
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await database.db.raw('drop trigger refuse_in_test on users');
+      await database.db.raw('drop function pg_temp_refuse()');
+    }
+    expect((await user('U07'))?.email).toBeNull();
+    expect((await checker.api('GET', `/dms/api/change-requests/${body.changeRequest.id}`)).body.status).toBe('pending');
+    expect(await auditTypes(body.changeRequest.id)).toEqual(['change_request.create']);
+    expect(await mailCount()).toBe(mails);
+    // Tried again, it goes through.
+    expect((await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`)).body.status).toBe('approved');
+    expect((await user('U07'))?.email).toBe('u07@example.com');
+  });
+
+  describe('a firm with one active DA', () => {
+    let sole: DmsSession;
+    beforeAll(async () => {
+      sole = await signInToDms(running, await seedDa(running, 'E00003', 'SOLE'));
+      await seedUser(running.server, running.config, { participantId: 'E00003', userId: 'E01', status: 'pending', secondFactor: 'none' }, running.clock);
+    });
+
+    it('is refused a governed action while it has no exemption: nobody could approve it', async () => {
+      const refused = await sole.api('PUT', '/dms/api/users/E01/email', { email: 'e01@example.com' });
+      expect(refused.status).toBe(403);
+      expect(refused.body.reason).toBe('second_da_needed');
+      expect((await user('E01', 'E00003'))?.email).toBeNull();
+    });
+
+    it('acts directly with the operator\'s exemption, which is audited with its reason', async () => {
+      await setSoleDaExemption(running.server.queries, { id: 'E00003', exempt: true, reason: 'sole proprietorship, application 2026/17' }, { name: 'operator:alice' });
+      const exemption = await database.db('audit_events').where({ type: 'participant.sole_da_exempt', participant_id: 'E00003' }).first();
+      expect(exemption).toMatchObject({ actor: 'operator:alice', details: { exempt: true, reason: 'sole proprietorship, application 2026/17', changed: true } });
+      const direct = await sole.api('PUT', '/dms/api/users/E01/email', { email: 'e01@example.com' });
+      expect(direct.status).toBe(200);
+      expect((await user('E01', 'E00003'))?.email).toBe('e01@example.com');
+      expect(await database.db('audit_events').where({ type: 'email.register', participant_id: 'E00003', actor: 'da:E00003/SOLE' }).first()).toBeTruthy();
+    });
+  });
+});
