@@ -6,6 +6,7 @@
  */
 import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
 import { PHASES } from '../policy/phases.js';
+import { isExceptionKind } from '../policy/user-exception-kinds.js';
 import type { FirmAuditEvent } from './administration.js';
 import { isChangeRequestAction } from '../policy/maker-checker.js';
 import { ACTION_WORDS } from './change-request-words.js';
@@ -69,6 +70,9 @@ export const AUDIT_EVENT_WORDS: Readonly<Record<string, MessageKey>> = {
   'webauthn.rename': 'dms.event.webauthn.rename',
   'webauthn.remove': 'dms.event.webauthn.remove',
   'recovery_codes.issue': 'dms.event.recovery_codes.issue',
+  // Dated per-user exceptions (src/directory/user-exceptions.ts).
+  'user.exception.grant': 'dms.event.user.exception.grant',
+  'user.exception.revoke': 'dms.event.user.exception.revoke',
   // Maker-checker (src/dms/change-requests.ts) and the operator's sole-DA exemption.
   'change_request.create': 'dms.event.change_request.create',
   'change_request.approve': 'dms.event.change_request.approve',
@@ -158,7 +162,7 @@ function count(value: unknown): number {
   return 0;
 }
 
-type DetailLabel = 'reason' | 'method' | 'previous' | 'email' | 'name' | 'expiresAt' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
+type DetailLabel = 'kind' | 'until' | 'why' | 'replaced' | 'reason' | 'method' | 'previous' | 'email' | 'name' | 'expiresAt' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
 const label = (key: DetailLabel): MessageKey => `dms.audit.detail.${key}`;
 
 /** An event's details as labelled values, in a stable order. */
@@ -196,6 +200,20 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
       case 'email':
       case 'name':
         shown.push({ label: label(key), value: literal(text(value)) });
+        break;
+      case 'kind':
+        shown.push({ label: label(key), value: isExceptionKind(value) ? words(`exceptions.kind.${value}`) : literal(text(value)) });
+        break;
+      case 'until':
+      case 'replaced':
+      case 'exceptionUntil':
+        shown.push({ label: label(key === 'exceptionUntil' ? 'until' : key), value: typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? { time: new Date(value) } : literal(text(value)) });
+        break;
+      case 'why':
+        shown.push({ label: label(key), value: literal(text(value)) });
+        break;
+      case 'replacedWhy':
+      case 'replacedBy':
         break;
       case 'expiresAt':
         shown.push({ label: label(key), value: typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? { time: new Date(value) } : literal(text(value)) });

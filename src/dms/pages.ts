@@ -42,6 +42,7 @@ import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
 import type { Views } from '../web/views.js';
 import type { DmsFrame, DmsViews, UploadView, UserView } from './views.js';
+import { exceptionsOfUser } from '../directory/user-exceptions.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
 import { securityFacts } from '../account/security-page.js';
 
@@ -198,7 +199,12 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     });
   });
 
-  function userPage(ctx: Context, status: number, user: FirmUser, values: { notice?: Translatable | undefined; error?: Translatable; emailValue?: string; security?: UserView['security'] } = {}) {
+  function userPage(
+    ctx: Context,
+    status: number,
+    user: FirmUser,
+    values: { notice?: Translatable | undefined; error?: Translatable; emailValue?: string; security?: UserView['security']; exceptions?: UserView['exceptions'] } = {},
+  ) {
     page(ctx, status, 'dms-user', { user, self: user.userId === dmsState(ctx).da.userId, ...values }, ctx.method === 'GET' ? undefined : userPath(user.userId));
   }
 
@@ -208,7 +214,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     const done = single(ctx.query['done']);
     // What the user sees on their own security page, read-only: keys, recovery codes left, sessions.
     const row = await deps.queries.users.findByLogin(da.participantId, user.userId);
-    userPage(ctx, 200, user, { notice: isNotice(done) ? `dms.notice.${done}` : undefined, security: row ? await securityFacts(deps.queries, row) : undefined });
+    const exceptions = row ? (await exceptionsOfUser(deps, row)).map((exception) => ({ kind: `exceptions.kind.${exception.kind}` as const, until: exception.until, reason: exception.reason })) : [];
+    userPage(ctx, 200, user, { notice: isNotice(done) ? `dms.notice.${done}` : undefined, security: row ? await securityFacts(deps.queries, row) : undefined, exceptions });
   });
 
   /**
@@ -376,6 +383,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
           lastSmartcardLoginAt: user.last_smartcard_login_at,
         })),
       },
+      exceptions: (report.exceptions ?? []).map((exception) => ({ userId: exception.userId, kind: `exceptions.kind.${exception.kind}` as const, until: exception.until, reason: exception.reason })),
     });
   });
 

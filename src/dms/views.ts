@@ -35,6 +35,15 @@ export interface UserView extends DmsFrame {
   emailValue?: string | undefined;
   /** The user's security keys, recovery codes left and open sessions (what their security page shows them). */
   security?: SecurityFacts | undefined;
+  /** The user's dated exceptions from the schedule in force (read-only here). */
+  exceptions?: readonly ExceptionShown[] | undefined;
+}
+
+/** A dated per-user exception as DMS shows it: what it allows (words), until when, and why. */
+export interface ExceptionShown {
+  kind: Translatable;
+  until: Date;
+  reason: string;
 }
 
 /** "Are you sure?" before an action a click must not do by itself (reset, lock). */
@@ -80,6 +89,8 @@ export interface ReadinessView extends DmsFrame {
     more?: Translatable | undefined;
     users: ReadonlyArray<{ userId: string; displayName: string; state: ReadinessState; lastSmartcardLoginAt: Date | null }>;
   };
+  /** The firm's users with a dated exception in force. */
+  exceptions?: ReadonlyArray<ExceptionShown & { userId: string }> | undefined;
 }
 
 export interface AuditView extends DmsFrame {

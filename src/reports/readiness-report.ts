@@ -9,6 +9,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { READINESS_COUNTS, type ParticipantReadinessRow, type ReadinessReportQueries } from '../store/readiness-report.js';
+import type { ExceptionKind, UserExceptionQueries } from '../store/user-exceptions.js';
 
 export type ReadinessCount = (typeof READINESS_COUNTS)[number];
 
@@ -18,6 +19,16 @@ export interface ReadinessReport {
   windowDays: number;
   participants: ParticipantReadinessRow[];
   totals: Record<ReadinessCount, number>;
+  /** Dated per-user exceptions in force at `generatedAt` (src/directory/user-exceptions.ts), by participant and user. */
+  exceptions?: ReadinessException[];
+}
+
+export interface ReadinessException {
+  participantId: string;
+  userId: string;
+  kind: ExceptionKind;
+  until: Date;
+  reason: string;
 }
 
 /**
@@ -44,7 +55,7 @@ export const READINESS_COLUMNS: ReadonlyArray<{ key: ReadinessCount; csv: string
 export const DEFAULT_WINDOW_DAYS = 30;
 
 export async function readinessReport(
-  queries: { readinessReport: ReadinessReportQueries },
+  queries: { readinessReport: ReadinessReportQueries; userExceptions?: Pick<UserExceptionQueries, 'listLive'> },
   options: { now: Date; participantId?: string | undefined; windowDays?: number },
 ): Promise<ReadinessReport> {
   const windowDays = options.windowDays ?? DEFAULT_WINDOW_DAYS;
@@ -53,7 +64,9 @@ export async function readinessReport(
     now: options.now,
     smartcardSince: new Date(options.now.getTime() - windowDays * 24 * 3600 * 1000),
   });
-  return { generatedAt: options.now, windowDays, participants, totals: sumCounts(participants) };
+  const live = (await queries.userExceptions?.listLive(options.now, options.participantId)) ?? [];
+  const exceptions = live.map((row) => ({ participantId: row.participant_id, userId: row.login_id, kind: row.kind, until: row.until, reason: row.reason }));
+  return { generatedAt: options.now, windowDays, participants, totals: sumCounts(participants), exceptions };
 }
 
 export function sumCounts(rows: readonly ParticipantReadinessRow[]): Record<ReadinessCount, number> {
@@ -72,13 +85,15 @@ export function readyPercent(counts: Pick<ParticipantReadinessRow, 'users' | 're
  * as a formula (=, +, -, @ first) is prefixed with an apostrophe: names come from people.
  */
 export function readinessReportCsv(report: ReadinessReport): string {
-  const header = ['participant_id', 'participant_name', ...READINESS_COLUMNS.map((column) => column.csv), 'generated_at', 'window_days'];
+  const header = ['participant_id', 'participant_name', ...READINESS_COLUMNS.map((column) => column.csv), 'generated_at', 'window_days', 'exceptions'];
+  const exceptionsOf = (participantId: string) => (report.exceptions ?? []).filter((exception) => exception.participantId === participantId).length;
   const records = report.participants.map((row) => [
     row.participant_id,
     neutraliseFormula(row.participant_name),
     ...READINESS_COLUMNS.map((column) => row[column.key]),
     report.generatedAt.toISOString(),
     report.windowDays,
+    exceptionsOf(row.participant_id),
   ]);
   return stringify([header, ...records], { record_delimiter: 'windows' });
 }

@@ -32,8 +32,9 @@ export function registerPhaseCommands(program: Command, cli: CliContext): void {
         const pilots = [...snapshot.pilots].sort();
         // What GET /status says: a phase that allows smartcards on a server without smartcard.caFile still refuses them.
         const smartcard = { allowedByPhase: report.methods.smartcard, configured: Boolean(config.smartcard.caFile) };
-        if (options.json) return cli.json({ ...report, methods: { ...report.methods, smartcard: smartcard.allowedByPhase && smartcard.configured }, smartcard, pilots });
-        cli.io.out(describePhase(cli, report, snapshot, smartcard, pilots));
+        const exceptions = await queries.userExceptions.liveSummary(systemClock.now());
+        if (options.json) return cli.json({ ...report, methods: { ...report.methods, smartcard: smartcard.allowedByPhase && smartcard.configured }, smartcard, pilots, exceptions });
+        cli.io.out(describePhase(cli, report, snapshot, smartcard, pilots, exceptions));
       }),
     );
 
@@ -96,7 +97,14 @@ export function registerPhaseCommands(program: Command, cli: CliContext): void {
     );
 }
 
-function describePhase(cli: CliContext, report: PhaseReport, snapshot: PolicySnapshot, smartcard: { allowedByPhase: boolean; configured: boolean }, pilots: readonly string[]): string {
+function describePhase(
+  cli: CliContext,
+  report: PhaseReport,
+  snapshot: PolicySnapshot,
+  smartcard: { allowedByPhase: boolean; configured: boolean },
+  pilots: readonly string[],
+  exceptions: ReadonlyArray<{ kind: string; count: number; latestUntil: Date }> = [],
+): string {
   const { t, locale } = cli;
   const smartcardText: Message = !smartcard.allowedByPhase ? msg('cli.phase.notAllowed') : smartcard.configured ? msg('cli.phase.allowed') : msg('cli.phase.smartcardNotConfigured');
   const twoFactor = report.methods.twoFactor ? 'cli.phase.allowed' : report.methods.twoFactorPilotsOnly ? 'cli.phase.twoFactorPilotsOnly' : 'cli.phase.twoFactorNotAllowed';
@@ -115,5 +123,10 @@ function describePhase(cli: CliContext, report: PhaseReport, snapshot: PolicySna
     lines.push([t('cli.phase.label.pinned'), pin.reason ? t(msg('cli.phase.pinWithReason', { pin: pinned, reason: pin.reason })) : pinned]);
   }
   lines.push([t('cli.phase.label.pilots'), pilots.length ? pilots.join(', ') : t('cli.phase.noPilots')]);
+  // Dated per-user exceptions in force (`user exception list` names them), one line per kind.
+  if (exceptions.length === 0) lines.push([t('cli.phase.label.exceptions'), t('cli.exception.none')]);
+  exceptions.forEach((live, index) =>
+    lines.push([index === 0 ? t('cli.phase.label.exceptions') : '', t(msg('cli.phase.exceptions', { kind: live.kind, count: live.count, until: announcedHongKongTime(live.latestUntil, locale) }))]),
+  );
   return labelled(lines);
 }

@@ -51,5 +51,8 @@ function readinessTable(cli: CliContext, report: ReadinessReport): string {
   if (report.participants.length > 1) rows.push(line(t('cli.readiness.total'), report.totals));
   const numbers = new Set(header.map((_, index) => index).filter((index) => index > 0));
   const title = t(msg('cli.readiness.title', { time: hongKongDateTime(report.generatedAt, cli.locale), days: report.windowDays }));
-  return `${title}\n${table(header, rows, { right: numbers })}`;
+  // Dated per-user exceptions in force: a count, then who has which until when, and why.
+  const exceptions = report.exceptions ?? [];
+  const excepted = exceptions.map((exception) => `  ${exception.participantId} ${exception.userId}: ${exception.kind}, ${hongKongDateTime(exception.until, cli.locale)} (${exception.reason})`);
+  return `${title}\n${table(header, rows, { right: numbers })}${t(msg('report.exceptions', { count: exceptions.length }))}\n${excepted.map((line) => `${line}\n`).join('')}`;
 }

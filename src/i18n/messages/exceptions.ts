@@ -46,7 +46,8 @@ export const exceptionsEn = {
   'cli.exception.column.until': 'until',
   'cli.exception.column.reason': 'reason',
   'cli.exception.column.grantedBy': 'granted by',
-  'cli.phase.exceptions': 'Exceptions in force, {kind}: {count} (the last ends on {until}).',
+  'cli.phase.label.exceptions': 'exceptions',
+  'cli.phase.exceptions': '{kind}: {count} in force, the last ending on {until}',
 
   'dms.event.user.exception.grant': 'Exception given',
   'dms.event.user.exception.revoke': 'Exception ended',
@@ -102,7 +103,8 @@ export const exceptionsZhHant: Record<keyof typeof exceptionsEn, string> = {
   'cli.exception.column.until': '直至',
   'cli.exception.column.reason': '原因',
   'cli.exception.column.grantedBy': '給予者',
-  'cli.phase.exceptions': '生效中的豁免，{kind}：{count} 項（最後一項於{until}結束）。',
+  'cli.phase.label.exceptions': '豁免',
+  'cli.phase.exceptions': '{kind}：生效中 {count} 項，最後一項於{until}結束',
 
   'dms.event.user.exception.grant': '給予豁免',
   'dms.event.user.exception.revoke': '結束豁免',

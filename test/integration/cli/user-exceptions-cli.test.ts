@@ -62,6 +62,17 @@ describe('operator CLI: per-user exceptions', () => {
     expect(await liveRows()).toHaveLength(2);
   });
 
+  it('shows in `phase show`: the exceptions in force per kind and the latest end', async () => {
+    const shown = await cli(['phase', 'show']);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/exceptions\s+activation_deadline: 1 in force, the last ending on .+ \(Hong Kong time\)\n\s+smartcard_login: 1 in force, the last ending on/);
+    const json = JSON.parse((await cli(['phase', 'show', '--json'])).out);
+    expect(json.exceptions).toEqual([
+      { kind: 'activation_deadline', count: 1, latestUntil: expect.any(String) },
+      { kind: 'smartcard_login', count: 1, latestUntil: expect.any(String) },
+    ]);
+  });
+
   it.each([
     [['--kind', 'forever', '--until', 'D+10', '--reason', 'x'], 2, /kind of exception must be one of/],
     [['--kind', 'smartcard_login', '--until', '31/12/2026', '--reason', 'x'], 2, /must be a date, or a date and time, in Hong Kong time/],
