@@ -34,6 +34,8 @@ import {
 } from './administration.js';
 import { AUDIT_EVENT_WORDS, auditEventView, eventWords, phaseWords } from './audit-words.js';
 import { registerEmailsFromCsv, type UploadReport } from './bulk-registration.js';
+import { decideChangeRequest, getChangeRequest, listChangeRequests, needsChecker, proposeCsvUpload, proposeUserChange, type ChangeRequestAction, type ChangeRequestView, type MakerCheckerDependencies } from './change-requests.js';
+import { ACTION_WORDS, effectWords, previewRowWords, statusWords } from './change-request-words.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsCookieOptions, dmsState, pendingCookie, requireDa, sessionCookie } from './http-session.js';
 import { csvFileProblemMessage, ROW_OUTCOME_WORDS, rowProblemMessage, uploadProblemMessage } from './messages.js';
@@ -41,12 +43,12 @@ import { refusalOf, requestRefusal, type DmsRefusal } from './refusals.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readMultipartUpload } from './upload-body.js';
 import type { Views } from '../web/views.js';
-import type { DmsFrame, DmsViews, UploadView, UserView } from './views.js';
+import type { ChangeRequestSummaryView, DmsFrame, DmsViews, UploadView, UserView } from './views.js';
 import { exceptionsOfUser } from '../directory/user-exceptions.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
 import { securityFacts } from '../account/security-page.js';
 
-export interface DmsPageDependencies extends DmsDependencies {
+export interface DmsPageDependencies extends DmsDependencies, MakerCheckerDependencies {
   signIn: DmsSignIn;
   render: Renderer;
   csrf: CsrfTokens;
@@ -59,8 +61,17 @@ const NOTICES = ['registered', 'registered-active', 'changed', 'changed-activati
 type Notice = (typeof NOTICES)[number];
 const isNotice = (value: unknown): value is Notice => (NOTICES as readonly unknown[]).includes(value);
 
+/** What `?done=` says on a change request's page (maker-checker). */
+const REQUEST_NOTICES = ['proposed', 'approved', 'rejected'] as const;
+type RequestNotice = (typeof REQUEST_NOTICES)[number];
+const isRequestNotice = (value: unknown): value is RequestNotice => (REQUEST_NOTICES as readonly unknown[]).includes(value);
+
 /** Every notice and state a DMS page can show, for the catalogue check. */
-export const DMS_MESSAGE_KEYS: readonly MessageKey[] = [...NOTICES.map((notice) => `dms.notice.${notice}` as const), ...READINESS_STATES.map((state) => `dms.state.${state}` as const)];
+export const DMS_MESSAGE_KEYS: readonly MessageKey[] = [
+  ...NOTICES.map((notice) => `dms.notice.${notice}` as const),
+  ...READINESS_STATES.map((state) => `dms.state.${state}` as const),
+  ...REQUEST_NOTICES.map((notice) => `approvals.notice.${notice}` as const),
+];
 
 /** The actions that are asked for on a page of their own first. */
 const CONFIRMED = {
@@ -238,12 +249,21 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     };
   }
 
-  /** A change to a user, answered with a redirect to the user's page and the notice it earned. */
-  function userAction(action: (da: DelegatedAdministrator, userId: string, body: Record<string, unknown>) => Promise<Notice>) {
+  /**
+   * A change to a user, answered with a redirect to the user's page and the notice it earned —
+   * or, when it needs a second DA (`governed`), recorded as a request and answered with its page.
+   */
+  function userAction(action: (da: DelegatedAdministrator, userId: string, body: Record<string, unknown>) => Promise<Notice>, governed?: Exclude<ChangeRequestAction, 'csv_upload'>) {
     return onUserPage(
       async (ctx, da, userId) => {
         const body = form(ctx);
         if (!body) return;
+        if (governed && (await needsChecker(deps, da, governed))) {
+          const request = await proposeUserChange(deps, da, { action: governed, userId, email: single(body['email']) ?? '', reason: single(body['reason']) });
+          ctx.status = 303;
+          ctx.redirect(`/dms/approvals/${request.id}?done=proposed`);
+          return;
+        }
         const notice = await action(da, userId, body);
         ctx.status = 303;
         ctx.redirect(`${userPath(userId)}?done=${notice}`);
@@ -262,7 +282,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       if (result.outcome === 'registered') return result.activation === 'not_needed' ? 'registered-active' : 'registered';
       if (result.outcome === 'changed') return result.activation === 'not_needed' ? 'changed' : 'changed-activation';
       return 'unchanged';
-    }),
+    }, 'email'),
   );
   router.post(
     '/users/:userId/activation',
@@ -280,6 +300,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       signedIn,
       onUserPage(async (ctx, da, userId) => {
         const user = await firmUserForAction(deps, da, userId, confirm.action);
+        const asksReason = deps.makerChecker.actions.includes(confirm.action === 'reset' ? 'second_factor_reset' : 'lock');
         const what: Translatable = [{ key: confirm.what, params: { user: user.userId } }, ...(user.email ? [{ key: 'dms.confirm.told' as const, params: { email: user.email } }] : [])];
         page(ctx, 200, 'dms-confirm', {
           user,
@@ -287,6 +308,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
           what,
           submit: confirm.submit,
           action: `${userPath(user.userId)}/${path}`,
+          asksReason,
         });
       }),
     );
@@ -297,7 +319,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     userAction(async (da, userId) => {
       await resetFirmUserSecondFactor(deps, da, userId);
       return 'second-factor-reset';
-    }),
+    }, 'second_factor_reset'),
   );
   router.post(
     '/users/:userId/lock',
@@ -305,7 +327,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     userAction(async (da, userId) => {
       await lockFirmUser(deps, da, userId);
       return 'locked';
-    }),
+    }, 'lock'),
   );
   router.post(
     '/users/:userId/unlock',
@@ -313,15 +335,16 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     userAction(async (da, userId) => {
       await unlockFirmUser(deps, da, userId);
       return 'unlocked';
-    }),
+    }, 'unlock'),
   );
 
   // --- CSV upload --------------------------------------------------------------------------
 
-  router.get('/upload', signedIn, (ctx) => page(ctx, 200, 'dms-upload', { limits: deps.csvLimits }));
+  const uploadAsksReason = deps.makerChecker.actions.includes('csv_upload');
+  router.get('/upload', signedIn, (ctx) => page(ctx, 200, 'dms-upload', { limits: deps.csvLimits, asksReason: uploadAsksReason }));
 
   router.post('/upload', signedIn, async (ctx) => {
-    const answer = (status: number, data: Omit<UploadView, 'dms' | 'limits'>) => page(ctx, status, 'dms-upload', { limits: deps.csvLimits, ...data }, '/dms/upload');
+    const answer = (status: number, data: Omit<UploadView, 'dms' | 'limits'>) => page(ctx, status, 'dms-upload', { limits: deps.csvLimits, asksReason: uploadAsksReason, ...data }, '/dms/upload');
     if (!ctx.is('multipart/form-data')) return refuse(ctx, requestRefusal('multipart_body'));
     // Read at most one byte over the limit, so that "too large" is told apart from "just fits".
     const upload = await readMultipartUpload(ctx.req, deps.csvLimits.maxBytes + 1);
@@ -329,7 +352,16 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     if (!upload.ok) return answer(upload.status, { problem: uploadProblemMessage(upload.problem) });
     let report: UploadReport;
     try {
-      report = await registerEmailsFromCsv(deps, dmsState(ctx).da, upload.bytes, deps.csvLimits);
+      const { da } = dmsState(ctx);
+      // With maker-checker, the upload waits with its row-by-row preview on a page of its own.
+      if (await needsChecker(deps, da, 'csv_upload')) {
+        const proposed = await proposeCsvUpload(deps, da, upload.bytes, deps.csvLimits, upload.fields['reason']);
+        if (!proposed.accepted) return answer(proposed.status, { problem: csvFileProblemMessage(proposed.problem) });
+        ctx.status = 303;
+        ctx.redirect(`/dms/approvals/${proposed.request.id}?done=proposed`);
+        return;
+      }
+      report = await registerEmailsFromCsv(deps, da, upload.bytes, deps.csvLimits);
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;
@@ -349,6 +381,68 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       },
     });
   });
+
+  // --- maker-checker: the firm's change requests ---------------------------------------------
+
+  const summary = (request: ChangeRequestView): ChangeRequestSummaryView => ({
+    id: request.id,
+    action: ACTION_WORDS[request.action],
+    what: effectWords(request.effect),
+    maker: request.maker,
+    createdAt: new Date(request.createdAt),
+    status: statusWords(request.status),
+    pending: request.status === 'pending',
+  });
+
+  router.get('/approvals', signedIn, async (ctx) => {
+    page(ctx, 200, 'dms-approvals', { requests: (await listChangeRequests(deps, dmsState(ctx).da)).map(summary) });
+  });
+
+  function approvalPage(ctx: Context, status: number, request: ChangeRequestView, values: { notice?: Translatable | undefined; error?: Translatable | undefined } = {}) {
+    page(
+      ctx,
+      status,
+      'dms-approval',
+      {
+        request: {
+          ...summary(request),
+          userId: request.userId,
+          reason: request.reason,
+          expiresAt: new Date(request.expiresAt),
+          decidedBy: request.decidedBy,
+          decidedAt: request.decidedAt ? new Date(request.decidedAt) : null,
+        },
+        own: request.maker === dmsState(ctx).da.userId,
+        rows: request.effect.action === 'csv_upload' ? request.effect.rows.map(previewRowWords) : undefined,
+        ...values,
+      },
+      ctx.method === 'GET' ? undefined : `/dms/approvals/${request.id}`,
+    );
+  }
+
+  router.get('/approvals/:id', signedIn, async (ctx) => {
+    const request = await getChangeRequest(deps, dmsState(ctx).da, ctx.params['id'] as string);
+    const done = single(ctx.query['done']);
+    approvalPage(ctx, 200, request, { notice: isRequestNotice(done) ? `approvals.notice.${done}` : undefined });
+  });
+
+  // A decision is a form post with the session's token; refused (own, stale, expired, decided): the request's page with the reason.
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/approvals/:id/${decision}`, signedIn, async (ctx) => {
+      if (!form(ctx)) return;
+      const { da } = dmsState(ctx);
+      const id = ctx.params['id'] as string;
+      try {
+        await decideChangeRequest(deps, da, id, decision);
+      } catch (error) {
+        const refusal = refusalOf(error);
+        if (!refusal || refusal.status === 404) throw error;
+        return approvalPage(ctx, refusal.status, await getChangeRequest(deps, da, id), { error: refusal.reason });
+      }
+      ctx.status = 303;
+      ctx.redirect(`/dms/approvals/${id}?done=${decision === 'approve' ? 'approved' : 'rejected'}`);
+    });
+  }
 
   // --- readiness ---------------------------------------------------------------------------
 

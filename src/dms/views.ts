@@ -10,6 +10,7 @@ import type { FirmUser, UserList } from './administration.js';
 import type { AuditEventView } from './audit-words.js';
 import type { CsvLimits } from './csv-registrations.js';
 import type { SecurityFacts } from '../account/security-page.js';
+import type { PreviewRowWords } from './change-request-words.js';
 
 /** What every signed-in DMS page shows in its banner: the participant, the DA, the logout form. */
 export interface DmsFrame {
@@ -55,6 +56,8 @@ export interface ConfirmView extends DmsFrame {
   submit: Translatable;
   /** Where the confirmed form posts. */
   action: string;
+  /** The action waits for another DA (maker-checker): the form asks why. */
+  asksReason?: boolean | undefined;
 }
 
 export interface UploadRowView {
@@ -67,6 +70,8 @@ export interface UploadRowView {
 
 export interface UploadView extends DmsFrame {
   limits: CsvLimits;
+  /** The upload waits for another DA (maker-checker): the form asks why. */
+  asksReason?: boolean | undefined;
   /** Why the file was not applied at all. */
   problem?: Translatable | undefined;
   report?: { summary: Record<'registered' | 'changed' | 'unchanged' | 'resent' | 'rejected', number>; rows: readonly UploadRowView[] } | undefined;
@@ -100,6 +105,37 @@ export interface AuditView extends DmsFrame {
   olderPage?: string | undefined;
 }
 
+/** A change request as a DA reads it (maker-checker). */
+export interface ChangeRequestSummaryView {
+  id: string;
+  action: Translatable;
+  what: Translatable;
+  maker: string;
+  createdAt: Date;
+  status: Translatable;
+  pending: boolean;
+}
+
+export interface ApprovalsView extends DmsFrame {
+  requests: readonly ChangeRequestSummaryView[];
+}
+
+export interface ApprovalView extends DmsFrame {
+  request: ChangeRequestSummaryView & {
+    userId: string | null;
+    reason: string | null;
+    expiresAt: Date;
+    decidedBy: string | null;
+    decidedAt: Date | null;
+  };
+  /** The signed-in DA proposed it: no approve or reject for them. */
+  own: boolean;
+  /** For a CSV upload: the preview the maker saw, row by row. */
+  rows?: readonly PreviewRowWords[] | undefined;
+  notice?: Translatable | undefined;
+  error?: Translatable | undefined;
+}
+
 export interface DmsViews {
   'dms-users': UsersView;
   'dms-user': UserView;
@@ -107,5 +143,7 @@ export interface DmsViews {
   'dms-upload': UploadView;
   'dms-readiness': ReadinessView;
   'dms-audit': AuditView;
+  'dms-approvals': ApprovalsView;
+  'dms-approval': ApprovalView;
   'dms-logged-out': Record<string, never>;
 }

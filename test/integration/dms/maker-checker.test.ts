@@ -6,6 +6,7 @@
  */
 import { setSoleDaExemption } from '../../../src/directory/participants.js';
 import { type TestDatabase } from '../../support/database.js';
+import { latinSentences } from '../../support/latin-sentences.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
 import { seedUser, useTestServer, type RunningTestServer } from '../../support/server.js';
 
@@ -198,6 +199,102 @@ describe('maker-checker in DMS', () => {
     // Tried again, it goes through.
     expect((await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/approve`)).body.status).toBe('approved');
     expect((await user('U07'))?.email).toBe('u07@example.com');
+  });
+
+  describe('the pages', () => {
+    const at = (path: string) => `${running.issuer}${path}`;
+
+    it('a lock asked for on its page waits as a request, which the other DA approves from the request page, in Chinese', async () => {
+      await seedUser(running.server, running.config, { participantId: 'C00001', userId: 'P01', email: 'p01@example.com' }, running.clock);
+      const confirm = await maker.browser.request(at('/dms/users/P01/lock'));
+      expect(confirm.body).toContain('name="reason"');
+      const posted = await maker.browser.request(at('/dms/users/P01/lock'), { form: { csrf: maker.csrf, reason: 'on leave' } });
+      expect(posted.status).toBe(303);
+      const location = posted.headers.get('location') as string;
+      expect(location).toMatch(/^\/dms\/approvals\/\d+\?done=proposed$/);
+      const own = await maker.browser.request(at(location));
+      expect(own.body).toContain('Your change is waiting for another Delegated Administrator of your firm to approve it.');
+      expect(own.body).toContain('Lock user P01 until a Delegated Administrator or an operator unlocks them');
+      expect(own.body).not.toContain('/approve"');
+      expect((await user('P01'))?.locked_until).toBeNull();
+
+      const id = /approvals\/(\d+)/.exec(location)?.[1] as string;
+      const list = await checker.browser.request(at('/dms/approvals?lang=zh-Hant'));
+      expect(list.body).toContain(`href="/dms/approvals/${id}"`);
+      const chinese = await checker.browser.request(at(`/dms/approvals/${id}`));
+      expect(chinese.body).toContain('鎖定用戶 P01，直至授權管理員或營運人員解鎖');
+      expect(chinese.body).toContain('on leave');
+      const approved = await checker.browser.request(at(`/dms/approvals/${id}/approve`), { form: { csrf: checker.csrf } });
+      expect(approved.status).toBe(303);
+      expect((await checker.browser.request(at(approved.headers.get('location') as string))).body).toContain('更改已批核並執行。');
+      expect((await user('P01'))?.locked_until).not.toBeNull();
+      await checker.browser.request(at('/dms/approvals?lang=en'));
+    });
+
+    it('refuses a decision without the session\'s token, and shows a stale refusal on the request\'s page', async () => {
+      await seedUser(running.server, running.config, { participantId: 'C00001', userId: 'P02', status: 'pending', secondFactor: 'none' }, running.clock);
+      const posted = await maker.browser.request(at('/dms/users/P02/email'), { form: { csrf: maker.csrf, email: 'p02@example.com' } });
+      const id = /approvals\/(\d+)/.exec(posted.headers.get('location') as string)?.[1] as string;
+      expect((await checker.browser.request(at(`/dms/approvals/${id}/approve`), { form: { csrf: 'forged' } })).status).toBe(403);
+      expect((await checker.api('GET', `/dms/api/change-requests/${id}`)).body.status).toBe('pending');
+      const p02 = await user('P02');
+      await running.server.queries.users.setEmail(p02!.id, 'p02.other@example.com');
+      const stale = await checker.browser.request(at(`/dms/approvals/${id}/approve`), { form: { csrf: checker.csrf } });
+      expect(stale.status).toBe(409);
+      expect(stale.body).toContain('has changed since this request was made, so it was not applied');
+      expect(stale.body).toContain('Not applied: the user changed');
+    });
+
+    it('an upload from the browser form waits with its preview table, and the other DA sees the same rows', async () => {
+      const form = new FormData();
+      form.append('csrf', maker.csrf);
+      form.append('reason', 'new desk');
+      form.append('file', new Blob(['user_id,email\nU08,u08.form@example.com\nNOBODY,n@example.com\n'], { type: 'text/csv' }), 'emails.csv');
+      const url = at('/dms/upload');
+      const response = await fetch(url, { method: 'POST', body: form, redirect: 'manual', headers: { cookie: await maker.browser.jar.getCookieString(url) } });
+      expect(response.status).toBe(303);
+      const location = response.headers.get('location') as string;
+      const seen = await checker.browser.request(at(location));
+      expect(seen.body).toContain('<td>2</td><td>U08</td><td>u08.form@example.com</td><td>To register</td>');
+      expect(seen.body).toContain('<td>3</td><td>NOBODY</td><td>—</td><td>Rejected: not applied</td>');
+      expect(seen.body).toContain('new desk');
+      expect((await user('U08'))?.email).toBeNull();
+      // A DA of another firm: not found, as a page.
+      expect((await stranger.browser.request(at(location.replace(/\?.*/, '')))).status).toBe(404);
+    });
+  });
+
+  it('words every approval page, every status and its audit records in Traditional Chinese, with no English sentence', async () => {
+    // The language chosen on the pages (a cookie), as a DA's switch sets it; set back to English after.
+    const chinese = checker.browser;
+    const makerChinese = maker.browser;
+    await chinese.request(`${running.issuer}/dms/approvals?lang=zh-Hant`);
+    await makerChinese.request(`${running.issuer}/dms/approvals?lang=zh-Hant`);
+    const pending = (await maker.api('POST', '/dms/api/uploads', 'user_id,email\nU09,u09.zh@example.com\nT01,t01.new@example.com\nNOBODY,n@example.com\nU08,bad\n')).body.changeRequest.id as string;
+    // Names and IDs, and the reasons the DAs typed (the audit trail shows them as written).
+    const TYPED = ['CCASS', 'DMS', 'HKSCC', 'CSV', 'C00001', 'ADMIN1', 'ADMIN2', 'NOBODY', 'new desk', 'on leave', 'left the firm', 'new joiner'];
+    const pages = [
+      await chinese.request(`${running.issuer}/dms/approvals`),
+      await chinese.request(`${running.issuer}/dms/approvals/${pending}?done=proposed`),
+      await makerChinese.request(`${running.issuer}/dms/approvals/${pending}`),
+      // Its own approval refused, on the request's page.
+      await makerChinese.request(`${running.issuer}/dms/approvals/${pending}/approve`, { form: { csrf: maker.csrf } }),
+    ];
+    expect((await chinese.request(`${running.issuer}/dms/approvals/${pending}/approve`, { form: { csrf: checker.csrf } })).status).toBe(303);
+    pages.push(
+      await chinese.request(`${running.issuer}/dms/approvals/${pending}?done=approved`),
+      await chinese.request(`${running.issuer}/dms/approvals/999999`),
+      await chinese.request(`${running.issuer}/dms/audit`),
+    );
+    for (const page of pages) {
+      expect(page.body).toContain('<html lang="zh-Hant-HK">');
+      expect({ url: page.url, english: latinSentences(page.body, TYPED) }).toEqual({ url: page.url, english: [] });
+    }
+    expect(pages[1]?.body).toContain('將更改（原為 u09.direct@example.com）');
+    expect(pages[3]?.status).toBe(403);
+    expect(pages[5]?.status).toBe(404);
+    await chinese.request(`${running.issuer}/dms/approvals?lang=en`);
+    await makerChinese.request(`${running.issuer}/dms/approvals?lang=en`);
   });
 
   describe('a firm with one active DA', () => {
