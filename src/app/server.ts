@@ -69,7 +69,7 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
   const smartcard = config.smartcard.caFile ? smartcardLogin(config, log) : undefined;
   const providers = await createProviderHost(
     keys.signing,
-    (jwks) => createProvider({ config, db, queries, jwks, cookieKeys: keys.cookieKeys, render, log, policy }),
+    (jwks) => createProvider({ config, db, queries, jwks, cookieKeys: keys.cookieKeys, render, log, policy, clock }),
     log,
   );
   const lifecycle = createLifecycle();

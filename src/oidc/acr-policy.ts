@@ -12,6 +12,7 @@
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { PhasePolicy } from '../policy/phase-policy.js';
+import type { Phase } from '../policy/phases.js';
 import { phaseAllows, type ClientRequirement } from '../policy/access.js';
 import { ACR, ACR_VALUES_SUPPORTED, acceptedLevels, acceptedMethods, levelsMetBy } from './assurance.js';
 import { requiresPhishingResistant, requiresTwoFactor } from './clients.js';
@@ -52,7 +53,10 @@ export function clientRequirement(params: Record<string, unknown> | undefined, c
   return { accepts, acrs, requested, phishingResistant: !acrs.includes(ACR.twoFactor), administration };
 }
 
-export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<typeof base> {
+/** A user's dated smartcard exception in force (src/login/smartcard-exception.ts), for the cut-off check below. */
+export type SmartcardExceptionLookup = (accountId: string, phase: Phase) => Promise<unknown>;
+
+export function interactionPolicyWithAssurance(phases: PhasePolicy, smartcardException: SmartcardExceptionLookup = async () => undefined): ReturnType<typeof base> {
   const policy = base();
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
@@ -77,7 +81,10 @@ export function interactionPolicyWithAssurance(phases: PhasePolicy): ReturnType<
     new Check('smartcard_login_ended', 'smartcard login is no longer accepted', 'login_required', async (ctx: KoaContextWithOIDC) => {
       if (ctx.oidc.session?.acr !== ACR.smartcard) return Check.NO_NEED_TO_PROMPT;
       const { phase } = await phases.current();
-      return phaseAllows(phase, false).smartcard ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      if (phaseAllows(phase, false).smartcard) return Check.NO_NEED_TO_PROMPT;
+      // After the cut-off, a session of a user whose dated exception is in force still counts.
+      const accountId = ctx.oidc.session?.accountId;
+      return accountId && (await smartcardException(accountId, phase)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;

@@ -161,7 +161,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: interactionPolicyWithAssurance(deps.policy),
+      policy: interactionPolicyWithAssurance(deps.policy, (accountId, phase) => smartcardExceptionFor({ queries: deps.queries, clock: deps.clock ?? systemClock }, phase, { id: accountId })),
     },
     // First-party clients get the grant they ask for without a consent screen.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {

@@ -10,7 +10,8 @@ import { pinPhase } from '../../src/policy/phase-control.js';
 import type { SecurityNotices } from '../../src/mail/security-notices.js';
 import { inputValue, formAction } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startAuthorization } from '../support/flows.js';
+import { followToCallback, startAuthorization, type AuthorizationStart } from '../support/flows.js';
+import type { Page } from '../support/browser.js';
 import { seedUser, startTestServer, type RunningTestServer } from '../support/server.js';
 import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
 
@@ -48,6 +49,19 @@ describe('smartcard exception after the cut-off', () => {
     await database?.drop();
   });
 
+  let refreshToken: string;
+
+  async function tlsPost(path: string, form: Record<string, string>): Promise<Page> {
+    const basic = Buffer.from('ccass-terminal:test-secret-for-the-ccass-terminal-client').toString('base64');
+    return smartcardBrowser(fixture).request(new URL(path, running.issuer).toString(), { form, headers: { authorization: `Basic ${basic}`, accept: 'application/json' } });
+  }
+
+  async function exchangeCode(start: AuthorizationStart, callback: URL) {
+    const page = await tlsPost('/token', { grant_type: 'authorization_code', code: callback.searchParams.get('code') as string, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: start.codeVerifier });
+    if (page.status !== 200) throw new Error(page.body);
+    return JSON.parse(page.body) as { refresh_token?: string };
+  }
+
   const deps = () => ({ queries: running.server.queries, notices: running.server.notices, clock: running.clock });
 
   it('leaves nothing behind when the grant fails inside its transaction: no exception, no audit record', async () => {
@@ -76,6 +90,11 @@ describe('smartcard exception after the cut-off', () => {
     const audit = await lastAudit();
     expect(audit).toMatchObject({ type: 'login', outcome: 'success', user_id: 'TRADER1' });
     expect(audit.details).toMatchObject({ method: 'smartcard', phase: '2fa-only', exceptionUntil: until.toISOString() });
+    // Its refresh token works after the cut-off too, while the exception lasts.
+    const tokens = await exchangeCode(start, await followToCallback(start, done));
+    const refreshed = await tlsPost('/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string });
+    expect({ status: refreshed.status, body: refreshed.body }).toMatchObject({ status: 200 });
+    refreshToken = (JSON.parse(refreshed.body) as { refresh_token?: string }).refresh_token ?? (tokens.refresh_token as string);
   });
 
   it('tells the excepted user in Chinese too', async () => {
@@ -107,5 +126,8 @@ describe('smartcard exception after the cut-off', () => {
     expect(audit).toMatchObject({ type: 'login.smartcard', outcome: 'failure' });
     expect(audit.details).toMatchObject({ reason: 'smartcard_ended', phase: '2fa-only' });
     expect(await database.db('user_exceptions').whereNull('revoked_at')).toHaveLength(1);
+    const refreshed = await tlsPost('/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
+    expect(refreshed.status).toBe(400);
+    expect(JSON.parse(refreshed.body)).toMatchObject({ error: 'invalid_grant' });
   });
 });

@@ -4,6 +4,8 @@
  */
 import { cleanExceptionReason, grantProblems } from '../../../src/directory/user-exceptions.js';
 import { securityNoticeText } from '../../../src/mail/security-notices.js';
+import { ANY_CLIENT, phaseAllows, refusalFor } from '../../../src/policy/access.js';
+import { auditDetails, eventWords } from '../../../src/dms/audit-words.js';
 import { EXCEPTION_MAX_DAYS, exceptionKinds, isExceptionKind } from '../../../src/policy/user-exception-kinds.js';
 
 const NOW = new Date('2023-06-26T00:00:00Z');
@@ -55,5 +57,32 @@ describe('the exception notice', () => {
     expect(mail.text).toContain('You may keep logging in to CCASS with your smartcard until 31 July 2023, 18:00 (Hong Kong time).');
     expect(mail.text).toContain('您可繼續以智能卡登入中央結算系統，直至2023年7月31日 18:00（香港時間）。');
     expect(mail.text).toContain('by HKSCC operations');
+  });
+});
+
+describe('the phase with a dated smartcard exception', () => {
+  it('opens the smartcard only after the cut-off, and only for the excepted user', () => {
+    expect(phaseAllows('2fa-only', false, { smartcard: true }).smartcard).toBe(true);
+    expect(phaseAllows('2fa-only', false).smartcard).toBe(false);
+    expect(refusalFor('smartcard', '2fa-only', false, ANY_CLIENT, { smartcard: true })).toBeNull();
+    expect(refusalFor('smartcard', '2fa-only', false, ANY_CLIENT)).toBe('smartcard_ended');
+  });
+
+  it('never opens the smartcard to a client that asks for the 2FA level, exception or not', () => {
+    const twoFactorOnly = { ...ANY_CLIENT, accepts: ['two-factor'] as const };
+    expect(refusalFor('smartcard', '2fa-only', false, twoFactorOnly, { smartcard: true })).toBe('smartcard_not_for_client');
+  });
+});
+
+describe('exceptions in the audit trail', () => {
+  it('names the kind, the end as a time and the reason as written', () => {
+    const details = auditDetails('user.exception.grant', { kind: 'smartcard_login', until: '2023-07-31T10:00:00.000Z', why: 'card on order', replaced: '2023-07-01T10:00:00.000Z', replacedWhy: 'x', replacedBy: 'operator:a' });
+    expect(details).toEqual([
+      { label: 'dms.audit.detail.kind', value: { words: 'exceptions.kind.smartcard_login' } },
+      { label: 'dms.audit.detail.until', value: { time: new Date('2023-07-31T10:00:00.000Z') } },
+      { label: 'dms.audit.detail.why', value: { literal: 'card on order' } },
+      { label: 'dms.audit.detail.replaced', value: { time: new Date('2023-07-01T10:00:00.000Z') } },
+    ]);
+    expect(eventWords('user.exception.revoke')).toBe('dms.event.user.exception.revoke');
   });
 });
