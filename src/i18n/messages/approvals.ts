@@ -74,6 +74,7 @@ export const approvalsEn = {
   'approvals.preview.rejected': 'Rejected: not applied',
 
   'approvals.reasonLabel': 'Reason (optional, shown to the approving DA)',
+  'approvals.upload.submit': 'Upload for approval by another DA',
 
   'dms.event.change_request.create': 'Change proposed (waiting for approval)',
   'dms.event.change_request.approve': 'Change approved',
@@ -169,6 +170,7 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'approvals.preview.rejected': '不獲接納：不會執行',
 
   'approvals.reasonLabel': '原因（選填，批核的授權管理員會看到）',
+  'approvals.upload.submit': '上載，交由另一位授權管理員批核',
 
   'dms.event.change_request.create': '提出更改（等待批核）',
   'dms.event.change_request.approve': '批核更改',
