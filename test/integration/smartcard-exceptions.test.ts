@@ -5,7 +5,7 @@
  * The grant itself is all-or-nothing with its audit record.
  */
 import { operatorActor } from '../../src/kernel/actor.js';
-import { grantUserException } from '../../src/directory/user-exceptions.js';
+import { grantUserException, revokeUserException } from '../../src/directory/user-exceptions.js';
 import { pinPhase } from '../../src/policy/phase-control.js';
 import type { SecurityNotices } from '../../src/mail/security-notices.js';
 import { inputValue, formAction } from '../support/browser.js';
@@ -69,6 +69,17 @@ describe('smartcard exception after the cut-off', () => {
     await expect(grantUserException({ ...deps(), notices: failing }, { participantId: 'B01234', userId: 'TRADER1' }, { kind: 'smartcard_login', until, reason: 'card reader on order' }, operatorActor('ops1'))).rejects.toThrow('mail queue down');
     expect(await database.db('user_exceptions')).toEqual([]);
     expect(await database.db('audit_events').where({ type: 'user.exception.grant' })).toEqual([]);
+  });
+
+  it('lets a DA give an exception only to a user of their own participant (the maker-checker path), and refuses it unchanged otherwise', async () => {
+    const grant = { kind: 'activation_deadline', until, reason: 'joined late' };
+    await expect(grantUserException(deps(), { participantId: 'B01234', userId: 'OTHER1' }, grant, { name: 'da:A00001/ADMIN1' })).rejects.toMatchObject({ name: 'ForbiddenError' });
+    expect(await database.db('user_exceptions')).toEqual([]);
+    const { exception } = await grantUserException(deps(), { participantId: 'B01234', userId: 'OTHER1' }, grant, { name: 'da:B01234/ADMIN1' });
+    expect(exception).toMatchObject({ participantId: 'B01234', userId: 'OTHER1', kind: 'activation_deadline', grantedBy: 'da:B01234/ADMIN1' });
+    expect(await running.server.queries.userExceptions.activeFor((await running.server.queries.users.findByLogin('B01234', 'OTHER1'))!.id, 'activation_deadline', running.clock.now())).toEqual({ until, reason: 'joined late' });
+    // An activation exception is no smartcard exception.
+    await revokeUserException(deps(), { participantId: 'B01234', userId: 'OTHER1' }, 'activation_deadline', operatorActor('ops1'));
   });
 
   it('without an exception, offers no smartcard after the cut-off', async () => {
