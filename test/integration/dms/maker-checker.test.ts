@@ -8,7 +8,7 @@ import { setSoleDaExemption } from '../../../src/directory/participants.js';
 import { type TestDatabase } from '../../support/database.js';
 import { latinSentences } from '../../support/latin-sentences.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
-import { seedUser, useTestServer, type RunningTestServer } from '../../support/server.js';
+import { seedUser, useTestServer, type RunningTestServer, type SeededUser } from '../../support/server.js';
 
 describe('maker-checker in DMS', () => {
   let database: TestDatabase;
@@ -16,12 +16,14 @@ describe('maker-checker in DMS', () => {
   let maker: DmsSession;
   let checker: DmsSession;
   let stranger: DmsSession;
+  let admin3: SeededUser;
 
   // Every action governed (the default), requests living one hour; DMS sessions outlive that, so the clock can pass it.
   useTestServer((started) => ({ database, running } = started), { makerChecker: { requestTtlHours: 1 }, dms: { sessionIdleMinutes: 240 } });
   beforeAll(async () => {
     const admin1 = await seedDa(running, 'C00001', 'ADMIN1');
     const admin2 = await seedDa(running, 'C00001', 'ADMIN2');
+    admin3 = await seedDa(running, 'C00001', 'ADMIN3');
     for (const userId of ['U01', 'U02', 'U03', 'U04', 'U05', 'U06', 'U07', 'U08', 'U09']) {
       await seedUser(running.server, running.config, { participantId: 'C00001', userId, status: 'pending', secondFactor: 'none' }, running.clock);
     }
@@ -201,6 +203,19 @@ describe('maker-checker in DMS', () => {
     expect((await user('U07'))?.email).toBe('u07@example.com');
   });
 
+  it('two DAs approving at once apply the change once: one approves, the other finds it decided', async () => {
+    const third = await signInToDms(running, admin3);
+    await seedUser(running.server, running.config, { participantId: 'C00001', userId: 'R01', status: 'pending', secondFactor: 'none' }, running.clock);
+    const { body } = await maker.api('PUT', '/dms/api/users/R01/email', { email: 'r01@example.com' });
+    const id = body.changeRequest.id as string;
+    const answers = await Promise.all([checker.api('POST', `/dms/api/change-requests/${id}/approve`), third.api('POST', `/dms/api/change-requests/${id}/approve`)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(answers.find((answer) => answer.status === 409)?.body.reason).toBe('request_decided');
+    await running.mailSettled();
+    expect(running.mail.messages.filter((mail) => mail.to.includes('r01@example.com'))).toHaveLength(1);
+    expect(await database.db('audit_events').where({ type: 'email.register', user_id: 'R01' })).toHaveLength(1);
+  });
+
   describe('the pages', () => {
     const at = (path: string) => `${running.issuer}${path}`;
 
@@ -308,6 +323,13 @@ describe('maker-checker in DMS', () => {
       const refused = await sole.api('PUT', '/dms/api/users/E01/email', { email: 'e01@example.com' });
       expect(refused.status).toBe(403);
       expect(refused.body.reason).toBe('second_da_needed');
+      expect((await user('E01', 'E00003'))?.email).toBeNull();
+    });
+
+    it('is told so on the user\'s page, in its language, when it asks in the browser', async () => {
+      const page = await sole.browser.request(`${running.issuer}/dms/users/E01/email`, { form: { csrf: sole.csrf, email: 'e01@example.com' }, headers: { 'accept-language': 'zh-HK' } });
+      expect(page.status).toBe(403);
+      expect(page.body).toContain('此項更改需由貴公司另一位授權管理員批核，但貴公司只有一位有效的授權管理員。');
       expect((await user('E01', 'E00003'))?.email).toBeNull();
     });
 
