@@ -17,6 +17,7 @@ import * as accountSessions from './20261202100000_account_sessions.js';
 import * as userExceptions from './20261203090000_user_exceptions.js';
 import * as reminders from './20261203100000_reminders.js';
 import * as changeRequests from './20261203110000_change_requests.js';
+import * as changeRequestExceptionGrant from './20261203110100_change_request_exception_grant.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -32,4 +33,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203090000_user_exceptions', userExceptions],
   ['20261203100000_reminders', reminders],
   ['20261203110000_change_requests', changeRequests],
+  ['20261203110100_change_request_exception_grant', changeRequestExceptionGrant],
 ];

@@ -7,6 +7,7 @@
  * (refusals.ts), which the pages and the API word in the reader's language.
  */
 import { revokeUserAccess } from '../directory/access-revocation.js';
+import { grantUserException, type ExceptionGrant } from '../directory/user-exceptions.js';
 import { removeSecondFactors } from '../factors/second-factors.js';
 import { createSecurityNotices } from '../mail/security-notices.js';
 import { auditEvent, type Actor } from '../kernel/actor.js';
@@ -252,6 +253,16 @@ export async function unlockFirmUser(deps: DmsDependencies, da: DelegatedAdminis
       await queries.audit.record(auditEvent(da, 'account.unlock', 'success', user, { by: 'da' }));
     });
   }
+  return view(deps, da, user.user_id);
+}
+
+/**
+ * A dated exception for one of the firm's users (src/directory/user-exceptions.ts), granted by
+ * the DA — directly, or on approval of a change request (maker-checker). The user is told.
+ */
+export async function grantFirmUserException(deps: DmsDependencies, da: DelegatedAdministrator, userId: string, grant: ExceptionGrant): Promise<FirmUser> {
+  const user = await findFirmUser(deps, da, userId);
+  await grantUserException({ queries: deps.queries, notices: noticesOf(deps), clock: deps.clock }, { participantId: user.participant_id, userId: user.user_id }, grant, da);
   return view(deps, da, user.user_id);
 }
 

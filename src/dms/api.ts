@@ -12,11 +12,13 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { readinessReport } from '../reports/readiness-report.js';
 import { TooManyRequestsError } from '../kernel/errors.js';
+import { parseHongKongTime } from '../kernel/hong-kong-time.js';
 import type { CsrfTokens } from '../web/csrf.js';
 import { noStore } from '../web/security-headers.js';
 import {
   firmAuditTrail,
   getFirmUser,
+  grantFirmUserException,
   listFirmUsers,
   lockFirmUser,
   registerFirmUserEmail,
@@ -26,7 +28,7 @@ import {
   type DmsDependencies,
 } from './administration.js';
 import { registerEmailsFromCsv } from './bulk-registration.js';
-import { decideChangeRequest, getChangeRequest, listChangeRequests, needsChecker, proposeCsvUpload, proposeUserChange, type ChangeRequestView, type MakerCheckerDependencies } from './change-requests.js';
+import { decideChangeRequest, getChangeRequest, listChangeRequests, needsChecker, proposeCsvUpload, proposeExceptionGrant, proposeUserChange, type ChangeRequestView, type MakerCheckerDependencies } from './change-requests.js';
 import { effectWords, previewRowWords } from './change-request-words.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsState, requireDa } from './http-session.js';
@@ -80,6 +82,9 @@ const jsonErrors: Middleware = async (ctx, next) => {
 const emailBody = z.object({ email: z.string().max(320), reason: z.string().max(2000).optional() }).strict();
 /** The optional body of an action that may wait for a second DA: why (shown to the checker). */
 const reasonBody = z.object({ reason: z.string().max(2000).optional() }).strict();
+/** A dated exception: `until` in Hong Kong time as the CLI takes it ("2026-12-31T18:00"), or ISO 8601 with its offset. */
+const exceptionBody = z.object({ kind: z.string().max(64), until: z.string().max(40), reason: z.string().max(2000) }).strict();
+const exceptionEnd = (value: string): Date => parseHongKongTime(value) ?? (/(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : new Date(Number.NaN));
 
 export function dmsApiRoutes(deps: DmsApiDependencies): Router {
   const router = new Router({ prefix: '/dms/api' });
@@ -154,6 +159,14 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
 
   router.post('/users/:userId/activation', async (ctx) => {
     ctx.body = await resendFirmUserActivation(deps, da(ctx), userId(ctx));
+  });
+
+  router.post('/users/:userId/exceptions', async (ctx) => {
+    const parsed = exceptionBody.safeParse(ctx.request.body);
+    if (!parsed.success) return problem(ctx, requestRefusal('json_body'), { kind: 'required', until: 'required', reason: 'required' });
+    const grant = { kind: parsed.data.kind, until: exceptionEnd(parsed.data.until), reason: parsed.data.reason };
+    if (await needsChecker(deps, da(ctx), 'exception_grant')) return pending(ctx, await proposeExceptionGrant(deps, da(ctx), userId(ctx), grant));
+    ctx.body = await grantFirmUserException(deps, da(ctx), userId(ctx), grant);
   });
 
   router.post('/users/:userId/second-factor/reset', userChange('second_factor_reset', (ctx) => resetFirmUserSecondFactor(deps, da(ctx), userId(ctx))));

@@ -3,7 +3,8 @@
  * status, and each previewed row of an upload. The user a request names and the addresses are
  * values, never words.
  */
-import type { MessageKey, Translatable } from '../i18n/translate.js';
+import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
+import { isExceptionKind } from '../policy/user-exception-kinds.js';
 import type { ChangeRequestAction } from '../policy/maker-checker.js';
 import { rowProblemMessage } from './messages.js';
 import type { ChangeEffect, ChangeRequestStatus, PreviewRow } from './change-requests.js';
@@ -16,6 +17,11 @@ export function effectWords(effect: ChangeEffect): Translatable {
         : { key: 'approvals.effect.email.register', params: { user: effect.userId, email: effect.email } };
     case 'csv_upload':
       return { key: 'approvals.effect.csv_upload', params: { ...effect.summary } };
+    case 'exception_grant':
+      return [
+        { key: 'approvals.effect.exception_grant', params: { user: effect.userId, until: new Date(effect.until) } },
+        isExceptionKind(effect.kind) ? (`exceptions.kind.${effect.kind}` as const) : msg('dms.audit.reason.other', { code: effect.kind }),
+      ];
     default:
       return { key: `approvals.effect.${effect.action}`, params: { user: effect.userId } };
   }
@@ -27,6 +33,7 @@ export const ACTION_WORDS: Readonly<Record<ChangeRequestAction, MessageKey>> = {
   second_factor_reset: 'approvals.action.second_factor_reset',
   lock: 'approvals.action.lock',
   unlock: 'approvals.action.unlock',
+  exception_grant: 'approvals.action.exception_grant',
 };
 
 export const statusWords = (status: ChangeRequestStatus): MessageKey => `approvals.status.${status}`;

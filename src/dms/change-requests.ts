@@ -9,6 +9,10 @@
  * since (`request_stale`, recorded, nothing applied). A request of another firm is not found.
  */
 import { createHash } from 'node:crypto';
+import { cleanExceptionReason, grantProblems, type ExceptionGrant } from '../directory/user-exceptions.js';
+import { msg, type MessageKey } from '../i18n/translate.js';
+import { ValidationError } from '../kernel/errors.js';
+import { EXCEPTION_MAX_DAYS } from '../policy/user-exception-kinds.js';
 import type { RowProblem } from '../directory/csv-problems.js';
 import { auditEvent } from '../kernel/actor.js';
 import { isPlainText, normaliseEmail } from '../kernel/identifiers.js';
@@ -19,6 +23,7 @@ import {
   assertEnrolmentOpen,
   firmUserForAction,
   findFirmUser,
+  grantFirmUserException,
   lockFirmUser,
   registerFirmUserEmail,
   resetFirmUserSecondFactor,
@@ -56,6 +61,7 @@ export type ChangeEffect =
   | { action: 'second_factor_reset'; userId: string }
   | { action: 'lock'; userId: string }
   | { action: 'unlock'; userId: string }
+  | { action: 'exception_grant'; userId: string; kind: string; until: string; why: string }
   | { action: 'csv_upload'; bytes: number; rows: PreviewRow[]; summary: Record<PreviewOutcome, number> };
 
 export type ChangeRequestStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'stale';
@@ -133,6 +139,8 @@ async function fingerprint(queries: Queries, participantId: string, userIds: rea
       );
     }
     if (action === 'unlock') facts.push(user.failed_attempts > 0);
+    // A grant replaces the user's exception of its kind: the one in force when it was proposed is part of what the checker approves.
+    if (action === 'exception_grant') facts.push((await queries.userExceptions.liveForUser(user.id, new Date())).map((row) => [row.kind, row.until.toISOString(), row.reason]));
     state.push(facts);
   }
   return createHash('sha256').update(JSON.stringify(state)).digest('hex');
@@ -180,7 +188,7 @@ async function record(deps: MakerCheckerDependencies, da: DelegatedAdministrator
 export async function proposeUserChange(
   deps: MakerCheckerDependencies,
   da: DelegatedAdministrator,
-  request: { action: Exclude<ChangeRequestAction, 'csv_upload'>; userId: string; email?: string; reason?: unknown },
+  request: { action: Exclude<ChangeRequestAction, 'csv_upload' | 'exception_grant'>; userId: string; email?: string; reason?: unknown },
 ): Promise<ChangeRequestView> {
   const reason = cleanReason(request.reason);
   let effect: ChangeEffect;
@@ -198,6 +206,19 @@ export async function proposeUserChange(
     effect = { action: request.action, userId: user.user_id };
   }
   return record(deps, da, effect, user.id, reason);
+}
+
+/**
+ * A DA's grant of a dated exception as a pending request: the grant is checked now (kind, end,
+ * reason) exactly as it will be on approval, when the clock is read again.
+ */
+export async function proposeExceptionGrant(deps: MakerCheckerDependencies, da: DelegatedAdministrator, userIdInput: string, grant: ExceptionGrant): Promise<ChangeRequestView> {
+  const user = await findFirmUser(deps, da, userIdInput);
+  const problems = grantProblems(grant, deps.clock.now());
+  const first = Object.values(problems)[0];
+  if (first) throw new ValidationError(first === 'exception_until_too_far' ? msg('exceptions.untilTooFar', { days: EXCEPTION_MAX_DAYS }) : (`exceptions.rule.${first}` as MessageKey), problems);
+  const why = cleanExceptionReason(grant.reason) as string;
+  return record(deps, da, { action: 'exception_grant', userId: user.user_id, kind: grant.kind, until: grant.until.toISOString(), why }, user.id, why);
 }
 
 /** A CSV upload as a pending request holding its row-by-row preview; a file refused whole is refused now, and records nothing. */
@@ -253,6 +274,9 @@ async function apply(deps: MakerCheckerDependencies, checker: DelegatedAdministr
       return;
     case 'unlock':
       await unlockFirmUser(deps, checker, effect.userId);
+      return;
+    case 'exception_grant':
+      await grantFirmUserException(deps, checker, effect.userId, { kind: effect.kind, until: new Date(effect.until), reason: effect.why });
       return;
     case 'csv_upload': {
       const rows = effect.rows

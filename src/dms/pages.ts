@@ -253,7 +253,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
    * A change to a user, answered with a redirect to the user's page and the notice it earned —
    * or, when it needs a second DA (`governed`), recorded as a request and answered with its page.
    */
-  function userAction(action: (da: DelegatedAdministrator, userId: string, body: Record<string, unknown>) => Promise<Notice>, governed?: Exclude<ChangeRequestAction, 'csv_upload'>) {
+  function userAction(action: (da: DelegatedAdministrator, userId: string, body: Record<string, unknown>) => Promise<Notice>, governed?: Exclude<ChangeRequestAction, 'csv_upload' | 'exception_grant'>) {
     return onUserPage(
       async (ctx, da, userId) => {
         const body = form(ctx);

@@ -2,10 +2,11 @@
  * Maker-checker for a DA's actions, as HKSCC's delegated administration has always worked:
  * one DA proposes, a different DA of the same firm approves. The closed list of the actions
  * it can govern (`makerChecker.actions` names some of them), and who must have a checker.
+ * `exception_grant` is a DA's grant of a dated per-user exception (src/directory/user-exceptions.ts).
  * Disabling and enabling a user, and revoking recovery codes, are no DA actions in DMS today
  * (operators do them with the CLI): when they become one, they join this list.
  */
-export const CHANGE_REQUEST_ACTIONS = ['email', 'csv_upload', 'second_factor_reset', 'lock', 'unlock'] as const;
+export const CHANGE_REQUEST_ACTIONS = ['email', 'csv_upload', 'second_factor_reset', 'lock', 'unlock', 'exception_grant'] as const;
 export type ChangeRequestAction = (typeof CHANGE_REQUEST_ACTIONS)[number];
 
 export const isChangeRequestAction = (value: unknown): value is ChangeRequestAction => (CHANGE_REQUEST_ACTIONS as readonly unknown[]).includes(value);

@@ -60,6 +60,7 @@ export const approvalsEn = {
   'approvals.effect.second_factor_reset': "Reset the second factor of user {user}: their sessions end, and their next login asks for their password, an emailed code and a new method.",
   'approvals.effect.lock': 'Lock user {user} until a Delegated Administrator or an operator unlocks them: their sessions end.',
   'approvals.effect.unlock': 'Unlock user {user} and clear their failed login attempts.',
+  'approvals.effect.exception_grant': 'Give user {user} an exception until {until}:',
   'approvals.effect.csv_upload': 'Apply an upload of designated emails: {registered} to register, {changed} to change, {unchanged} unchanged, {rejected} rejected.',
 
   'approvals.action.email': 'Designated email',
@@ -67,6 +68,7 @@ export const approvalsEn = {
   'approvals.action.second_factor_reset': 'Second factor reset',
   'approvals.action.lock': 'Lock',
   'approvals.action.unlock': 'Unlock',
+  'approvals.action.exception_grant': 'Exception',
 
   'approvals.preview.registered': 'To register',
   'approvals.preview.changed': 'To change (from {previous})',
@@ -156,6 +158,7 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'approvals.effect.second_factor_reset': '重設用戶 {user} 的第二重認證：其所有工作階段會結束，下次登入時須輸入密碼、電郵驗證碼，並選擇新的方式。',
   'approvals.effect.lock': '鎖定用戶 {user}，直至授權管理員或營運人員解鎖：其所有工作階段會結束。',
   'approvals.effect.unlock': '解鎖用戶 {user}，並清除其登入失敗次數。',
+  'approvals.effect.exception_grant': '給予用戶 {user} 例外安排，直至 {until}：',
   'approvals.effect.csv_upload': '執行一次指定電郵上載：登記 {registered} 個、更改 {changed} 個、{unchanged} 個沒有更改、{rejected} 個不獲接納。',
 
   'approvals.action.email': '指定電郵',
@@ -163,6 +166,7 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'approvals.action.second_factor_reset': '重設第二重認證',
   'approvals.action.lock': '鎖定',
   'approvals.action.unlock': '解鎖',
+  'approvals.action.exception_grant': '例外安排',
 
   'approvals.preview.registered': '將登記',
   'approvals.preview.changed': '將更改（原為 {previous}）',

@@ -216,6 +216,29 @@ describe('maker-checker in DMS', () => {
     expect(await database.db('audit_events').where({ type: 'email.register', user_id: 'R01' })).toHaveLength(1);
   });
 
+  it('a DA\'s grant of a dated exception waits, is applied with the user\'s notice on approval, and is stale if the user\'s exceptions changed', async () => {
+    const until = new Date(running.clock.now().getTime() + 20 * 86_400_000);
+    const proposed = await maker.api('POST', '/dms/api/users/T01/exceptions', { kind: 'smartcard_login', until: until.toISOString(), reason: 'card reader on order' });
+    expect(proposed.status).toBe(202);
+    expect(proposed.body.changeRequest).toMatchObject({ action: 'exception_grant', userId: 'T01', reason: 'card reader on order', effect: { kind: 'smartcard_login', until: until.toISOString() } });
+    expect(proposed.body.changeRequest.description).toMatch(/^Give user T01 an exception until .+: Smartcard login after the cut-off$/);
+    const t01 = await user('T01');
+    expect(await running.server.queries.userExceptions.liveForUser(t01!.id, running.clock.now())).toEqual([]);
+    const refused = await maker.api('POST', '/dms/api/users/T01/exceptions', { kind: 'forever', until: until.toISOString(), reason: 'x' });
+    expect(refused.status).toBe(400);
+    const mails = await mailCount();
+    expect((await checker.api('POST', `/dms/api/change-requests/${proposed.body.changeRequest.id}/approve`)).body.status).toBe('approved');
+    expect(await running.server.queries.userExceptions.liveForUser(t01!.id, running.clock.now())).toEqual([expect.objectContaining({ kind: 'smartcard_login', reason: 'card reader on order', granted_by: 'da:C00001/ADMIN2' })]);
+    await running.mailSettled();
+    expect(running.mail.messages.length).toBe(mails + 1);
+    expect(running.mail.messages.at(-1)?.text).not.toMatch(/ADMIN1|ADMIN2/);
+
+    // Proposed again, then the operator grants one meanwhile: what the checker would approve is no longer what the user has.
+    const again = await maker.api('POST', '/dms/api/users/T01/exceptions', { kind: 'smartcard_login', until: until.toISOString(), reason: 'longer' });
+    await running.server.queries.userExceptions.end(t01!.id, 'smartcard_login', running.clock.now(), 'operator:test');
+    expect((await checker.api('POST', `/dms/api/change-requests/${again.body.changeRequest.id}/approve`)).body.reason).toBe('request_stale');
+  });
+
   describe('the pages', () => {
     const at = (path: string) => `${running.issuer}${path}`;
 
@@ -287,7 +310,7 @@ describe('maker-checker in DMS', () => {
     await makerChinese.request(`${running.issuer}/dms/approvals?lang=zh-Hant`);
     const pending = (await maker.api('POST', '/dms/api/uploads', 'user_id,email\nU09,u09.zh@example.com\nT01,t01.new@example.com\nNOBODY,n@example.com\nU08,bad\n')).body.changeRequest.id as string;
     // Names and IDs, and the reasons the DAs typed (the audit trail shows them as written).
-    const TYPED = ['CCASS', 'DMS', 'HKSCC', 'CSV', 'C00001', 'ADMIN1', 'ADMIN2', 'NOBODY', 'new desk', 'on leave', 'left the firm', 'new joiner'];
+    const TYPED = ['CCASS', 'DMS', 'HKSCC', 'CSV', 'C00001', 'ADMIN1', 'ADMIN2', 'NOBODY', 'new desk', 'on leave', 'left the firm', 'new joiner', 'card reader on order'];
     const pages = [
       await chinese.request(`${running.issuer}/dms/approvals`),
       await chinese.request(`${running.issuer}/dms/approvals/${pending}?done=proposed`),

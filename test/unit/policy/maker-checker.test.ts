@@ -38,12 +38,12 @@ describe('makerChecker configuration', () => {
   };
 
   it('governs every action by default, requests living 72 hours', () => {
-    expect(loadConfig({ raw: {}, env: {} }).makerChecker).toEqual({ actions: ['email', 'csv_upload', 'second_factor_reset', 'lock', 'unlock'], requestTtlHours: 72 });
+    expect(loadConfig({ raw: {}, env: {} }).makerChecker).toEqual({ actions: ['email', 'csv_upload', 'second_factor_reset', 'lock', 'unlock', 'exception_grant'], requestTtlHours: 72 });
     expect(load({ actions: [] }).makerChecker.actions).toEqual([]);
   });
 
   it('refuses an unknown or repeated action and a TTL out of range, naming the key', () => {
-    expect(problem({ actions: ['disable'] })).toMatch(/makerChecker\.actions\[0\]: must be one of email, csv_upload, second_factor_reset, lock, unlock/);
+    expect(problem({ actions: ['disable'] })).toMatch(/makerChecker\.actions\[0\]: must be one of email, csv_upload, second_factor_reset, lock, unlock, exception_grant/);
     expect(problem({ actions: ['lock', 'lock'] })).toMatch(/makerChecker\.actions: must not repeat an action/);
     expect(problem({ requestTtlHours: 0 })).toMatch(/makerChecker\.requestTtlHours: expected at least 1, got 0/);
     expect(problem({ approvers: 2 })).toMatch(/makerChecker\.approvers: unknown key/);
