@@ -120,9 +120,9 @@ function present(row: ChangeRequestListing, now: Date): ChangeRequestView {
  * user counts too: one created meanwhile makes a rejected CSV row stale. Failed attempts alone
  * do not (a mistyped password must not void a pending change); for a reset, what it removes does.
  */
-async function fingerprint(queries: Queries, participantId: string, userIds: readonly string[], action: ChangeRequestAction, lock: boolean): Promise<string> {
+async function fingerprint(queries: Queries, participantId: string, userIds: readonly string[], action: ChangeRequestAction, options: { lock: boolean; now: Date }): Promise<string> {
   const ids = [...new Set(userIds)].sort();
-  const users = new Map((await queries.changeRequests.firmUsers(participantId, ids, { lock })).map((user) => [user.user_id, user]));
+  const users = new Map((await queries.changeRequests.firmUsers(participantId, ids, { lock: options.lock })).map((user) => [user.user_id, user]));
   const state: unknown[] = [action];
   for (const userId of ids) {
     const user: FirmUserState | undefined = users.get(userId);
@@ -140,7 +140,7 @@ async function fingerprint(queries: Queries, participantId: string, userIds: rea
     }
     if (action === 'unlock') facts.push(user.failed_attempts > 0);
     // A grant replaces the user's exception of its kind: the one in force when it was proposed is part of what the checker approves.
-    if (action === 'exception_grant') facts.push((await queries.userExceptions.liveForUser(user.id, new Date())).map((row) => [row.kind, row.until.toISOString(), row.reason]));
+    if (action === 'exception_grant') facts.push((await queries.userExceptions.liveForUser(user.id, options.now)).map((row) => [row.kind, row.until.toISOString(), row.reason]));
     state.push(facts);
   }
   return createHash('sha256').update(JSON.stringify(state)).digest('hex');
@@ -171,7 +171,7 @@ async function record(deps: MakerCheckerDependencies, da: DelegatedAdministrator
       action: effect.action,
       targetUserId,
       effect,
-      fingerprint: await fingerprint(queries, da.participantId, usersOf(effect), effect.action, true),
+      fingerprint: await fingerprint(queries, da.participantId, usersOf(effect), effect.action, { lock: true, now }),
       makerId: da.subject,
       reason,
       createdAt: now,
@@ -313,7 +313,7 @@ export async function decideChangeRequest(deps: MakerCheckerDependencies, checke
     let outcome: 'approved' | 'rejected' | 'expired' | 'stale';
     if (now.getTime() >= row.expires_at.getTime()) outcome = 'expired';
     else if (decision === 'reject') outcome = 'rejected';
-    else if ((await fingerprint(queries, checker.participantId, usersOf(effect), effect.action, true)) !== row.fingerprint) outcome = 'stale';
+    else if ((await fingerprint(queries, checker.participantId, usersOf(effect), effect.action, { lock: true, now })) !== row.fingerprint) outcome = 'stale';
     else {
       await apply(within, checker, effect);
       outcome = 'approved';
