@@ -119,6 +119,8 @@ export function useCrashHarness(): CrashHarness {
       smtp: { url: harness.sink.url, from: 'CCASS <no-reply@ccass.test>' },
       // A killed node's mail is picked up again quickly: heartbeat (10 s) plus this.
       jobs: { monitorIntervalSeconds: 1, pollingIntervalSeconds: 0.5 },
+      // The firm's one DA uploads alone, as in test/support/server.ts: what is killed is the upload, not its approval.
+      makerChecker: { actions: [] },
     });
   });
   afterEach(() => harness.killNode());
