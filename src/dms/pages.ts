@@ -15,13 +15,15 @@ import { localeOf, pageLocale, type PageLocale } from '../web/locale.js';
 import { TooManyRequestsError } from '../kernel/errors.js';
 import type { MessageKey, Translatable } from '../i18n/translate.js';
 import { auditEvent } from '../kernel/actor.js';
-import { formatHongKongTime } from '../kernel/hong-kong-time.js';
+import { formatHongKongTime, parseHongKongTime } from '../kernel/hong-kong-time.js';
+import { exceptionKinds as exceptionKindIds } from '../policy/user-exception-kinds.js';
 import { READINESS_STATES } from '../store/users.js';
 import {
   daActor,
   firmAuditTrail,
   firmUserForAction,
   getFirmUser,
+  grantFirmUserException,
   listFirmUsers,
   lockFirmUser,
   registerFirmUserEmail,
@@ -34,7 +36,7 @@ import {
 } from './administration.js';
 import { AUDIT_EVENT_WORDS, auditEventView, eventWords, phaseWords } from './audit-words.js';
 import { registerEmailsFromCsv, type UploadReport } from './bulk-registration.js';
-import { decideChangeRequest, getChangeRequest, listChangeRequests, needsChecker, proposeCsvUpload, proposeUserChange, type ChangeRequestAction, type ChangeRequestView, type MakerCheckerDependencies } from './change-requests.js';
+import { decideChangeRequest, getChangeRequest, listChangeRequests, needsChecker, proposeCsvUpload, proposeExceptionGrant, proposeUserChange, type ChangeRequestAction, type ChangeRequestView, type MakerCheckerDependencies } from './change-requests.js';
 import { ACTION_WORDS, effectWords, previewRowWords, statusWords } from './change-request-words.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { csrfValid, dmsCookieOptions, dmsState, pendingCookie, requireDa, sessionCookie } from './http-session.js';
@@ -57,7 +59,7 @@ export interface DmsPageDependencies extends DmsDependencies, MakerCheckerDepend
 }
 
 /** What `?done=` after a change says on the user's page (post/redirect/get). */
-const NOTICES = ['registered', 'registered-active', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'locked', 'unlocked'] as const;
+const NOTICES = ['registered', 'registered-active', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'locked', 'unlocked', 'exception-granted'] as const;
 type Notice = (typeof NOTICES)[number];
 const isNotice = (value: unknown): value is Notice => (NOTICES as readonly unknown[]).includes(value);
 
@@ -216,7 +218,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     user: FirmUser,
     values: { notice?: Translatable | undefined; error?: Translatable; emailValue?: string; security?: UserView['security']; exceptions?: UserView['exceptions'] } = {},
   ) {
-    page(ctx, status, 'dms-user', { user, self: user.userId === dmsState(ctx).da.userId, ...values }, ctx.method === 'GET' ? undefined : userPath(user.userId));
+    const exceptionKinds = exceptionKindIds.map((id) => ({ id, label: `exceptions.kind.${id}` as const }));
+    page(ctx, status, 'dms-user', { user, self: user.userId === dmsState(ctx).da.userId, exceptionKinds, ...values }, ctx.method === 'GET' ? undefined : userPath(user.userId));
   }
 
   router.get('/users/:userId', signedIn, async (ctx) => {
@@ -336,6 +339,26 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       await unlockFirmUser(deps, da, userId);
       return 'unlocked';
     }, 'unlock'),
+  );
+
+  // A dated exception for the user (src/directory/user-exceptions.ts), given directly or, under maker-checker, proposed.
+  router.post(
+    '/users/:userId/exceptions',
+    signedIn,
+    onUserPage(async (ctx, da, userId) => {
+      const body = form(ctx);
+      if (!body) return;
+      const grant = { kind: single(body['kind']) ?? '', until: parseHongKongTime(single(body['until']) ?? '') ?? new Date(Number.NaN), reason: single(body['reason']) ?? '' };
+      if (await needsChecker(deps, da, 'exception_grant')) {
+        const request = await proposeExceptionGrant(deps, da, userId, grant);
+        ctx.status = 303;
+        ctx.redirect(`/dms/approvals/${request.id}?done=proposed`);
+        return;
+      }
+      await grantFirmUserException(deps, da, userId, grant);
+      ctx.status = 303;
+      ctx.redirect(`${userPath(userId)}?done=exception-granted`);
+    }),
   );
 
   // --- CSV upload --------------------------------------------------------------------------

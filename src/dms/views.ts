@@ -36,6 +36,8 @@ export interface UserView extends DmsFrame {
   emailValue?: string | undefined;
   /** The user's security keys, recovery codes left and open sessions (what their security page shows them). */
   security?: SecurityFacts | undefined;
+  /** The kinds of exception the DA may give this user (the form is shown when set). */
+  exceptionKinds?: ReadonlyArray<{ id: string; label: Translatable }> | undefined;
   /** The user's dated exceptions from the schedule in force (read-only here). */
   exceptions?: readonly ExceptionShown[] | undefined;
 }

@@ -76,6 +76,12 @@ export const approvalsEn = {
   'approvals.preview.rejected': 'Rejected: not applied',
 
   'approvals.reasonLabel': 'Reason (optional, shown to the approving DA)',
+  'approvals.exception.heading': 'Give a dated exception',
+  'approvals.exception.kind': 'Exception',
+  'approvals.exception.until': 'Until (Hong Kong time)',
+  'approvals.exception.reason': 'Reason (recorded, and shown to the approving DA)',
+  'approvals.exception.submit': 'Give the exception',
+  'dms.notice.exception-granted': 'The exception is in force; the user has been told.',
   'approvals.upload.submit': 'Upload for approval by another DA',
 
   'dms.event.change_request.create': 'Change proposed (waiting for approval)',
@@ -174,6 +180,12 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'approvals.preview.rejected': '不獲接納：不會執行',
 
   'approvals.reasonLabel': '原因（選填，批核的授權管理員會看到）',
+  'approvals.exception.heading': '給予有期限的例外安排',
+  'approvals.exception.kind': '例外安排',
+  'approvals.exception.until': '直至（香港時間）',
+  'approvals.exception.reason': '原因（會記錄，並讓批核的授權管理員看到）',
+  'approvals.exception.submit': '給予例外安排',
+  'dms.notice.exception-granted': '例外安排已生效，並已通知該用戶。',
   'approvals.upload.submit': '上載，交由另一位授權管理員批核',
 
   'dms.event.change_request.create': '提出更改（等待批核）',

@@ -5,6 +5,7 @@
  * (stale) or the request expired; the decision and the change commit together or not at all.
  */
 import { setSoleDaExemption } from '../../../src/directory/participants.js';
+import { formatHongKongTime } from '../../../src/kernel/hong-kong-time.js';
 import { type TestDatabase } from '../../support/database.js';
 import { latinSentences } from '../../support/latin-sentences.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
@@ -283,6 +284,25 @@ describe('maker-checker in DMS', () => {
       expect(stale.body).toContain('Not applied: the user changed');
     });
 
+    it('an exception given on the user\'s page waits, and is in force once the other DA approves it', async () => {
+      await seedUser(running.server, running.config, { participantId: 'C00001', userId: 'P03', email: 'p03@example.com' }, running.clock);
+      const userPage = await maker.browser.request(at('/dms/users/P03'));
+      expect(userPage.body).toContain('action="/dms/users/P03/exceptions"');
+      const posted = await maker.browser.request(at('/dms/users/P03/exceptions'), { form: { csrf: maker.csrf, kind: 'activation_deadline', until: formatHongKongTime(new Date(running.clock.now().getTime() + 30 * 86_400_000)).slice(0, 16).replace(' ', 'T'), reason: 'back from leave' } });
+      expect(posted.status).toBe(303);
+      // Too far ahead: refused on the user's page with the rule, nothing recorded.
+      const tooFar = await maker.browser.request(at('/dms/users/P03/exceptions'), { form: { csrf: maker.csrf, kind: 'activation_deadline', until: '2999-01-01T18:00', reason: 'x' } });
+      expect(tooFar.status).toBe(400);
+      const id = /approvals\/(\d+)/.exec(posted.headers.get('location') as string)?.[1] as string;
+      const seen = await checker.browser.request(at(`/dms/approvals/${id}`));
+      expect(seen.body).toContain('Give user P03 an exception until');
+      expect(seen.body).toContain('Activation after the email-registration deadline');
+      const p03 = await user('P03');
+      expect(await running.server.queries.userExceptions.liveForUser(p03!.id, running.clock.now())).toEqual([]);
+      expect((await checker.browser.request(at(`/dms/approvals/${id}/approve`), { form: { csrf: checker.csrf } })).status).toBe(303);
+      expect(await running.server.queries.userExceptions.liveForUser(p03!.id, running.clock.now())).toEqual([expect.objectContaining({ kind: 'activation_deadline', reason: 'back from leave' })]);
+    });
+
     it('an upload from the browser form waits with its preview table, and the other DA sees the same rows', async () => {
       const form = new FormData();
       form.append('csrf', maker.csrf);
@@ -310,7 +330,7 @@ describe('maker-checker in DMS', () => {
     await makerChinese.request(`${running.issuer}/dms/approvals?lang=zh-Hant`);
     const pending = (await maker.api('POST', '/dms/api/uploads', 'user_id,email\nU09,u09.zh@example.com\nT01,t01.new@example.com\nNOBODY,n@example.com\nU08,bad\n')).body.changeRequest.id as string;
     // Names and IDs, and the reasons the DAs typed (the audit trail shows them as written).
-    const TYPED = ['CCASS', 'DMS', 'HKSCC', 'CSV', 'C00001', 'ADMIN1', 'ADMIN2', 'NOBODY', 'new desk', 'on leave', 'left the firm', 'new joiner', 'card reader on order'];
+    const TYPED = ['CCASS', 'DMS', 'HKSCC', 'CSV', 'C00001', 'ADMIN1', 'ADMIN2', 'NOBODY', 'new desk', 'on leave', 'left the firm', 'new joiner', 'card reader on order', 'back from leave'];
     const pages = [
       await chinese.request(`${running.issuer}/dms/approvals`),
       await chinese.request(`${running.issuer}/dms/approvals/${pending}?done=proposed`),
