@@ -49,9 +49,16 @@ export async function checkEmailCsv(deps: DmsDependencies, da: DelegatedAdminist
  * (a transaction: the caller's, so that a maker-checker approval commits the rows with its
  * decision). The same rows the upload's preview showed, whether applied at once or approved later.
  */
-export async function applyEmailRegistrations(deps: DmsDependencies, da: DelegatedAdministrator, parsed: { rows: readonly RegistrationRow[]; rejected: readonly RejectedRow[] }, bytes: number): Promise<UploadReport> {
+export async function applyEmailRegistrations(
+  deps: DmsDependencies,
+  da: DelegatedAdministrator,
+  parsed: { rows: readonly RegistrationRow[]; rejected: readonly RejectedRow[]; unchanged?: readonly RegistrationRow[] },
+  bytes: number,
+): Promise<UploadReport> {
   const { queries } = deps;
   const reports: RowReport[] = parsed.rejected.map((row) => ({ line: row.line, userId: row.userId, outcome: 'rejected', problems: row.problems }));
+  // Rows an approved change request previewed as already so: reported, never applied (an approval does what was previewed, no more).
+  for (const row of parsed.unchanged ?? []) reports.push({ line: row.line, userId: row.userId, outcome: 'unchanged', problems: [] });
   const summary: Record<RowOutcome, number> = { registered: 0, changed: 0, unchanged: 0, resent: 0, rejected: 0 };
   // In user order, whatever the file's: two uploads at once lock their users in one order and take turns instead of deadlocking.
   for (const row of [...parsed.rows].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))) {

@@ -279,11 +279,15 @@ async function apply(deps: MakerCheckerDependencies, checker: DelegatedAdministr
       await grantFirmUserException(deps, checker, effect.userId, { kind: effect.kind, until: new Date(effect.until), reason: effect.why });
       return;
     case 'csv_upload': {
-      const rows = effect.rows
-        .filter((row) => row.outcome !== 'rejected' && row.userId && row.email)
-        .map((row) => ({ line: row.line, userId: row.userId as string, email: row.email as string }));
+      // As a direct upload: no addresses registered while enrolment is closed (an operator's pin meanwhile).
+      await assertEnrolmentOpen(deps);
+      const registration = (row: PreviewRow) => ({ line: row.line, userId: row.userId as string, email: row.email as string });
+      const applicable = effect.rows.filter((row) => row.outcome !== 'rejected' && row.userId && row.email);
+      // Exactly the preview: a row previewed as already so is not applied (which could mail a new link).
+      const rows = applicable.filter((row) => row.outcome !== 'unchanged').map(registration);
+      const unchanged = applicable.filter((row) => row.outcome === 'unchanged').map(registration);
       const rejected = effect.rows.filter((row) => row.outcome === 'rejected').map((row) => ({ line: row.line, userId: row.userId, problems: row.problems }));
-      await applyEmailRegistrations(deps, checker, { rows, rejected }, effect.bytes);
+      await applyEmailRegistrations(deps, checker, { rows, rejected, unchanged }, effect.bytes);
       return;
     }
   }
