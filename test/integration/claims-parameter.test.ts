@@ -5,13 +5,12 @@
  * claims asked for by name on the consent page, in words and in their language; an essential
  * `acr` with values is a requirement exactly as `acr_values` is.
  */
-import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import { ACR, AMR } from '../../src/oidc/assurance.js';
 import { Browser, inputValue, type Page } from '../support/browser.js';
 import type { TestDatabase } from '../support/database.js';
-import { exchangeCode, followToCallback, passwordStep, pkcePair, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
+import { exchangeCode, followToCallback, passwordStep, startAuthorization, submitCode, type AuthorizationStart } from '../support/flows.js';
 import { isKeyStep, postAssertion, requestOptionsIn } from '../support/key-login.js';
 import { latinSentences } from '../support/latin-sentences.js';
 import { seedUser, TERMINAL, THIRD_PARTY, useTestServer, type RunningTestServer, type SeededUser } from '../support/server.js';
@@ -40,24 +39,7 @@ describe('the claims parameter', () => {
 
   /** An authorization request of `client` (scope openid), followed to the login page or back to the client. */
   async function authorize(extra: Record<string, string>, browser = new Browser(), client: Client = TERMINAL): Promise<AuthorizationStart> {
-    if (client === TERMINAL) return startAuthorization(running.issuer, { scope: 'openid', ...extra }, browser);
-    const { verifier, challenge } = pkcePair();
-    const state = randomBytes(8).toString('hex');
-    const nonce = randomBytes(8).toString('hex');
-    const url = new URL('/auth', running.issuer);
-    url.search = new URLSearchParams({
-      client_id: client.clientId,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirectUri,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...extra,
-    }).toString();
-    const loginPage = await browser.follow(url.toString(), {}, (next) => next.toString().startsWith(client.redirectUri));
-    return { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: verifier, state, nonce };
+    return startAuthorization(running.issuer, { scope: 'openid', client_id: client.clientId, redirect_uri: client.redirectUri, ...extra }, browser);
   }
 
   /** Password and authenticator code; returns the answer to the code (a redirect onwards). */

@@ -20,7 +20,7 @@ export function pkcePair(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** Opens /auth for CCASS Terminal and follows the redirect to the login page. */
+/** Opens /auth for CCASS Terminal (or the client `extra` names) and follows the redirect to the login page. */
 export async function startAuthorization(issuer: string, extra: Record<string, string> = {}, browser = new Browser()): Promise<AuthorizationStart> {
   const { verifier, challenge } = pkcePair();
   const state = randomBytes(8).toString('hex');
@@ -37,8 +37,9 @@ export async function startAuthorization(issuer: string, extra: Record<string, s
     nonce,
     ...extra,
   }).toString();
-  // A session that needs no login goes straight back to the relying party: stop there.
-  const loginPage = await browser.follow(url.toString(), {}, (next) => next.toString().startsWith(TERMINAL.redirectUri));
+  // A session that needs no login goes straight back to the relying party (`extra` may name another client): stop there.
+  const redirectUri = extra['redirect_uri'] ?? TERMINAL.redirectUri;
+  const loginPage = await browser.follow(url.toString(), {}, (next) => next.toString().startsWith(redirectUri));
   return { browser, loginPage, interactionUrl: loginPage.url, codeVerifier: verifier, state, nonce };
 }
 
