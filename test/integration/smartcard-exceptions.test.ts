@@ -12,8 +12,8 @@ import { inputValue, formAction } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { followToCallback, startAuthorization, type AuthorizationStart } from '../support/flows.js';
 import type { Page } from '../support/browser.js';
-import { seedUser, startTestServer, type RunningTestServer } from '../support/server.js';
-import { bindDirectly, createSmartcardFixture, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
+import { seedUser, type RunningTestServer } from '../support/server.js';
+import { bindDirectly, createSmartcardFixture, smartcardBrowser, startSmartcardTestServer, type SmartcardFixture } from '../support/smartcard.js';
 
 const DAY = 86_400_000;
 
@@ -28,15 +28,7 @@ describe('smartcard exception after the cut-off', () => {
   beforeAll(async () => {
     fixture = await createSmartcardFixture();
     database = await createTestDatabase();
-    running = await startTestServer(
-      database.db,
-      database.url,
-      {
-        smartcard: { caFile: fixture.files.caFile, crlFiles: [fixture.files.crlFile], tls: { certFile: fixture.files.serverCert, keyFile: fixture.files.serverKey } },
-        phases: { refreshSeconds: 0 },
-      },
-      { tls: { certFile: fixture.files.serverCert, keyFile: fixture.files.serverKey } },
-    );
+    running = await startSmartcardTestServer(fixture, database);
     const trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1', email: 'trader1@example.com' }, running.clock);
     await bindDirectly(running.server, trader, fixture.cards.valid);
     const other = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'OTHER1' }, running.clock);

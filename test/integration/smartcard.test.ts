@@ -18,7 +18,7 @@ import { writeFile } from 'node:fs/promises';
 import { createAuthority, createCrl, issueCertificate, nginxEscaped, writeFiles, type Authority, type IssuedCertificate } from '../support/pki.js';
 import request from 'supertest';
 import { seedUser, startTestServer, TERMINAL, type RunningTestServer, type SeededUser, useTestServer } from '../support/server.js';
-import { bindDirectly, createSmartcardFixture, declineKeyOffer, smartcardBrowser, type SmartcardFixture } from '../support/smartcard.js';
+import { bindDirectly, createSmartcardFixture, declineKeyOffer, smartcardBrowser, startSmartcardTestServer, type SmartcardFixture } from '../support/smartcard.js';
 
 const PROXY_ADDRESS = '127.0.0.2';
 
@@ -67,15 +67,7 @@ describe('smartcard login', () => {
 
     beforeAll(async () => {
       database = await createTestDatabase();
-      running = await startTestServer(
-        database.db,
-        database.url,
-        {
-          smartcard: { caFile: fixture.files.caFile, crlFiles: [fixture.files.crlFile], tls: { certFile: fixture.files.serverCert, keyFile: fixture.files.serverKey } },
-          phases: { refreshSeconds: 0 },
-        },
-        { tls: { certFile: fixture.files.serverCert, keyFile: fixture.files.serverKey } },
-      );
+      running = await startSmartcardTestServer(fixture, database);
       trader = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'TRADER1', email: 'trader1@example.com' }, running.clock);
       await bindDirectly(running.server, trader, fixture.cards.valid);
       const second = await seedUser(running.server, running.config, { participantId: 'B01234', userId: 'SECOND1' }, running.clock);

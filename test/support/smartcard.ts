@@ -7,7 +7,8 @@ import type { Server } from '../../src/app/server.js';
 import { certificateFingerprint } from '../../src/factors/smartcard.js';
 import { Browser, formAction, inputValue, type Page } from './browser.js';
 import { createAuthority, createCrl, derOf, issueCertificate, KeyUsageFlags, writeFiles, type Authority, type IssuedCertificate } from './pki.js';
-import type { SeededUser } from './server.js';
+import type { Database } from '../../src/store/database.js';
+import { startTestServer, type RunningTestServer, type SeededUser } from './server.js';
 
 const DAY = 86_400_000;
 
@@ -89,4 +90,13 @@ export async function declineKeyOffer(browser: Browser, afterLogin: Page): Promi
   const offer = await browser.request(new URL(location, afterLogin.url).toString());
   if (!offer.body.includes('/skip-key')) return afterLogin;
   return browser.request(new URL(formAction(offer.body, 'skip-key'), offer.url).toString(), { form: { csrf: inputValue(offer.body, 'csrf') } });
+}
+
+/**
+ * A test server whose own TLS listener takes the fixture's cards (smartcard mode 1), reading the
+ * phase on every request (`phases.refreshSeconds: 0`) so a test's phase change applies at once.
+ */
+export function startSmartcardTestServer(fixture: SmartcardFixture, database: { db: Database; url: string }, overrides: Record<string, unknown> = {}): Promise<RunningTestServer> {
+  const tls = { certFile: fixture.files.serverCert, keyFile: fixture.files.serverKey };
+  return startTestServer(database.db, database.url, { smartcard: { caFile: fixture.files.caFile, crlFiles: [fixture.files.crlFile], tls }, phases: { refreshSeconds: 0 }, ...overrides }, { tls });
 }
