@@ -24,6 +24,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
 import { createQueries, type Queries } from '../store/index.js';
 import { postgresRateLimits } from '../store/rate-limits.js';
+import { deadlineCalendar } from '../reminders/calendar.js';
 import { configuredDeadlines } from '../reminders/due-causes.js';
 import { deadlineEnforcement, type DeadlineEnforcement } from '../reminders/enforcement.js';
 import type { ExceptionLookup } from '../reminders/exceptions.js';
@@ -81,7 +82,8 @@ export async function buildServices(config: Config, db: Database, log: Logger, o
   const deadlines = configuredDeadlines(config);
   // Per-user exceptions lift a deadline for one user (src/store/user-exceptions.ts).
   const exceptions: ExceptionLookup = queries.userExceptions;
-  const enforcement = deadlineEnforcement(deadlines, clock, exceptions);
+  const calendar = deadlineCalendar(config);
+  const enforcement = deadlineEnforcement(deadlines, clock, exceptions, calendar);
   let metrics: Metrics | undefined;
   const totp: TotpDependencies = {
     credentials: queries.totpCredentials,

@@ -11,6 +11,7 @@ import { msg, type Message } from '../../i18n/translate.js';
 import { addPilotParticipant, clearPhasePin, phaseReport, pinPhase, removePilotParticipant, type PhaseReport } from '../../policy/phase-control.js';
 import { createPhasePolicy, type PolicySnapshot } from '../../policy/phase-policy.js';
 import { PHASES } from '../../policy/phases.js';
+import { deadlineCalendar, deadlineStandings, type DeadlineStanding } from '../../reminders/calendar.js';
 import { parseHongKongTime } from '../../kernel/hong-kong-time.js';
 import type { Queries } from '../../store/index.js';
 import type { CliContext } from '../context.js';
@@ -33,8 +34,12 @@ export function registerPhaseCommands(program: Command, cli: CliContext): void {
         // What GET /status says: a phase that allows smartcards on a server without smartcard.caFile still refuses them.
         const smartcard = { allowedByPhase: report.methods.smartcard, configured: Boolean(config.smartcard.caFile) };
         const exceptions = await queries.userExceptions.liveSummary(systemClock.now());
-        if (options.json) return cli.json({ ...report, methods: { ...report.methods, smartcard: smartcard.allowedByPhase && smartcard.configured }, smartcard, pilots, exceptions });
-        cli.io.out(describePhase(cli, report, snapshot, smartcard, pilots, exceptions));
+        const deadlines = deadlineStandings(deadlineCalendar(config), systemClock.now());
+        if (options.json) {
+          const deadlinesJson = Object.fromEntries(deadlines.map((deadline) => [deadline.kind, { at: deadline.at, passed: deadline.passed, daysLeft: deadline.daysLeft, nextReminder: deadline.nextReminder ?? null }]));
+          return cli.json({ ...report, methods: { ...report.methods, smartcard: smartcard.allowedByPhase && smartcard.configured }, smartcard, pilots, exceptions, deadlines: { emailRegistration: null, secondFactor: null, ...deadlinesJson } });
+        }
+        cli.io.out(describePhase(cli, report, snapshot, smartcard, pilots, exceptions, deadlines));
       }),
     );
 
@@ -104,6 +109,7 @@ function describePhase(
   smartcard: { allowedByPhase: boolean; configured: boolean },
   pilots: readonly string[],
   exceptions: ReadonlyArray<{ kind: string; count: number; latestUntil: Date }> = [],
+  deadlines: readonly DeadlineStanding[] = [],
 ): string {
   const { t, locale } = cli;
   const smartcardText: Message = !smartcard.allowedByPhase ? msg('cli.phase.notAllowed') : smartcard.configured ? msg('cli.phase.allowed') : msg('cli.phase.smartcardNotConfigured');
@@ -128,5 +134,17 @@ function describePhase(
   exceptions.forEach((live, index) =>
     lines.push([index === 0 ? t('cli.phase.label.exceptions') : '', t(msg('cli.phase.exceptions', { kind: live.kind, count: live.count, until: announcedHongKongTime(live.latestUntil, locale) }))]),
   );
+  // The circular's deadlines: each in Hong Kong time, passed or how long is left and the next reminder day.
+  if (deadlines.length === 0) lines.push([t('cli.phase.label.deadlines'), t('cli.phase.deadline.none')]);
+  deadlines.forEach((deadline, index) => lines.push([index === 0 ? t('cli.phase.label.deadlines') : '', t(deadlineLine(t, deadline))]));
   return labelled(lines);
+}
+
+function deadlineLine(t: CliContext['t'], deadline: DeadlineStanding): Message {
+  const name = t(`calendar.name.${deadline.kind}`);
+  if (deadline.passed) return msg('cli.phase.deadline.passed', { name, deadline: deadline.at });
+  const left = t(deadline.daysLeft === 1 ? 'calendar.daysLeftOne' : msg('calendar.daysLeft', { days: deadline.daysLeft }));
+  return deadline.nextReminder
+    ? msg('cli.phase.deadline.ahead', { name, deadline: deadline.at, left, reminder: deadline.nextReminder })
+    : msg('cli.phase.deadline.aheadNoReminder', { name, deadline: deadline.at, left });
 }

@@ -8,6 +8,7 @@ import { dmsEn } from './dms.js';
 import { pagesEn } from './pages.js';
 import { securityKeysEn } from './security-keys.js';
 import { exceptionsEn } from './exceptions.js';
+import { calendarEn } from './calendar.js';
 import { deadlinesEn } from './deadlines.js';
 import { approvalsEn } from './approvals.js';
 
@@ -262,6 +263,6 @@ export const coreEn = {
   'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;
 
-export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn, ...approvalsEn } as const;
+export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn, ...calendarEn, ...approvalsEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -10,6 +10,7 @@ import { dmsZhHant } from './dms.js';
 import { pagesZhHant } from './pages.js';
 import { securityKeysZhHant } from './security-keys.js';
 import { exceptionsZhHant } from './exceptions.js';
+import { calendarZhHant } from './calendar.js';
 import { deadlinesZhHant } from './deadlines.js';
 import { approvalsZhHant } from './approvals.js';
 
@@ -261,4 +262,4 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
 
-export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant, ...approvalsZhHant };
+export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant, ...calendarZhHant, ...approvalsZhHant };

@@ -15,6 +15,8 @@ import { createQueries } from '../../../src/store/index.js';
 import { cliRunner } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { createSmartcardFixture, type SmartcardFixture } from '../../support/smartcard.js';
+import { daysFrom, DAY_SECONDS, hongKongText } from '../../support/reminders.js';
+import { announcedHongKongTime } from '../../../src/i18n/locales.js';
 
 describe('operator CLI: phases and smartcards', () => {
   let database: TestDatabase;
@@ -58,6 +60,51 @@ describe('operator CLI: phases and smartcards', () => {
       expect(shown.out).toContain('pilots        P00001');
       const json = JSON.parse((await cli(['phase', 'show', '--json'])).out);
       expect(json).toMatchObject({ phase: 'parallel-run', source: 'schedule', methods: { smartcard: true, twoFactor: true }, enrolment: true, pin: null });
+    });
+
+    it('names the deadlines: Hong Kong time in words, passed or the days left and the next reminder day, in both languages and in --json', async () => {
+      const secondFactor = daysFrom(new Date(), 10);
+      const deadlinesConfig = path.join(fixture.files.dir, 'deadlines.yaml');
+      await writeFile(
+        deadlinesConfig,
+        [
+          'phases:',
+          '  schedule:',
+          '    - { phase: email-registration, from: "2022-12-19" }',
+          '    - { phase: parallel-run, from: "2023-05-02T09:00" }',
+          '    - { phase: 2fa-only, from: "2099-06-26" }',
+          'deadlines:',
+          '  emailRegistration: "2023-01-31T18:00"',
+          `  secondFactor: "${hongKongText(secondFactor)}"`,
+          'reminders: { offsetsDays: [14, 7, 1] }',
+          '',
+        ].join('\n'),
+      );
+      const reminder = new Date(secondFactor.getTime() - 7 * DAY_SECONDS * 1000);
+      const shown = await cli(['phase', 'show'], { CONFIG_FILE: deadlinesConfig });
+      expect(shown.code).toBe(0);
+      expect(shown.out).toContain('deadlines     Email registration: designated emails activated: 31 January 2023, 18:00 (Hong Kong time), passed\n');
+      expect(shown.out).toContain(`              Second factor: one-time codes set up: ${announcedHongKongTime(secondFactor, 'en')} (10 days left); next reminder ${announcedHongKongTime(reminder, 'en')}\n`);
+      expect(shown.out).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+
+      const chinese = await cli(['--lang', 'zh-Hant', 'phase', 'show'], { CONFIG_FILE: deadlinesConfig });
+      expect(chinese.code).toBe(0);
+      expect(chinese.out).toContain('電郵登記：啟用指定電郵地址：2023年1月31日 18:00（香港時間），已過');
+      expect(chinese.out).toContain(`第二重認證：設定一次性密碼：${announcedHongKongTime(secondFactor, 'zh-Hant')}（尚餘 10 日）；下次提示：${announcedHongKongTime(reminder, 'zh-Hant')}`);
+      expect(chinese.out).not.toMatch(/Email registration|passed|days left/);
+
+      const json = JSON.parse((await cli(['phase', 'show', '--json'], { CONFIG_FILE: deadlinesConfig })).out);
+      expect(json.deadlines).toEqual({
+        emailRegistration: { at: '2023-01-31T10:00:00.000Z', passed: true, daysLeft: 0, nextReminder: null },
+        secondFactor: { at: secondFactor.toISOString(), passed: false, daysLeft: 10, nextReminder: reminder.toISOString() },
+      });
+
+      // No deadline set: secondFactor is the start of 2fa-only, far ahead, its first reminder 14 days before it.
+      const far = await cli(['phase', 'show']);
+      expect(far.out).toContain('Second factor: one-time codes set up: 26 June 2099, 00:00 (Hong Kong time) (');
+      expect(far.out).toContain('next reminder 12 June 2099, 00:00 (Hong Kong time)');
+      expect(JSON.parse((await cli(['phase', 'show', '--json'])).out).deadlines).toMatchObject({ emailRegistration: null, secondFactor: { at: '2099-06-25T16:00:00.000Z', passed: false } });
+      expect((await cli(['phase', 'show'], { CONFIG_FILE: 'config/default.yaml' })).out).toContain('deadlines     none configured\n');
     });
 
     it('says what GET /status says about smartcards: allowed by the phase but refused on a server without smartcard.caFile', async () => {
