@@ -101,7 +101,7 @@ export function createApp(services: Services, web: WebParts): Koa {
 
   app.use(assetRoutes().routes());
   app.use(healthRoutes(deps.db, deps.lifecycle).routes());
-  app.use(statusRoutes(deps.policy, Boolean(deps.smartcard)).routes());
+  app.use(statusRoutes(deps.policy, Boolean(deps.smartcard), { deadlines: deps.deadlines.calendar?.deadlines ?? [], clock: deps.clock }).routes());
   // With a metrics port of its own, the public port does not answer /metrics at all.
   if (!deps.config.metrics.port) app.use(metricsRoutes(deps.metrics, deps.config.metrics.token).routes());
 

@@ -6,8 +6,12 @@
 import Router from '@koa/router';
 import { phaseReport } from '../policy/phase-control.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { deadlinesJson } from '../reminders/calendar.js';
+import type { Deadline } from '../reminders/due-causes.js';
 
-export function statusRoutes(policy: PhasePolicy, smartcardConfigured: boolean): Router {
+export function statusRoutes(policy: PhasePolicy, smartcardConfigured: boolean, calendar: { deadlines: readonly Deadline[]; clock?: Clock } = { deadlines: [] }): Router {
+  const clock = calendar.clock ?? systemClock;
   const router = new Router();
   router.get('/status', async (ctx) => {
     const report = phaseReport(await policy.current());
@@ -18,6 +22,7 @@ export function statusRoutes(policy: PhasePolicy, smartcardConfigured: boolean):
       nextSwitch: report.next,
       methods: { ...report.methods, smartcard: report.methods.smartcard && smartcardConfigured },
       enrolment: report.enrolment,
+      deadlines: deadlinesJson(calendar.deadlines, clock.now()),
     };
   });
   return router;

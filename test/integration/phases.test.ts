@@ -66,6 +66,8 @@ describe('migration phases on a running server', () => {
       nextSwitch: { phase: 'parallel-run', at: expect.any(String), hongKongTime: parallelRunFrom.replace('T', ' ') },
       methods: { smartcard: false, twoFactor: false, twoFactorPilotsOnly: true },
       enrolment: true,
+      // The second-factor deadline is the cut-off when none is configured; no email-registration deadline is.
+      deadlines: { emailRegistration: null, secondFactor: { at: new Date(`${cutOffFrom}:00+08:00`).toISOString(), passed: false } },
     });
   });
 
@@ -137,7 +139,12 @@ describe('migration phases on a running server', () => {
 
   it('reaches the cut-off on time: smartcard gone from /status, password + OTP for everyone', async () => {
     running.clock.advance((new Date(`${cutOffFrom}:00+08:00`).getTime() - running.clock.now().getTime()) / 1000);
-    expect((await request(running.http).get('/status')).body).toMatchObject({ phase: '2fa-only', nextSwitch: null, methods: { smartcard: false, twoFactor: true } });
+    expect((await request(running.http).get('/status')).body).toMatchObject({
+      phase: '2fa-only',
+      nextSwitch: null,
+      methods: { smartcard: false, twoFactor: true },
+      deadlines: { emailRegistration: null, secondFactor: { at: new Date(`${cutOffFrom}:00+08:00`).toISOString(), passed: true } },
+    });
     const { page } = await passwordAndTotp(otherUser);
     expect(page.status).toBe(303);
     const audit = await database.db('audit_events').where({ type: 'login', user_id: 'TRADER1', outcome: 'success' }).orderBy('id', 'desc').first();
