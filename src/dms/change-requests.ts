@@ -7,6 +7,10 @@
  * audit records — or rejects it. Refused: the maker's own approval (`own_request`), a request
  * decided already, an expired one (`request_expired`, recorded), and one whose users changed
  * since (`request_stale`, recorded, nothing applied). A request of another firm is not found.
+ * Its mails (src/mail/change-request-mails.ts) are queued in the same transactions: to each
+ * other active DA of the firm when it is made, to the maker when an outcome is recorded. An
+ * expiry is recorded only when a DA tries to decide the request after its time (the status
+ * is otherwise read from the clock), so only then does the maker hear of it.
  */
 import { createHash } from 'node:crypto';
 import { cleanExceptionReason, grantProblems, type ExceptionGrant } from '../directory/user-exceptions.js';
@@ -32,6 +36,7 @@ import {
   type DmsDependencies,
 } from './administration.js';
 import { applyEmailRegistrations, checkEmailCsv, type UploadReport } from './bulk-registration.js';
+import { changeDecisionMail, changeRequestMail } from '../mail/change-request-mails.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { dmsRefusal } from './refusals.js';
 
@@ -179,6 +184,11 @@ async function record(deps: MakerCheckerDependencies, da: DelegatedAdministrator
     });
     const target = effect.action === 'csv_upload' ? { participantId: da.participantId } : { participantId: da.participantId, userId: effect.userId };
     await queries.audit.record(auditEvent(da, 'change_request.create', 'success', target, { request: String(row.id), action: effect.action, ...(reason ? { reason } : {}) }));
+    // The checkers hear of it with the request itself: no request without its mails, no mail for a request that rolled back.
+    const request = { id: String(row.id), participantId: da.participantId, maker: da.userId, effect, createdAt: row.created_at, expiresAt: row.expires_at };
+    for (const checker of await queries.changeRequests.checkersToTell(da.participantId, da.subject)) {
+      await deps.outbox.queue(queries.jobs, { kind: 'change-request', to: checker.email, ...changeRequestMail(checker, request, approvalsUrl(deps.issuer)) });
+    }
     return String(row.id);
   });
   return getChangeRequest(deps, da, id);
@@ -247,6 +257,9 @@ export async function proposeCsvUpload(
 }
 
 const REQUEST_ID = /^[1-9]\d{0,17}$/;
+
+/** Where a request's mails send its DAs: the approvals page, on this server's public URL. */
+const approvalsUrl = (issuer: string): string => new URL('/dms/approvals', issuer).toString();
 
 export async function getChangeRequest(deps: MakerCheckerDependencies, da: DelegatedAdministrator, id: string): Promise<ChangeRequestView> {
   const row = REQUEST_ID.test(id) ? await deps.queries.changeRequests.find(da.participantId, id) : undefined;
@@ -325,6 +338,13 @@ export async function decideChangeRequest(deps: MakerCheckerDependencies, checke
     await queries.changeRequests.decide(row.id, { outcome, decidedBy: checker.subject, at: now });
     const type = { approved: 'change_request.approve', rejected: 'change_request.reject', expired: 'change_request.expire', stale: 'change_request.stale' }[outcome];
     await queries.audit.record(auditEvent(checker, type, outcome === 'approved' || outcome === 'rejected' ? 'success' : 'failure', target, details));
+    // The maker hears of the outcome in the transaction that records it (an expiry is recorded here, when a checker finds it).
+    const makerDa = await queries.changeRequests.makerToTell(checker.participantId, row.maker_id);
+    if (makerDa) {
+      const request = { id: String(row.id), participantId: checker.participantId, maker: makerDa.user_id, effect, createdAt: row.created_at, expiresAt: row.expires_at };
+      const mail = changeDecisionMail(makerDa, request, { outcome, checker: checker.userId, at: now }, approvalsUrl(deps.issuer));
+      await deps.outbox.queue(queries.jobs, { kind: 'change-decision', to: makerDa.email, ...mail });
+    }
     return outcome;
   });
   // Recorded and committed first: an expired or stale request stays so, and changed nothing.

@@ -10,7 +10,7 @@ import nodemailer from 'nodemailer';
 import type { Logger } from '../observability/logger.js';
 
 /** What a message is for: the label of the emails-sent metric. */
-export type MailKind = 'one-time-code' | 'activation' | 'email-change' | 'security-notice' | 'reminder' | 'digest' | 'readiness-report';
+export type MailKind = 'one-time-code' | 'activation' | 'email-change' | 'security-notice' | 'reminder' | 'digest' | 'readiness-report' | 'change-request' | 'change-decision';
 
 export interface MailMessage {
   kind: MailKind;

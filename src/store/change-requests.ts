@@ -29,6 +29,9 @@ export interface ChangeRequestListing extends ChangeRequestRow {
   target_login: string | null;
 }
 
+/** A DA a request's mail goes to. */
+export type MailedDa = Pick<UserRow, 'participant_id' | 'user_id' | 'display_name' | 'role'> & { email: string };
+
 export interface NewChangeRequest {
   participantId: string;
   action: string;
@@ -95,6 +98,25 @@ export function changeRequestQueries(db: Database) {
         .orderBy('user_id')
         .select('id', 'user_id', 'email', 'status', 'role', 'password_hash', 'password_changed_at', 'second_factor', 'locked_until', 'failed_attempts');
       return options.lock ? query.forUpdate() : query;
+    },
+    /**
+     * Who is told of a new request: the participant's other DAs who can act on it (active, with
+     * a designated email), never the maker; in user order.
+     */
+    async checkersToTell(participantId: string, makerId: string): Promise<MailedDa[]> {
+      return db<UserRow>('users')
+        .where({ participant_id: participantId, role: 'da', status: 'active' })
+        .whereNot('id', makerId)
+        .whereNotNull('email')
+        .orderBy('user_id')
+        .select('participant_id', 'user_id', 'display_name', 'email', 'role');
+    },
+    /** The maker, to be told of the decision: only while an active DA with a designated email. */
+    async makerToTell(participantId: string, makerId: string): Promise<MailedDa | undefined> {
+      return db<UserRow>('users')
+        .where({ participant_id: participantId, id: makerId, role: 'da', status: 'active' })
+        .whereNotNull('email')
+        .first('participant_id', 'user_id', 'display_name', 'email', 'role');
     },
     /** Active DAs of the participant (not disabled): with two or more, a DA's change needs another. */
     async activeDaCount(participantId: string): Promise<number> {
