@@ -138,8 +138,9 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
 
   const linkBinding = (token: string) => `activation:${hashActivationToken(token)}`;
 
-  function renderPasswordForm(ctx: Context, status: number, token: string, user: UserRow, error?: Translatable) {
+  function renderPasswordForm(ctx: Context, status: number, token: string, user: UserRow, error?: Translatable, notice?: Translatable) {
     page(ctx, status, 'activate-password', {
+      notice,
       csrf: csrf.issue(linkBinding(token)),
       participantId: user.participant_id,
       userId: user.user_id,
@@ -155,7 +156,9 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     const link = await inspectActivationLink(deps, token);
     if (link.state !== 'valid') return linkProblem(ctx, link.state);
     if (await pastDeadline(ctx, link.user)) return;
-    renderPasswordForm(ctx, 200, token, link.user);
+    // Past the deadline, a user whose exception lets them activate is told until when.
+    const until = await deps.deadlines?.exceptionUntil?.('emailRegistration', link.user.id);
+    renderPasswordForm(ctx, 200, token, link.user, undefined, until ? msg('exceptions.notice.activation_deadline', { until }) : undefined);
   });
 
   router.post('/password', async (ctx) => {

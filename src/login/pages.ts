@@ -8,9 +8,11 @@ import type { ChooseMethodView, CodeView, ConsentView, EnrolTotpView, LoginView,
 import { factorHolder, stepContext } from './login.js';
 import { otherWays } from './steps.js';
 import { announcedHongKongTime, type Locale } from '../i18n/locales.js';
-import { msg, type Translatable } from '../i18n/translate.js';
+import { msg, type Message, type Translatable } from '../i18n/translate.js';
 import { claimDescriptions, scopeDescriptions } from '../oidc/scopes.js';
-import { loginAccess, passwordLoginMayApply, phaseBanner } from '../policy/access.js';
+import { loginAccess, passwordLoginMayApply, phaseBanner, type PhaseBanner } from '../policy/access.js';
+import { approachingDeadline, type DeadlineCalendar } from '../reminders/calendar.js';
+import { usableFactors } from '../factors/second-factors.js';
 import type { CodeMailing } from './code-step.js';
 import type { Login, LoginRequest, LoginServices } from './login.js';
 import { maskEmail } from './mask-email.js';
@@ -31,6 +33,9 @@ export interface LoginPageInput extends FormContext {
   userId?: string;
   /** Someone's dated smartcard exception is in force: after the cut-off the smartcard button stays for them. */
   smartcardExceptions?: boolean;
+  /** The deadlines, and the instant: one within the largest reminder offset is named on the page. */
+  calendar?: DeadlineCalendar | undefined;
+  now?: Date;
 }
 
 export function loginPage(input: LoginPageInput, error?: Translatable): LoginView {
@@ -47,7 +52,23 @@ export function loginPage(input: LoginPageInput, error?: Translatable): LoginVie
     showPassword: passwordLoginMayApply(policy.phase, policy.pilots.size > 0, requirement),
     smartcardAction: input.smartcard && loginAccess(policy.phase, false, requirement, { smartcard: input.smartcardExceptions === true }).smartcard ? `${input.smartcard.loginOrigin}${input.base}/smartcard` : undefined,
     banner: banner && (banner.at ? msg(banner.key, { time: announcedHongKongTime(banner.at, input.locale) }) : banner.key),
+    deadlineNotice: input.calendar && input.now ? deadlineNotice(input.calendar, input.now, banner) : undefined,
   };
+}
+
+/**
+ * The deadline the login page names, one line: the soonest one ahead within the largest reminder
+ * offset. The second-factor one says when smartcard login ends too, unless the phase banner
+ * already does.
+ */
+export function deadlineNotice(calendar: DeadlineCalendar, now: Date, banner?: PhaseBanner): Message | undefined {
+  const deadline = approachingDeadline(calendar, now);
+  if (!deadline) return undefined;
+  if (deadline.kind === 'emailRegistration') return msg('calendar.login.emailRegistration', { deadline: deadline.at });
+  const cutOff = calendar.smartcardEnds;
+  if (!cutOff || cutOff.getTime() <= now.getTime() || banner?.key === 'banner.smartcardEnds') return msg('calendar.login.secondFactorOnly', { deadline: deadline.at });
+  if (cutOff.getTime() === deadline.at.getTime()) return msg('calendar.login.secondFactorAtCutOff', { deadline: deadline.at });
+  return msg('calendar.login.secondFactor', { deadline: deadline.at, cutOff });
 }
 
 export function codePage(services: Pick<LoginServices, 'totp'>, form: FormContext, login: Login, mailing: Partial<CodeMailing> = {}): CodeView {
@@ -81,9 +102,12 @@ export function newPasswordPage(services: Pick<LoginServices, 'passwordRules'>, 
   };
 }
 
-export function choiceOfMethodPage(form: FormContext, login: Login): ChooseMethodView {
+/** `exceptionUntil`: past the second-factor deadline, the end of the user's exception that lets them enrol still. */
+export function choiceOfMethodPage(form: FormContext, login: Login, exceptionUntil?: Date): ChooseMethodView {
   const recovered = login.proven.includes('recovery');
-  return { ...form, email: login.user.email ? maskEmail(login.user.email) : undefined, current: login.user.second_factor, notice: recovered ? 'recovery.used' : undefined };
+  const excepted = exceptionUntil && usableFactors(factorHolder(login)).length === 0 ? msg('exceptions.notice.second_factor_deadline', { until: exceptionUntil }) : undefined;
+  const notices = [...(recovered ? ['recovery.used' as const] : []), ...(excepted ? [excepted] : [])];
+  return { ...form, email: login.user.email ? maskEmail(login.user.email) : undefined, current: login.user.second_factor, notice: notices.length ? notices : undefined };
 }
 
 /** The other ways this login's second-factor page offers. */

@@ -113,7 +113,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!current || current.step === 'password') {
       // The relying party's login_hint fills in who is logging in (login-hint.ts).
       const hinted = hintedLogin(details.params['login_hint']);
-      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), smartcardExceptions: await smartcardExceptionsLive(request.policy.phase), ...hinted }, values.error));
+      return show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), smartcardExceptions: await smartcardExceptionsLive(request.policy.phase), calendar: deps.deadlines?.calendar, now: deps.clock.now(), ...hinted }, values.error));
     }
     switch (current.step) {
       case 'totp':
@@ -143,7 +143,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       case 'new-password':
         return show(ctx, 'change-password', newPasswordPage(deps, pageContext(ctx), current, values.error));
       case 'choose-method':
-        return show(ctx, 'choose-method', choiceOfMethodPage(pageContext(ctx), current));
+        return show(ctx, 'choose-method', choiceOfMethodPage(pageContext(ctx), current, await deps.deadlines?.exceptionUntil?.('secondFactor', current.user.id)));
       case 'no-second-factor':
         await deps.queries.loginProgress.finish(details.uid);
         throw new RefusedPage(refused(403, 'login.error.notReadyTitle', 'login.error.noEmail'));
@@ -188,7 +188,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const typed = { participantId: typeof body['participantId'] === 'string' ? body['participantId'].slice(0, 64) : '', userId: typeof body['userId'] === 'string' ? body['userId'].slice(0, 64) : '' };
     const again = async (error: Translatable) => {
       const { details, request, clientName } = loaded(ctx);
-      show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), smartcardExceptions: await smartcardExceptionsLive(request.policy.phase), ...typed }, error));
+      show(ctx, 'login', loginPage({ ...pageContext(ctx), uid: details.uid, clientName, request, smartcard: deps.smartcard, locale: localeOf(ctx), smartcardExceptions: await smartcardExceptionsLive(request.policy.phase), calendar: deps.deadlines?.calendar, now: deps.clock.now(), ...typed }, error));
     };
     const parsed = forms.login.safeParse(body);
     if (!parsed.success || !csrf.verify(loaded(ctx).details.uid, parsed.data.csrf)) {

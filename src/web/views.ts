@@ -29,6 +29,8 @@ export interface LoginView {
   showPassword: boolean;
   smartcardAction?: string | undefined;
   banner?: Translatable | undefined;
+  /** A deadline near: what must be done by when (src/login/pages.ts, deadlineNotice). */
+  deadlineNotice?: Translatable | undefined;
 }
 
 export interface CodeView {
@@ -56,6 +58,8 @@ export interface NewPasswordView {
   minLength: number;
   maxLength: number;
   error?: Translatable | undefined;
+  /** Shown above the form (the activation page: until when an exception lets the user activate). */
+  notice?: Translatable | undefined;
 }
 
 export interface ChooseMethodView {
