@@ -11,6 +11,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { readinessReport } from '../reports/readiness-report.js';
+import { deadlinesJson } from '../reminders/calendar.js';
 import { TooManyRequestsError } from '../kernel/errors.js';
 import { parseHongKongTime } from '../kernel/hong-kong-time.js';
 import type { CsrfTokens } from '../web/csrf.js';
@@ -209,8 +210,10 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
   });
 
   router.get('/readiness', async (ctx) => {
-    const report = await readinessReport(deps.queries, { now: deps.clock.now(), participantId: da(ctx).participantId });
-    ctx.body = { generatedAt: report.generatedAt, windowDays: report.windowDays, ...report.participants[0] };
+    const now = deps.clock.now();
+    const report = await readinessReport(deps.queries, { now, participantId: da(ctx).participantId });
+    // The deadlines as GET /status gives them: ISO instants, passed or not.
+    ctx.body = { generatedAt: report.generatedAt, windowDays: report.windowDays, ...report.participants[0], deadlines: deadlinesJson(deps.deadlines?.calendar?.deadlines ?? [], now) };
   });
 
   router.get('/audit', async (ctx) => {

@@ -48,6 +48,7 @@ import type { Views } from '../web/views.js';
 import type { ChangeRequestSummaryView, DmsFrame, DmsViews, UploadView, UserView } from './views.js';
 import { exceptionsOfUser } from '../directory/user-exceptions.js';
 import { READINESS_COLUMNS, readinessReport, readinessReportCsv, readyPercent } from '../reports/readiness-report.js';
+import { readinessDeadlines } from './readiness-deadlines.js';
 import { securityFacts } from '../account/security-page.js';
 
 export interface DmsPageDependencies extends DmsDependencies, MakerCheckerDependencies {
@@ -476,10 +477,11 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   router.get('/readiness', signedIn, async (ctx) => {
     const { participantId } = dmsState(ctx).da;
     const now = deps.clock.now();
-    const [report, policy, withoutKey] = await Promise.all([
+    const [report, policy, withoutKey, counts] = await Promise.all([
       readinessReport(deps.queries, { now, participantId }),
       deps.policy.current(),
       deps.queries.readinessReport.withoutSecurityKey(participantId, { now, limit: WITHOUT_KEY_LIMIT }),
+      deps.queries.users.readinessCounts(participantId, now),
     ]);
     const [row] = report.participants;
     page(ctx, 200, 'dms-readiness', {
@@ -489,6 +491,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       phase: phaseWords(policy.phase),
       next: policy.next ? { phase: phaseWords(policy.next.phase), at: policy.next.at } : undefined,
       cutOffPhase: phaseWords('2fa-only'),
+      // The deadlines, and which of them each not-ready count concerns.
+      ...readinessDeadlines(deps.deadlines?.calendar, counts, now),
       rows: READINESS_COLUMNS.map((column) => ({ label: `dms.readiness.${column.key}` as const, value: row?.[column.key] ?? 0 })),
       withoutKey: {
         caption: withoutKey.total === 1 ? 'dms.readiness.noKeyCaptionOne' : { key: 'dms.readiness.noKeyCaption', params: { count: withoutKey.total } },

@@ -4,6 +4,7 @@
  * are only what is no language: IDs, names and addresses people typed, URLs, form values.
  * Times are Dates, written by the page in Hong Kong time (`hkTime`).
  */
+import type { ReadinessDeadlinesView } from './readiness-deadlines.js';
 import type { Translatable } from '../i18n/translate.js';
 import type { ReadinessState } from '../store/users.js';
 import type { FirmUser, UserList } from './administration.js';
@@ -79,7 +80,7 @@ export interface UploadView extends DmsFrame {
   report?: { summary: Record<'registered' | 'changed' | 'unchanged' | 'resent' | 'rejected', number>; rows: readonly UploadRowView[] } | undefined;
 }
 
-export interface ReadinessView extends DmsFrame {
+export interface ReadinessView extends DmsFrame, ReadinessDeadlinesView {
   windowDays: number;
   generatedAt: Date;
   readyPercent: string;

@@ -33,7 +33,12 @@ describe('every DMS page in Traditional Chinese', () => {
   /** Every page looked at, with where it came from, for the check at the end of each test. */
   let seen: Array<{ what: string; page: Page | { status: number; body: string } }> = [];
 
-  useTestServer((started) => ({ database, running } = started), { phases: { refreshSeconds: 0 }, dms: { csv: { maxBytes: 4096, maxRows: 20 } } });
+  useTestServer((started) => ({ database, running } = started), {
+    phases: { refreshSeconds: 0 },
+    dms: { csv: { maxBytes: 4096, maxRows: 20 } },
+    // Far ahead: named on the readiness page, enforcing nothing here.
+    deadlines: { emailRegistration: '2099-03-01T18:00', secondFactor: '2099-06-01T18:00' },
+  });
 
   const url = (path: string) => `${running.issuer}${path}`;
   async function get(path: string, status = 200): Promise<Page> {
@@ -195,6 +200,10 @@ describe('every DMS page in Traditional Chinese', () => {
       expect(page.body).toContain('由 2099年1月1日 上午8:00（香港時間）起：並行期（智能卡，或密碼及一次性密碼）。');
       expect(page.body).toContain('「只限密碼及一次性密碼」階段起將無法登入');
       expect(page.body).not.toContain('2fa-only');
+      // The deadlines, and the one each not-ready count concerns.
+      expect(page.body).toContain('<th scope="row">電郵登記：啟用指定電郵地址</th><td>2099年3月1日 18:00（香港時間）前</td><td>尚餘 ');
+      expect(page.body).toContain('<th scope="row">第二重認證：設定一次性密碼</th><td>2099年6月1日 18:00（香港時間）前</td>');
+      expect(page.body).toContain('<td>第二重認證：設定一次性密碼：2099年6月1日 18:00（香港時間）</td>');
     } finally {
       await clearPhasePin(phases, operatorActor('ops1'));
     }

@@ -8,7 +8,7 @@ import { operatorActor } from '../../../src/kernel/actor.js';
 import { registerDesignatedEmail } from '../../../src/enrolment/activation-links.js';
 import { announcedHongKongTime } from '../../../src/i18n/locales.js';
 import { Browser, type Page } from '../../support/browser.js';
-import { activationLinkIn } from '../../support/dms.js';
+import { activationLinkIn, seedDa, signInToDms } from '../../support/dms.js';
 import { latinSentences } from '../../support/latin-sentences.js';
 import { passwordStep, startAuthorization, submitCode } from '../../support/flows.js';
 import { DAY_SECONDS, daysFrom, hongKongText } from '../../support/reminders.js';
@@ -96,6 +96,29 @@ describe('deadline notices', () => {
       const chinese = await new Browser({}, CHINESE).follow(link);
       expectChinese(chinese);
       expect(noticeOf(chinese, 'exception-notice')).toBe(`您仍可使用啟用連結啟用您的中央結算系統帳戶，直至${announcedHongKongTime(exceptionUntil, 'zh-Hant')}。`);
+    });
+
+    it('shows the deadlines on the DMS readiness page and in its API: passed, days left, and which one each not-ready count concerns', async () => {
+      const da = await seedDa(running, 'D00001', 'ADMIN');
+      await seedUser(running.server, running.config, { participantId: 'D00001', userId: 'NOFACTOR', email: 'nofactor@d00001.test', secondFactor: 'none' }, running.clock);
+      const dms = await signInToDms(running, da);
+      const page = await dms.browser.request(`${running.issuer}/dms/readiness`);
+      expect(page.status).toBe(200);
+      const table = page.body.slice(page.body.indexOf('id="readiness-deadlines"'), page.body.indexOf('id="readiness-not-ready"'));
+      expect(table).toContain(`<th scope="row">Email registration: designated emails activated</th><td>By ${announcedHongKongTime(emailDeadline, 'en')}</td><td>Passed</td><td>1</td>`);
+      expect(table).toContain(`<th scope="row">Second factor: one-time codes set up</th><td>By ${announcedHongKongTime(secondFactorDeadline, 'en')}</td><td>9 days left</td><td>1</td>`);
+      const notReady = page.body.slice(page.body.indexOf('id="readiness-not-ready"'));
+      expect(notReady).toContain(`Activation email sent</a></th><td>1</td><td>Email registration: designated emails activated: ${announcedHongKongTime(emailDeadline, 'en')}</td>`);
+      expect(notReady).toContain(`Password set, no second factor</a></th><td>1</td><td>Second factor: one-time codes set up: ${announcedHongKongTime(secondFactorDeadline, 'en')}</td>`);
+
+      const chinese = await signInToDms(running, da, new Browser({}, CHINESE));
+      const zh = await chinese.browser.request(`${running.issuer}/dms/readiness`);
+      expectChinese(zh, ['ADMIN', 'D00001', 'CSV', 'EXCEPTED', 'NOFACTOR', 'User', 'on leave until the deadline']); // the fixture's names and exception reason
+      expect(zh.body).toContain(`<td>${announcedHongKongTime(secondFactorDeadline, 'zh-Hant')}前</td><td>尚餘 9 日</td>`);
+      expect(zh.body).toContain('<td>已過</td>');
+
+      const api = await dms.api('GET', '/dms/api/readiness');
+      expect(api.body.deadlines).toEqual({ emailRegistration: { at: emailDeadline.toISOString(), passed: true }, secondFactor: { at: secondFactorDeadline.toISOString(), passed: false } });
     });
   });
 
