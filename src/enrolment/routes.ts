@@ -39,6 +39,7 @@ import {
   type PasswordSetting,
 } from './activation.js';
 import { hashActivationToken, inspectActivationLink, isActivationTokenShaped, type ActivationDependencies, type LinkState } from './activation-links.js';
+import { firstSecondFactorClosed, secondFactorClosedMessage } from '../reminders/deadline-doors.js';
 
 export interface ActivationRouteDependencies extends ActivationDependencies, PasswordSetting {
   queries: Queries;
@@ -191,19 +192,33 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
     binding: string;
   }
 
-  /** The enrolment session of this browser; undefined (and a page already shown) when there is none. */
-  async function loadEnrolment(ctx: Context): Promise<Enrolment | undefined> {
+  /**
+   * The enrolment session of this browser; undefined (and a page already shown) when there is
+   * none, or when the second-factor deadline has passed for its user (who has none yet, nor a
+   * live exception): a session opened before the deadline sets nothing up after it, and sends
+   * no code. A refused post (`attempt`) is audited.
+   */
+  async function loadEnrolment(ctx: Context, attempt?: CodeMethod): Promise<Enrolment | undefined> {
     const session = ctx.cookies.get(enrolmentCookie(ctx), { signed: true });
     const user = await enrolmentSessionUser(deps, session);
     if (!session || !user) {
       message(ctx, 400, 'activate.setupExpiredTitle', 'activate.setupExpired');
       return undefined;
     }
+    const holder = { second_factor: user.second_factor, email: user.email, securityKeys: await queries.webauthnCredentials.countForUser(user.id) };
+    const deadline = await firstSecondFactorClosed(deps.deadlines, user.id, holder);
+    if (deadline) {
+      if (attempt) {
+        await queries.audit.record(auditEvent(userActor(user, origin(ctx)), 'second_factor.enrol', 'failure', user, { method: attempt, during: 'activation', reason: 'deadline_passed', deadline: deadline.at.toISOString() }));
+      }
+      message(ctx, 403, 'deadlines.secondFactor.pastTitle', secondFactorClosedMessage(user.role, deadline));
+      return undefined;
+    }
     return { session, user, binding: `enrolment:${hashEnrolmentSession(session)}` };
   }
 
-  async function loadEnrolmentForm<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>): Promise<{ enrolment: Enrolment; form: T } | undefined> {
-    const enrolment = await loadEnrolment(ctx);
+  async function loadEnrolmentForm<T extends { csrf: string }>(ctx: Context, schema: z.ZodType<T>, attempt?: CodeMethod): Promise<{ enrolment: Enrolment; form: T } | undefined> {
+    const enrolment = await loadEnrolment(ctx, attempt);
     if (!enrolment) return undefined;
     const form = parse(ctx, schema, enrolment.binding);
     return form ? { enrolment, form } : undefined;
@@ -309,7 +324,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   });
 
   router.post('/enrol-totp', async (ctx) => {
-    const request = await loadEnrolmentForm(ctx, codeForm);
+    const request = await loadEnrolmentForm(ctx, codeForm, 'totp');
     if (!request) return;
     if (await guard.refused(ctx, 'otpFailures')) return;
     const verdict = await confirmTotpEnrolment(deps.totp, request.enrolment.user.id, request.form.code);
@@ -331,7 +346,7 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   });
 
   router.post('/otp', async (ctx) => {
-    const request = await loadEnrolmentForm(ctx, codeForm);
+    const request = await loadEnrolmentForm(ctx, codeForm, 'email');
     if (!request) return;
     if (await guard.refused(ctx, 'otpFailures')) return;
     const verdict = await verifyEmailOtp(deps.emailOtp, request.enrolment.user.id, emailBinding(request.enrolment), request.form.code);

@@ -5,7 +5,7 @@
  * once per request; the use cases never see Koa or oidc-provider.
  */
 import type { Clock } from '../kernel/clock.js';
-import { usableFactors, type FactorHolder, type FactorServices } from '../factors/second-factors.js';
+import type { FactorHolder, FactorServices } from '../factors/second-factors.js';
 import type { RecoveryCodeDependencies } from '../factors/recovery-codes.js';
 import type { WebauthnDependencies } from '../factors/webauthn.js';
 import type { LoginCredentials } from '../store/login-progress.js';
@@ -23,6 +23,7 @@ import type { Queries } from '../store/index.js';
 import type { ProgressLookahead } from '../store/login-progress.js';
 import type { UserRow } from '../store/users.js';
 import type { DeadlineEnforcement } from '../reminders/enforcement.js';
+import { firstSecondFactorClosed } from '../reminders/deadline-doors.js';
 import { nextLoginStep, type LoginStep, type StepContext } from './steps.js';
 
 export interface LoginServices extends FactorServices {
@@ -153,8 +154,8 @@ export async function findLogin(services: LoginServices, request: LoginRequest, 
  * has a live `second_factor_deadline` exception: the page names the deadline and whom to ask.
  */
 async function enrolmentPastDeadline(services: LoginServices, login: Login, step: LoginStep): Promise<LoginRefusal | undefined> {
-  if ((step !== 'email-otp' && step !== 'choose-method') || usableFactors(factorHolder(login)).length > 0) return undefined;
-  const deadline = await services.deadlines?.passedFor('secondFactor', login.user.id);
+  if (step !== 'email-otp' && step !== 'choose-method') return undefined;
+  const deadline = await firstSecondFactorClosed(services.deadlines, login.user.id, factorHolder(login));
   if (!deadline) return undefined;
   return refused(403, 'deadlines.secondFactor.pastTitle', msg(login.user.role === 'da' ? 'deadlines.secondFactor.pastDa' : 'deadlines.secondFactor.past', { deadline: deadline.at }));
 }

@@ -11,7 +11,8 @@ import type { Translatable } from '../i18n/translate.js';
 import { smartcardExceptionFor } from './smartcard-exception.js';
 import { refusalFor } from '../policy/access.js';
 import { recordLoginEvent } from './events.js';
-import type { Login, LoginOutcome, LoginServices } from './login.js';
+import { factorHolder, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { firstSecondFactorClosed, secondFactorClosedMessage } from '../reminders/deadline-doors.js';
 import { completeSmartcardLogin } from './smartcard-step.js';
 
 export async function bridgeChallenge(services: LoginServices, login: Login): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -33,6 +34,13 @@ export async function registerKeyWithSmartcard(
   const { policy, requirement } = login.request;
   const exception = await smartcardExceptionFor(services, policy.phase, login.user);
   if (refusalFor('smartcard', policy.phase, policy.pilots.has(login.user.participant_id), requirement, { smartcard: Boolean(exception) })) return completeSmartcardLogin(services, login, {});
+  // Past the second-factor deadline a user with no second factor registers no first one here either (a page left open across it).
+  const deadline = await firstSecondFactorClosed(services.deadlines, login.user.id, factorHolder(login));
+  if (deadline) {
+    await recordLoginEvent(services, login.request, { type: 'webauthn.register', outcome: 'failure', who: login.user, details: { reason: 'deadline_passed', vouchedBy: 'smartcard', deadline: deadline.at.toISOString() } });
+    await services.queries.loginProgress.finish(login.request.uid);
+    return refused(403, 'deadlines.secondFactor.pastTitle', secondFactorClosedMessage(login.user.role, deadline));
+  }
   const response = parseCredentialResponse('registration', input.credential);
   const name = keyName(input.name, input.defaultName);
   const verdict = await services.queries.transaction(async (within) => {

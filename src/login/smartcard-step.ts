@@ -13,6 +13,7 @@ import { CANNOT_LOG_IN_NOW, refused, type Login, type LoginOutcome, type LoginRe
 import { ACCESS_REFUSALS, SMARTCARD_REFUSALS } from './refusals.js';
 import { authenticateWithSmartcard } from './smartcard-check.js';
 import { smartcardExceptionFor } from './smartcard-exception.js';
+import { firstSecondFactorClosed } from '../reminders/deadline-doors.js';
 
 const HEADER_REFUSALS = {
   'untrusted-header': 'untrusted_certificate_header',
@@ -52,7 +53,10 @@ export async function loginWithSmartcard(services: LoginServices, trust: Smartca
   // The bridge: a user with no phishing-resistant factor yet is offered a security key while
   // the card still works, vouched for by the card (the login waits, proven, for that page). A user
   // on a dated exception sees that page too: it tells them when their card stops.
-  if (exception || (await services.queries.webauthnCredentials.countForUser(outcome.user.id)) === 0) {
+  // Past the second-factor deadline a user with no second factor at all is offered none (deadline-doors.ts): the card logs them in.
+  const keys = await services.queries.webauthnCredentials.countForUser(outcome.user.id);
+  const closed = await firstSecondFactorClosed(services.deadlines, outcome.user.id, { second_factor: outcome.user.second_factor, email: outcome.user.email, securityKeys: keys });
+  if (!closed && (exception || keys === 0)) {
     const expiresAt = new Date(services.clock.now().getTime() + services.interactionTtlSeconds * 1000);
     const events = loginAuditEventsFor(services, request, outcome.user, card);
     await services.queries.loginProgress.start(request.uid, outcome.user.id, ['sc'], expiresAt, events);

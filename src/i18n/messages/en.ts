@@ -10,6 +10,7 @@ import { securityKeysEn } from './security-keys.js';
 import { exceptionsEn } from './exceptions.js';
 import { calendarEn } from './calendar.js';
 import { deadlinesEn } from './deadlines.js';
+import { deadlineDoorsEn } from './deadline-doors.js';
 import { approvalsEn } from './approvals.js';
 
 export const coreEn = {
@@ -263,6 +264,6 @@ export const coreEn = {
   'problem.participantInvalid': 'The participant ID is not valid: 2 to 10 letters or digits, e.g. B01234.',
 } as const;
 
-export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn, ...calendarEn, ...approvalsEn } as const;
+export const en = { ...coreEn, ...dmsEn, ...cliEn, ...pagesEn, ...securityKeysEn, ...accountEn, ...exceptionsEn, ...deadlinesEn, ...deadlineDoorsEn, ...calendarEn, ...approvalsEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -12,6 +12,7 @@ import { securityKeysZhHant } from './security-keys.js';
 import { exceptionsZhHant } from './exceptions.js';
 import { calendarZhHant } from './calendar.js';
 import { deadlinesZhHant } from './deadlines.js';
+import { deadlineDoorsZhHant } from './deadline-doors.js';
 import { approvalsZhHant } from './approvals.js';
 
 const coreZhHant: Record<keyof typeof coreEn, string> = {
@@ -262,4 +263,4 @@ const coreZhHant: Record<keyof typeof coreEn, string> = {
   'problem.participantInvalid': '參與者編號無效：須為 2 至 10 個英文字母或數字，例如 B01234。',
 };
 
-export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant, ...calendarZhHant, ...approvalsZhHant };
+export const zhHant: Record<MessageKey, string> = { ...coreZhHant, ...dmsZhHant, ...cliZhHant, ...pagesZhHant, ...securityKeysZhHant, ...accountZhHant, ...exceptionsZhHant, ...deadlinesZhHant, ...deadlineDoorsZhHant, ...calendarZhHant, ...approvalsZhHant };
