@@ -10,6 +10,7 @@ import { parseHongKongTime } from '../../kernel/hong-kong-time.js';
 import { grantUserException, listUserExceptions, revokeUserException } from '../../directory/user-exceptions.js';
 import { announcedHongKongTime, hongKongDateTime } from '../../i18n/locales.js';
 import { msg } from '../../i18n/translate.js';
+import { isExceptionKind } from '../../policy/user-exception-kinds.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
@@ -63,7 +64,8 @@ export function registerUserExceptionCommands(user: Command, cli: CliContext): v
         cli.io.out(
           table(
             ['participant', 'user', 'kind', 'until', 'grantedBy', 'reason'].map((column) => t(`cli.exception.column.${column}` as 'cli.exception.column.user')),
-            live.map((row) => [row.participantId, row.userId, row.kind, hongKongDateTime(row.until, cli.locale), row.grantedBy, row.reason]),
+            // The kind in words; --json keeps its code.
+            live.map((row) => [row.participantId, row.userId, isExceptionKind(row.kind) ? t(`exceptions.kind.${row.kind}`) : row.kind, hongKongDateTime(row.until, cli.locale), row.grantedBy, row.reason]),
           ),
         );
       }),

@@ -44,7 +44,8 @@ describe('operator CLI: per-user exceptions', () => {
   it('lists the exceptions in force, of one participant or of all, as a table or JSON', async () => {
     const listed = await cli(['user', 'exception', 'list']);
     expect(listed.code).toBe(0);
-    expect(listed.out).toMatch(/X01\s+ALICE\s+smartcard_login\s+.+operator:ops1\s+card reader on order/);
+    expect(listed.out).toMatch(/X01\s+ALICE\s+Smartcard login after the cut-off\s+.+operator:ops1\s+card reader on order/);
+    expect(listed.out).not.toContain('smartcard_login'); // the kind in words; --json keeps the code
     expect((await cli(['user', 'exception', 'list', 'X02'])).out).toBe('No exception is in force.\n');
     const json = JSON.parse((await cli(['user', 'exception', 'list', 'x01', '--json'])).out);
     expect(json).toEqual([expect.objectContaining({ participantId: 'X01', userId: 'ALICE', kind: 'smartcard_login', reason: 'card reader on order' })]);
@@ -110,6 +111,8 @@ describe('operator CLI: per-user exceptions', () => {
   it('speaks Chinese to a Chinese-speaking operator', async () => {
     const listed = await cli(['--lang', 'zh-Hant', 'user', 'exception', 'list', 'X01']);
     expect(listed.out).toMatch(/^參與者\s+用戶\s+類別\s+直至/);
+    expect(listed.out).toContain('電郵登記期限後的啟用');
+    expect(listed.out).not.toContain('activation_deadline');
     const refused = await cli(['--lang', 'zh-Hant', 'user', 'exception', 'revoke', 'X01', 'ALICE', '--kind', 'smartcard_login']);
     expect(refused.error).toBe('參與者 X01 的用戶 ALICE 沒有生效中的 smartcard_login 類別豁免。');
   });
