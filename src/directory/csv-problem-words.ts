@@ -61,6 +61,8 @@ export function rowProblemMessage(problem: RowProblem): Message {
       return msg(`csv.row.display_name.${problem.problem}`);
     case 'enrolment_closed':
       return msg('csv.row.enrolment_closed');
+    case 'activation_deadline_passed':
+      return msg('csv.row.activation_deadline_passed', { deadline: new Date(problem.deadline) });
     case 'not_applied':
       return msg(`csv.row.not_applied.${problem.cause}`);
   }

@@ -48,6 +48,8 @@ export type RowProblem =
   | { code: 'invalid_display_name'; problem: DisplayNameProblem }
   /** Operator import: a row with an email while registration has not opened yet. */
   | { code: 'enrolment_closed' }
+  /** A row that would mail a new activation link past `deadlines.emailRegistration` (`deadline`, ISO), the user having no live exception. */
+  | { code: 'activation_deadline_passed'; deadline: string }
   /** Operator import: the rules refused the row while it was applied (a user added meanwhile, or gone). */
   | { code: 'not_applied'; cause: 'user_exists' | 'user_gone' | 'refused' };
 

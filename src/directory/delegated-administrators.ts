@@ -9,7 +9,7 @@ import { addUser, summariseUser, type UserSummary } from './users.js';
 import { normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
-import { applyDesignatedEmail, parseDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
+import { applyDesignatedEmail, auditingDeadlineRefusal, parseDesignatedEmail, type ActivationDependencies, type RegistrationResult } from '../enrolment/activation-links.js';
 import type { Queries } from '../store/index.js';
 
 export interface NewDelegatedAdministrator {
@@ -43,8 +43,8 @@ export async function addDelegatedAdministrator(
   if (!participantId || !userId || Object.keys(fields).length) throw new ValidationError('directory.invalidDa', fields);
   if (!(await deps.queries.participants.findById(participantId))) throw new NotFoundError(msg('problem.participantUnknown', { participant: participantId }));
 
-  // The user, the role, the email, the link and its mail: one transaction.
-  return deps.queries.transaction(async (queries) => {
+  // The user, the role, the email, the link and its mail: one transaction (refused whole past the email registration deadline, and audited).
+  return auditingDeadlineRefusal(deps, actor, () => deps.queries.transaction(async (queries) => {
     let change: DelegatedAdministratorResult['change'] = 'unchanged';
     let user = await queries.users.findByLogin(participantId, userId);
     if (!user) {
@@ -64,5 +64,5 @@ export async function addDelegatedAdministrator(
     const registration = await applyDesignatedEmail(deps, queries, user.id, parseDesignatedEmail(input.email), actor);
     const updated = await queries.users.findBySubject(user.id);
     return { user: summariseUser(updated ?? user), change, registration };
-  });
+  }));
 }

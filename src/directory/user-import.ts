@@ -14,7 +14,7 @@ import type { CsvFileProblem, RowProblem } from './csv-problems.js';
 import { readCsvTable, repeatedValues, type CsvLimits } from './csv-table.js';
 import { emailProblem, isPlainText, normaliseEmail, normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import { addUser, displayNameProblem } from './users.js';
-import { applyDesignatedEmail, type ActivationDependencies } from '../enrolment/activation-links.js';
+import { ActivationDeadlinePassedError, applyDesignatedEmail, deadlineRefusalEvent, type ActivationDependencies } from '../enrolment/activation-links.js';
 import { ConflictError, isDomainError, NotFoundError } from '../kernel/errors.js';
 import { enrolmentOpen } from '../policy/phases.js';
 import type { Queries } from '../store/index.js';
@@ -107,6 +107,12 @@ export async function importUsers(
       } catch (error) {
         if (!isDomainError(error)) throw error;
         report.outcome = 'rejected';
+        // Past the email registration deadline: the row's user (added by it, too) is rolled back with its savepoint; the refusal is recorded.
+        if (error instanceof ActivationDeadlinePassedError) {
+          await queries.audit.record(deadlineRefusalEvent(error, actor));
+          report.problems.push({ code: 'activation_deadline_passed', deadline: error.deadline.toISOString() });
+          continue;
+        }
         report.problems.push({ code: 'not_applied', cause: error instanceof ConflictError ? 'user_exists' : error instanceof NotFoundError ? 'user_gone' : 'refused' });
       }
     }

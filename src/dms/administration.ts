@@ -14,6 +14,7 @@ import { auditEvent, type Actor } from '../kernel/actor.js';
 import { normaliseEmail, normaliseUserId } from '../kernel/identifiers.js';
 import { TooManyRequestsError } from '../kernel/errors.js';
 import {
+  ActivationDeadlinePassedError,
   registerDesignatedEmail,
   resendActivationLink,
   type ActivationDependencies,
@@ -25,7 +26,7 @@ import { enrolmentOpen } from '../policy/phases.js';
 import type { AuditRow } from '../store/audit.js';
 import type { Queries } from '../store/index.js';
 import { LOCKED_UNTIL_UNLOCKED, READINESS_STATES, type ReadinessState, type CodeMethod, type UserRow, type UserWithReadiness } from '../store/users.js';
-import { dmsRefusal } from './refusals.js';
+import { activationDeadlineRefusal, dmsRefusal } from './refusals.js';
 
 export interface DmsDependencies extends ActivationDependencies {
   queries: Queries;
@@ -152,8 +153,14 @@ export async function registerFirmUserEmail(
   await assertEnrolmentOpen(deps);
   const address = normaliseEmail(email);
   if (!address) throw dmsRefusal('invalid_email', {}, { email: 'invalid_email' });
-  const result = await registerDesignatedEmail(deps, user, address, da);
+  const result = await registerDesignatedEmail(deps, user, address, da).catch(asDmsRefusal);
   return { ...result, user: await view(deps, da, user.user_id) };
+}
+
+/** A link refused past the email registration deadline (audited by the use case), as DMS words it for a DA. */
+function asDmsRefusal(error: unknown): never {
+  if (error instanceof ActivationDeadlinePassedError) throw activationDeadlineRefusal(error.user.user_id, error.deadline);
+  throw error;
 }
 
 /** Registration and activation links are closed before the phase that opens them (policy/phases.ts). */
@@ -176,7 +183,7 @@ export async function resendFirmUserActivation(
   } catch (error) {
     // The only thing resending refuses with 429: a link sent moments ago (the address is not to be flooded).
     if (error instanceof TooManyRequestsError) throw dmsRefusal('resend_too_soon', { seconds: error.retryAfterSeconds });
-    throw error;
+    return asDmsRefusal(error);
   }
   return { activation, user: await view(deps, da, user.user_id) };
 }

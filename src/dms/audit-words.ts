@@ -116,6 +116,8 @@ const REASONS = new Set([
   'already_registered',
   'too_many_keys',
   'needs_key_login',
+  // A door a passed deadline closed (src/reminders/deadline-doors.ts).
+  'deadline_passed',
 ]);
 const METHODS = new Set(['password', 'totp', 'email', 'email_otp', 'smartcard', 'webauthn', 'recovery']);
 /** Parts of a login's method as recorded ("pwd+webauthn+user-verified"): the password's short name, and what a key said of itself (not a method). */
@@ -162,7 +164,7 @@ function count(value: unknown): number {
   return 0;
 }
 
-type DetailLabel = 'kind' | 'until' | 'why' | 'replaced' | 'reason' | 'method' | 'previous' | 'email' | 'name' | 'expiresAt' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
+type DetailLabel = 'kind' | 'until' | 'why' | 'replaced' | 'reason' | 'method' | 'previous' | 'email' | 'name' | 'expiresAt' | 'deadline' | 'phase' | 'cause' | 'ended' | 'locked' | 'after' | 'change' | 'upload' | 'card' | 'delivery' | 'during' | 'other';
 const label = (key: DetailLabel): MessageKey => `dms.audit.detail.${key}`;
 
 /** An event's details as labelled values, in a stable order. */
@@ -216,6 +218,7 @@ export function auditDetails(type: string, details: Record<string, unknown>): Au
       case 'replacedBy':
         break;
       case 'expiresAt':
+      case 'deadline':
         shown.push({ label: label(key), value: typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? { time: new Date(value) } : literal(text(value)) });
         break;
       case 'phase':

@@ -10,7 +10,7 @@
 import { auditDmsAction, findFirmUser, type DelegatedAdministrator, type DmsDependencies } from './administration.js';
 import { parseEmailRegistrations, type CsvLimits, type CsvParseResult, type RegistrationRow, type RejectedRow } from './csv-registrations.js';
 import type { CsvFileProblem, RowProblem } from '../directory/csv-problems.js';
-import { applyDesignatedEmail } from '../enrolment/activation-links.js';
+import { ActivationDeadlinePassedError, applyDesignatedEmail, deadlineRefusalEvent } from '../enrolment/activation-links.js';
 import { NotFoundError } from '../kernel/errors.js';
 import { enrolmentOpen } from '../policy/phases.js';
 import { dmsRefusal } from './refusals.js';
@@ -70,7 +70,16 @@ export async function applyEmailRegistrations(
       reports.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [{ code: 'no_such_user', user: row.userId, participant: da.participantId }] });
       continue;
     }
-    const result = await applyDesignatedEmail(deps, queries, user.id, row.email, da);
+    let result;
+    try {
+      result = await applyDesignatedEmail(deps, queries, user.id, row.email, da);
+    } catch (error) {
+      // Past the email registration deadline a row that would mail a link is refused before it changed anything; the others go on.
+      if (!(error instanceof ActivationDeadlinePassedError)) throw error;
+      await queries.audit.record(deadlineRefusalEvent(error, da));
+      reports.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [{ code: 'activation_deadline_passed', deadline: error.deadline.toISOString() }] });
+      continue;
+    }
     reports.push({ line: row.line, userId: row.userId, outcome: result.outcome, problems: [], ...(result.activation === 'not_needed' ? {} : { activationQueued: true }) });
   }
   for (const report of reports) summary[report.outcome] += 1;

@@ -36,9 +36,10 @@ import {
   type DmsDependencies,
 } from './administration.js';
 import { applyEmailRegistrations, checkEmailCsv, type UploadReport } from './bulk-registration.js';
+import { activationLinkClosed } from '../reminders/deadline-doors.js';
 import { changeDecisionMail, changeRequestMail } from '../mail/change-request-mails.js';
 import type { CsvLimits } from './csv-registrations.js';
-import { dmsRefusal } from './refusals.js';
+import { activationDeadlineRefusal, dmsRefusal } from './refusals.js';
 
 export type { ChangeRequestAction } from '../policy/maker-checker.js';
 
@@ -208,6 +209,12 @@ export async function proposeUserChange(
     await assertEnrolmentOpen(deps);
     const email = normaliseEmail(request.email ?? '');
     if (!email) throw dmsRefusal('invalid_email', {}, { email: 'invalid_email' });
+    // Past the email registration deadline, an address for a user who has not activated would mail a link: refused now, as on approval.
+    const deadline = await activationLinkClosed(deps.deadlines, user);
+    if (deadline) {
+      await deps.queries.audit.record(auditEvent(da, 'activation.send', 'failure', user, { reason: 'deadline_passed', deadline: deadline.at.toISOString() }));
+      throw activationDeadlineRefusal(user.user_id, deadline.at);
+    }
     effect = { action: 'email', userId: user.user_id, email, previous: user.email };
   } else {
     if (request.action === 'unlock') user = await findFirmUser(deps, da, request.userId);
@@ -244,11 +251,15 @@ export async function proposeCsvUpload(
   if (!parsed.ok) return { accepted: false, status: parsed.status, problem: parsed.problem };
   const users = new Map((await deps.queries.changeRequests.firmUsers(da.participantId, parsed.rows.map((row) => row.userId), { lock: false })).map((user) => [user.user_id, user]));
   const rows: PreviewRow[] = parsed.rejected.map((row) => ({ line: row.line, userId: row.userId, outcome: 'rejected', problems: row.problems }));
+  let deadline;
   for (const row of parsed.rows) {
     const user = users.get(row.userId);
     if (!user) rows.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [{ code: 'no_such_user', user: row.userId, participant: da.participantId }] });
     else if (user.email === row.email) rows.push({ line: row.line, userId: row.userId, email: row.email, outcome: 'unchanged', problems: [] });
-    else rows.push({ line: row.line, userId: row.userId, email: row.email, ...(user.email ? { previous: user.email } : {}), outcome: user.email ? 'changed' : 'registered', problems: [] });
+    else if ((deadline = await activationLinkClosed(deps.deadlines, user))) {
+      // A new address for a user who has not activated mails a link: past the deadline, the preview rejects the row as applying it would.
+      rows.push({ line: row.line, userId: row.userId, outcome: 'rejected', problems: [{ code: 'activation_deadline_passed', deadline: deadline.at.toISOString() }] });
+    } else rows.push({ line: row.line, userId: row.userId, email: row.email, ...(user.email ? { previous: user.email } : {}), outcome: user.email ? 'changed' : 'registered', problems: [] });
   }
   rows.sort((a, b) => a.line - b.line);
   const summary: Record<PreviewOutcome, number> = { registered: 0, changed: 0, unchanged: 0, rejected: 0 };

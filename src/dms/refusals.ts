@@ -21,6 +21,8 @@ const STATUS = {
   already_activated: 400,
   resend_too_soon: 429,
   enrolment_closed: 403,
+  /** Past the email registration deadline, no activation link (src/reminders/deadline-doors.ts). */
+  activation_deadline_passed: 403,
   // Maker-checker (change-requests.ts).
   second_da_needed: 403,
   no_such_request: 404,
@@ -86,6 +88,12 @@ export function dmsRefusal(code: DmsRefusalCode, params: Record<string, string |
             ? new TooManyRequestsError(reason, Number(params['seconds'] ?? 60))
             : new ValidationError(reason, fields);
   return Object.assign(error, { refusal: { code, reason, status } });
+}
+
+/** No activation link for `user` past the email registration deadline `deadline`: the sentence names both. */
+export function activationDeadlineRefusal(user: string, deadline: Date): Refused {
+  const reason = msg('dms.refusal.activationDeadline', { user, deadline });
+  return Object.assign(new ForbiddenError(reason), { refusal: { code: 'activation_deadline_passed' as const, reason, status: 403 } });
 }
 
 /** A request refused before any domain function ran (a wrong body, a stale form). */

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
 import { auditEvent, type Actor } from '../kernel/actor.js';
 import { normaliseEmail } from '../kernel/identifiers.js';
-import { NotFoundError, TooManyRequestsError, ValidationError } from '../kernel/errors.js';
+import { ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../kernel/errors.js';
 import { msg } from '../i18n/translate.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import { activationMail, designatedEmailNotices } from '../mail/registration-mails.js';
@@ -20,6 +20,7 @@ import type { ActivationTokenRow } from '../store/activation-tokens.js';
 import type { Queries } from '../store/index.js';
 import type { UserRow } from '../store/users.js';
 import type { DeadlineEnforcement } from '../reminders/enforcement.js';
+import { activationLinkClosed } from '../reminders/deadline-doors.js';
 
 export interface ActivationSettings {
   ttlHours: number;
@@ -38,7 +39,7 @@ export interface ActivationDependencies {
   /** Enrolment is open only in the phases that allow it. */
   policy: PhasePolicy;
   log: Logger;
-  /** Past the email registration deadline a link no longer works (src/reminders/enforcement.ts). */
+  /** Past the email registration deadline a link no longer works, and none is issued (src/reminders/deadline-doors.ts). */
   deadlines?: DeadlineEnforcement;
 }
 
@@ -57,6 +58,43 @@ export function hashActivationToken(token: string): string {
 export function activationUrl(issuer: string, token: string): string {
   // The token travels in the query string, which our request log never records (path only).
   return new URL(`/activate?token=${token}`, issuer).toString();
+}
+
+/**
+ * Past `deadlines.emailRegistration` (and no live `activation_deadline` exception for the
+ * user), a link for a user who has not activated is refused: nothing changed, nothing mailed.
+ * The words are the operator's (they name the CLI's exception command); DMS words it for a DA.
+ */
+export class ActivationDeadlinePassedError extends ForbiddenError {
+  override name = 'ActivationDeadlinePassedError';
+  constructor(
+    readonly deadline: Date,
+    readonly user: UserRow,
+  ) {
+    const command = `ccass-auth user exception grant ${user.participant_id} ${user.user_id} --kind activation_deadline --until … --reason …`;
+    super(msg('deadlines.link.refused', { user: user.user_id, participant: user.participant_id, deadline, command }));
+  }
+}
+
+/** Throws ActivationDeadlinePassedError when no link may be issued to `user` now (before anything is changed). */
+async function assertLinkAllowed(deps: Pick<ActivationDependencies, 'deadlines'>, user: UserRow): Promise<void> {
+  const deadline = await activationLinkClosed(deps.deadlines, user);
+  if (deadline) throw new ActivationDeadlinePassedError(deadline.at, user);
+}
+
+/** The refusal's audit record: who asked for a link for whom, and which deadline stopped it. */
+export function deadlineRefusalEvent(error: ActivationDeadlinePassedError, actor: Actor) {
+  return auditEvent(actor, 'activation.send', 'failure', error.user, { reason: 'deadline_passed', deadline: error.deadline.toISOString() });
+}
+
+/** Runs `change`; a refusal past the deadline is audited (after its transaction rolled back) and thrown on. */
+export async function auditingDeadlineRefusal<T>(deps: Pick<ActivationDependencies, 'queries'>, actor: Actor, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof ActivationDeadlinePassedError) await deps.queries.audit.record(deadlineRefusalEvent(error, actor));
+    throw error;
+  }
 }
 
 /** A new link, committed with its mail (queued: the outbox sends it after the commit). */
@@ -112,10 +150,15 @@ export function parseDesignatedEmail(input: string): string {
 export async function registerDesignatedEmail(deps: ActivationDependencies, user: UserRow, input: string, actor: Actor): Promise<RegistrationResult> {
   await deps.policy.assertEnrolmentOpen();
   const email = parseDesignatedEmail(input);
-  return deps.queries.transaction((queries) => applyDesignatedEmail(deps, queries, user.id, email, actor));
+  return auditingDeadlineRefusal(deps, actor, () => deps.queries.transaction((queries) => applyDesignatedEmail(deps, queries, user.id, email, actor)));
 }
 
-/** registerDesignatedEmail's change, in the caller's transaction (`email` already normalised). */
+/**
+ * registerDesignatedEmail's change, in the caller's transaction (`email` already normalised).
+ * Past the email registration deadline, a change that would issue a link throws
+ * ActivationDeadlinePassedError before it writes anything: the caller's transaction can go on
+ * (a CSV upload rejects that row) or roll back.
+ */
 export async function applyDesignatedEmail(deps: ActivationDependencies, queries: Transaction, userId: string, email: string, actor: Actor): Promise<RegistrationResult> {
   // Locked and read again inside the transaction: two DAs (or uploads) at once take turns.
   const user = await queries.users.findForUpdate(userId);
@@ -127,9 +170,12 @@ export async function applyDesignatedEmail(deps: ActivationDependencies, queries
     const live = await queries.activationTokens.findLive(user.id, deps.clock.now());
     const mailed = live?.email === email && (live.mailed_at !== null || (live.mail_job_id !== null && (await queries.jobs.pending('mail', live.mail_job_id))));
     if (mailed) return { outcome: 'unchanged', activation: 'not_needed' };
+    await assertLinkAllowed(deps, user);
     return { outcome: 'resent', activation: await issueActivationLink(deps, queries, registered, actor) };
   }
 
+  // A user who has not activated gets a new link with the new address: refused past the deadline, before anything changes.
+  await assertLinkAllowed(deps, user);
   const previous = user.email;
   await queries.users.setEmail(user.id, email);
   await queries.activationTokens.revokeAll(user.id, deps.clock.now());
@@ -151,7 +197,7 @@ async function queueEmailChangeNotices(deps: ActivationDependencies, queries: Tr
  */
 export async function resendActivationLink(deps: ActivationDependencies, user: UserRow, actor: Actor): Promise<ActivationMailOutcome> {
   await deps.policy.assertEnrolmentOpen();
-  return deps.queries.transaction(async (queries) => {
+  return auditingDeadlineRefusal(deps, actor, () => deps.queries.transaction(async (queries) => {
     const current = await queries.users.findForUpdate(user.id);
     if (!current) throw new NotFoundError('problem.userGone');
     const email = current.email;
@@ -163,8 +209,9 @@ export async function resendActivationLink(deps: ActivationDependencies, user: U
     const now = deps.clock.now().getTime();
     const wait = last ? Math.ceil((last.getTime() + deps.settings.resendIntervalSeconds * 1000 - now) / 1000) : 0;
     if (wait > 0) throw new TooManyRequestsError(msg('problem.activationTooSoon', { seconds: wait }), wait);
+    await assertLinkAllowed(deps, current);
     return issueActivationLink(deps, queries, { ...current, email }, actor);
-  });
+  }));
 }
 
 export type LinkState =
