@@ -28,6 +28,7 @@ import { createApp } from './app.js';
 import { buildServices, type Services } from './services.js';
 import { backchannelLogoutDelivery } from '../oidc/backchannel-logout.js';
 import { runReminderTick } from '../reminders/tick.js';
+import { recordExpiry, type ExpiryJob } from '../dms/change-requests.js';
 
 export interface Server extends Services {
   app: Koa;
@@ -82,6 +83,10 @@ export async function buildServer(config: Config, db: Database, log: Logger, opt
     // The reminders' cron tick: whichever node fetches it queues the reminders due (once each, see tick.ts).
     await services.jobs.work('reminders_tick', async () => {
       await runReminderTick(services.reminders);
+    });
+    // A change request's expiry, due when it expires: recorded, and its maker told (src/dms/change-requests.ts).
+    await services.jobs.work<ExpiryJob>('change_request_expiry', async (job) => {
+      await recordExpiry({ queries, outbox, clock, issuer: config.issuer }, job.data);
     });
   }
 

@@ -8,11 +8,11 @@
  * decided already, an expired one (`request_expired`, recorded), and one whose users changed
  * since (`request_stale`, recorded, nothing applied). A request of another firm is not found.
  * Its mails (src/mail/change-request-mails.ts) are queued in the same transactions: to each
- * other active DA of the firm when it is made, to the maker when an outcome is recorded. An
- * expiry is recorded only when a DA tries to decide the request after its time (the status
- * is otherwise read from the clock), so only then does the maker hear of it.
+ * other active DA of the firm when it is made, to the maker when an outcome is recorded. The
+ * request's expiry is a job created with it, due when it expires (recordExpiry): it records the
+ * expiry and tells the maker, unless a DA decided the request first (or found it expired).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { cleanExceptionReason, grantProblems, type ExceptionGrant } from '../directory/user-exceptions.js';
 import { msg, type MessageKey } from '../i18n/translate.js';
 import { ValidationError } from '../kernel/errors.js';
@@ -23,6 +23,8 @@ import { isPlainText, normaliseEmail } from '../kernel/identifiers.js';
 import { makerCheckerVerdict, type ChangeRequestAction, type MakerCheckerSettings } from '../policy/maker-checker.js';
 import type { ChangeRequestListing, ChangeRequestRow, FirmUserState } from '../store/change-requests.js';
 import type { Queries } from '../store/index.js';
+import type { MailOutbox } from '../mail/outbox.js';
+import type { Clock } from '../kernel/clock.js';
 import {
   assertEnrolmentOpen,
   firmUserForAction,
@@ -190,6 +192,8 @@ async function record(deps: MakerCheckerDependencies, da: DelegatedAdministrator
     for (const checker of await queries.changeRequests.checkersToTell(da.participantId, da.subject)) {
       await deps.outbox.queue(queries.jobs, { kind: 'change-request', to: checker.email, ...changeRequestMail(checker, request, approvalsUrl(deps.issuer)) });
     }
+    // Its expiry, due when it expires: recorded then (and the maker told) whether or not anybody opens DMS.
+    await queries.jobs.send('change_request_expiry', { participantId: da.participantId, request: String(row.id) } satisfies ExpiryJob, { id: randomUUID(), startAfter: row.expires_at });
     return String(row.id);
   });
   return getChangeRequest(deps, da, id);
@@ -272,6 +276,16 @@ const REQUEST_ID = /^[1-9]\d{0,17}$/;
 /** Where a request's mails send its DAs: the approvals page, on this server's public URL. */
 const approvalsUrl = (issuer: string): string => new URL('/dms/approvals', issuer).toString();
 
+type Outcome = 'approved' | 'rejected' | 'expired' | 'stale';
+
+/** Queues the maker's mail of `outcome` on `queries` (the transaction recording it); nobody is mailed when the maker is no longer an active DA with an address. */
+async function tellMaker(deps: Pick<MakerCheckerDependencies, 'outbox' | 'issuer'>, queries: Pick<Queries, 'changeRequests' | 'jobs'>, row: ChangeRequestRow, decision: { outcome: Outcome; checker: string | null; at: Date }): Promise<void> {
+  const maker = await queries.changeRequests.makerToTell(row.participant_id, row.maker_id);
+  if (!maker) return;
+  const request = { id: String(row.id), participantId: row.participant_id, maker: maker.user_id, effect: row.effect as ChangeEffect, createdAt: row.created_at, expiresAt: row.expires_at };
+  await deps.outbox.queue(queries.jobs, { kind: 'change-decision', to: maker.email, ...changeDecisionMail(maker, request, decision, approvalsUrl(deps.issuer)) });
+}
+
 export async function getChangeRequest(deps: MakerCheckerDependencies, da: DelegatedAdministrator, id: string): Promise<ChangeRequestView> {
   const row = REQUEST_ID.test(id) ? await deps.queries.changeRequests.find(da.participantId, id) : undefined;
   if (!row) throw dmsRefusal('no_such_request');
@@ -349,17 +363,52 @@ export async function decideChangeRequest(deps: MakerCheckerDependencies, checke
     await queries.changeRequests.decide(row.id, { outcome, decidedBy: checker.subject, at: now });
     const type = { approved: 'change_request.approve', rejected: 'change_request.reject', expired: 'change_request.expire', stale: 'change_request.stale' }[outcome];
     await queries.audit.record(auditEvent(checker, type, outcome === 'approved' || outcome === 'rejected' ? 'success' : 'failure', target, details));
-    // The maker hears of the outcome in the transaction that records it (an expiry is recorded here, when a checker finds it).
-    const makerDa = await queries.changeRequests.makerToTell(checker.participantId, row.maker_id);
-    if (makerDa) {
-      const request = { id: String(row.id), participantId: checker.participantId, maker: makerDa.user_id, effect, createdAt: row.created_at, expiresAt: row.expires_at };
-      const mail = changeDecisionMail(makerDa, request, { outcome, checker: checker.userId, at: now }, approvalsUrl(deps.issuer));
-      await deps.outbox.queue(queries.jobs, { kind: 'change-decision', to: makerDa.email, ...mail });
-    }
+    // The maker hears of the outcome in the transaction that records it (an expiry too, when a checker finds it before its job).
+    await tellMaker(deps, queries, row, { outcome, checker: checker.userId, at: now });
     return outcome;
   });
   // Recorded and committed first: an expired or stale request stays so, and changed nothing.
   if (settled === 'expired') throw dmsRefusal('request_expired');
   if (settled === 'stale') throw dmsRefusal('request_stale');
   return getChangeRequest(deps, checker, id);
+}
+
+/** What a request's expiry job carries: which request (no secret, nothing personal). */
+export interface ExpiryJob {
+  participantId: string;
+  request: string;
+}
+
+export interface ExpiryDependencies {
+  queries: Pick<Queries, 'changeRequests' | 'audit' | 'jobs' | 'transaction'>;
+  outbox: MailOutbox;
+  clock: Clock;
+  issuer: string;
+}
+
+/** Who records an expiry nobody decided: the audit trail's "system". */
+const EXPIRY_ACTOR = { name: 'system:maker-checker' };
+
+/**
+ * A request's expiry job, run when it is due: records the request expired (audited, with the
+ * maker's mail) if nobody decided it; a request decided meanwhile, or already recorded expired
+ * by a DA who tried to decide it, is left as it is. A job run before this node's clock reaches
+ * the expiry (clocks a little apart) fails, and the queue's retry runs it again later.
+ */
+export async function recordExpiry(deps: ExpiryDependencies, job: ExpiryJob): Promise<'expired' | 'decided'> {
+  if (!REQUEST_ID.test(job.request)) return 'decided';
+  return deps.queries.transaction(async (queries) => {
+    const row = await queries.changeRequests.findForUpdate(job.participantId, job.request);
+    if (!row || row.outcome) return 'decided';
+    const now = deps.clock.now();
+    // Due by the database's clock, not yet by this node's: failed, so that the queue runs it again a little later.
+    if (now.getTime() < row.expires_at.getTime()) throw new Error(`change request ${row.id} does not expire until ${row.expires_at.toISOString()}`);
+    await queries.changeRequests.decide(row.id, { outcome: 'expired', decidedBy: null, at: now });
+    const effect = row.effect as ChangeEffect;
+    const target = effect.action === 'csv_upload' ? { participantId: row.participant_id } : { participantId: row.participant_id, userId: effect.userId };
+    const maker = (await queries.changeRequests.find(row.participant_id, job.request))?.maker_login;
+    await queries.audit.record(auditEvent(EXPIRY_ACTOR, 'change_request.expire', 'failure', target, { request: String(row.id), action: row.action, maker }));
+    await tellMaker(deps, queries, row, { outcome: 'expired', checker: null, at: now });
+    return 'expired';
+  });
 }

@@ -68,6 +68,24 @@ export const QUEUES = {
     retentionSeconds: 86_400,
     deleteAfterSeconds: 86_400,
   },
+  /**
+   * A change request's expiry (src/dms/change-requests.ts): one job per request, created in the
+   * request's own transaction and due when the request expires (startAfter), so it waits up to
+   * `makerChecker.requestTtlHours` as `created`. Whichever node fetches it records the expiry and
+   * queues the maker's mail in one transaction; a request decided by then is left alone, so a
+   * job run twice does nothing the second time.
+   */
+  change_request_expiry: {
+    notify: true,
+    retryLimit: 10,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 300,
+    heartbeatSeconds: 10,
+    retentionSeconds: 86_400,
+    deleteAfterSeconds: 86_400,
+  },
 } as const;
 
 /**

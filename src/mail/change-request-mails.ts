@@ -23,7 +23,8 @@ export interface RequestInMail {
   expiresAt: Date;
 }
 
-export type DecisionInMail = { outcome: Exclude<ChangeRequestStatus, 'pending'>; checker: string; at: Date };
+/** The outcome, who decided (none for an expiry nobody tried to decide) and when it was recorded. */
+export type DecisionInMail = { outcome: Exclude<ChangeRequestStatus, 'pending'>; checker: string | null; at: Date };
 
 /** What the request does, without any address: DMS's words, except for a designated email, whose address stays in DMS. */
 export function requestWordsForMail(effect: ChangeEffect): Translatable {
@@ -56,7 +57,7 @@ export function changeRequestMail(da: MailRecipientUser, request: RequestInMail,
 
 /** To the maker, once the request is decided (or found expired). */
 export function changeDecisionMail(maker: MailRecipientUser, request: RequestInMail, decision: DecisionInMail, approvalsUrl: string): MailContent {
-  const values = { id: request.id, participant: request.participantId, checker: decision.checker };
+  const values = { id: request.id, participant: request.participantId, checker: decision.checker ?? '' };
   return bilingualMail(({ t }) => ({
     subject: t(`mail.changeDecision.subject.${decision.outcome}`, values),
     lines: [

@@ -86,7 +86,8 @@ export function changeRequestQueries(db: Database) {
         .orderByRaw('(r.outcome is null) desc, case when r.outcome is null then r.created_at end asc, r.created_at desc')
         .limit(limit);
     },
-    async decide(id: string, decision: { outcome: ChangeRequestOutcome; decidedBy: string; at: Date }): Promise<void> {
+    /** Records the outcome; `decidedBy` is null for an expiry the system records (nobody decided in time). */
+    async decide(id: string, decision: { outcome: ChangeRequestOutcome; decidedBy: string | null; at: Date }): Promise<void> {
       await db('change_requests').where({ id }).whereNull('outcome').update({ outcome: decision.outcome, decided_by: decision.decidedBy, decided_at: decision.at });
     },
     /** The participant's users among `userIds` (by users.user_id), locked for the decision when `lock`, in user order. */

@@ -3,10 +3,12 @@
  * sink: a new request is mailed once to each other active DA of the firm with a designated
  * email (not the maker, not another firm's DAs, not a disabled or pending DA), saying what is
  * asked, by whom, until when, with the approvals page as its only link and no address in it;
- * the maker hears of the approval, the rejection, the staleness or the expiry; a request that
- * is refused or whose transaction rolls back mails nobody.
+ * the maker hears of the approval, the rejection, the staleness or the expiry (recorded by the
+ * request's own job when it is due, or by a DA who tries to decide it too late); a request that
+ * is refused or whose transaction rolls back mails nobody and leaves no job.
  */
 import { announcedHongKongTime } from '../../../src/i18n/locales.js';
+import { JOB_SCHEMA } from '../../../src/store/job-schema.js';
 import { type TestDatabase } from '../../support/database.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
 import { seedUser, useTestServer, type RunningTestServer, type SeededUser } from '../../support/server.js';
@@ -176,8 +178,65 @@ describe('maker-checker mails', () => {
     expectNothingSecret(mail);
   });
 
+  /** The request's expiry job, made due now: the database's clock is not the test's, so the job's time is moved instead. */
+  async function expiryJobDue(request: string): Promise<void> {
+    const { rows } = (await database.db.raw(`update ${JOB_SCHEMA}.job set start_after = now() where name = 'change_request_expiry' and data->>'request' = ? and state = 'created' returning id`, [request])) as { rows: unknown[] };
+    expect(rows).toHaveLength(1);
+  }
+  async function jobDone(request: string): Promise<void> {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const { rows } = (await database.db.raw(`select state from ${JOB_SCHEMA}.job where name = 'change_request_expiry' and data->>'request' = ?`, [request])) as { rows: Array<{ state: string }> };
+      if (rows.every((row) => row.state === 'completed')) return;
+      if (Date.now() > until) throw new Error(`expiry job of ${request}: ${JSON.stringify(rows)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('records the expiry of a request nobody decides when its job is due, and tells the maker once', async () => {
+    const { body } = await maker.api('POST', '/dms/api/users/TRADER4/lock');
+    const request = body.changeRequest;
+    // The job was made with the request, due when it expires.
+    const { rows } = (await database.db.raw(`select start_after from ${JOB_SCHEMA}.job where name = 'change_request_expiry' and data->>'request' = ?`, [request.id])) as { rows: Array<{ start_after: Date }> };
+    expect(rows.map((row) => row.start_after.toISOString())).toEqual([request.expiresAt]);
+    await running.mailSettled();
+    const before = running.mail.messages.length;
+    running.clock.advance(3600 + 1);
+    await expiryJobDue(request.id);
+    await jobDone(request.id);
+    const mails = await mailsSince(before);
+    expect(mails.map((mail) => mail.to)).toEqual([ADMIN1]);
+    expect(mails[0]?.subject).toBe(`CCASS: your change request ${request.id} has expired / 中央結算系統：您的更改申請 ${request.id} 已過期`);
+    expect(mails[0]?.text).toContain(`Nobody approved or rejected it by ${announcedHongKongTime(new Date(request.expiresAt), 'en')}, so it has expired: nothing was changed.`);
+    expect(mails[0]?.text).toContain('- Lock user TRADER4');
+    expectNothingSecret(mails[0] as ReceivedMail);
+    expect(await checker.api('GET', `/dms/api/change-requests/${request.id}`).then((answer) => answer.body)).toMatchObject({ status: 'expired', decidedBy: null });
+    const audit = await database.db('audit_events').whereRaw(`details->>'request' = ?`, [request.id]).orderBy('id').select('type', 'actor');
+    expect(audit).toEqual([
+      { type: 'change_request.create', actor: 'da:C00001/ADMIN1' },
+      { type: 'change_request.expire', actor: 'system:maker-checker' },
+    ]);
+    // Recorded once: a DA trying now finds it decided, and nobody is mailed again.
+    expect((await checker.api('POST', `/dms/api/change-requests/${request.id}/approve`)).body.reason).toBe('request_decided');
+    expect(await mailsSince(before + 1)).toEqual([]);
+  });
+
+  it('leaves a request decided before its expiry as it is when the job comes', async () => {
+    const { body } = await maker.api('POST', '/dms/api/users/TRADER4/unlock');
+    expect((await checker.api('POST', `/dms/api/change-requests/${body.changeRequest.id}/reject`)).body.status).toBe('rejected');
+    await running.mailSettled();
+    const before = running.mail.messages.length;
+    running.clock.advance(3600 + 1);
+    await expiryJobDue(body.changeRequest.id);
+    await jobDone(body.changeRequest.id);
+    expect(await mailsSince(before)).toEqual([]);
+    expect((await checker.api('GET', `/dms/api/change-requests/${body.changeRequest.id}`)).body.status).toBe('rejected');
+  });
+
   it('mails nobody for a request that is refused, or whose transaction rolls back', async () => {
     const before = running.mail.messages.length;
+    const jobs = async () => Number(((await database.db.raw(`select count(*) as count from ${JOB_SCHEMA}.job where name = 'change_request_expiry'`)) as { rows: Array<{ count: string }> }).rows[0]?.count);
+    const jobsBefore = await jobs();
     expect((await maker.api('PUT', '/dms/api/users/TRADER3/email', { email: 'not an address' })).status).toBe(400);
     expect((await maker.api('PUT', '/dms/api/users/NOBODY/email', { email: 'nobody@example.com' })).status).toBe(404);
     const requests = Number((await database.db('change_requests').count<{ count: string }[]>('* as count'))[0]?.count);
@@ -192,6 +251,7 @@ describe('maker-checker mails', () => {
     }
     expect(Number((await database.db('change_requests').count<{ count: string }[]>('* as count'))[0]?.count)).toBe(requests);
     expect(await mailsSince(before)).toEqual([]);
+    expect(await jobs()).toBe(jobsBefore);
   });
 
   it('counts the new kinds in the emails metric', async () => {
@@ -202,8 +262,8 @@ describe('maker-checker mails', () => {
         .split('\n')
         .filter((line) => line.startsWith('ccass_auth_emails_total{') && line.includes(`kind="${kind}"`) && line.includes('outcome="sent"'))
         .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-    // Two checkers for each of the eight requests made above; four outcomes told to the maker.
-    expect(sent('change-request')).toBe(16);
-    expect(sent('change-decision')).toBe(4);
+    // Two checkers for each of the ten requests made above; six outcomes told to the maker.
+    expect(sent('change-request')).toBe(20);
+    expect(sent('change-decision')).toBe(6);
   });
 });
