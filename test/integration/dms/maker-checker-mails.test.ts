@@ -82,11 +82,11 @@ describe('maker-checker mails', () => {
     const expires = new Date(request.expiresAt);
     // What, who, until when, where — in English, then in Chinese.
     expect(mail.text).toContain('Dear User ADMIN2,');
-    expect(mail.text).toContain(`ADMIN1, a Delegated Administrator of C00001, proposed this change on ${announcedHongKongTime(new Date(request.createdAt), 'en')} (change request ${request.id}):`);
-    expect(mail.text).toContain('- Register a designated email for user TRADER1 (the address is shown in DMS; an activation link is sent to it once approved).');
+    expect(mail.text).toContain(`On ${announcedHongKongTime(new Date(request.createdAt), 'en')}, ADMIN1, a Delegated Administrator of C00001, proposed change request ${request.id}:`);
+    expect(mail.text).toContain('- Register a designated email for user TRADER1; the address is shown in DMS.');
     expect(mail.text).toContain(`If nobody approves or rejects it by ${announcedHongKongTime(expires, 'en')}, it expires and nothing is changed.`);
-    expect(mail.text).toContain(`C00001 的授權管理員 ADMIN1 於${announcedHongKongTime(new Date(request.createdAt), 'zh-Hant')}提出以下更改（更改申請 ${request.id}）：`);
-    expect(mail.text).toContain('- 為用戶 TRADER1 登記指定電郵（地址載於 DMS；獲批核後會向該地址發出啟用連結）。');
+    expect(mail.text).toContain(`C00001 的授權管理員 ADMIN1 於${announcedHongKongTime(new Date(request.createdAt), 'zh-Hant')}提出更改申請 ${request.id}：`);
+    expect(mail.text).toContain('- 為用戶 TRADER1 登記指定電郵；地址載於 DMS。');
     expect(mail.text).toContain(`如在${announcedHongKongTime(expires, 'zh-Hant')}前無人批核或拒絕，申請即告過期，不會作出任何更改。`);
     expect(announcedHongKongTime(expires, 'en')).toMatch(/\(Hong Kong time\)$/);
     // Neither the address nor the maker's reason (which could hold one).
@@ -104,8 +104,8 @@ describe('maker-checker mails', () => {
     const mails = to(await mailsSince(before), ADMIN3);
     expect(mails).toHaveLength(3);
     const [change, lock, uploaded] = mails as [ReceivedMail, ReceivedMail, ReceivedMail];
-    expect(change.text).toContain('- Change the designated email of user TRADER2 (both addresses are shown in DMS).');
-    expect(change.text).toContain('- 更改用戶 TRADER2 的指定電郵（新舊地址均載於 DMS）。');
+    expect(change.text).toContain('- Change the designated email of user TRADER2; both addresses are shown in DMS.');
+    expect(change.text).toContain('- 更改用戶 TRADER2 的指定電郵；新舊地址均載於 DMS。');
     expect(lock.text).toContain('- Lock user TRADER2 until a Delegated Administrator or an operator unlocks them: their sessions end.');
     expect(lock.text).toContain('- 鎖定用戶 TRADER2，直至授權管理員或營運人員解鎖：其所有工作階段會結束。');
     expect(uploaded.text).toContain('- Apply an upload of designated emails: 2 to register, 1 to change, 0 unchanged, 1 rejected.');
