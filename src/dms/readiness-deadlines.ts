@@ -3,14 +3,14 @@
  * "passed") and how many of the firm's users are not ready for it, and, for each not-ready
  * state, the deadline it concerns (src/reminders/due-causes.ts, notReadyFor).
  */
-import type { MessageKey, Translatable } from '../i18n/translate.js';
-import { msg } from '../i18n/translate.js';
+import type { MessageKey } from '../i18n/translate.js';
 import { deadlineStandings, type DeadlineCalendar } from '../reminders/calendar.js';
 import { DEADLINE_KINDS, deadlineOf, notReadyFor, type DeadlineKind } from '../reminders/due-causes.js';
 import type { ReadinessState } from '../store/users.js';
 
 export interface ReadinessDeadlinesView {
-  deadlines: ReadonlyArray<{ kind: DeadlineKind; name: MessageKey; at: Date; left: Translatable; passed: boolean; notReady: number }>;
+  /** `daysLeft`: whole days, rounded up (0 once passed). */
+  deadlines: ReadonlyArray<{ kind: DeadlineKind; name: MessageKey; at: Date; daysLeft: number; passed: boolean; notReady: number }>;
   /** The not-ready states, each with its count and the deadline it concerns (at undefined: not set). */
   notReady: ReadonlyArray<{ state: ReadinessState; count: number; deadline: { name: MessageKey; at?: Date | undefined } }>;
 }
@@ -26,7 +26,7 @@ export function readinessDeadlines(calendar: DeadlineCalendar | undefined, count
       name: `calendar.name.${standing.kind}`,
       at: standing.at,
       passed: standing.passed,
-      left: standing.passed ? 'dms.readiness.deadlinePassed' : standing.daysLeft === 1 ? 'calendar.daysLeftOne' : msg('calendar.daysLeft', { days: standing.daysLeft }),
+      daysLeft: standing.daysLeft,
       notReady: notReadyCount(standing.kind),
     })),
     notReady: NOT_READY_STATES.map((state) => {

@@ -143,8 +143,8 @@ function describePhase(
 function deadlineLine(t: CliContext['t'], deadline: DeadlineStanding): Message {
   const name = t(`calendar.name.${deadline.kind}`);
   if (deadline.passed) return msg('cli.phase.deadline.passed', { name, deadline: deadline.at });
-  const left = t(deadline.daysLeft === 1 ? 'calendar.daysLeftOne' : msg('calendar.daysLeft', { days: deadline.daysLeft }));
+  const days = deadline.daysLeft;
   return deadline.nextReminder
-    ? msg('cli.phase.deadline.ahead', { name, deadline: deadline.at, left, reminder: deadline.nextReminder })
-    : msg('cli.phase.deadline.aheadNoReminder', { name, deadline: deadline.at, left });
+    ? msg('cli.phase.deadline.ahead', { name, deadline: deadline.at, days, reminder: deadline.nextReminder })
+    : msg('cli.phase.deadline.aheadNoReminder', { name, deadline: deadline.at, days });
 }

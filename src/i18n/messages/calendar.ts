@@ -7,13 +7,11 @@
 export const calendarEn = {
   'calendar.name.emailRegistration': 'Email registration: designated emails activated',
   'calendar.name.secondFactor': 'Second factor: one-time codes set up',
-  'calendar.daysLeft': '{days} days left',
-  'calendar.daysLeftOne': '1 day left',
 
   'cli.phase.label.deadlines': 'deadlines',
   'cli.phase.deadline.none': 'none configured',
-  'cli.phase.deadline.ahead': '{name}: {deadline} ({left}); next reminder {reminder}',
-  'cli.phase.deadline.aheadNoReminder': '{name}: {deadline} ({left}); no reminder left before it',
+  'cli.phase.deadline.ahead': '{name}: {deadline} (days left: {days}); next reminder {reminder}',
+  'cli.phase.deadline.aheadNoReminder': '{name}: {deadline} (days left: {days}); no reminder left before it',
   'cli.phase.deadline.passed': '{name}: {deadline}, passed',
 
   'calendar.login.emailRegistration': 'Designated emails must be activated by {deadline}: open the activation link sent to yours before then.',
@@ -25,7 +23,7 @@ export const calendarEn = {
   'dms.readiness.deadlinesCaption': 'HKSCC’s deadlines, in Hong Kong time',
   'dms.readiness.colDeadline': 'Deadline',
   'dms.readiness.colWhen': 'When',
-  'dms.readiness.colLeft': 'Time left',
+  'dms.readiness.colLeft': 'Days left',
   'dms.readiness.colNotReadyForIt': 'Users not ready for it',
   'dms.readiness.by': 'By {time}',
   'dms.readiness.deadlinePassed': 'Passed',
@@ -39,13 +37,11 @@ export const calendarEn = {
 export const calendarZhHant: Record<keyof typeof calendarEn, string> = {
   'calendar.name.emailRegistration': '電郵登記：啟用指定電郵地址',
   'calendar.name.secondFactor': '第二重認證：設定一次性密碼',
-  'calendar.daysLeft': '尚餘 {days} 日',
-  'calendar.daysLeftOne': '尚餘 1 日',
 
   'cli.phase.label.deadlines': '限期',
   'cli.phase.deadline.none': '未設定',
-  'cli.phase.deadline.ahead': '{name}：{deadline}（{left}）；下次提示：{reminder}',
-  'cli.phase.deadline.aheadNoReminder': '{name}：{deadline}（{left}）；限期前不再發出提示',
+  'cli.phase.deadline.ahead': '{name}：{deadline}（尚餘 {days} 日）；下次提示：{reminder}',
+  'cli.phase.deadline.aheadNoReminder': '{name}：{deadline}（尚餘 {days} 日）；限期前不再發出提示',
   'cli.phase.deadline.passed': '{name}：{deadline}，已過',
 
   'calendar.login.emailRegistration': '指定電郵地址須於{deadline}前啟用：請於限期前開啟發送至您指定電郵地址的啟用連結。',
@@ -57,7 +53,7 @@ export const calendarZhHant: Record<keyof typeof calendarEn, string> = {
   'dms.readiness.deadlinesCaption': '香港結算規定的限期（香港時間）',
   'dms.readiness.colDeadline': '限期',
   'dms.readiness.colWhen': '時間',
-  'dms.readiness.colLeft': '尚餘時間',
+  'dms.readiness.colLeft': '尚餘日數',
   'dms.readiness.colNotReadyForIt': '未準備就緒的用戶',
   'dms.readiness.by': '{time}前',
   'dms.readiness.deadlinePassed': '已過',

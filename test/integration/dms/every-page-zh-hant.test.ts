@@ -201,7 +201,7 @@ describe('every DMS page in Traditional Chinese', () => {
       expect(page.body).toContain('「只限密碼及一次性密碼」階段起將無法登入');
       expect(page.body).not.toContain('2fa-only');
       // The deadlines, and the one each not-ready count concerns.
-      expect(page.body).toContain('<th scope="row">電郵登記：啟用指定電郵地址</th><td>2099年3月1日 18:00（香港時間）前</td><td>尚餘 ');
+      expect(page.body).toContain('<th scope="row">電郵登記：啟用指定電郵地址</th><td>2099年3月1日 18:00（香港時間）前</td><td>');
       expect(page.body).toContain('<th scope="row">第二重認證：設定一次性密碼</th><td>2099年6月1日 18:00（香港時間）前</td>');
       expect(page.body).toContain('<td>第二重認證：設定一次性密碼：2099年6月1日 18:00（香港時間）</td>');
     } finally {
