@@ -32,9 +32,27 @@ function isKey(text: string): text is MessageKey {
   return Object.hasOwn(en, text);
 }
 
+/**
+ * `{count, plural, one {# day} other {# days}}`: the form the locale's plural rules pick for
+ * the number (`#` is the number). English needs it wherever a count meets a noun ("1 day",
+ * "2 days"); Chinese has one form and writes a plain `{count}`.
+ */
+const PLURAL = /\{(\w+), plural, one \{([^{}]*)\} other \{([^{}]*)\}\}/g;
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+function pluralForm(locale: Locale, value: number, one: string, other: string): string {
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale === 'zh-Hant' ? 'zh-Hant-HK' : 'en-GB')));
+  return (rules.select(value) === 'one' ? one : other).replaceAll('#', String(value));
+}
+
 function fill(template: string, params: MessageParams | undefined, locale: Locale): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  const counted = template.replace(PLURAL, (whole, name: string, one: string, other: string) => {
+    if (!Object.hasOwn(params, name)) return whole;
+    return pluralForm(locale, Number(params[name]), one, other);
+  });
+  return counted.replace(/\{(\w+)\}/g, (whole, name: string) => {
     if (!Object.hasOwn(params, name)) return whole;
     const value = params[name];
     return value instanceof Date ? announcedHongKongTime(value, locale) : String(value);

@@ -66,7 +66,7 @@ export const accountEn = {
 
   'account.recovery.heading': 'Recovery codes',
   'account.recovery.help': 'If you lose your phone or your key, a recovery code logs you in once in place of your second factor.',
-  'account.recovery.left': '{unused} of {total} codes are left, from the set made at {time} (Hong Kong time).',
+  'account.recovery.left': '{unused} of {total, plural, one {# code} other {# codes}} {unused, plural, one {is} other {are}} left, from the set made at {time} (Hong Kong time).',
   'account.recovery.none': 'You have no recovery codes.',
   'account.recovery.generate': 'Make new recovery codes',
   'account.recovery.warning': 'Making new codes stops every earlier code from working.',

@@ -262,7 +262,7 @@ export const cliEn = {
   'cli.keys.retired': 'key {kid} retired: no longer published, private key erased',
 
   // report readiness
-  'cli.readiness.title': 'Migration readiness at {time} Hong Kong time; "smartcard only" = last {days} days',
+  'cli.readiness.title': 'Migration readiness at {time} Hong Kong time; "smartcard only" = last {days, plural, one {# day} other {# days}}',
   'cli.readiness.total': 'TOTAL',
   'cli.readiness.column.participant': 'PARTICIPANT',
   'cli.readiness.column.users': 'USERS',

@@ -17,7 +17,7 @@ export const deadlinesEn = {
   'mail.reminder.ask': 'If you have questions, or cannot make the deadline, ask your Delegated Administrator.',
   'mail.reminder.askDa': 'If you have questions, or cannot make the deadline, contact HKSCC on the CCASS Hotline.',
 
-  'mail.digest.subject': 'CCASS: {count} users of {participant} are not ready for the deadline of {deadline}',
+  'mail.digest.subject': 'CCASS: {count, plural, one {# user} other {# users}} of {participant} {count, plural, one {is} other {are}} not ready for the deadline of {deadline}',
   'mail.digest.emailRegistration.intro': 'These users of {participant} have not activated their CCASS login yet. HKSCC’s deadline for it is {deadline}.',
   'mail.digest.secondFactor.intro': 'These users of {participant} have not set up one-time codes yet. HKSCC’s deadline for it is {deadline}.',
   'mail.digest.line': '{user} ({name}): {state}',
@@ -25,13 +25,13 @@ export const deadlinesEn = {
   'mail.digest.link': 'Who is ready, user by user, is on the readiness page of DMS:',
   'mail.digest.ask': 'If a user needs more time, you can ask for an exception for them. For questions, contact HKSCC on the CCASS Hotline.',
 
-  'mail.report.subject': 'CCASS readiness report: {days} days before the {deadlineName}',
+  'mail.report.subject': 'CCASS readiness report: {days, plural, one {# day} other {# days}} before the {deadlineName}',
   'mail.report.deadline.emailRegistration': 'email registration deadline',
   'mail.report.deadline.secondFactor': 'second-factor deadline',
   'mail.report.greeting': 'To the HKSCC operators,',
   'mail.report.intro': 'Readiness of every participant at {time}, before the {deadlineName} of {deadline}.',
-  'mail.report.line': '{participant} {name}: {ready} of {users} users ready ({percent}); {emailRegistered} with a designated email, {activated} activated.',
-  'mail.report.total': 'All participants: {ready} of {users} users ready ({percent}).',
+  'mail.report.line': '{participant} {name}: {ready} of {users, plural, one {# user} other {# users}} ready ({percent}); {emailRegistered} with a designated email, {activated} activated.',
+  'mail.report.total': 'All participants: {ready} of {users, plural, one {# user} other {# users}} ready ({percent}).',
   'mail.report.full': 'The full report, as CSV: {command}',
 
   'deadlines.activation.pastTitle': 'The deadline for activating has passed',
@@ -43,7 +43,7 @@ export const deadlinesEn = {
 
   'cli.help.reminders': 'Reminders before the deadlines: to users, digests to DAs, reports to operators',
   'cli.help.reminders.run': 'Queue the reminders due now (every server node also does so on its own schedule)',
-  'cli.reminders.result': '{due} mails due now; {queued} queued, {earlier} queued before.',
+  'cli.reminders.result': '{due, plural, one {# mail} other {# mails}} due now; {queued} queued, {earlier} queued before.',
 } as const;
 
 export const deadlinesZhHant: Record<keyof typeof deadlinesEn, string> = {

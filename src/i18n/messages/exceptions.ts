@@ -11,7 +11,7 @@ export const exceptionsEn = {
   'exceptions.rule.unknown_exception_kind': 'The kind of exception must be one of: smartcard_login, activation_deadline, second_factor_deadline.',
   'exceptions.rule.invalid_exception_until': 'The end of the exception must be a date, or a date and time, in Hong Kong time (e.g. 2023-07-31 or 2023-07-31T18:00).',
   'exceptions.rule.exception_until_past': 'The end of the exception must be in the future.',
-  'exceptions.untilTooFar': 'An exception may end at most {days} days from now.',
+  'exceptions.untilTooFar': 'An exception may end at most {days, plural, one {# day} other {# days}} from now.',
   'exceptions.rule.invalid_exception_reason': 'Give the reason for the exception: plain text of at most 500 characters.',
   'exceptions.noneLive': 'User {user} of participant {participant} has no exception of kind {kind} in force.',
   'exceptions.otherParticipant': 'You can give exceptions only to users of your own participant.',

@@ -59,7 +59,7 @@ export const securityKeysEn = {
   'dms.event.login.recovery_code': 'Recovery code used',
 
   'mail.notice.recovery_code_used.subject': 'A recovery code of your CCASS login was used',
-  'mail.notice.recovery_code_used.text': 'One of your recovery codes was used to log in, in place of your second factor. {left} codes are left. If this was not you, call the CCASS Hotline at once.',
+  'mail.notice.recovery_code_used.text': 'One of your recovery codes was used to log in, in place of your second factor. {left, plural, one {# code is} other {# codes are}} left. If this was not you, call the CCASS Hotline at once.',
   'mail.notice.key_counter_regressed.subject': 'A security key of yours may have been copied',
   'mail.notice.key_counter_regressed.text': 'A login with one of your security keys was refused because the key reported an older use count than it had before. The key may have been copied. If you still have all your keys, remove this one on your security page and register a new one, and call the CCASS Hotline.',
   'mail.notice.security_key_added.subject': 'A security key was added to your CCASS login',

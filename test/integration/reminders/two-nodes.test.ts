@@ -149,7 +149,7 @@ describe('reminders on two nodes', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await mailSettled();
-    expect(sink!.messages.slice(before).filter((mail) => mail.to.includes(OPERATOR))[0]?.subject).toContain('1 days before');
+    expect(sink!.messages.slice(before).filter((mail) => mail.to.includes(OPERATOR))[0]?.subject).toContain('1 day before');
     expect(sink!.messages).toHaveLength(before + 6);
     const metrics = (await request(cluster.nodes[1]!.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200)).text;
     expect(metrics).toContain('ccass_auth_jobs{queue="reminders_tick",state="failed"} 0');

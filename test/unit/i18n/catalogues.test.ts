@@ -13,7 +13,11 @@ import { READINESS_COLUMNS } from '../../../src/reports/readiness-report.js';
 
 const VIEWS = new URL('../../../src/web/views/', import.meta.url);
 
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+/** The values a message takes: `{name}`, or `{name, plural, one {…} other {…}}` (English's forms of a count). */
+const placeholders = (text: string) => [...new Set([...text.matchAll(/\{(\w+)(?:, plural, one \{[^{}]*\} other \{[^{}]*\})?\}/g)].map((match) => match[1]))].sort();
+
+/** Nouns that follow a count in English: each must agree with it ("1 day", "2 days"). */
+const COUNTED = ['days', 'hours', 'minutes', 'seconds', 'users', 'codes', 'rows', 'requests', 'mails', 'emails', 'links', 'keys', 'participants', 'changes', 'attempts', 'times'];
 
 describe('message catalogues', () => {
   it('give every English message a Chinese one with the same placeholders', () => {
@@ -22,6 +26,32 @@ describe('message catalogues', () => {
       expect({ key, placeholders: placeholders(zhHant[key]) }).toEqual({ key, placeholders: placeholders(en[key]) });
     }
     expect(Object.keys(zhHant).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('make every English noun that follows a count agree with it (no "1 days")', () => {
+    // `{days} days`, `{count} users`, `{total} codes`: a plain placeholder before a plural noun.
+    const unagreed = Object.entries(en).flatMap(([key, text]) =>
+      [...text.matchAll(/\{(\w+)\} (\w+)\b/g)].filter((match) => COUNTED.includes(match[2] as string)).map((match) => `${key}: ${match[0]}`),
+    );
+    expect(unagreed).toEqual([]);
+  });
+
+  it('write a count in the form its number takes', () => {
+    const en = translator('en');
+    const zh = translator('zh-Hant');
+    expect(en(msg('otp.wait', { seconds: 1 }))).toBe('Please wait 1 second before asking for another code.');
+    expect(en(msg('otp.wait', { seconds: 30 }))).toBe('Please wait 30 seconds before asking for another code.');
+    expect(en(msg('otp.wait', { seconds: 0 }))).toBe('Please wait 0 seconds before asking for another code.');
+    expect(zh(msg('otp.wait', { seconds: 1 }))).toBe('請等候 1 秒後再要求新密碼。');
+    expect(en(msg('mail.report.subject', { days: 1, deadlineName: 'second-factor deadline' }))).toBe('CCASS readiness report: 1 day before the second-factor deadline');
+    expect(en(msg('mail.report.subject', { days: 7, deadlineName: 'second-factor deadline' }))).toBe('CCASS readiness report: 7 days before the second-factor deadline');
+    // A verb agrees too, and one count may govern several words.
+    const deadline = new Date('2023-03-31T16:00:00Z');
+    expect(en(msg('mail.digest.subject', { count: 1, participant: 'B01234', deadline }))).toBe('CCASS: 1 user of B01234 is not ready for the deadline of 1 April 2023, 00:00 (Hong Kong time)');
+    expect(en(msg('mail.digest.subject', { count: 3, participant: 'B01234', deadline }))).toBe('CCASS: 3 users of B01234 are not ready for the deadline of 1 April 2023, 00:00 (Hong Kong time)');
+    expect(zh(msg('mail.digest.subject', { count: 1, participant: 'B01234', deadline }))).not.toMatch(/[{}#]/);
+    // A value is never read as a plural form.
+    expect(en('login.heading', { client: '{seconds, plural, one {# x} other {# y}}' })).toBe('Log in to {seconds, plural, one {# x} other {# y}}');
   });
 
   it('hold no English sentence in any Traditional Chinese message', () => {
