@@ -10,7 +10,7 @@
 import { addPilotParticipant, clearPhasePin, pinPhase } from '../../../src/policy/phase-control.js';
 import { addDelegatedAdministrator } from '../../../src/directory/delegated-administrators.js';
 import { operatorActor } from '../../../src/kernel/actor.js';
-import { DMS_REFUSAL_CODES, requestRefusal } from '../../../src/dms/refusals.js';
+import { activationDeadlineRefusal, DMS_REFUSAL_CODES, requestRefusal } from '../../../src/dms/refusals.js';
 import { createRenderer } from '../../../src/web/render.js';
 import { Browser, type Page } from '../../support/browser.js';
 import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
@@ -219,13 +219,15 @@ describe('every DMS page in Traditional Chinese', () => {
     await addDelegatedAdministrator(running.server.activation, { participantId: FIRM, userId: 'ADMIN2', email: 'admin2@example.com', displayName: '王二' }, operatorActor('ops1'));
     await addPilotParticipant({ queries: running.server.queries, clock: running.clock, plan: running.config.phases }, FIRM, operatorActor('ops1'));
     await running.server.queries.audit.record({ type: 'made.up', outcome: 'success', actor: 'system:test', participantId: FIRM, details: { something: 'new' } });
+    // A link refused past the email registration deadline (src/reminders/deadline-doors.ts): the reason and the deadline in words.
+    await running.server.queries.audit.record({ type: 'activation.send', outcome: 'failure', actor: `da:${FIRM}/ADMIN`, participantId: FIRM, userId: 'S7', details: { reason: 'deadline_passed', deadline: '2023-03-31T16:00:00.000Z' } });
 
     const page = await get('/dms/audit');
     const types = (await database.db('audit_events').where({ participant_id: FIRM }).distinct('type')).map((row: { type: string }) => row.type).sort();
     expect(types).toEqual(
       expect.arrayContaining(['account.access_revoked', 'account.lock', 'account.unlock', 'activation.send', 'da.add', 'dms.csv_upload', 'dms.login', 'email.change', 'email.register', 'login', 'login.password', 'login.totp', 'participant.add', 'phase.pilot_add', 'second_factor.reset', 'user.add', 'user.disable', 'user.password.set']),
     );
-    for (const words of ['登入 DMS', '上載 CSV', '登記指定電郵地址', '發送啟用電郵', '登入被鎖定', '重設第二重認證', '新增用戶', '香港結算設定密碼', '密碼錯誤', '並非授權管理員', '成功', '失敗', '授權管理員 ADMIN', '香港結算操作員 ops1', '其他事件（made.up）']) {
+    for (const words of ['登入 DMS', '上載 CSV', '登記指定電郵地址', '發送啟用電郵', '登入被鎖定', '重設第二重認證', '新增用戶', '香港結算設定密碼', '密碼錯誤', '並非授權管理員', '成功', '失敗', '授權管理員 ADMIN', '香港結算操作員 ops1', '其他事件（made.up）', '限期已過', '2023年4月1日']) {
       expect({ words, found: page.body.includes(words) }).toEqual({ words, found: true });
     }
     // Times in Hong Kong time in words, never an ISO string; details never as JSON.
@@ -270,6 +272,11 @@ describe('every DMS page in Traditional Chinese', () => {
       const body = render('error', { title: 'error.notAccepted', message: refusal.reason, requestId: 'r-1' }, { locale: 'zh-Hant', switchHref: '/dms?lang=en' });
       seen.push({ what: `refusal ${code}`, page: { status: refusal.status, body } });
     }
+    // The refusal of a link past the email registration deadline names the deadline in words.
+    const pastDeadline = activationDeadlineRefusal('S7', new Date('2023-03-31T16:00:00Z')).refusal;
+    const pastDeadlineBody = render('error', { title: 'error.notAccepted', message: pastDeadline.reason, requestId: 'r-1' }, { locale: 'zh-Hant', switchHref: '/dms?lang=en' });
+    expect(pastDeadlineBody).toContain('未有向 S7 發送啟用連結');
+    seen.push({ what: 'refusal activation_deadline_passed, with its deadline', page: { status: pastDeadline.status, body: pastDeadlineBody } });
     const signIn = render('error', { title: 'dms.error.signInTitle', message: requestRefusal('two_factor_needed').reason, links: [{ href: '/dms', label: 'dms.error.openAgain' }] }, { locale: 'zh-Hant', switchHref: '/dms?lang=en' });
     seen.push({ what: 'the sign-in refusal two_factor_needed', page: { status: 403, body: signIn } });
     // The API's messages are for people too: in the request's language.
