@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { operatorActor } from '../../../src/kernel/actor.js';
-import { registerDesignatedEmail, resendActivationLink } from '../../../src/enrolment/activation-links.js';
+import { ActivationDeadlinePassedError, registerDesignatedEmail, resendActivationLink } from '../../../src/enrolment/activation-links.js';
+import { grantUserException } from '../../../src/directory/user-exceptions.js';
 import { Browser, inputValue } from '../../support/browser.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
@@ -153,13 +154,26 @@ describe("the circular's calendar on two nodes", () => {
     expect(mails.find((mail) => mail.to.includes(OPERATOR))?.subject).toContain('1 day before');
   });
 
-  it('the email deadline: an activation link no longer works, and no more email reminders', async () => {
+  it('the email deadline: an activation link no longer works, none is sent, and no more email reminders — but an exception lets one user through', async () => {
     goTo(15);
     const page = await new Browser().follow(laggard.link);
     expect(page.status).toBe(403);
     expect(page.body).toContain('<h1>The deadline for activating has passed</h1>');
+    const laggardRow = async () => (await node(1).queries.users.findByLogin('B01234', 'LAGGARD'))!;
+    await expect(resendActivationLink(node(1).activation, await laggardRow(), operatorActor('test'))).rejects.toBeInstanceOf(ActivationDeadlinePassedError);
     expect(await tick()).toEqual([]);
     expect((await status()).phase).toBe('email-registration');
+
+    // An operator gives LAGGARD until day 20: the user is told, a new link goes out and opens.
+    const sent = cluster.mail.messages.length;
+    await grantUserException({ queries: node(0).queries, notices: node(0).notices, clock: cluster.clock }, { participantId: 'B01234', userId: 'LAGGARD' }, { kind: 'activation_deadline', until: day(20), reason: 'joined late' }, operatorActor('test'));
+    await resendActivationLink(node(1).activation, await laggardRow(), operatorActor('test'));
+    await mailSettled();
+    const extra = cluster.mail.messages.slice(sent);
+    expect(extra.map((mail) => mail.subject.split(' / ')[0])).toEqual(['An exception was given to your CCASS login', 'Set up your CCASS login']);
+    const opened = await new Browser().follow(activationLinkIn(extra[1]!));
+    expect(opened.status).toBe(200);
+    expect(opened.body).toContain('name="password"');
   });
 
   it('the parallel run: password and one-time code for everyone, still no mail', async () => {
@@ -188,9 +202,18 @@ describe("the circular's calendar on two nodes", () => {
     const start = await startAuthorization(cluster.issuer);
     const refused = await passwordStep(start, { participantId: 'B01234', userId: 'NOFACTOR', password: 'a long enough test password' });
     expect(refused.status).toBe(403);
+    expect(refused.body).toContain('<h1>The deadline for setting up one-time codes has passed</h1>');
     expect(await tick()).toEqual([]);
+
+    // PROMPT, given until day 57 to set one up, is still led to enrol: their address proven by a code first.
+    await grantUserException({ queries: node(1).queries, notices: node(1).notices, clock: cluster.clock }, { participantId: 'B01234', userId: 'PROMPT' }, { kind: 'second_factor_deadline', until: day(57), reason: 'on leave' }, operatorActor('test'));
+    const excepted = await passwordStep(await startAuthorization(cluster.issuer), { participantId: 'B01234', userId: 'PROMPT', password: PASSWORD });
+    expect(excepted.status).toBe(200);
+    expect(excepted.body).toContain('name="code"');
+    await mailSettled();
+    expect(cluster.mail.messages.slice(-2).map((mail) => mail.subject.split(' / ')[0])).toEqual(['An exception was given to your CCASS login', expect.stringContaining('code')]);
     // Every mail of the whole calendar went out once: one Message-ID each.
     expect(new Set(cluster.mail.messages.map((mail) => mail.messageId)).size).toBe(cluster.mail.messages.length);
-    expect(cluster.mail.messages).toHaveLength(2 + 6 + 5 + 1 + 5 + 5 * 3);
+    expect(cluster.mail.messages).toHaveLength(2 + 6 + 5 + 1 + 5 + 2 + 5 * 3 + 2);
   });
 });
