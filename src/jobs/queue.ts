@@ -11,10 +11,19 @@
  * The schema and the queues are installed by `migrate` (like our own tables); a node checks
  * that they are there and refuses to start otherwise.
  */
+import { createHash } from 'node:crypto';
 import { PgBoss, fromKnex, type Job } from 'pg-boss';
 import type { Logger } from '../observability/logger.js';
 import { databaseUrlOf, type Database } from '../store/database.js';
-import { installedQueueCount, JOB_SCHEMA } from '../store/job-schema.js';
+import { convertToKeyStrictFifo, installedQueueCount, JOB_SCHEMA } from '../store/job-schema.js';
+
+/**
+ * The key that orders mail to `address` (see QUEUES.mail): a hash of the address in lower
+ * case, so that one mailbox spelt two ways is one key, and pg-boss's index holds no address.
+ */
+export function recipientKey(address: string): string {
+  return createHash('sha256').update(address.trim().toLowerCase()).digest('hex');
+}
 
 /** Every queue, with how its jobs are retried. */
 export const QUEUES = {
@@ -23,8 +32,26 @@ export const QUEUES = {
    * retried), after about 1, 2, 4, … seconds, at most 5 minutes apart; a job is kept for 7 days,
    * then given up. A worker
    * that stops beating its heart for 10 s (a killed node) has its job run elsewhere.
+   *
+   * In order of cause per recipient: each job's singletonKey is its recipient's key
+   * (recipientKey), and pg-boss's `key_strict_fifo` policy hands out only the head of each key —
+   * its oldest job still waiting, by created_on then id — and none of a key while one of its jobs
+   * is active, waiting for a retry, or failed (pg-boss types.d.ts, QueuePolicy; its fetch query's
+   * strict_fifo_heads, and the unique index job_i8 on (name, singleton_key) for those states).
+   * A job is created in the transaction of its cause, so created_on is the order of the causes
+   * (mails of one transaction share it; the id orders them). Why this and not a check in the
+   * worker: the order is kept by the fetch itself, on every node at once (one indexed query,
+   * job_i10), so no worker ever holds a mail it must not send yet — no deferral that would
+   * count as a failed attempt and stretch the backoff, no lost or re-created job (the id stays
+   * the Message-ID). `group`/`groupConcurrency` only bound how many run at once, not which goes
+   * first. Other recipients' keys are fetched as usual: a mailbox answering 4xx for hours
+   * holds back only its own later mails. A mail dropped or given up (5xx) completes, and the
+   * next one to that address is the head at once. Only a job pg-boss fails for good (its
+   * retries spent, which takes longer than its 7 days' retention) would hold its key, until it
+   * is deleted a day later.
    */
   mail: {
+    policy: 'key_strict_fifo',
     notify: true,
     retryLimit: 5000,
     retryDelay: 1,
@@ -112,7 +139,7 @@ export interface JobQueue {
    * Creates a job in `db`'s transaction when `db` is one: it exists if and only if the
    * transaction commits. `id` names the job (a UUID); a second job with the same id is not made.
    */
-  send(db: Database, name: QueueName, data: object, options: { id: string; startAfter?: Date }): Promise<void>;
+  send(db: Database, name: QueueName, data: object, options: { id: string; startAfter?: Date; singletonKey?: string }): Promise<void>;
   /** Runs jobs of `name` on this node until stop(). */
   work<T extends object>(name: QueueName, handler: (job: Job<T>) => Promise<void>): Promise<void>;
   /** Stops this node's workers (an active job gets `timeoutMs` to finish) and the queue's connections. */
@@ -129,9 +156,19 @@ export async function installJobQueue(db: Database): Promise<void> {
   installer.on('error', () => undefined);
   await installer.start();
   try {
-    for (const [name, options] of Object.entries(QUEUES)) {
-      if (await installer.getQueue(name)) await installer.updateQueue(name, options);
-      else await installer.createQueue(name, options);
+    for (const [name, { policy = 'standard', ...options }] of Object.entries(QUEUES) as Array<[QueueName, (typeof QUEUES)[QueueName] & { policy?: string }]>) {
+      const existing = await installer.getQueue(name);
+      if (!existing) {
+        await installer.createQueue(name, { policy, ...options });
+        continue;
+      }
+      // A mail queue made by a release before mail went out in order per recipient: pg-boss
+      // cannot change a queue's policy (updateQueue refuses), so the store does (see there).
+      if ((existing.policy ?? 'standard') !== policy) {
+        if (name !== 'mail' || policy !== 'key_strict_fifo') throw new Error(`queue ${name} has policy ${existing.policy}, not ${policy}`);
+        await convertToKeyStrictFifo(db, name, (data) => recipientKey(String((data as { to?: unknown }).to ?? '')));
+      }
+      await installer.updateQueue(name, options);
     }
     for (const { queue, cron } of SCHEDULES) await installer.schedule(queue, cron);
   } finally {
@@ -164,13 +201,14 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
   instance.on('warning', (warning) => log.warn({ warning: warning.message, data: warning.data }, 'job queue warning'));
   await instance.start();
   return {
-    async send(within, name, data, { id, startAfter }) {
-      await instance.send(name, data, { id, db: fromKnex(within), ...(startAfter ? { startAfter } : {}) });
+    async send(within, name, data, { id, startAfter, singletonKey }) {
+      await instance.send(name, data, { id, db: fromKnex(within), ...(startAfter ? { startAfter } : {}), ...(singletonKey ? { singletonKey } : {}) });
     },
     async work(name, handler) {
-      // Up to `concurrency` jobs at once; while batches come back full (a backlog: an upload of
-      // hundreds, mail back after an outage) the worker fetches again at once instead of waiting
-      // for the next wake-up.
+      // Up to `concurrency` jobs at once (of the mail queue, at most one per recipient — see
+      // QUEUES.mail — so running a batch at once keeps each recipient's order); while batches
+      // come back full (a backlog: an upload of hundreds, mail back after an outage) the worker
+      // fetches again at once instead of waiting for the next wake-up.
       await instance.work(
         name,
         {

@@ -3,6 +3,11 @@
  * whose condition no longer holds is dropped, not sent; a mail the server refuses for good
  * (SMTP 5xx) is given up and logged; any other failure — the server unreachable, a timeout,
  * a 4xx — is thrown, so the queue retries it with backoff until the server takes it.
+ *
+ * The queue hands a worker only the oldest waiting mail of each recipient (QUEUES.mail in
+ * jobs/queue.ts): a mail thrown here stays its address's first, and the later ones to that
+ * address wait for it to be sent, dropped or given up — no attempt of theirs is made or
+ * counted meanwhile, so the attempt counts below stay one per real attempt.
  */
 import type { Job } from 'pg-boss';
 import type { Clock } from '../kernel/clock.js';

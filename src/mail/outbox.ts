@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { recipientKey } from '../jobs/queue.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { JobQueries } from '../store/jobs.js';
 import type { MailContent } from './bilingual.js';
@@ -72,7 +73,8 @@ export function createMailOutbox(box: SecretBox): MailOutbox {
       const id = options?.id ?? randomUUID();
       const sealed = box.seal(Buffer.from(JSON.stringify({ subject: mail.subject, text: mail.text })), sealContext(id));
       const job: MailJob = { kind: mail.kind, to: mail.to, sealed, ...(wanted ? { wanted } : {}) };
-      await jobs.send('mail', job, { id });
+      // Keyed by recipient: the queue sends each address's mails in the order they were queued (QUEUES.mail).
+      await jobs.send('mail', job, { id, singletonKey: recipientKey(mail.to) });
       return id;
     },
     firstAttempt(id, timeoutMs) {

@@ -24,7 +24,7 @@ export interface QueueDepth {
 export function jobQueries(db: Database, queue: JobQueue | undefined) {
   return {
     /** A new job, committed with the caller's transaction (see JobQueue.send). */
-    async send(name: QueueName, data: object, options: { id: string; startAfter?: Date }): Promise<void> {
+    async send(name: QueueName, data: object, options: { id: string; startAfter?: Date; singletonKey?: string }): Promise<void> {
       if (!queue) throw new Error('no job queue in this process: work that sends mail needs one');
       await queue.send(db, name, data, options);
     },

@@ -16,10 +16,22 @@ export interface ReceivedMail {
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   private waiters: Array<() => void> = [];
+  /** Recipients (lower case) answered with an SMTP error at RCPT TO, and how many times more. */
+  private refusals = new Map<string, { code: number; times: number }>();
   private server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo: (address, _session, callback) => {
+      const key = address.address.toLowerCase();
+      const refusal = this.refusals.get(key);
+      if (!refusal) return callback();
+      refusal.times -= 1;
+      if (refusal.times <= 0) this.refusals.delete(key);
+      const error = new Error(refusal.code >= 500 ? 'no such mailbox' : 'mailbox busy, try again later') as Error & { responseCode: number };
+      error.responseCode = refusal.code;
+      return callback(error);
+    },
     onData: (stream, _session, callback) => {
       simpleParser(stream)
         .then((mail: ParsedMail) => {
@@ -45,6 +57,21 @@ export class SmtpSink {
     await new Promise<void>((resolve) => this.server.listen(listenPort, '127.0.0.1', resolve));
     const { port } = this.server.server.address() as AddressInfo;
     this.url = `smtp://127.0.0.1:${port}`;
+    return this;
+  }
+
+  /**
+   * Answers RCPT TO `address` (any case) with `code` — a 4xx (try later) or a 5xx (no such
+   * mailbox) — the next `times` times, or until accept(address).
+   */
+  refuse(address: string, code: number, times = Number.POSITIVE_INFINITY): this {
+    this.refusals.set(address.toLowerCase(), { code, times });
+    return this;
+  }
+
+  /** Takes mail for `address` again. */
+  accept(address: string): this {
+    this.refusals.delete(address.toLowerCase());
     return this;
   }
 
