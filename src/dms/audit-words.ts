@@ -268,6 +268,9 @@ function changeRequestDetail(key: string, value: unknown): AuditDetail | undefin
       return { label: 'approvals.detail.request', value: literal(text(value)) };
     case 'maker':
       return { label: 'approvals.detail.maker', value: literal(text(value)) };
+    case 'because':
+      // Why a request was not applied, when something other than its users stopped it (the email registration deadline).
+      return { label: label('reason'), value: reasonWords(value) };
     case 'action':
       return { label: 'approvals.detail.action', value: isChangeRequestAction(value) ? words(ACTION_WORDS[value]) : literal(text(value)) };
     case 'exempt':

@@ -41,7 +41,7 @@ import { applyEmailRegistrations, checkEmailCsv, type UploadReport } from './bul
 import { activationLinkClosed } from '../reminders/deadline-doors.js';
 import { changeDecisionMail, changeRequestMail } from '../mail/change-request-mails.js';
 import type { CsvLimits } from './csv-registrations.js';
-import { activationDeadlineRefusal, dmsRefusal } from './refusals.js';
+import { activationDeadlineRefusal, dmsRefusal, refusalOf } from './refusals.js';
 
 export type { ChangeRequestAction } from '../policy/maker-checker.js';
 
@@ -279,7 +279,7 @@ const approvalsUrl = (issuer: string): string => new URL('/dms/approvals', issue
 type Outcome = 'approved' | 'rejected' | 'expired' | 'stale';
 
 /** Queues the maker's mail of `outcome` on `queries` (the transaction recording it); nobody is mailed when the maker is no longer an active DA with an address. */
-async function tellMaker(deps: Pick<MakerCheckerDependencies, 'outbox' | 'issuer'>, queries: Pick<Queries, 'changeRequests' | 'jobs'>, row: ChangeRequestRow, decision: { outcome: Outcome; checker: string | null; at: Date }): Promise<void> {
+async function tellMaker(deps: Pick<MakerCheckerDependencies, 'outbox' | 'issuer'>, queries: Pick<Queries, 'changeRequests' | 'jobs'>, row: ChangeRequestRow, decision: { outcome: Outcome; checker: string | null; at: Date; deadline?: Date }): Promise<void> {
   const maker = await queries.changeRequests.makerToTell(row.participant_id, row.maker_id);
   if (!maker) return;
   const request = { id: String(row.id), participantId: row.participant_id, maker: maker.user_id, effect: row.effect as ChangeEffect, createdAt: row.created_at, expiresAt: row.expires_at };
@@ -353,23 +353,36 @@ export async function decideChangeRequest(deps: MakerCheckerDependencies, checke
     const maker = (await queries.changeRequests.find(checker.participantId, id))?.maker_login;
     const details = { request: String(row.id), action: row.action, maker };
     let outcome: 'approved' | 'rejected' | 'expired' | 'stale';
+    /** The email registration deadline, when it stopped the approval (the link it would have sent). */
+    let blocked: (Error & { deadline: Date }) | undefined;
     if (now.getTime() >= row.expires_at.getTime()) outcome = 'expired';
     else if (decision === 'reject') outcome = 'rejected';
     else if ((await fingerprint(queries, checker.participantId, usersOf(effect), effect.action, { lock: true, now })) !== row.fingerprint) outcome = 'stale';
     else {
-      await apply(within, checker, effect);
-      outcome = 'approved';
+      try {
+        await apply(within, checker, effect);
+        outcome = 'approved';
+      } catch (error) {
+        // Proposed before the email registration deadline (or while an exception lasted), approved after it: the link is
+        // refused before anything changed (audited by the use case). The request can no longer be applied: recorded as not
+        // applied, with that reason, and the maker told — not left pending with the refusal rolled back.
+        if (refusalOf(error)?.code !== 'activation_deadline_passed' || !((error as { deadline?: unknown }).deadline instanceof Date)) throw error;
+        blocked = error as Error & { deadline: Date };
+        outcome = 'stale';
+      }
     }
     await queries.changeRequests.decide(row.id, { outcome, decidedBy: checker.subject, at: now });
     const type = { approved: 'change_request.approve', rejected: 'change_request.reject', expired: 'change_request.expire', stale: 'change_request.stale' }[outcome];
-    await queries.audit.record(auditEvent(checker, type, outcome === 'approved' || outcome === 'rejected' ? 'success' : 'failure', target, details));
+    const because = blocked ? { because: 'deadline_passed', deadline: blocked.deadline.toISOString() } : {};
+    await queries.audit.record(auditEvent(checker, type, outcome === 'approved' || outcome === 'rejected' ? 'success' : 'failure', target, { ...details, ...because }));
     // The maker hears of the outcome in the transaction that records it (an expiry too, when a checker finds it before its job).
-    await tellMaker(deps, queries, row, { outcome, checker: checker.userId, at: now });
-    return outcome;
+    await tellMaker(deps, queries, row, { outcome, checker: checker.userId, at: now, ...(blocked ? { deadline: blocked.deadline } : {}) });
+    return { outcome, blocked };
   });
   // Recorded and committed first: an expired or stale request stays so, and changed nothing.
-  if (settled === 'expired') throw dmsRefusal('request_expired');
-  if (settled === 'stale') throw dmsRefusal('request_stale');
+  if (settled.blocked) throw settled.blocked;
+  if (settled.outcome === 'expired') throw dmsRefusal('request_expired');
+  if (settled.outcome === 'stale') throw dmsRefusal('request_stale');
   return getChangeRequest(deps, checker, id);
 }
 

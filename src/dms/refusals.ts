@@ -90,10 +90,10 @@ export function dmsRefusal(code: DmsRefusalCode, params: Record<string, string |
   return Object.assign(error, { refusal: { code, reason, status } });
 }
 
-/** No activation link for `user` past the email registration deadline `deadline`: the sentence names both. */
-export function activationDeadlineRefusal(user: string, deadline: Date): Refused {
+/** No activation link for `user` past the email registration deadline `deadline`: the sentence names both (and the error carries the deadline). */
+export function activationDeadlineRefusal(user: string, deadline: Date): Refused & { deadline: Date } {
   const reason = msg('dms.refusal.activationDeadline', { user, deadline });
-  return Object.assign(new ForbiddenError(reason), { refusal: { code: 'activation_deadline_passed' as const, reason, status: 403 } });
+  return Object.assign(new ForbiddenError(reason), { refusal: { code: 'activation_deadline_passed' as const, reason, status: 403 }, deadline });
 }
 
 /** A request refused before any domain function ran (a wrong body, a stale form). */

@@ -23,8 +23,11 @@ export interface RequestInMail {
   expiresAt: Date;
 }
 
-/** The outcome, who decided (none for an expiry nobody tried to decide) and when it was recorded. */
-export type DecisionInMail = { outcome: Exclude<ChangeRequestStatus, 'pending'>; checker: string | null; at: Date };
+/**
+ * The outcome, who decided (none for an expiry nobody tried to decide) and when it was recorded;
+ * `deadline`: a request not applied because the email registration deadline had passed.
+ */
+export type DecisionInMail = { outcome: Exclude<ChangeRequestStatus, 'pending'>; checker: string | null; at: Date; deadline?: Date | undefined };
 
 /** What the request does, without any address: DMS's words, except for a designated email, whose address stays in DMS. */
 export function requestWordsForMail(effect: ChangeEffect): Translatable {
@@ -67,7 +70,9 @@ export function changeDecisionMail(maker: MailRecipientUser, request: RequestInM
       '',
       `- ${t(requestWordsForMail(request.effect))}`,
       '',
-      t(`mail.changeDecision.text.${decision.outcome}`, { ...values, at: decision.at, expires: request.expiresAt }),
+      decision.deadline
+        ? t('mail.changeDecision.text.deadline', { ...values, at: decision.at, deadline: decision.deadline })
+        : t(`mail.changeDecision.text.${decision.outcome}`, { ...values, at: decision.at, expires: request.expiresAt }),
       '',
       t('mail.changeDecision.link'),
       approvalsUrl,

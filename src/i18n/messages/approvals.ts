@@ -125,6 +125,8 @@ export const approvalsEn = {
   'mail.changeDecision.text.rejected': '{checker} rejected it on {at}: nothing was changed. Propose the change again if it is still needed.',
   'mail.changeDecision.text.expired': 'Nobody approved or rejected it by {expires}, so it has expired: nothing was changed. Propose the change again if it is still needed.',
   'mail.changeDecision.text.stale': '{checker} approved it on {at}, but the user (or a user of the upload) had changed since it was proposed, so it was not applied: nothing was changed. Propose the change again from what the user is now.',
+  'mail.changeDecision.text.deadline':
+    '{checker} approved it on {at}, but HKSCC’s deadline for activating CCASS logins was {deadline}, so no activation link could be sent and it was not applied: nothing was changed. Give the user an exception for the activation deadline, then propose the change again.',
   'mail.changeDecision.link': 'The request is under Approvals in DMS:',
   'mail.changeDecision.warning': 'You receive this email because you proposed this change as a Delegated Administrator of {participant}. If you did not, tell HKSCC at once.',
 } as const;
@@ -248,6 +250,7 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'mail.changeDecision.text.rejected': '{checker} 已於{at}拒絕：沒有作出任何更改。如仍需要，請重新提出。',
   'mail.changeDecision.text.expired': '在{expires}前無人批核或拒絕，申請已過期：沒有作出任何更改。如仍需要，請重新提出。',
   'mail.changeDecision.text.stale': '{checker} 於{at}批核時，該用戶（或上載中的某用戶）自提出申請後已有變更，因此申請沒有執行：沒有作出任何更改。請按用戶現時的狀況重新提出。',
+  'mail.changeDecision.text.deadline': '{checker} 於{at}批核時，香港結算規定的中央結算系統登入啟用限期（{deadline}）已過，因此未能發送啟用連結，申請沒有執行：沒有作出任何更改。請先為該用戶給予啟用限期的例外安排，然後重新提出。',
   'mail.changeDecision.link': '申請載於 DMS 的「待批核」頁面：',
   'mail.changeDecision.warning': '您收到此電郵，是因為您以 {participant} 授權管理員身分提出此項更改。如並非由您提出，請立即通知香港結算。',
 };

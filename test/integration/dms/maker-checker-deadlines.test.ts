@@ -1,0 +1,94 @@
+/**
+ * Maker-checker across a deadline, through the DMS JSON API on real PostgreSQL: a designated
+ * email proposed before the email registration deadline and approved after it sends no link —
+ * and the refusal is not lost with the decision's rollback: it is audited, the request is
+ * settled (not applied, recorded as stale with the deadline as its reason) and the maker is
+ * told why, in both languages, once.
+ */
+import { announcedHongKongTime } from '../../../src/i18n/locales.js';
+import { type TestDatabase } from '../../support/database.js';
+import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
+import { DAY_SECONDS, daysFrom, hongKongText } from '../../support/reminders.js';
+import { seedUser, useTestServer, type RunningTestServer } from '../../support/server.js';
+import type { ReceivedMail } from '../../support/smtp-sink.js';
+
+describe('maker-checker: an address proposed before the email registration deadline, approved after it', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  const now = new Date();
+  const deadline = daysFrom(now, 1);
+  const F = 'G00001';
+  const MAKER = 'maker@g00001.example.com';
+  const LATE = 'late@g00001.example.com';
+  let maker: DmsSession;
+  let checker: DmsSession;
+  let checkerDa: Awaited<ReturnType<typeof seedDa>>;
+
+  useTestServer((started) => ({ database, running } = started), {
+    phases: { schedule: [{ phase: 'email-registration', from: hongKongText(daysFrom(now, -30)) }, { phase: 'parallel-run', from: hongKongText(daysFrom(now, -10)) }] },
+    deadlines: { emailRegistration: hongKongText(deadline) },
+    makerChecker: { actions: ['email'], requestTtlHours: 72 },
+  });
+
+  beforeAll(async () => {
+    const da1 = await seedUser(running.server, running.config, { participantId: F, userId: 'MAKER', email: MAKER }, running.clock);
+    await running.server.queries.users.setRole(da1.subject, 'da');
+    checkerDa = await seedDa(running, F, 'CHECKER');
+    await seedUser(running.server, running.config, { participantId: F, userId: 'LATE', status: 'pending', secondFactor: 'none' }, running.clock);
+    maker = await signInToDms(running, da1);
+  });
+
+  it('refuses the approval, audits the refusal, settles the request and tells the maker why', async () => {
+    const proposed = await maker.api('PUT', '/dms/api/users/LATE/email', { email: LATE });
+    expect(proposed.status).toBe(202);
+    const id = proposed.body.changeRequest.id as string;
+    await running.mailSettled();
+    running.clock.advance(2 * DAY_SECONDS);
+    checker = await signInToDms(running, checkerDa);
+    await running.mailSettled();
+    const before = running.mail.messages.length;
+
+    const approved = await checker.api('POST', `/dms/api/change-requests/${id}/approve`);
+    expect(approved.status).toBe(403);
+    expect(approved.body).toMatchObject({ reason: 'activation_deadline_passed' });
+    expect(approved.body.message).toContain(announcedHongKongTime(deadline, 'en'));
+
+    // Nothing applied, no link.
+    const late = await running.server.queries.users.findByLogin(F, 'LATE');
+    expect(late?.email).toBeNull();
+    expect(await database.db('activation_tokens').where({ user_id: late?.id })).toHaveLength(0);
+
+    // Settled: not pending any more, and not to be approved again.
+    expect((await checker.api('GET', `/dms/api/change-requests/${id}`)).body).toMatchObject({ status: 'stale', decidedBy: 'CHECKER' });
+    expect((await checker.api('POST', `/dms/api/change-requests/${id}/approve`)).body.reason).toBe('request_decided');
+
+    // Audited: the refused link, and the request's end with the deadline as its reason.
+    const refusals = await database.db('audit_events').where({ type: 'activation.send', outcome: 'failure', participant_id: F, user_id: 'LATE' }).select('actor', 'details');
+    expect(refusals).toEqual([{ actor: `da:${F}/CHECKER`, details: { reason: 'deadline_passed', deadline: deadline.toISOString() } }]);
+    const settled = await database.db('audit_events').whereRaw(`details->>'request' = ?`, [id]).orderBy('id').select('type', 'outcome', 'details');
+    expect(settled.map((row: { type: string }) => row.type)).toEqual(['change_request.create', 'change_request.stale']);
+    expect(settled[1]).toMatchObject({ outcome: 'failure', details: { because: 'deadline_passed', deadline: deadline.toISOString() } });
+
+    // The maker is told, once, and why: the deadline, not "the user changed".
+    await running.mailSettled();
+    const mails = running.mail.messages.slice(before);
+    expect(mails.map((mail) => mail.to)).toEqual([MAKER]);
+    const mail = mails[0] as ReceivedMail;
+    expect(mail.subject).toContain('was not applied');
+    expect(mail.text).toContain(`HKSCC’s deadline for activating CCASS logins was ${announcedHongKongTime(deadline, 'en')}`);
+    expect(mail.text).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+    expect(mail.text).not.toContain('had changed since it was proposed');
+    expect(mail.text).not.toContain('@');
+    expect(running.mail.countTo(LATE)).toBe(0);
+  });
+
+  it('shows the refusal’s reason in words in the firm’s audit trail (English and Chinese)', async () => {
+    const english = await checker.api('GET', '/dms/api/audit?type=change_request.stale');
+    expect(english.status).toBe(200);
+    const page = await checker.browser.follow(`${running.issuer}/dms/audit?type=change_request.stale`);
+    expect(page.body).toContain('The deadline had passed');
+    const chinese = await checker.browser.request(`${running.issuer}/dms/audit?type=change_request.stale`, { headers: { 'accept-language': 'zh-HK' } });
+    expect(chinese.body).toContain('限期已過');
+    expect(chinese.body).not.toContain('because=');
+  });
+});
