@@ -238,6 +238,16 @@ export async function firmUserForAction(deps: DmsDependencies, da: DelegatedAdmi
   return view(deps, da, user.user_id);
 }
 
+/**
+ * The second-factor deadline, when it has passed for the user (no live `second_factor_deadline`
+ * exception): a reset now would leave them with no second factor and no way to set up a new one
+ * (src/reminders/deadline-doors.ts). The page confirming a reset says so.
+ */
+export async function secondFactorDeadlineAfterReset(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<Date | undefined> {
+  const user = await findFirmUser(deps, da, userId);
+  return (await deps.deadlines?.passedFor('secondFactor', user.id))?.at;
+}
+
 /** An administrative lock: lasts until a DA or operator unlocks it. */
 export async function lockFirmUser(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
   const user = await findFirmUser(deps, da, userId);

@@ -29,6 +29,7 @@ import {
   registerFirmUserEmail,
   resendFirmUserActivation,
   resetFirmUserSecondFactor,
+  secondFactorDeadlineAfterReset,
   unlockFirmUser,
   type DelegatedAdministrator,
   type DmsDependencies,
@@ -305,7 +306,10 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       onUserPage(async (ctx, da, userId) => {
         const user = await firmUserForAction(deps, da, userId, confirm.action);
         const asksReason = deps.makerChecker.actions.includes(confirm.action === 'reset' ? 'second_factor_reset' : 'lock');
-        const what: Translatable = [{ key: confirm.what, params: { user: user.userId } }, ...(user.email ? [{ key: 'dms.confirm.told' as const, params: { email: user.email } }] : [])];
+        // Past the second-factor deadline a reset user sets up no new factor without an exception: the DA is told before, not promised a new set-up.
+        const deadline = confirm.action === 'reset' ? await secondFactorDeadlineAfterReset(deps, da, user.userId) : undefined;
+        const effect: Translatable = deadline ? { key: 'dms.confirm.reset.whatPastDeadline', params: { user: user.userId, deadline } } : { key: confirm.what, params: { user: user.userId } };
+        const what: Translatable = [effect, ...(user.email ? [{ key: 'dms.confirm.told' as const, params: { email: user.email } }] : [])];
         page(ctx, 200, 'dms-confirm', {
           user,
           title: { key: confirm.title, params: { user: user.userId } },

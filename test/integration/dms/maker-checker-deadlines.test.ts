@@ -3,7 +3,8 @@
  * email proposed before the email registration deadline and approved after it sends no link —
  * and the refusal is not lost with the decision's rollback: it is audited, the request is
  * settled (not applied, recorded as stale with the deadline as its reason) and the maker is
- * told why, in both languages, once.
+ * told why, in both languages, once. And past the second-factor deadline, the page confirming a
+ * reset says that the user cannot set up a new second factor without an exception.
  */
 import { announcedHongKongTime } from '../../../src/i18n/locales.js';
 import { type TestDatabase } from '../../support/database.js';
@@ -11,6 +12,7 @@ import { seedDa, signInToDms, type DmsSession } from '../../support/dms.js';
 import { DAY_SECONDS, daysFrom, hongKongText } from '../../support/reminders.js';
 import { seedUser, useTestServer, type RunningTestServer } from '../../support/server.js';
 import type { ReceivedMail } from '../../support/smtp-sink.js';
+import { latinSentences } from '../../support/latin-sentences.js';
 
 describe('maker-checker: an address proposed before the email registration deadline, approved after it', () => {
   let database: TestDatabase;
@@ -90,5 +92,65 @@ describe('maker-checker: an address proposed before the email registration deadl
     const chinese = await checker.browser.request(`${running.issuer}/dms/audit?type=change_request.stale`, { headers: { 'accept-language': 'zh-HK' } });
     expect(chinese.body).toContain('限期已過');
     expect(chinese.body).not.toContain('because=');
+  });
+});
+
+/**
+ * A reset past the second-factor deadline leaves a user with no second factor, whom the login
+ * then lets set up none (src/reminders/deadline-doors.ts) unless they have an exception: the
+ * page that asks the DA to confirm the reset says so, instead of promising a new set-up.
+ */
+describe('resetting a second factor past the second-factor deadline', () => {
+  let database: TestDatabase;
+  let running: RunningTestServer;
+  const now = new Date();
+  const deadline = daysFrom(now, 1);
+  const F = 'H00001';
+  let dms: DmsSession;
+  let da: Awaited<ReturnType<typeof seedDa>>;
+
+  useTestServer((started) => ({ database, running } = started), {
+    phases: { schedule: [{ phase: 'email-registration', from: hongKongText(daysFrom(now, -30)) }, { phase: 'parallel-run', from: hongKongText(daysFrom(now, -10)) }] },
+    deadlines: { secondFactor: hongKongText(deadline) },
+  });
+
+  beforeAll(async () => {
+    da = await seedDa(running, F, 'ADMIN');
+    await database.db('participants').where({ id: F }).update({ sole_da_exempt: true });
+    await seedUser(running.server, running.config, { participantId: F, userId: 'PHONE', email: 'phone@h00001.example.com' }, running.clock);
+    const excepted = await seedUser(running.server, running.config, { participantId: F, userId: 'EXCEPTED', email: 'excepted@h00001.example.com' }, running.clock);
+    await running.server.queries.userExceptions.insert({ userId: excepted.subject, kind: 'second_factor_deadline', until: daysFrom(now, 30), reason: 'new phone on order', grantedBy: 'operator:test', at: running.clock.now() });
+  });
+
+  const confirmPage = (userId: string, headers: Record<string, string> = {}) => dms.browser.request(`${running.issuer}/dms/users/${userId}/second-factor/reset`, { headers });
+
+  it('before the deadline, says the user sets up a new second factor at the next login', async () => {
+    dms = await signInToDms(running, da);
+    const page = await confirmPage('PHONE');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('then sets up a new second factor');
+    expect(page.body).not.toContain('cannot set up a new second factor');
+  });
+
+  it('past it, warns that the user cannot set up a new one without an exception, naming the deadline (English and Chinese)', async () => {
+    running.clock.advance(2 * DAY_SECONDS);
+    dms = await signInToDms(running, da);
+    const page = await confirmPage('PHONE');
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('then sets up a new second factor');
+    expect(page.body).toContain('cannot set up a new second factor');
+    expect(page.body).toContain(announcedHongKongTime(deadline, 'en').replace(/&/g, '&amp;'));
+    expect(page.body).toContain('exception for the second-factor deadline');
+    const chinese = await confirmPage('PHONE', { 'accept-language': 'zh-HK' });
+    expect(chinese.body).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+    expect(chinese.body).toContain('例外安排');
+    expect(latinSentences(chinese.body, ['CCASS', 'HKSCC', 'DMS', 'PHONE', 'ADMIN', F, 'User PHONE', 'phone@h00001.example.com'])).toEqual([]);
+  });
+
+  it('says nothing of it for a user whose live exception lets them set up a new one', async () => {
+    const page = await confirmPage('EXCEPTED');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('then sets up a new second factor');
+    expect(page.body).not.toContain('cannot set up a new second factor');
   });
 });
