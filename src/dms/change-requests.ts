@@ -298,6 +298,9 @@ export async function listChangeRequests(deps: MakerCheckerDependencies, da: Del
   return (await deps.queries.changeRequests.list(da.participantId)).map((row) => present(row, now));
 }
 
+/** Thrown inside an approved upload's savepoint to roll its rows back (apply, csv_upload). */
+class UploadBlocked extends Error {}
+
 /** The previewed effect, applied through the same use cases as the direct action, by the checker. */
 async function apply(deps: MakerCheckerDependencies, checker: DelegatedAdministrator, effect: ChangeEffect): Promise<void> {
   switch (effect.action) {
@@ -325,8 +328,30 @@ async function apply(deps: MakerCheckerDependencies, checker: DelegatedAdministr
       const rows = applicable.filter((row) => row.outcome !== 'unchanged').map(registration);
       const unchanged = applicable.filter((row) => row.outcome === 'unchanged').map(registration);
       const rejected = effect.rows.filter((row) => row.outcome === 'rejected').map((row) => ({ line: row.line, userId: row.userId, problems: row.problems }));
-      await applyEmailRegistrations(deps, checker, { rows, rejected, unchanged }, effect.bytes);
-      return;
+      // Exactly the preview or nothing: a row previewed as applied that the email registration deadline now refuses (it passed, or
+      // an exception ended, since) leaves the whole upload unapplied (its savepoint rolled back), the refusals audited, and the
+      // approval refused with the deadline — not "approved and applied" with that row's link never sent.
+      const previewed = new Set(rows.map((row) => row.line));
+      let blocked: Array<{ userId: string; deadline: string }> = [];
+      await deps.queries
+        .transaction(async (queries) => {
+          const report = await applyEmailRegistrations({ ...deps, queries }, checker, { rows, rejected, unchanged }, effect.bytes);
+          if (!report.accepted) return;
+          blocked = report.rows.flatMap((row) => {
+            const problem = row.problems.find((candidate) => candidate.code === 'activation_deadline_passed');
+            return previewed.has(row.line) && row.userId && problem ? [{ userId: row.userId, deadline: problem.deadline }] : [];
+          });
+          if (blocked.length) throw new UploadBlocked();
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof UploadBlocked)) throw error;
+        });
+      const [first] = blocked;
+      if (!first) return;
+      for (const row of blocked) {
+        await deps.queries.audit.record(auditEvent(checker, 'activation.send', 'failure', { participantId: checker.participantId, userId: row.userId }, { reason: 'deadline_passed', deadline: row.deadline }));
+      }
+      throw activationDeadlineRefusal(blocked.map((row) => row.userId).join(', '), new Date(first.deadline));
     }
   }
 }

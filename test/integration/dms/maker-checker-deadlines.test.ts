@@ -25,15 +25,17 @@ describe('maker-checker: an address proposed before the email registration deadl
   let maker: DmsSession;
   let checker: DmsSession;
   let checkerDa: Awaited<ReturnType<typeof seedDa>>;
+  let makerDa: Awaited<ReturnType<typeof seedUser>>;
 
   useTestServer((started) => ({ database, running } = started), {
     phases: { schedule: [{ phase: 'email-registration', from: hongKongText(daysFrom(now, -30)) }, { phase: 'parallel-run', from: hongKongText(daysFrom(now, -10)) }] },
     deadlines: { emailRegistration: hongKongText(deadline) },
-    makerChecker: { actions: ['email'], requestTtlHours: 72 },
+    makerChecker: { actions: ['email', 'csv_upload'], requestTtlHours: 120 },
   });
 
   beforeAll(async () => {
     const da1 = await seedUser(running.server, running.config, { participantId: F, userId: 'MAKER', email: MAKER }, running.clock);
+    makerDa = da1;
     await running.server.queries.users.setRole(da1.subject, 'da');
     checkerDa = await seedDa(running, F, 'CHECKER');
     await seedUser(running.server, running.config, { participantId: F, userId: 'LATE', status: 'pending', secondFactor: 'none' }, running.clock);
@@ -82,6 +84,40 @@ describe('maker-checker: an address proposed before the email registration deadl
     expect(mail.text).not.toContain('had changed since it was proposed');
     expect(mail.text).not.toContain('@');
     expect(running.mail.countTo(LATE)).toBe(0);
+  });
+
+  it('does not apply an upload one of whose previewed rows the deadline now refuses: nothing applied, settled, audited, the maker told', async () => {
+    await seedUser(running.server, running.config, { participantId: F, userId: 'CSV1', status: 'pending', secondFactor: 'none' }, running.clock);
+    const excepted = await seedUser(running.server, running.config, { participantId: F, userId: 'CSV2', status: 'pending', secondFactor: 'none' }, running.clock);
+    await running.server.queries.userExceptions.insert({ userId: excepted.subject, kind: 'activation_deadline', until: daysFrom(now, 30), reason: 'on leave', grantedBy: 'operator:test', at: running.clock.now() });
+    // Proposed while the deadline was still ahead (the clock moved back a little before it): both rows previewed as "to register".
+    running.clock.advance(-2 * DAY_SECONDS);
+    const csvMaker = await signInToDms(running, makerDa);
+    const upload = await csvMaker.api('POST', '/dms/api/uploads', 'user_id,email\nCSV1,csv1@g00001.example.com\nCSV2,csv2@g00001.example.com\n');
+    expect(upload.status).toBe(202);
+    const id = (upload.body.changeRequest?.id ?? upload.body.id) as string;
+    expect((upload.body.changeRequest ?? upload.body).effect.summary).toMatchObject({ registered: 2, rejected: 0 });
+    await running.mailSettled();
+    running.clock.advance(2 * DAY_SECONDS);
+    const csvChecker = await signInToDms(running, checkerDa);
+    await running.mailSettled();
+    const before = running.mail.messages.length;
+
+    const approved = await csvChecker.api('POST', `/dms/api/change-requests/${id}/approve`);
+    expect(approved.status).toBe(403);
+    expect(approved.body).toMatchObject({ reason: 'activation_deadline_passed' });
+    expect(approved.body.message).toContain('CSV1');
+    // Exactly the preview or nothing: the excepted row is not applied alone either.
+    expect((await running.server.queries.users.findByLogin(F, 'CSV1'))?.email).toBeNull();
+    expect((await running.server.queries.users.findByLogin(F, 'CSV2'))?.email).toBeNull();
+    expect((await csvChecker.api('GET', `/dms/api/change-requests/${id}`)).body).toMatchObject({ status: 'stale' });
+    expect(await database.db('audit_events').where({ type: 'activation.send', outcome: 'failure', participant_id: F, user_id: 'CSV1' })).toHaveLength(1);
+    const stale = await database.db('audit_events').where({ type: 'change_request.stale' }).whereRaw(`details->>'request' = ?`, [id]).select('details');
+    expect(stale).toEqual([{ details: expect.objectContaining({ because: 'deadline_passed', deadline: deadline.toISOString() }) }]);
+    await running.mailSettled();
+    const mails = running.mail.messages.slice(before);
+    expect(mails.map((mail) => mail.to)).toEqual([MAKER]);
+    expect(mails[0]?.text).toContain(`HKSCC’s deadline for activating CCASS logins was ${announcedHongKongTime(deadline, 'en')}`);
   });
 
   it('shows the refusal’s reason in words in the firm’s audit trail (English and Chinese)', async () => {
