@@ -426,7 +426,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     page(ctx, 200, 'dms-approvals', { requests: (await listChangeRequests(deps, dmsState(ctx).da)).map(summary) });
   });
 
-  function approvalPage(ctx: Context, status: number, request: ChangeRequestView, values: { notice?: Translatable | undefined; error?: Translatable | undefined } = {}) {
+  function approvalPage(ctx: Context, status: number, request: ChangeRequestView, values: { notice?: Translatable | undefined; error?: Translatable | undefined; warning?: Translatable | undefined } = {}) {
     page(
       ctx,
       status,
@@ -448,10 +448,22 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     );
   }
 
+  /** A pending reset of a user past the second-factor deadline (no live exception): the checker is told it leaves them no way to set up a new factor. */
+  async function requestWarning(da: DelegatedAdministrator, request: ChangeRequestView): Promise<Translatable | undefined> {
+    if (request.status !== 'pending' || request.effect.action !== 'second_factor_reset') return undefined;
+    // A user gone since the request was made is no warning (the approval itself says so).
+    const deadline = await secondFactorDeadlineAfterReset(deps, da, request.effect.userId).catch((error: unknown) => {
+      if (refusalOf(error)) return undefined;
+      throw error;
+    });
+    return deadline ? { key: 'approvals.warning.resetPastDeadline', params: { user: request.effect.userId, deadline } } : undefined;
+  }
+
   router.get('/approvals/:id', signedIn, async (ctx) => {
-    const request = await getChangeRequest(deps, dmsState(ctx).da, ctx.params['id'] as string);
+    const { da } = dmsState(ctx);
+    const request = await getChangeRequest(deps, da, ctx.params['id'] as string);
     const done = single(ctx.query['done']);
-    approvalPage(ctx, 200, request, { notice: isRequestNotice(done) ? `approvals.notice.${done}` : undefined });
+    approvalPage(ctx, 200, request, { notice: isRequestNotice(done) ? `approvals.notice.${done}` : undefined, warning: await requestWarning(da, request) });
   });
 
   // A decision is a form post with the session's token; refused (own, stale, expired, decided): the request's page with the reason.
@@ -465,7 +477,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
       } catch (error) {
         const refusal = refusalOf(error);
         if (!refusal || refusal.status === 404) throw error;
-        return approvalPage(ctx, refusal.status, await getChangeRequest(deps, da, id), { error: refusal.reason });
+        const request = await getChangeRequest(deps, da, id);
+        return approvalPage(ctx, refusal.status, request, { error: refusal.reason, warning: await requestWarning(da, request) });
       }
       ctx.status = 303;
       ctx.redirect(`/dms/approvals/${id}?done=${decision === 'approve' ? 'approved' : 'rejected'}`);

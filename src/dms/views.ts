@@ -137,6 +137,8 @@ export interface ApprovalView extends DmsFrame {
   rows?: readonly PreviewRowWords[] | undefined;
   notice?: Translatable | undefined;
   error?: Translatable | undefined;
+  /** What approving would do that the request's words do not say (a reset past the second-factor deadline). */
+  warning?: Translatable | undefined;
 }
 
 export interface DmsViews {

@@ -15,6 +15,8 @@ export const deadlineDoorsEn = {
   'csv.row.activation_deadline_passed': 'the deadline for activating CCASS logins was {deadline}: no activation link was sent and the email was not registered (an exception for the activation deadline lets it through)',
   'dms.audit.reason.deadline_passed': 'The deadline had passed',
   'dms.audit.detail.deadline': 'Deadline',
+  'approvals.warning.resetPastDeadline':
+    'HKSCC’s deadline for setting up one-time codes was {deadline}: unless {user} has an exception for the second-factor deadline, they cannot set up a new second factor after this reset, and so cannot log in with one-time codes. Give {user} that exception first, or contact HKSCC on the CCASS Hotline.',
   'dms.confirm.reset.whatPastDeadline':
     'The second factor of {user} stops working now, and every session of this login ends. The password stays the same. HKSCC’s deadline for setting up one-time codes was {deadline}: unless {user} has an exception for the second-factor deadline, they cannot set up a new second factor at their next login, and so cannot log in with one-time codes. Give {user} that exception on their page first (with a second DA’s approval where your firm requires it), or contact HKSCC on the CCASS Hotline.',
 } as const;
@@ -29,6 +31,8 @@ export const deadlineDoorsZhHant: Record<keyof typeof deadlineDoorsEn, string> =
   'csv.row.activation_deadline_passed': '中央結算系統登入的啟用限期為{deadline}：未有發送啟用連結，電郵亦未獲登記（設定啟用限期的例外安排後即可處理）',
   'dms.audit.reason.deadline_passed': '限期已過',
   'dms.audit.detail.deadline': '限期',
+  'approvals.warning.resetPastDeadline':
+    '香港結算規定的一次性密碼設定限期為{deadline}：除非 {user} 獲得第二重認證限期的例外安排，否則重設後將不能設定新的第二重認證，因而不能以一次性密碼登入。請先給予 {user} 該例外安排，或致電中央結算系統熱線聯絡香港結算。',
   'dms.confirm.reset.whatPastDeadline':
     '{user} 的第二重認證將即時失效，此登入的所有工作階段亦會結束。密碼維持不變。香港結算規定的一次性密碼設定限期為{deadline}：除非 {user} 獲得第二重認證限期的例外安排，否則下次登入時將不能設定新的第二重認證，因而不能以一次性密碼登入。請先在 {user} 的用戶頁面給予該例外安排（如貴公司規定，須經另一位授權管理員批准），或致電中央結算系統熱線聯絡香港結算。',
 };

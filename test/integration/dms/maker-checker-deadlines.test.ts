@@ -148,6 +148,7 @@ describe('resetting a second factor past the second-factor deadline', () => {
   useTestServer((started) => ({ database, running } = started), {
     phases: { schedule: [{ phase: 'email-registration', from: hongKongText(daysFrom(now, -30)) }, { phase: 'parallel-run', from: hongKongText(daysFrom(now, -10)) }] },
     deadlines: { secondFactor: hongKongText(deadline) },
+    makerChecker: { actions: ['second_factor_reset'] },
   });
 
   beforeAll(async () => {
@@ -181,6 +182,22 @@ describe('resetting a second factor past the second-factor deadline', () => {
     expect(chinese.body).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
     expect(chinese.body).toContain('例外安排');
     expect(latinSentences(chinese.body, ['CCASS', 'HKSCC', 'DMS', 'PHONE', 'ADMIN', F, 'User PHONE', 'phone@h00001.example.com'])).toEqual([]);
+  });
+
+  it('warns the checker of a reset request too, on the request’s page, while it is pending', async () => {
+    const second = await seedDa(running, F, 'ADMIN2');
+    {
+      const proposed = await dms.api('POST', '/dms/api/users/PHONE/second-factor/reset');
+      expect(proposed.status).toBe(202);
+      const checker = await signInToDms(running, second);
+      const page = await checker.browser.follow(`${running.issuer}/dms/approvals/${proposed.body.changeRequest.id}`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('cannot set up a new second factor');
+      expect(page.body).toContain(announcedHongKongTime(deadline, 'en').replace(/&/g, '&amp;'));
+      const chinese = await checker.browser.request(`${running.issuer}/dms/approvals/${proposed.body.changeRequest.id}`, { headers: { 'accept-language': 'zh-HK' } });
+      expect(chinese.body).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+      expect(latinSentences(chinese.body, ['CCASS', 'HKSCC', 'DMS', 'PHONE', 'ADMIN', 'ADMIN2', F, 'User ADMIN2'])).toEqual([]);
+    }
   });
 
   it('says nothing of it for a user whose live exception lets them set up a new one', async () => {
