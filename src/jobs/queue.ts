@@ -34,7 +34,8 @@ export const QUEUES = {
    * that stops beating its heart for 10 s (a killed node) has its job run elsewhere.
    *
    * In order of cause per recipient: each job's singletonKey is its recipient's key
-   * (recipientKey), and pg-boss's `key_strict_fifo` policy hands out only the head of each key —
+   * (recipientKey; a one-time code has a key of its own and waits behind nothing: see orderKey
+   * in mail/outbox.ts), and pg-boss's `key_strict_fifo` policy hands out only the head of each key —
    * its oldest job still waiting, by created_on then id — and none of a key while one of its jobs
    * is active, waiting for a retry, or failed (pg-boss types.d.ts, QueuePolicy; its fetch query's
    * strict_fifo_heads, and the unique index job_i8 on (name, singleton_key) for those states).

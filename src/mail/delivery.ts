@@ -1,11 +1,12 @@
 /**
  * The mail worker: runs each queued mail (see outbox.ts) on whichever node fetches it. A mail
  * whose condition no longer holds is dropped, not sent; a mail the server refuses for good
- * (SMTP 5xx) is given up and logged; any other failure — the server unreachable, a timeout,
- * a 4xx — is thrown, so the queue retries it with backoff until the server takes it.
+ * (SMTP 5xx to its recipient or to its message) is given up and logged; any other failure —
+ * the server unreachable, a timeout, a 4xx — is thrown, so the queue retries it with backoff
+ * until the server takes it.
  *
  * The queue hands a worker only the oldest waiting mail of each recipient (QUEUES.mail in
- * jobs/queue.ts): a mail thrown here stays its address's first, and the later ones to that
+ * jobs/queue.ts; a one-time code is keyed on its own): a mail thrown here stays its address's first, and the later ones to that
  * address wait for it to be sent, dropped or given up — no attempt of theirs is made or
  * counted meanwhile, so the attempt counts below stay one per real attempt.
  */
@@ -37,13 +38,18 @@ async function stillWanted(deps: MailDeliveryDependencies, wanted: DeliveryCondi
 
 /**
  * A refusal that no retry can change: the server refused the recipient with a 5xx (RFC 5321
- * §4.2.1, RCPT TO: no such mailbox). Everything else is retried — a connection refused, a
- * timeout, a 4xx, and also a 5xx to AUTH or MAIL FROM: those mean our credentials or sender
- * are wrong (a rotated SMTP password), which an operator fixes, and no mail may be lost to it.
+ * §4.2.1, RCPT TO: no such mailbox), or refused this message as such with a 5xx to its DATA
+ * (552: too big; 554: refused by a content filter) — RFC 5321 §4.2.1: a 5yz is not to be
+ * repeated as it was. Such a mail must be given up, not retried: it would otherwise stay its
+ * address's first for the days its retries last, and every later mail to the address — a
+ * one-time code a user waits for — would wait behind it (QUEUES.mail). Everything else is
+ * retried — a connection refused, a timeout, a 4xx, and also a 5xx to AUTH or MAIL FROM: those
+ * mean our credentials or sender are wrong (a rotated SMTP password), which an operator fixes,
+ * and no mail may be lost to it.
  */
 function permanentRefusal(error: unknown): boolean {
   const { responseCode, command } = error as { responseCode?: unknown; command?: unknown };
-  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && command === 'RCPT TO';
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA');
 }
 
 export function mailDelivery(deps: MailDeliveryDependencies): (job: Job<MailJob>) => Promise<void> {

@@ -61,6 +61,20 @@ export interface MailOutbox {
 
 const sealContext = (id: string) => `mail:${id}`;
 
+/**
+ * The key that orders mail job `id` (QUEUES.mail): its recipient's, so each address gets its
+ * mails in the order they were queued — except a one-time code, which has a key of its own and
+ * so waits behind nothing. A code is for a login happening now: behind an earlier mail that is
+ * waiting for a retry (the relay down, a mailbox answering 4xx) it would be neither tried nor
+ * reported, and the code page, which waits for its first attempt, would say "on its way" when
+ * it is not; and once the relay is back it would wait for that mail's next retry, up to 5
+ * minutes off. Codes need no order among themselves either: a new code closes the login's
+ * older ones, whose mails are then dropped, not sent.
+ */
+function orderKey(kind: MailKind, to: string, id: string): string {
+  return kind === 'one-time-code' ? `one-time-code:${id}` : recipientKey(to);
+}
+
 /** How long an attempt's outcome is remembered for a waiter that comes late. */
 const REMEMBER_MS = 60_000;
 
@@ -73,8 +87,7 @@ export function createMailOutbox(box: SecretBox): MailOutbox {
       const id = options?.id ?? randomUUID();
       const sealed = box.seal(Buffer.from(JSON.stringify({ subject: mail.subject, text: mail.text })), sealContext(id));
       const job: MailJob = { kind: mail.kind, to: mail.to, sealed, ...(wanted ? { wanted } : {}) };
-      // Keyed by recipient: the queue sends each address's mails in the order they were queued (QUEUES.mail).
-      await jobs.send('mail', job, { id, singletonKey: recipientKey(mail.to) });
+      await jobs.send('mail', job, { id, singletonKey: orderKey(mail.kind, mail.to, id) });
       return id;
     },
     firstAttempt(id, timeoutMs) {

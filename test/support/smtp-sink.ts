@@ -18,12 +18,21 @@ export class SmtpSink {
   private waiters: Array<() => void> = [];
   /** Recipients (lower case) answered with an SMTP error at RCPT TO, and how many times more. */
   private refusals = new Map<string, { code: number; times: number }>();
+  /** Recipients (lower case) whose RCPT TO is left unanswered until release(address); their callbacks. */
+  private holds = new Map<string, Array<() => void>>();
+  /** Messages refused at the end of DATA when their subject contains the text: with this code. */
+  private dataRefusals = new Map<string, number>();
   private server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo: (address, _session, callback) => {
       const key = address.address.toLowerCase();
+      const held = this.holds.get(key);
+      if (held) {
+        held.push(() => callback());
+        return;
+      }
       const refusal = this.refusals.get(key);
       if (!refusal) return callback();
       refusal.times -= 1;
@@ -36,7 +45,14 @@ export class SmtpSink {
       simpleParser(stream)
         .then((mail: ParsedMail) => {
           const to = Array.isArray(mail.to) ? mail.to.map((entry) => entry.text).join(', ') : (mail.to?.text ?? '');
-          this.messages.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', messageId: mail.messageId ?? '' });
+          const subject = mail.subject ?? '';
+          for (const [text, code] of this.dataRefusals) {
+            if (!subject.includes(text)) continue;
+            const error = new Error(code >= 500 ? 'message refused' : 'try again later') as Error & { responseCode: number };
+            error.responseCode = code;
+            return callback(error);
+          }
+          this.messages.push({ to, subject, text: mail.text ?? '', messageId: mail.messageId ?? '' });
           for (const wake of this.waiters.splice(0)) wake();
           callback();
         })
@@ -72,6 +88,45 @@ export class SmtpSink {
   /** Takes mail for `address` again. */
   accept(address: string): this {
     this.refusals.delete(address.toLowerCase());
+    return this;
+  }
+
+  /**
+   * Leaves RCPT TO `address` (any case) unanswered — the sender stays mid-send, its job active —
+   * until release(address). heldCount(address) says how many sessions wait so.
+   */
+  hold(address: string): this {
+    this.holds.set(address.toLowerCase(), this.holds.get(address.toLowerCase()) ?? []);
+    return this;
+  }
+
+  heldCount(address: string): number {
+    return this.holds.get(address.toLowerCase())?.length ?? 0;
+  }
+
+  /** Answers the held RCPT TOs of `address` (a dead sender's session simply closes) and no longer holds it. */
+  release(address: string): this {
+    const held = this.holds.get(address.toLowerCase()) ?? [];
+    this.holds.delete(address.toLowerCase());
+    for (const answer of held) {
+      try {
+        answer();
+      } catch {
+        // the sender is gone
+      }
+    }
+    return this;
+  }
+
+  /** Refuses, at the end of DATA, every message whose subject contains `text`, with `code` (e.g. 554, 552). */
+  refuseMessage(text: string, code: number): this {
+    this.dataRefusals.set(text, code);
+    return this;
+  }
+
+  /** Takes messages whose subject contains `text` again. */
+  acceptMessage(text: string): this {
+    this.dataRefusals.delete(text);
     return this;
   }
 
