@@ -8,7 +8,7 @@
  */
 import { PgBoss } from 'pg-boss';
 import { registerDesignatedEmail } from '../../src/enrolment/activation-links.js';
-import { recipientKey } from '../../src/jobs/queue.js';
+import { installJobQueue, QUEUES, recipientKey } from '../../src/jobs/queue.js';
 import { operatorActor } from '../../src/kernel/actor.js';
 import type { Server } from '../../src/app/server.js';
 import type { DeliveryCondition } from '../../src/mail/outbox.js';
@@ -254,5 +254,29 @@ describe('a mail queue made before mail went out in order (migrate converts it)'
     expect(batch.map((job) => job.id)).not.toContain(second);
     // Converting again changes nothing.
     expect(await convertToKeyStrictFifo(database.db, name, () => 'x')).toBe(0);
+  }, OUTAGE_MS);
+
+  it('migrate (installJobQueue) converts a mail queue an earlier release made, with mail waiting in it, and does so once', async () => {
+    // The mail queue as the release before this one made it: policy standard.
+    await boss.deleteQueue('mail');
+    const { policy: _policy, ...earlier } = QUEUES.mail;
+    await boss.createQueue('mail', earlier);
+    const waiting = await boss.send('mail', { to: 'Waiting@Example.com' });
+    const retrying = await boss.send('mail', { to: 'waiting@example.com' });
+    const [fetched] = await boss.fetch('mail');
+    await boss.fail('mail', fetched!.id);
+    expect((await boss.getQueue('mail'))?.policy).toBe('standard');
+
+    await installJobQueue(database.db);
+    expect((await boss.getQueue('mail'))?.policy).toBe('key_strict_fifo');
+    const jobs = await database.db(`${JOB_SCHEMA}.job`).where({ name: 'mail' }).whereIn('id', [waiting, retrying]).select('state', 'policy', 'singleton_key', 'retry_count');
+    expect(jobs.map((job: { policy: string; singleton_key: string }) => [job.policy, job.singleton_key])).toEqual([
+      ['key_strict_fifo', recipientKey('waiting@example.com')],
+      ['key_strict_fifo', recipientKey('waiting@example.com')],
+    ]);
+    // Its other settings are the release's; a second migrate changes nothing and does not fail.
+    expect((await boss.getQueue('mail'))?.retryLimit).toBe(QUEUES.mail.retryLimit);
+    await installJobQueue(database.db);
+    expect(await database.db(`${JOB_SCHEMA}.job`).where({ name: 'mail' }).whereIn('id', [waiting, retrying]).orderBy('id').select('state', 'singleton_key')).toHaveLength(2);
   }, OUTAGE_MS);
 });
