@@ -205,11 +205,14 @@ function refuseSelf(da: DelegatedAdministrator, user: UserRow, code: 'own_lock' 
 export async function resetFirmUserSecondFactor(deps: DmsDependencies, da: DelegatedAdministrator, userId: string): Promise<FirmUser> {
   const user = await findFirmUser(deps, da, userId);
   await assertResettable(deps, da, user);
+  // Past the second-factor deadline (no live exception) the user sets up no new factor: their notice says so, and whom to ask.
+  const deadline = (await deps.deadlines?.passedFor('secondFactor', user.id))?.at;
+  const notice = deadline ? { detail: user.role === 'da' ? ('mail.notice.second_factor_reset.pastDeadlineDa' as const) : ('mail.notice.second_factor_reset.pastDeadline' as const), params: { deadline } } : undefined;
   await deps.queries.transaction(async (queries) => {
     const keys = await queries.webauthnCredentials.countForUser(user.id);
     await removeSecondFactors(queries, user.id);
     await queries.audit.record(auditEvent(da, 'second_factor.reset', 'success', user, { previous: user.second_factor, securityKeys: keys }));
-    await revokeUserAccess({ queries, notices: noticesOf(deps) }, user, 'second_factor_reset', da);
+    await revokeUserAccess({ queries, notices: noticesOf(deps) }, user, 'second_factor_reset', da, undefined, notice);
   });
   return view(deps, da, user.user_id);
 }

@@ -200,6 +200,22 @@ describe('resetting a second factor past the second-factor deadline', () => {
     }
   });
 
+  it('tells the user so in the reset’s notice, instead of promising a new set-up', async () => {
+    await seedUser(running.server, running.config, { participantId: F, userId: 'NOTICED', email: 'noticed@h00001.example.com' }, running.clock);
+    // A firm of one active DA (ADMIN2 disabled): the reset is direct.
+    const admin2 = await running.server.queries.users.findByLogin(F, 'ADMIN2');
+    await running.server.queries.users.setStatus(admin2!.id, 'disabled');
+    await running.mailSettled();
+    const before = running.mail.messages.length;
+    const reset = await dms.api('POST', '/dms/api/users/NOTICED/second-factor/reset');
+    expect(reset.status).toBe(200);
+    await running.mailSettled();
+    const [notice] = running.mail.messages.slice(before).filter((mail) => mail.to.includes('noticed@h00001.example.com'));
+    expect(notice?.text).toContain(`HKSCC’s deadline for setting up one-time codes was ${announcedHongKongTime(deadline, 'en')}`);
+    expect(notice?.text).toContain('Ask your Delegated Administrator');
+    expect(notice?.text).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+  });
+
   it('says nothing of it for a user whose live exception lets them set up a new one', async () => {
     const page = await confirmPage('EXCEPTED');
     expect(page.status).toBe(200);
