@@ -27,7 +27,8 @@ describe('the CLI binary', () => {
     env = { DATABASE_URL: database.url, LOG_LEVEL: 'silent' };
     expect((await runCliProcess(['participant', 'add', 'B01234', '--name', 'Process Securities'], env)).code).toBe(0);
     expect((await runCliProcess(['user', 'add', 'B01234', 'ALICE', '--name', 'Alice Chan'], env)).code).toBe(0);
-  });
+    // Two processes of their own (Node start-up, configuration, a pool): seconds when the machine is busy.
+  }, 120_000);
   afterAll(() => database.drop());
 
   const hash = async () => (await database.db('users').where({ user_id: 'ALICE' }).first()).password_hash as string | null;
