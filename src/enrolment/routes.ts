@@ -303,11 +303,14 @@ export function activationRoutes(deps: ActivationRouteDependencies): Router {
   router.get('/method', async (ctx) => {
     const enrolment = await loadEnrolment(ctx);
     if (!enrolment) return;
+    // Past the second-factor deadline, a user whose exception lets them set one up is told until when (as at login).
+    const until = await deps.deadlines?.exceptionUntil?.('secondFactor', enrolment.user.id);
     page(ctx, 200, 'choose-method', {
       base: '/activate',
       csrf: csrf.issue(enrolment.binding),
       email: enrolment.user.email ? maskEmail(enrolment.user.email) : undefined,
       current: null,
+      notice: until ? msg('exceptions.notice.second_factor_deadline', { until }) : undefined,
     });
   });
 

@@ -192,6 +192,8 @@ describe('past the second-factor deadline: no first second factor, anywhere', ()
       const page = await excepted.browser.follow(`${running.issuer}/activate/method`);
       expect(page.status).toBe(200);
       expect(page.body).toContain('name="method"');
+      // Told until when, as the login's method choice says it.
+      expect(page.body).toContain(`You may still set up your second factor until ${html(announcedHongKongTime(daysFrom(now, 30), 'en'))}.`);
       const code = rfc6238(excepted.secret, running.clock.now().getTime() / 1000);
       const posted = await excepted.browser.request(`${running.issuer}/activate/enrol-totp`, { form: { csrf: excepted.csrf, code } });
       expect(posted.status).toBe(303);
