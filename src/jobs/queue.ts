@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { PgBoss, fromKnex, type Job } from 'pg-boss';
 import type { Logger } from '../observability/logger.js';
 import { databaseUrlOf, type Database } from '../store/database.js';
-import { convertToKeyStrictFifo, installedQueueCount, JOB_SCHEMA } from '../store/job-schema.js';
+import { convertToKeyStrictFifo, installedQueueCount, JOB_APPLICATION_NAME, JOB_SCHEMA, MIGRATE_APPLICATION_NAME } from '../store/job-schema.js';
 
 /**
  * The key that orders mail to `address` (see QUEUES.mail): a hash of the address in lower
@@ -148,12 +148,12 @@ export interface JobQueue {
 }
 
 function boss(db: Database, options: ConstructorParameters<typeof PgBoss>[0] & object): PgBoss {
-  return new PgBoss({ connectionString: databaseUrlOf(db), schema: JOB_SCHEMA, application_name: 'ccass-auth-jobs', ...options });
+  return new PgBoss({ connectionString: databaseUrlOf(db), schema: JOB_SCHEMA, application_name: JOB_APPLICATION_NAME, ...options });
 }
 
 /** Installs or upgrades the queue's schema and creates the queues (part of `migrate`). */
 export async function installJobQueue(db: Database): Promise<void> {
-  const installer = boss(db, { max: 2, supervise: false, schedule: false, migrate: true });
+  const installer = boss(db, { max: 2, supervise: false, schedule: false, migrate: true, application_name: MIGRATE_APPLICATION_NAME });
   installer.on('error', () => undefined);
   await installer.start();
   try {

@@ -2,7 +2,17 @@
  * Where pg-boss keeps its jobs (its own schema in our database), and whether it is installed:
  * the queue (jobs/queue.ts) and our queries of its job table (jobs.ts) both read it.
  */
+import { ForbiddenError } from '../kernel/errors.js';
+import { msg } from '../i18n/translate.js';
 import type { Database } from './database.js';
+
+/**
+ * The `application_name` of the job queue's connections in a node or a CLI command that
+ * queues (src/jobs/queue.ts), as every release so far has named them; `migrate`'s own are
+ * named apart (MIGRATE_APPLICATION_NAME), so that it can tell whether anything else is running.
+ */
+export const JOB_APPLICATION_NAME = 'ccass-auth-jobs';
+export const MIGRATE_APPLICATION_NAME = 'ccass-auth-migrate';
 
 export const JOB_SCHEMA = 'pgboss';
 
@@ -28,6 +38,17 @@ export async function convertToKeyStrictFifo(db: Database, name: string, keyOf: 
   return db.transaction(async (trx) => {
     const { rows: queues } = (await trx.raw(`select policy from ${JOB_SCHEMA}.queue where name = ? for update`, [name])) as { rows: Array<{ policy: string }> };
     if (!queues[0] || queues[0].policy === 'key_strict_fifo') return 0;
+    // A node of the earlier release still running would queue mail the new queue never hands out
+    // (lost), fail every request that mails (its insert breaks the new policy's check), and send
+    // again a mail this conversion makes waiting again. So it is refused, not just documented:
+    // every node keeps its job queue connected (LISTEN), and none may be.
+    const { rows: running } = (await trx.raw(
+      `select count(*)::int as connections, string_agg(distinct coalesce(host(client_addr), 'local'), ', ') as hosts
+         from pg_stat_activity where datname = current_database() and application_name = ? and pid <> pg_backend_pid()`,
+      [JOB_APPLICATION_NAME],
+    )) as { rows: Array<{ connections: number; hosts: string | null }> };
+    const busy = running[0];
+    if (busy && busy.connections > 0) throw new ForbiddenError(msg('cli.migrate.nodesRunning', { connections: busy.connections, hosts: busy.hosts ?? 'local' }));
     const { rows: jobs } = (await trx.raw(`select id, data from ${JOB_SCHEMA}.job where name = ? and state in ('created', 'retry', 'active') for update`, [name])) as { rows: Array<{ id: string; data: unknown }> };
     if (jobs.length) {
       await trx.raw(

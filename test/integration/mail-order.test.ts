@@ -12,7 +12,8 @@ import { installJobQueue, QUEUES, recipientKey } from '../../src/jobs/queue.js';
 import { operatorActor } from '../../src/kernel/actor.js';
 import type { Server } from '../../src/app/server.js';
 import type { DeliveryCondition } from '../../src/mail/outbox.js';
-import { convertToKeyStrictFifo, JOB_SCHEMA } from '../../src/store/job-schema.js';
+import { convertToKeyStrictFifo, JOB_APPLICATION_NAME, JOB_SCHEMA } from '../../src/store/job-schema.js';
+import { ForbiddenError } from '../../src/kernel/errors.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
@@ -267,6 +268,21 @@ describe('a mail queue made before mail went out in order (migrate converts it)'
     await boss.fail('mail', fetched!.id);
     expect((await boss.getQueue('mail'))?.policy).toBe('standard');
 
+    // A node of the earlier release still running (its job queue connected and listening, as
+    // every node's is): migrate refuses to convert, and changes neither the queue nor its mail.
+    const earlierNode = new PgBoss({ connectionString: database.url, schema: JOB_SCHEMA, application_name: JOB_APPLICATION_NAME, supervise: false, schedule: false, migrate: false });
+    earlierNode.on('error', () => undefined);
+    await earlierNode.start();
+    expect((await earlierNode.getQueue('mail'))?.policy).toBe('standard');
+    const before = await database.db(`${JOB_SCHEMA}.job`).where({ name: 'mail' }).orderBy('id').select('id', 'state', 'policy', 'singleton_key');
+    const refusal = await installJobQueue(database.db).then(() => undefined, (error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ForbiddenError);
+    expect((refusal as ForbiddenError).reason).toMatchObject({ key: 'cli.migrate.nodesRunning' });
+    expect((await boss.getQueue('mail'))?.policy).toBe('standard');
+    expect(await database.db(`${JOB_SCHEMA}.job`).where({ name: 'mail' }).orderBy('id').select('id', 'state', 'policy', 'singleton_key')).toEqual(before);
+    await earlierNode.stop({ graceful: false, close: true });
+
+    // Every node stopped: migrate converts.
     await installJobQueue(database.db);
     expect((await boss.getQueue('mail'))?.policy).toBe('key_strict_fifo');
     const jobs = await database.db(`${JOB_SCHEMA}.job`).where({ name: 'mail' }).whereIn('id', [waiting, retrying]).select('state', 'policy', 'singleton_key', 'retry_count');

@@ -137,6 +137,7 @@ export const cliEn = {
   // migrate
   'cli.migrate.applied': 'applied: {names}',
   'cli.migrate.upToDate': 'database is up to date',
+  'cli.migrate.nodesRunning': 'This release changes the mail queue so that each address’s mail goes out in order, and that needs every node and CLI command stopped: {connections, plural, one {# job queue connection is} other {# job queue connections are}} still open (from {hosts}). The mail queue was not changed. Stop them all, run migrate again, then start the new release.',
 
   // participant
   'cli.participant.added': 'participant {participant} added',
@@ -413,6 +414,7 @@ export const cliZhHant: Record<keyof typeof cliEn, string> = {
 
   'cli.migrate.applied': '已套用：{names}',
   'cli.migrate.upToDate': '資料庫已是最新',
+  'cli.migrate.nodesRunning': '此版本會更改郵件佇列，使寄往每個地址的郵件按次序發出，因此須先停止所有節點及命令列指令：仍有 {connections} 個工作佇列連線開啟（來自 {hosts}）。郵件佇列未有更改。請將其全部停止，再次執行 migrate，然後啟動新版本。',
 
   'cli.participant.added': '已新增參與者 {participant}',
   'cli.participant.none': '沒有參與者',
