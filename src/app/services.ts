@@ -78,7 +78,7 @@ export async function buildServices(config: Config, db: Database, log: Logger, o
   });
   const box = await loadSecretBox(config, db);
   const policy = createPhasePolicy(config.phases, queries.phaseControls, clock);
-  const outbox = createMailOutbox(box);
+  const outbox = createMailOutbox(box, () => clock.now());
   const deadlines = configuredDeadlines(config);
   // Per-user exceptions lift a deadline for one user (src/store/user-exceptions.ts).
   const exceptions: ExceptionLookup = queries.userExceptions;

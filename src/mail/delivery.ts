@@ -11,6 +11,7 @@
  * counted meanwhile, so the attempt counts below stay one per real attempt.
  */
 import type { Job } from 'pg-boss';
+import { QUEUES } from '../jobs/queue.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { Queries } from '../store/index.js';
@@ -47,6 +48,19 @@ async function stillWanted(deps: MailDeliveryDependencies, wanted: DeliveryCondi
  * mean our credentials or sender are wrong (a rotated SMTP password), which an operator fixes,
  * and no mail may be lost to it.
  */
+/**
+ * How long a mail is retried before it is given up: a day short of the queue's retention, after
+ * which pg-boss would delete it unseen (a job it drops that way is neither failed nor logged).
+ * Given up here, it is logged and counted, and it no longer holds its address's later mail
+ * (QUEUES.mail: one address's mail goes out in order). An activation link's DA resends it.
+ */
+export const GIVE_UP_AFTER_MS = (QUEUES.mail.retentionSeconds - 86_400) * 1000;
+
+function tooLongUnsent(mail: MailJob, now: Date): boolean {
+  const queuedAt = mail.queuedAt === undefined ? Number.NaN : Date.parse(mail.queuedAt);
+  return Number.isFinite(queuedAt) && now.getTime() - queuedAt >= GIVE_UP_AFTER_MS;
+}
+
 function permanentRefusal(error: unknown): boolean {
   const { responseCode, command } = error as { responseCode?: unknown; command?: unknown };
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA');
@@ -81,6 +95,11 @@ export function mailDelivery(deps: MailDeliveryDependencies): (job: Job<MailJob>
     } catch (error) {
       if (permanentRefusal(error)) {
         deps.log.warn({ ...context, err: error }, 'mail refused by the mail server for good; given up');
+        report('rejected');
+        return;
+      }
+      if (tooLongUnsent(mail, deps.clock.now())) {
+        deps.log.error({ ...context, err: error, queuedAt: mail.queuedAt }, 'mail not accepted by the mail server for days; given up');
         report('rejected');
         return;
       }

@@ -37,6 +37,8 @@ export interface MailJob {
   to: string;
   sealed: string;
   wanted?: DeliveryCondition;
+  /** When it was queued (ISO): a mail still not accepted days later is given up (delivery.ts). Absent in jobs of earlier releases. */
+  queuedAt?: string;
 }
 
 /** What became of a mail's delivery attempt on this node. */
@@ -78,7 +80,7 @@ function orderKey(kind: MailKind, to: string, id: string): string {
 /** How long an attempt's outcome is remembered for a waiter that comes late. */
 const REMEMBER_MS = 60_000;
 
-export function createMailOutbox(box: SecretBox): MailOutbox {
+export function createMailOutbox(box: SecretBox, now: () => Date = () => new Date()): MailOutbox {
   const attempts = new EventEmitter();
   attempts.setMaxListeners(0);
   const recent = new Map<string, { outcome: AttemptOutcome; at: number }>();
@@ -86,7 +88,7 @@ export function createMailOutbox(box: SecretBox): MailOutbox {
     async queue(jobs, mail, wanted, options) {
       const id = options?.id ?? randomUUID();
       const sealed = box.seal(Buffer.from(JSON.stringify({ subject: mail.subject, text: mail.text })), sealContext(id));
-      const job: MailJob = { kind: mail.kind, to: mail.to, sealed, ...(wanted ? { wanted } : {}) };
+      const job: MailJob = { kind: mail.kind, to: mail.to, sealed, ...(wanted ? { wanted } : {}), queuedAt: now().toISOString() };
       await jobs.send('mail', job, { id, singletonKey: orderKey(mail.kind, mail.to, id) });
       return id;
     },

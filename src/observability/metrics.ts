@@ -125,7 +125,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: 'ccass_auth_jobs_oldest_queued_seconds',
-    help: 'Age of the oldest job still waiting, by queue (0 when none waits): mail that cannot go out grows it',
+    help: 'How long the longest-waiting job has waited, by queue (0 when none waits; a job tried before counts from when it was queued, a job scheduled for later only from its time): mail that cannot go out grows it',
     labelNames: ['queue'],
     registers: [registry],
     async collect() {

@@ -17,7 +17,11 @@ export interface QueueDepth {
   retrying: number;
   /** Given up (retention passed or a permanent failure), still kept for inspection. */
   failed: number;
-  /** When the oldest job still waiting was created; null when none waits. */
+  /**
+   * Since when the longest-waiting job has waited: a job tried before, since it was created (it
+   * has been trying ever since); one never tried, since it became due. A job scheduled for later
+   * (a change request's expiry) is not waiting yet. Null when none waits.
+   */
   oldestQueuedAt: Date | null;
 }
 
@@ -41,7 +45,8 @@ export function jobQueries(db: Database, queue: JobQueue | undefined) {
                 count(*) filter (where state = 'active') as active,
                 count(*) filter (where state = 'retry' or (state in ('created', 'active') and retry_count > 0)) as retrying,
                 count(*) filter (where state = 'failed') as failed,
-                min(created_on) filter (where state in ('created', 'retry')) as oldest
+                min(case when state = 'retry' or retry_count > 0 then created_on else start_after end)
+                  filter (where state = 'retry' or (state = 'created' and (retry_count > 0 or start_after <= now()))) as oldest
            from ${JOB_SCHEMA}.job group by name`,
       )) as { rows: Array<{ name: QueueName; queued: number; active: number; retrying: number; failed: number; oldest: Date | null }> };
       // Every queue of ours, with zeros when it holds no job (a quiet queue is a 0, not a gap in the graph); not pg-boss's own.
