@@ -18,6 +18,7 @@ import * as userExceptions from './20261203090000_user_exceptions.js';
 import * as reminders from './20261203100000_reminders.js';
 import * as changeRequests from './20261203110000_change_requests.js';
 import * as changeRequestExceptionGrant from './20261203110100_change_request_exception_grant.js';
+import * as changeRequestDeadlinePassed from './20261203110200_change_request_deadline_passed.js';
 
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261124100000_directory', directory],
@@ -34,4 +35,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203100000_reminders', reminders],
   ['20261203110000_change_requests', changeRequests],
   ['20261203110100_change_request_exception_grant', changeRequestExceptionGrant],
+  ['20261203110200_change_request_deadline_passed', changeRequestDeadlinePassed],
 ];

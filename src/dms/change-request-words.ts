@@ -7,7 +7,7 @@ import { msg, type MessageKey, type Translatable } from '../i18n/translate.js';
 import { isExceptionKind } from '../policy/user-exception-kinds.js';
 import type { ChangeRequestAction } from '../policy/maker-checker.js';
 import { rowProblemMessage } from './messages.js';
-import type { ChangeEffect, ChangeRequestStatus, PreviewRow } from './change-requests.js';
+import type { ChangeEffect, ChangeRequestView, PreviewRow } from './change-requests.js';
 
 export function effectWords(effect: ChangeEffect): Translatable {
   switch (effect.action) {
@@ -36,7 +36,11 @@ export const ACTION_WORDS: Readonly<Record<ChangeRequestAction, MessageKey>> = {
   exception_grant: 'approvals.action.exception_grant',
 };
 
-export const statusWords = (status: ChangeRequestStatus): MessageKey => `approvals.status.${status}`;
+/** A request's status; not applied because a deadline had passed: with that deadline (Hong Kong time). */
+export function statusWords(request: Pick<ChangeRequestView, 'status' | 'deadline'>): Translatable {
+  if (request.status === 'deadline_passed') return { key: 'approvals.status.deadline_passed', params: { deadline: request.deadline ? new Date(request.deadline) : '' } };
+  return `approvals.status.${request.status}`;
+}
 
 export interface PreviewRowWords {
   line: number;

@@ -6,7 +6,9 @@
  * through the same use cases as a direct action, in one transaction with the decision and the
  * audit records — or rejects it. Refused: the maker's own approval (`own_request`), a request
  * decided already, an expired one (`request_expired`, recorded), and one whose users changed
- * since (`request_stale`, recorded, nothing applied). A request of another firm is not found.
+ * since (`request_stale`, recorded, nothing applied); an approval that a deadline now stops (an
+ * address or upload proposed before the email registration deadline: no link) is recorded
+ * `deadline_passed` with that deadline, nothing applied. A request of another firm is not found.
  * Its mails (src/mail/change-request-mails.ts) are queued in the same transactions: to each
  * other active DA of the firm when it is made, to the maker when an outcome is recorded. The
  * request's expiry is a job created with it, due when it expires (recordExpiry): it records the
@@ -21,7 +23,7 @@ import type { RowProblem } from '../directory/csv-problems.js';
 import { auditEvent } from '../kernel/actor.js';
 import { isPlainText, normaliseEmail } from '../kernel/identifiers.js';
 import { makerCheckerVerdict, type ChangeRequestAction, type MakerCheckerSettings } from '../policy/maker-checker.js';
-import type { ChangeRequestListing, ChangeRequestRow, FirmUserState } from '../store/change-requests.js';
+import type { ChangeRequestListing, ChangeRequestOutcome, ChangeRequestRow, FirmUserState } from '../store/change-requests.js';
 import type { Queries } from '../store/index.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import type { Clock } from '../kernel/clock.js';
@@ -39,7 +41,7 @@ import {
 } from './administration.js';
 import { applyEmailRegistrations, checkEmailCsv, type UploadReport } from './bulk-registration.js';
 import { activationLinkClosed } from '../reminders/deadline-doors.js';
-import { changeDecisionMail, changeRequestMail } from '../mail/change-request-mails.js';
+import { changeDecisionMail, changeRequestMail, type DecisionInMail } from '../mail/change-request-mails.js';
 import type { CsvLimits } from './csv-registrations.js';
 import { activationDeadlineRefusal, dmsRefusal, refusalOf } from './refusals.js';
 
@@ -72,7 +74,7 @@ export type ChangeEffect =
   | { action: 'exception_grant'; userId: string; kind: string; until: string; why: string }
   | { action: 'csv_upload'; bytes: number; rows: PreviewRow[]; summary: Record<PreviewOutcome, number> };
 
-export type ChangeRequestStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'stale';
+export type ChangeRequestStatus = 'pending' | ChangeRequestOutcome;
 
 /** A request as DMS shows it (never the internal subjects): the API's JSON, the page's data. */
 export interface ChangeRequestView {
@@ -87,6 +89,8 @@ export interface ChangeRequestView {
   expiresAt: string;
   decidedBy: string | null;
   decidedAt: string | null;
+  /** With `deadline_passed`: the deadline that stopped it (ISO). */
+  deadline?: string;
 }
 
 export const REASON_MAX_LENGTH = 500;
@@ -119,6 +123,7 @@ function present(row: ChangeRequestListing, now: Date): ChangeRequestView {
     expiresAt: row.expires_at.toISOString(),
     decidedBy: row.checker_login,
     decidedAt: row.decided_at ? row.decided_at.toISOString() : null,
+    ...(row.outcome === 'deadline_passed' && row.outcome_deadline ? { deadline: row.outcome_deadline.toISOString() } : {}),
   };
 }
 
@@ -276,10 +281,8 @@ const REQUEST_ID = /^[1-9]\d{0,17}$/;
 /** Where a request's mails send its DAs: the approvals page, on this server's public URL. */
 const approvalsUrl = (issuer: string): string => new URL('/dms/approvals', issuer).toString();
 
-type Outcome = 'approved' | 'rejected' | 'expired' | 'stale';
-
 /** Queues the maker's mail of `outcome` on `queries` (the transaction recording it); nobody is mailed when the maker is no longer an active DA with an address. */
-async function tellMaker(deps: Pick<MakerCheckerDependencies, 'outbox' | 'issuer'>, queries: Pick<Queries, 'changeRequests' | 'jobs'>, row: ChangeRequestRow, decision: { outcome: Outcome; checker: string | null; at: Date; deadline?: Date }): Promise<void> {
+async function tellMaker(deps: Pick<MakerCheckerDependencies, 'outbox' | 'issuer'>, queries: Pick<Queries, 'changeRequests' | 'jobs'>, row: ChangeRequestRow, decision: DecisionInMail): Promise<void> {
   const maker = await queries.changeRequests.makerToTell(row.participant_id, row.maker_id);
   if (!maker) return;
   const request = { id: String(row.id), participantId: row.participant_id, maker: maker.user_id, effect: row.effect as ChangeEffect, createdAt: row.created_at, expiresAt: row.expires_at };
@@ -377,7 +380,7 @@ export async function decideChangeRequest(deps: MakerCheckerDependencies, checke
     const target = effect.action === 'csv_upload' ? { participantId: checker.participantId } : { participantId: checker.participantId, userId: effect.userId };
     const maker = (await queries.changeRequests.find(checker.participantId, id))?.maker_login;
     const details = { request: String(row.id), action: row.action, maker };
-    let outcome: 'approved' | 'rejected' | 'expired' | 'stale';
+    let outcome: ChangeRequestOutcome;
     /** The email registration deadline, when it stopped the approval (the link it would have sent). */
     let blocked: (Error & { deadline: Date }) | undefined;
     if (now.getTime() >= row.expires_at.getTime()) outcome = 'expired';
@@ -390,21 +393,23 @@ export async function decideChangeRequest(deps: MakerCheckerDependencies, checke
       } catch (error) {
         // Proposed before the email registration deadline (or while an exception lasted), approved after it: the link is
         // refused before anything changed (audited by the use case). The request can no longer be applied: recorded as not
-        // applied, with that reason, and the maker told — not left pending with the refusal rolled back.
+        // applied because the deadline had passed (its own outcome, with the deadline: the user did not change), and the
+        // maker told — not left pending with the refusal rolled back.
         if (refusalOf(error)?.code !== 'activation_deadline_passed' || !((error as { deadline?: unknown }).deadline instanceof Date)) throw error;
         blocked = error as Error & { deadline: Date };
-        outcome = 'stale';
+        outcome = 'deadline_passed';
       }
     }
-    await queries.changeRequests.decide(row.id, { outcome, decidedBy: checker.subject, at: now });
-    const type = { approved: 'change_request.approve', rejected: 'change_request.reject', expired: 'change_request.expire', stale: 'change_request.stale' }[outcome];
+    await queries.changeRequests.decide(row.id, { outcome, decidedBy: checker.subject, at: now, deadline: blocked?.deadline });
+    // Audited as before: a request the deadline stopped is `change_request.stale` with `because: deadline_passed` and the deadline.
+    const type = { approved: 'change_request.approve', rejected: 'change_request.reject', expired: 'change_request.expire', stale: 'change_request.stale', deadline_passed: 'change_request.stale' }[outcome];
     const because = blocked ? { because: 'deadline_passed', deadline: blocked.deadline.toISOString() } : {};
     await queries.audit.record(auditEvent(checker, type, outcome === 'approved' || outcome === 'rejected' ? 'success' : 'failure', target, { ...details, ...because }));
     // The maker hears of the outcome in the transaction that records it (an expiry too, when a checker finds it before its job).
-    await tellMaker(deps, queries, row, { outcome, checker: checker.userId, at: now, ...(blocked ? { deadline: blocked.deadline } : {}) });
+    await tellMaker(deps, queries, row, { outcome, checker: checker.userId, at: now, deadline: blocked?.deadline });
     return { outcome, blocked };
   });
-  // Recorded and committed first: an expired or stale request stays so, and changed nothing.
+  // Recorded and committed first: an expired, stale or deadline-stopped request stays so, and changed nothing.
   if (settled.blocked) throw settled.blocked;
   if (settled.outcome === 'expired') throw dmsRefusal('request_expired');
   if (settled.outcome === 'stale') throw dmsRefusal('request_stale');

@@ -418,7 +418,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     what: effectWords(request.effect),
     maker: request.maker,
     createdAt: new Date(request.createdAt),
-    status: statusWords(request.status),
+    status: statusWords(request),
     pending: request.status === 'pending',
   });
 

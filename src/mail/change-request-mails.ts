@@ -1,7 +1,8 @@
 /**
  * The mails of maker-checker (src/dms/change-requests.ts queues them, in the request's own
  * transaction): to each other active DA of the firm when a change waits for a checker, and to
- * the maker when it is approved, rejected, refused as stale or recorded expired. They go to DAs
+ * the maker when it is approved, rejected, refused as stale, not applied because a deadline had
+ * passed, or recorded expired. They go to DAs
  * only, so they name the DAs by user ID (the firm's DAs know each other); they say what the
  * change does in the words DMS uses, but never a user's designated email (the address is shown
  * in DMS), nor a link other than the approvals page, nor the maker's free-text reason.
@@ -25,7 +26,7 @@ export interface RequestInMail {
 
 /**
  * The outcome, who decided (none for an expiry nobody tried to decide) and when it was recorded;
- * `deadline`: a request not applied because the email registration deadline had passed.
+ * `deadline`: with `deadline_passed`, the email registration deadline that stopped it.
  */
 export type DecisionInMail = { outcome: Exclude<ChangeRequestStatus, 'pending'>; checker: string | null; at: Date; deadline?: Date | undefined };
 
@@ -70,8 +71,8 @@ export function changeDecisionMail(maker: MailRecipientUser, request: RequestInM
       '',
       `- ${t(requestWordsForMail(request.effect))}`,
       '',
-      decision.deadline
-        ? t('mail.changeDecision.text.deadline', { ...values, at: decision.at, deadline: decision.deadline })
+      decision.outcome === 'deadline_passed'
+        ? t('mail.changeDecision.text.deadline_passed', { ...values, at: decision.at, deadline: decision.deadline ?? '' })
         : t(`mail.changeDecision.text.${decision.outcome}`, { ...values, at: decision.at, expires: request.expiresAt }),
       '',
       t('mail.changeDecision.link'),

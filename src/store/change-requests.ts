@@ -4,7 +4,8 @@ import type { UserRow } from './users.js';
 /** What a request's fingerprint is computed from. */
 export type FirmUserState = Pick<UserRow, 'id' | 'user_id' | 'email' | 'status' | 'role' | 'password_hash' | 'password_changed_at' | 'second_factor' | 'locked_until' | 'failed_attempts'>;
 
-export type ChangeRequestOutcome = 'approved' | 'rejected' | 'expired' | 'stale';
+/** `deadline_passed`: approved, but a deadline since stopped what it does (no activation link past the email registration deadline); nothing applied. */
+export type ChangeRequestOutcome = 'approved' | 'rejected' | 'expired' | 'stale' | 'deadline_passed';
 
 export interface ChangeRequestRow {
   id: string;
@@ -20,6 +21,8 @@ export interface ChangeRequestRow {
   decided_by: string | null;
   decided_at: Date | null;
   outcome: ChangeRequestOutcome | null;
+  /** The deadline that stopped it, when `outcome` is `deadline_passed` (null otherwise). */
+  outcome_deadline: Date | null;
 }
 
 /** A request with the DAs and the user named by their IDs within the participant. */
@@ -86,9 +89,12 @@ export function changeRequestQueries(db: Database) {
         .orderByRaw('(r.outcome is null) desc, case when r.outcome is null then r.created_at end asc, r.created_at desc')
         .limit(limit);
     },
-    /** Records the outcome; `decidedBy` is null for an expiry the system records (nobody decided in time). */
-    async decide(id: string, decision: { outcome: ChangeRequestOutcome; decidedBy: string | null; at: Date }): Promise<void> {
-      await db('change_requests').where({ id }).whereNull('outcome').update({ outcome: decision.outcome, decided_by: decision.decidedBy, decided_at: decision.at });
+    /** Records the outcome; `decidedBy` is null for an expiry the system records (nobody decided in time); `deadline` with `deadline_passed` only. */
+    async decide(id: string, decision: { outcome: ChangeRequestOutcome; decidedBy: string | null; at: Date; deadline?: Date | undefined }): Promise<void> {
+      await db('change_requests')
+        .where({ id })
+        .whereNull('outcome')
+        .update({ outcome: decision.outcome, decided_by: decision.decidedBy, decided_at: decision.at, outcome_deadline: decision.outcome === 'deadline_passed' ? (decision.deadline ?? null) : null });
     },
     /** The participant's users among `userIds` (by users.user_id), locked for the decision when `lock`, in user order. */
     async firmUsers(participantId: string, userIds: readonly string[], options: { lock: boolean }): Promise<FirmUserState[]> {

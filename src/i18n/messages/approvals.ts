@@ -50,6 +50,7 @@ export const approvalsEn = {
   'approvals.status.rejected': 'Rejected',
   'approvals.status.expired': 'Expired',
   'approvals.status.stale': 'Not applied: the user changed',
+  'approvals.status.deadline_passed': 'Not applied: HKSCC’s deadline for activating CCASS logins was {deadline}',
 
   'approvals.notice.proposed': 'Your change is waiting for another Delegated Administrator of your firm to approve it. Nothing has changed yet.',
   'approvals.notice.approved': 'The change was approved and applied.',
@@ -120,12 +121,13 @@ export const approvalsEn = {
   'mail.changeDecision.subject.rejected': 'CCASS: your change request {id} was rejected',
   'mail.changeDecision.subject.expired': 'CCASS: your change request {id} has expired',
   'mail.changeDecision.subject.stale': 'CCASS: your change request {id} was not applied',
+  'mail.changeDecision.subject.deadline_passed': 'CCASS: your change request {id} was not applied: the activation deadline had passed',
   'mail.changeDecision.intro': 'On {created}, you proposed change request {id} for {participant}:',
   'mail.changeDecision.text.approved': '{checker} approved it on {at}, and it has been applied.',
   'mail.changeDecision.text.rejected': '{checker} rejected it on {at}: nothing was changed. Propose the change again if it is still needed.',
   'mail.changeDecision.text.expired': 'Nobody approved or rejected it by {expires}, so it has expired: nothing was changed. Propose the change again if it is still needed.',
   'mail.changeDecision.text.stale': '{checker} approved it on {at}, but the user (or a user of the upload) had changed since it was proposed, so it was not applied: nothing was changed. Propose the change again from what the user is now.',
-  'mail.changeDecision.text.deadline':
+  'mail.changeDecision.text.deadline_passed':
     '{checker} approved it on {at}, but HKSCC’s deadline for activating CCASS logins was {deadline}, so no activation link could be sent and it was not applied: nothing was changed. Give the user an exception for the activation deadline, then propose the change again.',
   'mail.changeDecision.link': 'The request is under Approvals in DMS:',
   'mail.changeDecision.warning': 'You receive this email because you proposed this change as a Delegated Administrator of {participant}. If you did not, tell HKSCC at once.',
@@ -176,6 +178,7 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'approvals.status.rejected': '已拒絕',
   'approvals.status.expired': '已過期',
   'approvals.status.stale': '沒有執行：用戶已有變更',
+  'approvals.status.deadline_passed': '沒有執行：香港結算規定的中央結算系統登入啟用限期（{deadline}）已過',
 
   'approvals.notice.proposed': '您的更改正等待貴公司另一位授權管理員批核，暫時沒有任何更改。',
   'approvals.notice.approved': '更改已批核並執行。',
@@ -245,12 +248,13 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'mail.changeDecision.subject.rejected': '中央結算系統：您的更改申請 {id} 已被拒絕',
   'mail.changeDecision.subject.expired': '中央結算系統：您的更改申請 {id} 已過期',
   'mail.changeDecision.subject.stale': '中央結算系統：您的更改申請 {id} 沒有執行',
+  'mail.changeDecision.subject.deadline_passed': '中央結算系統：啟用限期已過，您的更改申請 {id} 沒有執行',
   'mail.changeDecision.intro': '您於{created}為 {participant} 提出更改申請 {id}：',
   'mail.changeDecision.text.approved': '{checker} 已於{at}批核，更改已經執行。',
   'mail.changeDecision.text.rejected': '{checker} 已於{at}拒絕：沒有作出任何更改。如仍需要，請重新提出。',
   'mail.changeDecision.text.expired': '在{expires}前無人批核或拒絕，申請已過期：沒有作出任何更改。如仍需要，請重新提出。',
   'mail.changeDecision.text.stale': '{checker} 於{at}批核時，該用戶（或上載中的某用戶）自提出申請後已有變更，因此申請沒有執行：沒有作出任何更改。請按用戶現時的狀況重新提出。',
-  'mail.changeDecision.text.deadline': '{checker} 於{at}批核時，香港結算規定的中央結算系統登入啟用限期（{deadline}）已過，因此未能發送啟用連結，申請沒有執行：沒有作出任何更改。請先為該用戶給予啟用限期的例外安排，然後重新提出。',
+  'mail.changeDecision.text.deadline_passed': '{checker} 於{at}批核時，香港結算規定的中央結算系統登入啟用限期（{deadline}）已過，因此未能發送啟用連結，申請沒有執行：沒有作出任何更改。請先為該用戶給予啟用限期的例外安排，然後重新提出。',
   'mail.changeDecision.link': '申請載於 DMS 的「待批核」頁面：',
   'mail.changeDecision.warning': '您收到此電郵，是因為您以 {participant} 授權管理員身分提出此項更改。如並非由您提出，請立即通知香港結算。',
 };

@@ -2,8 +2,9 @@
  * Maker-checker across a deadline, through the DMS JSON API on real PostgreSQL: a designated
  * email proposed before the email registration deadline and approved after it sends no link —
  * and the refusal is not lost with the decision's rollback: it is audited, the request is
- * settled (not applied, recorded as stale with the deadline as its reason) and the maker is
- * told why, in both languages, once. And past the second-factor deadline, the page confirming a
+ * settled (not applied, with an outcome of its own: `deadline_passed`, with the deadline; its
+ * audit record stays `change_request.stale` because `deadline_passed`), shown so on the DMS pages
+ * and in the API, and the maker is told why, in both languages, once. And past the second-factor deadline, the page confirming a
  * reset says that the user cannot set up a new second factor without an exception.
  */
 import { announcedHongKongTime } from '../../../src/i18n/locales.js';
@@ -62,8 +63,11 @@ describe('maker-checker: an address proposed before the email registration deadl
     expect(late?.email).toBeNull();
     expect(await database.db('activation_tokens').where({ user_id: late?.id })).toHaveLength(0);
 
-    // Settled: not pending any more, and not to be approved again.
-    expect((await checker.api('GET', `/dms/api/change-requests/${id}`)).body).toMatchObject({ status: 'stale', decidedBy: 'CHECKER' });
+    // Settled: not pending any more, and not to be approved again — not applied because of the deadline, not "stale".
+    expect((await checker.api('GET', `/dms/api/change-requests/${id}`)).body).toMatchObject({ status: 'deadline_passed', deadline: deadline.toISOString(), decidedBy: 'CHECKER' });
+    const listed = (await checker.api('GET', '/dms/api/change-requests')).body.changeRequests.find((request: { id: string }) => request.id === id);
+    expect(listed).toMatchObject({ status: 'deadline_passed', deadline: deadline.toISOString() });
+    expect(await database.db('change_requests').where({ id }).select('outcome', 'outcome_deadline')).toEqual([{ outcome: 'deadline_passed', outcome_deadline: deadline }]);
     expect((await checker.api('POST', `/dms/api/change-requests/${id}/approve`)).body.reason).toBe('request_decided');
 
     // Audited: the refused link, and the request's end with the deadline as its reason.
@@ -78,12 +82,28 @@ describe('maker-checker: an address proposed before the email registration deadl
     const mails = running.mail.messages.slice(before);
     expect(mails.map((mail) => mail.to)).toEqual([MAKER]);
     const mail = mails[0] as ReceivedMail;
-    expect(mail.subject).toContain('was not applied');
+    expect(mail.subject).toContain('was not applied: the activation deadline had passed');
     expect(mail.text).toContain(`HKSCC’s deadline for activating CCASS logins was ${announcedHongKongTime(deadline, 'en')}`);
     expect(mail.text).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
     expect(mail.text).not.toContain('had changed since it was proposed');
     expect(mail.text).not.toContain('@');
     expect(running.mail.countTo(LATE)).toBe(0);
+  });
+
+  it('shows the request as not applied because of the deadline, naming it in Hong Kong time, on its page and in the list (English and Chinese)', async () => {
+    const [request] = await database.db('change_requests').where({ outcome: 'deadline_passed', action: 'email' }).select('id');
+    const id = String(request.id);
+    const allow = ['CCASS', 'HKSCC', 'DMS', 'LATE', 'MAKER', 'CHECKER', F, LATE, 'User CHECKER'];
+    for (const path of [`/dms/approvals/${id}`, '/dms/approvals']) {
+      const english = await checker.browser.follow(`${running.issuer}${path}`);
+      expect(english.status).toBe(200);
+      expect(english.body).toContain(`Not applied: HKSCC’s deadline for activating CCASS logins was ${announcedHongKongTime(deadline, 'en').replace(/&/g, '&amp;')}`);
+      expect(english.body).not.toContain('the user changed');
+      const chinese = await checker.browser.request(`${running.issuer}${path}`, { headers: { 'accept-language': 'zh-HK' } });
+      expect(chinese.body).toContain(`沒有執行：香港結算規定的中央結算系統登入啟用限期（${announcedHongKongTime(deadline, 'zh-Hant')}）已過`);
+      expect(chinese.body).not.toContain('用戶已有變更');
+      expect(latinSentences(chinese.body, allow)).toEqual([]);
+    }
   });
 
   it('does not apply an upload one of whose previewed rows the deadline now refuses: nothing applied, settled, audited, the maker told', async () => {
@@ -110,7 +130,7 @@ describe('maker-checker: an address proposed before the email registration deadl
     // Exactly the preview or nothing: the excepted row is not applied alone either.
     expect((await running.server.queries.users.findByLogin(F, 'CSV1'))?.email).toBeNull();
     expect((await running.server.queries.users.findByLogin(F, 'CSV2'))?.email).toBeNull();
-    expect((await csvChecker.api('GET', `/dms/api/change-requests/${id}`)).body).toMatchObject({ status: 'stale' });
+    expect((await csvChecker.api('GET', `/dms/api/change-requests/${id}`)).body).toMatchObject({ status: 'deadline_passed', deadline: deadline.toISOString() });
     expect(await database.db('audit_events').where({ type: 'activation.send', outcome: 'failure', participant_id: F, user_id: 'CSV1' })).toHaveLength(1);
     const stale = await database.db('audit_events').where({ type: 'change_request.stale' }).whereRaw(`details->>'request' = ?`, [id]).select('details');
     expect(stale).toEqual([{ details: expect.objectContaining({ because: 'deadline_passed', deadline: deadline.toISOString() }) }]);
