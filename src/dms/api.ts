@@ -5,7 +5,9 @@
  * `{ error, reason, message, fields? }` with a 4xx status: `error` and `reason` are codes for
  * scripts, `fields` names the inputs at fault with codes, `message` is for the person reading
  * it, in the request's language (Accept-Language, or the language chosen on the pages).
- * Nothing changes on a 4xx.
+ * Nothing changes on a 4xx. A success that leaves something the DA must act on carries a
+ * `warning`: `{ code, deadline?, message }`, `message` in the request's language as above (a
+ * second-factor reset past the second-factor deadline: `second_factor_deadline_passed`).
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -25,6 +27,7 @@ import {
   registerFirmUserEmail,
   resendFirmUserActivation,
   resetFirmUserSecondFactor,
+  secondFactorDeadlineAfterReset,
   unlockFirmUser,
   type DmsDependencies,
 } from './administration.js';
@@ -36,7 +39,7 @@ import { csrfValid, dmsState, requireDa } from './http-session.js';
 import type { DmsSignIn } from './sign-in.js';
 import { readRawUpload } from './upload-body.js';
 import { localeOf } from '../web/locale.js';
-import { translator, type Translatable } from '../i18n/translate.js';
+import { translator, type MessageKey, type Translatable } from '../i18n/translate.js';
 import { csvFileProblemMessage, rowProblemMessage, uploadProblemMessage } from './messages.js';
 import { refusalFields, refusalOf, requestRefusal } from './refusals.js';
 
@@ -128,11 +131,20 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
     ctx.status = 202;
     ctx.body = { changeRequest: described(ctx, request) };
   };
+  /**
+   * Past the second-factor deadline (no live exception for the user) a reset leaves the user no
+   * way to set up a new second factor: as the pages warn, the answer says so — a code, the
+   * deadline, and the words in the request's language.
+   */
+  const resetWarning = (ctx: Context, key: MessageKey, user: string, deadline: Date) => ({
+    warning: { code: 'second_factor_deadline_passed', deadline: deadline.toISOString(), message: translator(localeOf(ctx))({ key, params: { user, deadline } }) },
+  });
   const described = (ctx: Context, request: ChangeRequestView) => {
     const t = translator(localeOf(ctx));
     return {
       ...request,
-      description: t(effectWords(request.effect)),
+      description: t(effectWords(request.effect, request)),
+      ...(request.secondFactorDeadline && request.userId ? resetWarning(ctx, 'approvals.warning.resetPastDeadline', request.userId, new Date(request.secondFactorDeadline)) : {}),
       ...(request.effect.action === 'csv_upload' ? { rows: request.effect.rows.map((row) => ({ ...row, result: t(previewRowWords(row).result), problems: row.problems.map((item) => t(rowProblemMessage(item))), problemCodes: row.problems })) } : {}),
     };
   };
@@ -170,7 +182,14 @@ export function dmsApiRoutes(deps: DmsApiDependencies): Router {
     ctx.body = await grantFirmUserException(deps, da(ctx), userId(ctx), grant);
   });
 
-  router.post('/users/:userId/second-factor/reset', userChange('second_factor_reset', (ctx) => resetFirmUserSecondFactor(deps, da(ctx), userId(ctx))));
+  router.post(
+    '/users/:userId/second-factor/reset',
+    userChange('second_factor_reset', async (ctx) => {
+      const user = await resetFirmUserSecondFactor(deps, da(ctx), userId(ctx));
+      const deadline = await secondFactorDeadlineAfterReset(deps, da(ctx), user.userId);
+      return { ...user, ...(deadline ? resetWarning(ctx, 'dms.api.warning.second_factor_deadline_passed', user.userId, deadline) : {}) };
+    }),
+  );
   router.post('/users/:userId/lock', userChange('lock', (ctx) => lockFirmUser(deps, da(ctx), userId(ctx))));
   router.post('/users/:userId/unlock', userChange('unlock', (ctx) => unlockFirmUser(deps, da(ctx), userId(ctx))));
 

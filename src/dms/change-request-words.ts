@@ -9,7 +9,11 @@ import type { ChangeRequestAction } from '../policy/maker-checker.js';
 import { rowProblemMessage } from './messages.js';
 import type { ChangeEffect, ChangeRequestView, PreviewRow } from './change-requests.js';
 
-export function effectWords(effect: ChangeEffect): Translatable {
+/**
+ * What the request does. `secondFactorDeadline`: a pending reset of a user past the second-factor
+ * deadline with no live exception — the words do not promise a new method at the next login.
+ */
+export function effectWords(effect: ChangeEffect, context: { secondFactorDeadline?: Date | string | undefined } = {}): Translatable {
   switch (effect.action) {
     case 'email':
       return effect.previous
@@ -22,6 +26,10 @@ export function effectWords(effect: ChangeEffect): Translatable {
         { key: 'approvals.effect.exception_grant', params: { user: effect.userId, until: new Date(effect.until) } },
         isExceptionKind(effect.kind) ? (`exceptions.kind.${effect.kind}` as const) : msg('dms.audit.reason.other', { code: effect.kind }),
       ];
+    case 'second_factor_reset':
+      return context.secondFactorDeadline
+        ? { key: 'approvals.effect.second_factor_reset.pastDeadline', params: { user: effect.userId, deadline: new Date(context.secondFactorDeadline) } }
+        : { key: 'approvals.effect.second_factor_reset', params: { user: effect.userId } };
     default:
       return { key: `approvals.effect.${effect.action}`, params: { user: effect.userId } };
   }

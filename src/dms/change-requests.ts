@@ -91,6 +91,11 @@ export interface ChangeRequestView {
   decidedAt: string | null;
   /** With `deadline_passed`: the deadline that stopped it (ISO). */
   deadline?: string;
+  /**
+   * A pending second-factor reset of a user past the second-factor deadline (no live exception):
+   * that deadline (ISO) — once reset, the user cannot set up a new second factor.
+   */
+  secondFactorDeadline?: string;
 }
 
 export const REASON_MAX_LENGTH = 500;
@@ -125,6 +130,19 @@ function present(row: ChangeRequestListing, now: Date): ChangeRequestView {
     decidedAt: row.decided_at ? row.decided_at.toISOString() : null,
     ...(row.outcome === 'deadline_passed' && row.outcome_deadline ? { deadline: row.outcome_deadline.toISOString() } : {}),
   };
+}
+
+/** The second-factor deadline, when it has passed for the user a reset would leave without a factor (no live exception). */
+async function resetDeadline(deps: Pick<MakerCheckerDependencies, 'deadlines'>, action: string, targetUserId: string | null): Promise<Date | undefined> {
+  if (action !== 'second_factor_reset' || !targetUserId) return undefined;
+  return (await deps.deadlines?.passedFor('secondFactor', targetUserId))?.at;
+}
+
+/** A request as DMS shows it, with what a pending reset would now leave its user without (the second-factor deadline). */
+async function view(deps: MakerCheckerDependencies, row: ChangeRequestListing, now: Date): Promise<ChangeRequestView> {
+  const request = present(row, now);
+  const deadline = request.status === 'pending' ? await resetDeadline(deps, row.action, row.target_user_id) : undefined;
+  return deadline ? { ...request, secondFactorDeadline: deadline.toISOString() } : request;
 }
 
 /**
@@ -193,7 +211,8 @@ async function record(deps: MakerCheckerDependencies, da: DelegatedAdministrator
     const target = effect.action === 'csv_upload' ? { participantId: da.participantId } : { participantId: da.participantId, userId: effect.userId };
     await queries.audit.record(auditEvent(da, 'change_request.create', 'success', target, { request: String(row.id), action: effect.action, ...(reason ? { reason } : {}) }));
     // The checkers hear of it with the request itself: no request without its mails, no mail for a request that rolled back.
-    const request = { id: String(row.id), participantId: da.participantId, maker: da.userId, effect, createdAt: row.created_at, expiresAt: row.expires_at };
+    const secondFactorDeadline = await resetDeadline(deps, effect.action, targetUserId);
+    const request = { id: String(row.id), participantId: da.participantId, maker: da.userId, effect, createdAt: row.created_at, expiresAt: row.expires_at, secondFactorDeadline };
     for (const checker of await queries.changeRequests.checkersToTell(da.participantId, da.subject)) {
       await deps.outbox.queue(queries.jobs, { kind: 'change-request', to: checker.email, ...changeRequestMail(checker, request, approvalsUrl(deps.issuer)) });
     }
@@ -292,13 +311,13 @@ async function tellMaker(deps: Pick<MakerCheckerDependencies, 'outbox' | 'issuer
 export async function getChangeRequest(deps: MakerCheckerDependencies, da: DelegatedAdministrator, id: string): Promise<ChangeRequestView> {
   const row = REQUEST_ID.test(id) ? await deps.queries.changeRequests.find(da.participantId, id) : undefined;
   if (!row) throw dmsRefusal('no_such_request');
-  return present(row, deps.clock.now());
+  return view(deps, row, deps.clock.now());
 }
 
 /** The firm's requests: pending first (oldest first), then the latest decided or expired. */
 export async function listChangeRequests(deps: MakerCheckerDependencies, da: DelegatedAdministrator): Promise<ChangeRequestView[]> {
   const now = deps.clock.now();
-  return (await deps.queries.changeRequests.list(da.participantId)).map((row) => present(row, now));
+  return Promise.all((await deps.queries.changeRequests.list(da.participantId)).map((row) => view(deps, row, now)));
 }
 
 /** Thrown inside an approved upload's savepoint to roll its rows back (apply, csv_upload). */

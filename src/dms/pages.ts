@@ -415,7 +415,7 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   const summary = (request: ChangeRequestView): ChangeRequestSummaryView => ({
     id: request.id,
     action: ACTION_WORDS[request.action],
-    what: effectWords(request.effect),
+    what: effectWords(request.effect, request),
     maker: request.maker,
     createdAt: new Date(request.createdAt),
     status: statusWords(request),

@@ -22,6 +22,8 @@ export interface RequestInMail {
   effect: ChangeEffect;
   createdAt: Date;
   expiresAt: Date;
+  /** A reset whose user the second-factor deadline leaves without a way to set up a new factor (no live exception). */
+  secondFactorDeadline?: Date | undefined;
 }
 
 /**
@@ -31,9 +33,9 @@ export interface RequestInMail {
 export type DecisionInMail = { outcome: Exclude<ChangeRequestStatus, 'pending'>; checker: string | null; at: Date; deadline?: Date | undefined };
 
 /** What the request does, without any address: DMS's words, except for a designated email, whose address stays in DMS. */
-export function requestWordsForMail(effect: ChangeEffect): Translatable {
+export function requestWordsForMail(effect: ChangeEffect, secondFactorDeadline?: Date): Translatable {
   if (effect.action === 'email') return { key: effect.previous ? 'mail.changeRequest.what.emailChange' : 'mail.changeRequest.what.emailRegister', params: { user: effect.userId } };
-  return effectWords(effect);
+  return effectWords(effect, { secondFactorDeadline });
 }
 
 /** To a DA who can approve or reject the request (not its maker). */
@@ -46,7 +48,7 @@ export function changeRequestMail(da: MailRecipientUser, request: RequestInMail,
       '',
       t('mail.changeRequest.intro', { ...values, created: request.createdAt }),
       '',
-      `- ${t(requestWordsForMail(request.effect))}`,
+      `- ${t(requestWordsForMail(request.effect, request.secondFactorDeadline))}`,
       '',
       t('mail.changeRequest.pending', values),
       t('mail.changeRequest.expiry', { expires: request.expiresAt }),

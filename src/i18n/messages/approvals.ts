@@ -59,6 +59,8 @@ export const approvalsEn = {
   'approvals.effect.email.register': 'Register {email} as the designated email of user {user} (an activation link is sent to it).',
   'approvals.effect.email.change': 'Change the designated email of user {user} from {previous} to {email}.',
   'approvals.effect.second_factor_reset': "Reset the second factor of user {user}: their sessions end, and their next login asks for their password, an emailed code and a new method.",
+  'approvals.effect.second_factor_reset.pastDeadline':
+    'Reset the second factor of user {user}: their sessions end. HKSCC’s deadline for setting up one-time codes was {deadline}: unless {user} has an exception for the second-factor deadline, they cannot set up a new method after the reset, and so cannot log in with one-time codes.',
   'approvals.effect.lock': 'Lock user {user} until a Delegated Administrator or an operator unlocks them: their sessions end.',
   'approvals.effect.unlock': 'Unlock user {user} and clear their failed login attempts.',
   'approvals.effect.exception_grant': 'Give user {user} an exception until {until}:',
@@ -187,6 +189,8 @@ export const approvalsZhHant: Record<keyof typeof approvalsEn, string> = {
   'approvals.effect.email.register': '將 {email} 登記為用戶 {user} 的指定電郵（並向該地址發出啟用連結）。',
   'approvals.effect.email.change': '將用戶 {user} 的指定電郵由 {previous} 更改為 {email}。',
   'approvals.effect.second_factor_reset': '重設用戶 {user} 的第二重認證：其所有工作階段會結束，下次登入時須輸入密碼、電郵驗證碼，並選擇新的方式。',
+  'approvals.effect.second_factor_reset.pastDeadline':
+    '重設用戶 {user} 的第二重認證：其所有工作階段會結束。香港結算規定的一次性密碼設定限期為{deadline}：除非 {user} 獲得第二重認證限期的例外安排，否則重設後將不能設定新的方式，因而不能以一次性密碼登入。',
   'approvals.effect.lock': '鎖定用戶 {user}，直至授權管理員或營運人員解鎖：其所有工作階段會結束。',
   'approvals.effect.unlock': '解鎖用戶 {user}，並清除其登入失敗次數。',
   'approvals.effect.exception_grant': '給予用戶 {user} 例外安排，直至 {until}：',

@@ -19,6 +19,8 @@ export const deadlineDoorsEn = {
     'But HKSCC’s deadline for setting up one-time codes was {deadline}: you can set up a new method only with an exception for that deadline. Ask your Delegated Administrator, who can ask for one for you.',
   'mail.notice.second_factor_reset.pastDeadlineDa':
     'But HKSCC’s deadline for setting up one-time codes was {deadline}: you can set up a new method only with an exception for that deadline. Contact HKSCC on the CCASS Hotline.',
+  'dms.api.warning.second_factor_deadline_passed':
+    'HKSCC’s deadline for setting up one-time codes was {deadline}: unless {user} has an exception for the second-factor deadline, they cannot set up a new second factor after this reset, and so cannot log in with one-time codes. Give {user} that exception on their page (with a second DA’s approval where your firm requires it), or contact HKSCC on the CCASS Hotline.',
   'approvals.warning.resetPastDeadline':
     'HKSCC’s deadline for setting up one-time codes was {deadline}: unless {user} has an exception for the second-factor deadline, they cannot set up a new second factor after this reset, and so cannot log in with one-time codes. Give {user} that exception first, or contact HKSCC on the CCASS Hotline.',
   'dms.confirm.reset.whatPastDeadline':
@@ -37,6 +39,8 @@ export const deadlineDoorsZhHant: Record<keyof typeof deadlineDoorsEn, string> =
   'dms.audit.detail.deadline': '限期',
   'mail.notice.second_factor_reset.pastDeadline': '但香港結算規定的一次性密碼設定限期為{deadline}：您須獲得該限期的例外安排，方可設定新的接收方式。請聯絡您的授權管理員，他們可為您申請例外安排。',
   'mail.notice.second_factor_reset.pastDeadlineDa': '但香港結算規定的一次性密碼設定限期為{deadline}：您須獲得該限期的例外安排，方可設定新的接收方式。請致電中央結算系統熱線聯絡香港結算。',
+  'dms.api.warning.second_factor_deadline_passed':
+    '香港結算規定的一次性密碼設定限期為{deadline}：除非 {user} 獲得第二重認證限期的例外安排，否則重設後將不能設定新的第二重認證，因而不能以一次性密碼登入。請在 {user} 的用戶頁面給予該例外安排（如貴公司規定，須經另一位授權管理員批准），或致電中央結算系統熱線聯絡香港結算。',
   'approvals.warning.resetPastDeadline':
     '香港結算規定的一次性密碼設定限期為{deadline}：除非 {user} 獲得第二重認證限期的例外安排，否則重設後將不能設定新的第二重認證，因而不能以一次性密碼登入。請先給予 {user} 該例外安排，或致電中央結算系統熱線聯絡香港結算。',
   'dms.confirm.reset.whatPastDeadline':

@@ -154,7 +154,9 @@ describe('maker-checker: an address proposed before the email registration deadl
 /**
  * A reset past the second-factor deadline leaves a user with no second factor, whom the login
  * then lets set up none (src/reminders/deadline-doors.ts) unless they have an exception: the
- * page that asks the DA to confirm the reset says so, instead of promising a new set-up.
+ * page that asks the DA to confirm the reset says so, instead of promising a new set-up; the
+ * API's answer carries the same warning (`second_factor_deadline_passed`, the deadline, the words
+ * in the request's language), and a pending reset's words promise no new method either.
  */
 describe('resetting a second factor past the second-factor deadline', () => {
   let database: TestDatabase;
@@ -214,9 +216,29 @@ describe('resetting a second factor past the second-factor deadline', () => {
       expect(page.status).toBe(200);
       expect(page.body).toContain('cannot set up a new second factor');
       expect(page.body).toContain(announcedHongKongTime(deadline, 'en').replace(/&/g, '&amp;'));
+      // What it does promises no new method either: the checker reads the deadline there too.
+      expect(page.body).not.toContain('a new method.');
+      expect(page.body).toContain('they cannot set up a new method after the reset');
       const chinese = await checker.browser.request(`${running.issuer}/dms/approvals/${proposed.body.changeRequest.id}`, { headers: { 'accept-language': 'zh-HK' } });
       expect(chinese.body).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+      expect(chinese.body).toContain('否則重設後將不能設定新的方式');
       expect(latinSentences(chinese.body, ['CCASS', 'HKSCC', 'DMS', 'PHONE', 'ADMIN', 'ADMIN2', F, 'User ADMIN2'])).toEqual([]);
+      const list = await checker.browser.request(`${running.issuer}/dms/approvals`);
+      expect(list.body).toContain('they cannot set up a new method after the reset');
+
+      // The API: the maker's 202 and the checker's read carry the warning as a code, the deadline and the words.
+      const warning = { code: 'second_factor_deadline_passed', deadline: deadline.toISOString() };
+      expect(proposed.body.changeRequest).toMatchObject({ warning });
+      expect(proposed.body.changeRequest.warning.message).toContain(`HKSCC’s deadline for setting up one-time codes was ${announcedHongKongTime(deadline, 'en')}`);
+      expect(proposed.body.changeRequest.description).not.toContain('a new method.');
+      const read = await checker.api('GET', `/dms/api/change-requests/${proposed.body.changeRequest.id}`, undefined, { 'accept-language': 'zh-HK' });
+      expect(read.body).toMatchObject({ status: 'pending', secondFactorDeadline: deadline.toISOString(), warning });
+      expect(read.body.warning.message).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+      expect(latinSentences(`${read.body.warning.message} ${read.body.description}`, ['CCASS', 'HKSCC', 'PHONE'])).toEqual([]);
+      // The checker's mail of the request says the same.
+      await running.mailSettled();
+      const [mail] = running.mail.messages.filter((message) => message.to === `admin2@${F.toLowerCase()}.example.com` && message.subject.includes(`change request ${proposed.body.changeRequest.id} of ${F}`));
+      expect(mail?.text).toContain('they cannot set up a new method after the reset');
     }
   });
 
@@ -229,6 +251,10 @@ describe('resetting a second factor past the second-factor deadline', () => {
     const before = running.mail.messages.length;
     const reset = await dms.api('POST', '/dms/api/users/NOTICED/second-factor/reset');
     expect(reset.status).toBe(200);
+    // The API's answer warns of it as the confirming page does: a code, the deadline, the words in the request's language.
+    expect(reset.body).toMatchObject({ userId: 'NOTICED', warning: { code: 'second_factor_deadline_passed', deadline: deadline.toISOString() } });
+    expect(reset.body.warning.message).toContain(`HKSCC’s deadline for setting up one-time codes was ${announcedHongKongTime(deadline, 'en')}`);
+    expect(reset.body.warning.message).toContain('unless NOTICED has an exception for the second-factor deadline');
     await running.mailSettled();
     const [notice] = running.mail.messages.slice(before).filter((mail) => mail.to.includes('noticed@h00001.example.com'));
     expect(notice?.text).toContain(`HKSCC’s deadline for setting up one-time codes was ${announcedHongKongTime(deadline, 'en')}`);
@@ -236,10 +262,22 @@ describe('resetting a second factor past the second-factor deadline', () => {
     expect(notice?.text).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
   });
 
+  it('warns in the request’s language through the API (Chinese)', async () => {
+    await seedUser(running.server, running.config, { participantId: F, userId: 'CHINESE', email: 'chinese@h00001.example.com' }, running.clock);
+    const reset = await dms.api('POST', '/dms/api/users/CHINESE/second-factor/reset', undefined, { 'accept-language': 'zh-HK' });
+    expect(reset.status).toBe(200);
+    expect(reset.body.warning).toMatchObject({ code: 'second_factor_deadline_passed', deadline: deadline.toISOString() });
+    expect(reset.body.warning.message).toContain(announcedHongKongTime(deadline, 'zh-Hant'));
+    expect(latinSentences(reset.body.warning.message, ['CCASS', 'HKSCC', 'CHINESE'])).toEqual([]);
+  });
+
   it('says nothing of it for a user whose live exception lets them set up a new one', async () => {
     const page = await confirmPage('EXCEPTED');
     expect(page.status).toBe(200);
     expect(page.body).toContain('then sets up a new second factor');
     expect(page.body).not.toContain('cannot set up a new second factor');
+    const reset = await dms.api('POST', '/dms/api/users/EXCEPTED/second-factor/reset');
+    expect(reset.status).toBe(200);
+    expect(reset.body).not.toHaveProperty('warning');
   });
 });
