@@ -61,7 +61,7 @@ export interface DmsPageDependencies extends DmsDependencies, MakerCheckerDepend
 }
 
 /** What `?done=` after a change says on the user's page (post/redirect/get). */
-const NOTICES = ['registered', 'registered-active', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'locked', 'unlocked', 'exception-granted'] as const;
+const NOTICES = ['registered', 'registered-active', 'changed', 'changed-activation', 'unchanged', 'activation-sent', 'second-factor-reset', 'second-factor-reset-past-deadline', 'locked', 'unlocked', 'exception-granted'] as const;
 type Notice = (typeof NOTICES)[number];
 const isNotice = (value: unknown): value is Notice => (NOTICES as readonly unknown[]).includes(value);
 
@@ -326,7 +326,8 @@ export function dmsPageRoutes(deps: DmsPageDependencies): Router {
     signedIn,
     userAction(async (da, userId) => {
       await resetFirmUserSecondFactor(deps, da, userId);
-      return 'second-factor-reset';
+      // Not "they will set up a new one" when, past the deadline and without an exception, they cannot.
+      return (await secondFactorDeadlineAfterReset(deps, da, userId)) ? 'second-factor-reset-past-deadline' : 'second-factor-reset';
     }, 'second_factor_reset'),
   );
   router.post(

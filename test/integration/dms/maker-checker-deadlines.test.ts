@@ -271,6 +271,17 @@ describe('resetting a second factor past the second-factor deadline', () => {
     expect(latinSentences(reset.body.warning.message, ['CCASS', 'HKSCC', 'CHINESE'])).toEqual([]);
   });
 
+  it('after a reset through the page, says the user needs an exception rather than "will set up a new one" (English and Chinese)', async () => {
+    await seedUser(running.server, running.config, { participantId: F, userId: 'PAGED', email: 'paged@h00001.example.com' }, running.clock);
+    const done = await dms.browser.follow(`${running.issuer}/dms/users/PAGED/second-factor/reset`, { form: { csrf: dms.csrf } });
+    expect(done.status).toBe(200);
+    expect(done.body).not.toContain('the user will set up a new one at their next login');
+    expect(done.body).toContain('the user can set up a new one only with an exception for that deadline');
+    const chinese = await dms.browser.request(done.url, { headers: { 'accept-language': 'zh-HK' } });
+    expect(chinese.body).toContain('用戶須獲得該限期的例外安排');
+    expect(latinSentences(chinese.body, ['CCASS', 'HKSCC', 'DMS', 'PAGED', 'ADMIN', F, 'User PAGED', 'paged@h00001.example.com'])).toEqual([]);
+  });
+
   it('says nothing of it for a user whose live exception lets them set up a new one', async () => {
     const page = await confirmPage('EXCEPTED');
     expect(page.status).toBe(200);
@@ -279,5 +290,9 @@ describe('resetting a second factor past the second-factor deadline', () => {
     const reset = await dms.api('POST', '/dms/api/users/EXCEPTED/second-factor/reset');
     expect(reset.status).toBe(200);
     expect(reset.body).not.toHaveProperty('warning');
+    const other = await seedUser(running.server, running.config, { participantId: F, userId: 'EXCEPTED2', email: 'excepted2@h00001.example.com' }, running.clock);
+    await running.server.queries.userExceptions.insert({ userId: other.subject, kind: 'second_factor_deadline', until: daysFrom(now, 30), reason: 'new phone on order', grantedBy: 'operator:test', at: running.clock.now() });
+    const paged = await dms.browser.follow(`${running.issuer}/dms/users/EXCEPTED2/second-factor/reset`, { form: { csrf: dms.csrf } });
+    expect(paged.body).toContain('the user will set up a new one at their next login');
   });
 });
