@@ -10,8 +10,8 @@ export const calendarEn = {
 
   'cli.phase.label.deadlines': 'deadlines',
   'cli.phase.deadline.none': 'none configured',
-  'cli.phase.deadline.ahead': '{name}: {deadline} (days left: {days}); next reminder {reminder}',
-  'cli.phase.deadline.aheadNoReminder': '{name}: {deadline} (days left: {days}); no reminder left before it',
+  'cli.phase.deadline.ahead': '{name}: {deadline} ({days, plural, one {# day} other {# days}} left); next reminder {reminder}',
+  'cli.phase.deadline.aheadNoReminder': '{name}: {deadline} ({days, plural, one {# day} other {# days}} left); no reminder left before it',
   'cli.phase.deadline.passed': '{name}: {deadline}, passed',
 
   'calendar.login.emailRegistration': 'Designated emails must be activated by {deadline}: open the activation link sent to yours before then.',
