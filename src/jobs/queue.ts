@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { PgBoss, fromKnex, type Job } from 'pg-boss';
 import type { Logger } from '../observability/logger.js';
+import { isTransientDatabaseError } from '../store/transient-errors.js';
 import { databaseUrlOf, type Database } from '../store/database.js';
 import { convertToKeyStrictFifo, installedQueueCount, JOB_APPLICATION_NAME, JOB_SCHEMA, MIGRATE_APPLICATION_NAME } from '../store/job-schema.js';
 
@@ -198,7 +199,13 @@ export async function startJobQueue(db: Database, log: Logger, settings: JobQueu
     superviseIntervalSeconds: settings.monitorIntervalSeconds,
   });
   // pg-boss's errors carry the whole pg client: log what says what happened, not the connection.
-  instance.on('error', (error) => log.error({ error: error.message, code: (error as { code?: unknown }).code }, 'job queue error'));
+  // A connection the database ended (a restart, a failover, the embedded cluster stopping with
+  // a terminal's Ctrl-C) is a warning: pg-boss connects again, and a job in flight is retried.
+  instance.on('error', (error) => {
+    const fields = { error: error.message, code: (error as { code?: unknown }).code };
+    if (isTransientDatabaseError(error)) log.warn(fields, 'job queue lost a database connection; it reconnects');
+    else log.error(fields, 'job queue error');
+  });
   instance.on('warning', (warning) => log.warn({ warning: warning.message, data: warning.data }, 'job queue warning'));
   await instance.start();
   return {

