@@ -120,9 +120,15 @@ export default async function globalSetup(): Promise<void> {
          and datname not in (select datname from pg_stat_activity where datname is not null)`,
       [`${TEMPLATE_DATABASE_PREFIX.replace(/_/g, '\\_')}%`, current],
     );
+    // While another run is going (another checkout's, a second terminal's), a template of a
+    // schema not ours may be the one it copies its databases from: templates are left to a
+    // later run's clean-up then, and only the databases of runs that are gone are dropped.
+    const { rows: all } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'ccass\\_test\\_%'`);
+    const othersRunning = all.some(({ datname }) => runStillGoing(datname));
     for (const { datname } of rows) {
-      // A database of a run that is still going (another checkout's, a second terminal's) is not ours to drop.
+      // A database of a run that is still going is not ours to drop.
       if (runStillGoing(datname)) continue;
+      if (othersRunning && datname.startsWith(TEMPLATE_DATABASE_PREFIX)) continue;
       try {
         await client.query(`alter database ${datname} is_template false`);
         await client.query(`drop database if exists ${datname}`);
