@@ -84,8 +84,8 @@ export function requiresPkce(client: MetadataSource & { clientAuthMethod?: strin
 /** Client metadata key for clients that accept only phishing-resistant logins (acr `phr`). */
 export const REQUIRE_PHISHING_RESISTANT = 'require_phishing_resistant';
 
-export function requiresPhishingResistant(client: { metadata(): Record<string, unknown> }): boolean {
-  return client.metadata()[REQUIRE_PHISHING_RESISTANT] === true;
+export function requiresPhishingResistant(client: MetadataSource): boolean {
+  return metadataOf(client)[REQUIRE_PHISHING_RESISTANT] === true;
 }
 
 /** Client metadata key for resource servers: clients that may introspect any client's tokens. */
