@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { prepared } from './prepared.js';
 
 export interface TotpSecretRow {
   user_id: string;
@@ -15,6 +16,12 @@ export interface TotpCredentialRow extends TotpSecretRow {
 }
 
 export function totpCredentialQueries(db: Database) {
+  // Every TOTP login claims its step: prepared once per connection, without knex's query building (prepared.ts).
+  const claim = prepared(
+    db,
+    'totp_claim_step',
+    'update totp_credentials set last_used_step = $1 where user_id = $2 and (last_used_step is null or last_used_step < $1)',
+  );
   return {
     async find(userId: string): Promise<TotpCredentialRow | undefined> {
       return db<TotpCredentialRow>('totp_credentials').where({ user_id: userId }).first();
@@ -55,11 +62,7 @@ export function totpCredentialQueries(db: Database) {
      * so of two nodes accepting the same code at the same moment exactly one succeeds.
      */
     async claimStep(userId: string, step: number): Promise<boolean> {
-      const updated = await db('totp_credentials')
-        .where({ user_id: userId })
-        .andWhere((query) => query.whereNull('last_used_step').orWhere('last_used_step', '<', step))
-        .update({ last_used_step: step });
-      return updated === 1;
+      return (await claim([step, userId])).rowCount === 1;
     },
     /** Removes the active secret and any pending one (a change to email codes, or a reset). */
     async remove(userId: string): Promise<void> {
