@@ -24,7 +24,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { hashId } from '../kernel/hash-id.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from './database.js';
-import { prepared, unnamed } from './prepared.js';
+import { namedShape, prepared, unnamed } from './prepared.js';
 import { PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
 import { problemIn } from '../kernel/storable-text.js';
 import type { EndedArtefact } from '../oidc/backchannel-logout.js';
@@ -254,15 +254,20 @@ class WriteBehind {
     const gone = writes.filter((write) => !write.values);
     const deletion = gone.length ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => placeholders([write.model, write.idHash])).join(', ')})` : '';
     const kept = writes.filter((write) => write.values);
-    if (!kept.length) {
-      await unnamed(db, deletion, values);
-      return;
-    }
     const rows = kept.map((write) => placeholders(write.values as unknown[])).join(', ');
     // A key is either deleted or written here (the map keeps one operation per key), so the two parts never meet.
-    await unnamed(db, `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}`, values);
+    const text = kept.length ? `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}` : deletion;
+    // The text depends on the two counts only: the usual shapes (a login's resumption deletes one
+    // and writes three, a code exchange writes two) are prepared once per connection under a
+    // name that says them; an unusually large batch is parsed each time.
+    if (gone.length <= MAX_NAMED_DELETES && kept.length <= MAX_NAMED_ROWS) await namedShape(db, `oidc_write_${gone.length}_${kept.length}`, text, values);
+    else await unnamed(db, text, values);
   }
 }
+
+/** The largest batches prepared by name (see WriteBehind#write): at most 5 × 9 statements per connection. */
+const MAX_NAMED_DELETES = 4;
+const MAX_NAMED_ROWS = 8;
 
 const writeBehind = new AsyncLocalStorage<WriteBehind>();
 

@@ -36,6 +36,27 @@ export function prepared<Row = Record<string, unknown>>(db: Database, name: stri
 }
 
 /**
+ * A statement whose text is one of a few shapes (a batch of so many rows), run by name on `db`
+ * — the pool, or a transaction's connection — so that PostgreSQL parses and plans each shape
+ * once per connection instead of once per run. The caller derives `name` from the shape, and
+ * the text from the shape alone: a name stands for one text (checked as for prepared()).
+ */
+export async function namedShape<Row = Record<string, unknown>>(db: Database, name: string, text: string, values: unknown[]): Promise<{ rows: Row[]; rowCount: number }> {
+  if (names.has(`${name}\u0000${text}`) === false) {
+    if ([...names].some((entry) => entry.startsWith(`${name}\u0000`))) throw new Error(`prepared statement name ${name} is already used for another statement`);
+    names.add(`${name}\u0000${text}`);
+  }
+  const connection = (await db.client.acquireConnection()) as PgConnection;
+  try {
+    db.emit('query', { sql: text, bindings: values, method: 'prepared', name });
+    const result = await connection.query({ name, text, values });
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
+}
+
+/**
  * A statement whose text varies (a batch of so many rows), run as prepared statements are —
  * on knex's pool, announced on its 'query' event — but unnamed: parsed each time, without
  * knex's query building and runner, which cost the hot path about as much as the statement's
