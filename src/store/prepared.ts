@@ -19,20 +19,15 @@ const names = new Set<string>();
 
 /** A statement run by name. Names are global to a connection: each must be used for one text only. */
 export function prepared<Row = Record<string, unknown>>(db: Database, name: string, text: string): PreparedStatement<Row> {
-  if (names.has(`${name}\u0000${text}`) === false && [...names].some((entry) => entry.startsWith(`${name}\u0000`))) {
-    throw new Error(`prepared statement name ${name} is already used for another statement`);
-  }
+  claimName(name, text);
+  return (values) => namedShape<Row>(db, name, text, values);
+}
+
+/** Records that `name` stands for `text`; a second text under one name is a bug, refused at once. */
+function claimName(name: string, text: string): void {
+  if (names.has(`${name}\u0000${text}`)) return;
+  if ([...names].some((entry) => entry.startsWith(`${name}\u0000`))) throw new Error(`prepared statement name ${name} is already used for another statement`);
   names.add(`${name}\u0000${text}`);
-  return async (values) => {
-    const connection = (await db.client.acquireConnection()) as PgConnection;
-    try {
-      db.emit('query', { sql: text, bindings: values, method: 'prepared', name });
-      const result = await connection.query({ name, text, values });
-      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-    } finally {
-      await db.client.releaseConnection(connection);
-    }
-  };
 }
 
 /**
@@ -42,10 +37,7 @@ export function prepared<Row = Record<string, unknown>>(db: Database, name: stri
  * the text from the shape alone: a name stands for one text (checked as for prepared()).
  */
 export async function namedShape<Row = Record<string, unknown>>(db: Database, name: string, text: string, values: unknown[]): Promise<{ rows: Row[]; rowCount: number }> {
-  if (names.has(`${name}\u0000${text}`) === false) {
-    if ([...names].some((entry) => entry.startsWith(`${name}\u0000`))) throw new Error(`prepared statement name ${name} is already used for another statement`);
-    names.add(`${name}\u0000${text}`);
-  }
+  claimName(name, text);
   const connection = (await db.client.acquireConnection()) as PgConnection;
   try {
     db.emit('query', { sql: text, bindings: values, method: 'prepared', name });
