@@ -35,6 +35,7 @@ import { securityHeaders } from '../web/security-headers.js';
 import { localeMiddleware, pageLocale } from '../web/locale.js';
 import { assetRoutes } from '../web/assets.js';
 import { CookieSigner } from '../web/cookie-signing.js';
+import { gatedRouter } from '../web/router-gate.js';
 
 /** What the web app adds to the services: the provider, the renderer, cookie keys, the smartcard listener, draining. */
 export interface WebParts {
@@ -99,11 +100,13 @@ export function createApp(services: Services, web: WebParts): Koa {
   // Before any route, oidc-provider's included: no NUL, no bytes that are not UTF-8 in the URL.
   app.use(requestTargetGuard());
 
-  app.use(assetRoutes().routes());
-  app.use(healthRoutes(deps.db, deps.lifecycle).routes());
-  app.use(statusRoutes(deps.policy, Boolean(deps.smartcard), { deadlines: deps.deadlines.calendar?.deadlines ?? [], clock: deps.clock }).routes());
+  // Each router sees only the paths it can answer (web/router-gate.ts).
+  const only = { withAllowedMethods: false };
+  app.use(gatedRouter(assetRoutes(), only));
+  app.use(gatedRouter(healthRoutes(deps.db, deps.lifecycle), only));
+  app.use(gatedRouter(statusRoutes(deps.policy, Boolean(deps.smartcard), { deadlines: deps.deadlines.calendar?.deadlines ?? [], clock: deps.clock }), only));
   // With a metrics port of its own, the public port does not answer /metrics at all.
-  if (!deps.config.metrics.port) app.use(metricsRoutes(deps.metrics, deps.config.metrics.token).routes());
+  if (!deps.config.metrics.port) app.use(gatedRouter(metricsRoutes(deps.metrics, deps.config.metrics.token), only));
 
   const csrf = createCsrfTokens(deps.cookieKeys);
   const interactions = interactionRoutes({
@@ -180,10 +183,7 @@ export function createApp(services: Services, web: WebParts): Koa {
     }
     return next();
   });
-  for (const router of [interactions, activation, dmsApi, dmsPages, account]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  for (const router of [interactions, activation, dmsApi, dmsPages, account]) app.use(gatedRouter(router, { withAllowedMethods: true }));
 
   // oidc-provider is mounted last. The instance can be replaced (signing key rotation):
   // each request goes to the current one, mounted once per instance. Its self-submitting form
