@@ -14,7 +14,7 @@ import type { MessageKey } from '../i18n/translate.js';
 import type { Queries } from '../store/index.js';
 import { verifyEmailOtp, type EmailOtpDependencies } from './email-otp.js';
 import type { TotpCredentialRow } from '../store/totp-credentials.js';
-import { verifyTotp, type TotpDependencies } from './totp-service.js';
+import { checkTotp, verifyTotp, type TotpDependencies } from './totp-service.js';
 
 /** In the order a login offers them when the user has several: phishing-resistant first. */
 export const SECOND_FACTOR_METHODS = ['webauthn', 'totp', 'email'] as const;
@@ -82,11 +82,33 @@ interface FactorEntry<M extends SecondFactorMethod> {
   words: { name: MessageKey; ready: MessageKey; lost: MessageKey };
 }
 
+/**
+ * A right code whose use is written with what it proves, in one statement (a TOTP time step,
+ * claimed as the login completes): until then it proves nothing.
+ */
+export interface PendingCodeUse {
+  totpStep: number;
+}
+
+/** Uses up a checked code on its own (a login it did not complete after all); false: it was used meanwhile. */
+export function useCode(services: FactorServices, userId: string, use: PendingCodeUse): Promise<boolean> {
+  return services.totp.credentials.claimStep(userId, use.totpStep);
+}
+
+/** A code checked by a factor that can leave its use to the statement completing the login. */
+export type CodeCheck = { verdict: 'valid'; use: PendingCodeUse } | { verdict: Exclude<CodeVerdict, 'accepted'> };
+
 /** A factor proven by typing a code. */
 export interface CodeFactor extends FactorEntry<CodeMethod> {
   proof: 'code';
   /** Checks a code of this factor (a code is accepted once). */
   verify(services: FactorServices, attempt: CodeAttempt): Promise<CodeVerdict>;
+  /**
+   * Checks a code without using it up, for a login this code completes: the completion writes
+   * the use (PendingCodeUse) in its own statement and completes only if the use succeeds.
+   * Factors without it are used up by verify.
+   */
+  check?(services: FactorServices, attempt: CodeAttempt): Promise<CodeCheck>;
 }
 
 /** A factor proven by a WebAuthn assertion of a registered key (src/factors/webauthn.ts). */
@@ -117,6 +139,10 @@ export const SECOND_FACTORS: Readonly<{ webauthn: KeyFactor; totp: CodeFactor; e
     eventName: 'totp',
     usableBy: (user) => user.second_factor === 'totp',
     verify: (services, attempt) => verifyTotp(services.totp, attempt.userId, attempt.code, attempt.credentials?.totp),
+    check: async (services, attempt) => {
+      const check = await checkTotp(services.totp, attempt.userId, attempt.code, attempt.credentials?.totp);
+      return check.verdict === 'valid' ? { verdict: 'valid', use: { totpStep: check.step } } : check;
+    },
     removeCredentials: (queries, userId) => queries.totpCredentials.remove(userId),
     words: { name: 'dms.factor.totp', ready: 'done.totp', lost: 'done.lostTotp' },
   },

@@ -35,12 +35,29 @@ async function matchingStep(deps: TotpDependencies, row: TotpSecretRow, code: st
 
 /** `known`: the user's credential if it was already loaded (null: none), else it is looked up. */
 export async function verifyTotp(deps: TotpDependencies, userId: string, code: string, known?: TotpCredentialRow | null): Promise<TotpVerdict> {
+  const check = await checkTotp(deps, userId, code, known);
+  if (check.verdict !== 'valid') return check.verdict;
+  return (await deps.credentials.claimStep(userId, check.step)) ? 'accepted' : 'replayed';
+}
+
+/**
+ * A code checked but its time step not yet claimed: for a caller that claims the step in the
+ * statement that writes what the code proves (a login's completion), so that the claim and its
+ * consequence are one round trip and one commit. The step must be claimed before the code
+ * counts for anything: 'valid' is a promise, not a use.
+ */
+export async function checkTotp(
+  deps: TotpDependencies,
+  userId: string,
+  code: string,
+  known?: TotpCredentialRow | null,
+): Promise<{ verdict: 'valid'; step: number } | { verdict: Exclude<TotpVerdict, 'accepted'> }> {
   const row = known === undefined ? await deps.credentials.find(userId) : (known ?? undefined);
-  if (!row) return 'not_enrolled';
+  if (!row) return { verdict: 'not_enrolled' };
   const step = await matchingStep(deps, row, code);
-  if (step === undefined) return 'rejected';
-  if (row.last_used_step !== null && step <= row.last_used_step) return 'replayed';
-  return (await deps.credentials.claimStep(userId, step)) ? 'accepted' : 'replayed';
+  if (step === undefined) return { verdict: 'rejected' };
+  if (row.last_used_step !== null && step <= row.last_used_step) return { verdict: 'replayed' };
+  return { verdict: 'valid', step };
 }
 
 export interface TotpEnrolment {

@@ -4,22 +4,34 @@
  * wrong code goes down the one failed-factor path (counted, audited, perhaps locking).
  */
 import { codeDelivery, hasOpenEmailOtp, sendEmailOtp } from '../factors/email-otp.js';
-import { codeProblem } from '../factors/second-factors.js';
+import { codeProblem, type CodeFactor, type CodeVerdict } from '../factors/second-factors.js';
 import { msg, type Translatable } from '../i18n/translate.js';
-import { advance } from './completion.js';
+import { advance, completeLoginUsingCode } from './completion.js';
 import { recordLoginEvent } from './events.js';
 import { recordFailedFactor } from './failed-factor.js';
 import { factorOfStep } from './steps.js';
-import { CANNOT_LOG_IN_NOW, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { CANNOT_LOG_IN_NOW, stepAfter, type Login, type LoginOutcome, type LoginServices } from './login.js';
 
 export async function submitCode(services: LoginServices, login: Login, code: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
   const factor = factorOfStep(login.step);
   // Any other step (e.g. a stale tab): show the page that applies now.
   if (factor?.proof !== 'code') return { kind: 'next' };
-  const verdict = await factor.verify(services, { userId: login.user.id, binding: login.request.uid, code, credentials: login.credentials });
-  if (verdict === 'accepted') {
-    return advance(services, login, factor.method, { type: `login.${factor.eventName}`, outcome: 'success', who: login.user });
+  const attempt = { userId: login.user.id, binding: login.request.uid, code, credentials: login.credentials };
+  const proven = { type: `login.${factor.eventName}`, outcome: 'success', who: login.user } as const;
+  // A code that completes the login is used up by the statement that completes it, where its
+  // factor allows (one round trip and one commit fewer); any other is used up as it is checked.
+  if (factor.check && stepAfter(login, [...login.proven, factor.method]) === 'complete') {
+    const check = await factor.check(services, attempt);
+    if (check.verdict !== 'valid') return failedCode(services, login, factor, check.verdict);
+    const outcome = await completeLoginUsingCode(services, login, [...login.proven, factor.method], [proven], check.use);
+    return outcome.kind === 'code_used' ? failedCode(services, login, factor, 'replayed') : outcome;
   }
+  const verdict = await factor.verify(services, attempt);
+  if (verdict === 'accepted') return advance(services, login, factor.method, proven);
+  return failedCode(services, login, factor, verdict);
+}
+
+async function failedCode(services: LoginServices, login: Login, factor: CodeFactor, verdict: Exclude<CodeVerdict, 'accepted'>): Promise<LoginOutcome & { failedAttempt?: boolean }> {
   const { locked } = await recordFailedFactor(services, login.request, { factor: factor.eventName, reason: verdict, user: login.user, countable: true });
   if (locked) return { ...CANNOT_LOG_IN_NOW, failedAttempt: true };
   return { kind: 'retry', status: 401, error: codeProblem(verdict), failedAttempt: true };

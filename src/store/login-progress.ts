@@ -133,6 +133,27 @@ export function loginProgressQueries(db: Database) {
             returning id)
      ${auditInsertFrom(4)} where exists (select 1 from noted)`,
   );
+  // The same end for a login whose last factor is a TOTP code, with the code's time step
+  // claimed in the same statement (totp-credentials.ts says why a step is used once): one
+  // round trip and one commit instead of two. Nothing of the login happens unless the step was
+  // still free — of two requests with one code, exactly one completes — and a step that was
+  // taken leaves the progress as it was, for the failed-factor path to count.
+  const completeClaimingStep = prepared<{ claimed: number; completed: number }>(
+    db,
+    'login_progress_complete_claiming_step',
+    `with claimed as (
+            update totp_credentials set last_used_step = $4
+             where user_id = $2 and (last_used_step is null or last_used_step < $4)
+            returning user_id),
+          finished as (delete from login_progress where interaction_hash = $1 and exists (select 1 from claimed) returning user_id),
+          noted as (
+            update users set last_two_factor_login_at = $3, failed_attempts = 0, lockout_count = 0, locked_until = null
+             where id = $2 and exists (select 1 from finished where finished.user_id = $2)
+               and status = 'active' and (locked_until is null or locked_until <= $3)
+            returning id),
+          recorded as (${auditInsertFrom(5)} where exists (select 1 from noted) returning 1)
+     select (select count(*) from claimed)::int as claimed, (select count(*) from recorded)::int as completed`,
+  );
   return {
     /** A lookahead for the next interaction lookup (see ProgressLookahead). */
     lookahead(now: Date): ProgressLookahead {
@@ -172,10 +193,17 @@ export function loginProgressQueries(db: Database) {
      * A completed password + code login: what `finish` and `users.recordLogin(…, 'two-factor')`
      * do, in one statement.
      */
-    /** False when the login may not complete after all (its progress was ended, or the user locked or disabled meanwhile). */
-    async complete(interactionUid: string, userId: string, at: Date, events: readonly AuditEvent[]): Promise<boolean> {
+    /**
+     * 'ended': the login may not complete after all (its progress was ended, or the user locked
+     * or disabled meanwhile). With `use`, the code's time step is claimed in the same statement,
+     * and 'code_used' says it was taken already (nothing else happened).
+     */
+    async complete(interactionUid: string, userId: string, at: Date, events: readonly AuditEvent[], use?: { totpStep: number }): Promise<'completed' | 'ended' | 'code_used'> {
       if (events.length === 0) throw new Error('a completed login is always audited');
-      return (await complete([hashId(interactionUid), userId, at, ...auditColumns(events)])).rowCount > 0;
+      if (!use) return (await complete([hashId(interactionUid), userId, at, ...auditColumns(events)])).rowCount > 0 ? 'completed' : 'ended';
+      const [row] = (await completeClaimingStep([hashId(interactionUid), userId, at, use.totpStep, ...auditColumns(events)])).rows;
+      if (!row?.claimed) return 'code_used';
+      return row.completed ? 'completed' : 'ended';
     },
     /** Starts (or restarts, after a new password step) the progress of an interaction, with the records of why. */
     async start(interactionUid: string, userId: string, factors: string[], expiresAt: Date, events: readonly AuditEvent[] = []): Promise<void> {

@@ -144,6 +144,43 @@ describe('the login use cases', () => {
       }
     });
 
+    it('of two logins completing with one code at once, completes exactly one; the other is a replay and keeps its progress', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const who = await user();
+        const requests = [await request(), await request(), await request()];
+        for (const req of requests) await submitPassword(login, req, typed(who));
+        const states = await Promise.all(requests.map(proven));
+        clock.advance(services.config.totp.period); // a step the seeding did not use
+        const code = totp(who);
+        const outcomes = await Promise.all(states.map((state) => submitCode(login, state, code)));
+        expect(outcomes.filter((outcome) => outcome.kind === 'complete')).toHaveLength(1);
+        expect(outcomes.filter((outcome) => outcome.kind === 'retry')).toHaveLength(2);
+        expect((await audit('login.totp', who)).map((row) => [row.outcome, row.details.reason])).toEqual(expect.arrayContaining([['success', undefined], ['failure', 'replayed'], ['failure', 'replayed']]));
+        expect((await audit('login', who)).map((row) => row.outcome)).toEqual(['success']);
+        // The losers' logins stand where they were: the next code completes one of them.
+        const losers = requests.filter((_, index) => outcomes[index]?.kind === 'retry');
+        for (const req of losers) expect(await proven(req)).toMatchObject({ kind: 'login', proven: ['pwd'], step: 'totp' });
+        clock.advance(services.config.totp.period);
+        expect(await submitCode(login, await proven(losers[0] as LoginRequest), totp(who))).toMatchObject({ kind: 'complete' });
+      }
+    });
+
+    it('uses a right code up even when the login it would complete is refused', async () => {
+      const who = await user();
+      const refusedRequest = await request();
+      await submitPassword(login, refusedRequest, typed(who));
+      clock.advance(services.config.totp.period);
+      const code = totp(who);
+      // The phase closed two-factor logins while this login was at its code step.
+      const state = await proven(refusedRequest);
+      const outcome = await submitCode(login, { ...state, request: { ...state.request, policy: { ...state.request.policy, phase: 'smartcard-only' } } }, code);
+      expect(outcome).toMatchObject({ kind: 'refused', status: 403 });
+      const other = await request();
+      await submitPassword(login, other, typed(who));
+      expect(await submitCode(login, await proven(other), code)).toMatchObject({ kind: 'retry', failedAttempt: true });
+      expect((await audit('login.totp', who)).map((row) => row.details.reason)).toContain('replayed');
+    });
+
     it('shows the page that applies when the step asks for no code', async () => {
       const who = await user('none');
       const req = await request();
