@@ -18,6 +18,7 @@ import { clientDisplayName } from '../oidc/clients.js';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import type { PhasePolicy } from '../policy/phase-policy.js';
 import type { Clock } from '../kernel/clock.js';
+import { normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import type { Queries } from '../store/index.js';
 import type { ProgressLookahead } from '../store/login-progress.js';
 import { refused, type Login, type LoginRefusal, type LoginRequest } from './login.js';
@@ -68,8 +69,9 @@ export function refusalPages(render: Renderer): Middleware {
 export function loadInteraction(deps: { provider: ProviderRef; policy: PhasePolicy; queries: Queries; clock: Clock }): RouterParameterMiddleware {
   return async (uid, ctx, next) => {
     let details: InteractionDetails | undefined;
-    // Nearly every login request asks for its login's progress next: it comes in the same statement.
-    const progress = deps.queries.loginProgress.lookahead(deps.clock.now());
+    // Nearly every login request asks for its login's progress next: it comes in the same
+    // statement, and so does the user a password form names (the password step's next read).
+    const progress = deps.queries.loginProgress.lookahead(deps.clock.now(), namedUser(ctx));
     try {
       details = await progress.during(() => deps.provider.current().interactionDetails(ctx.req, ctx.res));
     } catch (error) {
@@ -85,6 +87,15 @@ export function loadInteraction(deps: { provider: ProviderRef; policy: PhasePoli
     ctx.state['interaction'] = { details, request, clientName: client ? clientDisplayName(client, localeOf(ctx)) : 'CCASS', progress } satisfies Loaded;
     return next();
   };
+}
+
+/** The user a posted password form names (its IDs normalised), if it names one. */
+function namedUser(ctx: Context): { participantId: string; userId: string } | undefined {
+  if (ctx.method !== 'POST') return undefined;
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const participantId = typeof body['participantId'] === 'string' ? normaliseParticipantId(body['participantId']) : undefined;
+  const userId = typeof body['userId'] === 'string' ? normaliseUserId(body['userId']) : undefined;
+  return participantId && userId ? { participantId, userId } : undefined;
 }
 
 /** The checked form of a request (its CSRF token is the one of its interaction), or a refusal. */

@@ -8,6 +8,7 @@ import type { Clock } from '../kernel/clock.js';
 import { normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import type { PasswordHasher } from '../factors/password.js';
 import { isLocked, lockEndsAt, type LockoutPolicy } from '../policy/lockout.js';
+import type { ProgressLookahead } from '../store/login-progress.js';
 import type { UserQueries, UserRow } from '../store/users.js';
 
 export interface PasswordLoginInput {
@@ -34,10 +35,12 @@ export interface PasswordLoginDependencies {
  * Checks the password; records nothing of a failure — the caller records it with
  * recordPasswordFailure, in one transaction with its audit record and what a lock ends.
  */
-export async function authenticateWithPassword(deps: PasswordLoginDependencies, input: PasswordLoginInput): Promise<PasswordLoginOutcome> {
+export async function authenticateWithPassword(deps: PasswordLoginDependencies, input: PasswordLoginInput, ahead?: ProgressLookahead): Promise<PasswordLoginOutcome> {
   const participantId = normaliseParticipantId(input.participantId);
   const userId = normaliseUserId(input.userId);
-  const user = participantId && userId ? await deps.users.findByLogin(participantId, userId) : undefined;
+  // The user named may have come with the request's interaction lookup (ProgressLookahead).
+  const known = participantId && userId ? ahead?.takeCandidate(participantId, userId) : undefined;
+  const user = participantId && userId ? (known ? known.user : await deps.users.findByLogin(participantId, userId)) : undefined;
   const now = deps.clock.now();
   const fail = (reason: PasswordFailureReason, countable: boolean): PasswordLoginOutcome => ({ ok: false, reason, ...(user ? { user } : {}), countable });
 

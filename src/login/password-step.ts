@@ -11,10 +11,12 @@ import { loginAuditEvents, recordLoginEvents } from './events.js';
 import { recordFailedFactor } from './failed-factor.js';
 import { ACCESS_REFUSALS } from './refusals.js';
 import type { LoginOutcome, LoginRequest, LoginServices } from './login.js';
+import type { ProgressLookahead } from '../store/login-progress.js';
 
-export async function submitPassword(services: LoginServices, request: LoginRequest, input: PasswordLoginInput): Promise<LoginOutcome> {
+/** `ahead`: the request's interaction lookup, which may have brought the user the form names. */
+export async function submitPassword(services: LoginServices, request: LoginRequest, input: PasswordLoginInput, ahead?: ProgressLookahead): Promise<LoginOutcome> {
   if (!input.participantId.trim() || !input.userId.trim() || !input.password) return { kind: 'retry', status: 400, error: 'login.error.incomplete' };
-  const outcome = await authenticateWithPassword({ users: services.queries.users, hasher: services.hasher, clock: services.clock, lockout: services.lockout }, input);
+  const outcome = await authenticateWithPassword({ users: services.queries.users, hasher: services.hasher, clock: services.clock, lockout: services.lockout }, input, ahead);
   const typed = { participant_id: input.participantId.trim().slice(0, 64), user_id: input.userId.trim().slice(0, 64) };
   if (!outcome.ok) {
     await recordFailedFactor(services, request, { factor: 'password', reason: outcome.reason, user: outcome.user, countable: outcome.countable, typed });

@@ -198,7 +198,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (loaded(ctx).details.prompt.name !== 'login') throw new RefusedPage(refused(400, 'error.notAccepted', 'form.stepComplete'));
     // Checked before any work: an address that failed too often gets no more guesses for now.
     if (await guard.refused(ctx, 'loginFailures')) return;
-    const outcome = await submitPassword(deps, loaded(ctx).request, parsed.data);
+    const outcome = await submitPassword(deps, loaded(ctx).request, parsed.data, loaded(ctx).progress);
     if (outcome.kind === 'retry' && outcome.status === 401) await guard.count(ctx, 'loginFailures');
     await respond(ctx, outcome, again);
   });

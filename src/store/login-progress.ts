@@ -51,6 +51,15 @@ export const PROGRESS_WITH_USER = `lp.user_id as lp_user_id, lp.factors as lp_fa
             (select count(*)::int from webauthn_credentials wc where wc.user_id = u.id) as lp_security_keys,
             (select count(*)::int from recovery_codes rc where rc.user_id = u.id and rc.used_at is null) as lp_recovery_codes`;
 
+/** The select list of a user `cu` whom a password step names, each column prefixed `cu_` (see ProgressLookahead). */
+export const CANDIDATE_USER = USER_COLUMNS.map((column) => `cu.${column} as cu_${column}`).join(', ');
+
+/** The user of a row selected with CANDIDATE_USER, if it found one. */
+export function candidateOf(row: Record<string, unknown>): UserRow | undefined {
+  if (row['cu_id'] === null || row['cu_id'] === undefined) return undefined;
+  return Object.fromEntries(USER_COLUMNS.map((column) => [column, row[`cu_${column}`]])) as unknown as UserRow;
+}
+
 const lookaheadScope = new AsyncLocalStorage<ProgressLookahead>();
 
 /**
@@ -64,9 +73,29 @@ const lookaheadScope = new AsyncLocalStorage<ProgressLookahead>();
  */
 export class ProgressLookahead {
   private found: { interactionHash: string; row: ProgressWithUserRow | undefined } | undefined;
+  private candidateFound: { user: UserRow | undefined } | undefined;
 
-  /** `now`: the instant the progress must still be live at (checked again when it is taken). */
-  constructor(readonly now: Date) {}
+  /**
+   * `now`: the instant the progress must still be live at (checked again when it is taken).
+   * `candidate`: the user a password step names (normalised IDs), looked up in the same
+   * statement — the password step's next read (takeCandidate).
+   */
+  constructor(
+    readonly now: Date,
+    readonly candidate?: { participantId: string; userId: string },
+  ) {}
+
+  /** For the adapter: the user the candidate IDs name, or none. */
+  keepCandidate(user: UserRow | undefined): void {
+    this.candidateFound = { user };
+  }
+
+  /** The user looked up for these IDs, once; undefined when none was (the database is asked). */
+  takeCandidate(participantId: string, userId: string): { user: UserRow | undefined } | undefined {
+    const found = this.candidateFound;
+    this.candidateFound = undefined;
+    return found && this.candidate?.participantId === participantId && this.candidate.userId === userId ? found : undefined;
+  }
 
   /** Runs `lookup` (oidc-provider's interaction lookup); an interaction it finds brings its progress along. */
   during<T>(lookup: () => Promise<T>): Promise<T> {
@@ -156,8 +185,8 @@ export function loginProgressQueries(db: Database) {
   );
   return {
     /** A lookahead for the next interaction lookup (see ProgressLookahead). */
-    lookahead(now: Date): ProgressLookahead {
-      return new ProgressLookahead(now);
+    lookahead(now: Date, candidate?: { participantId: string; userId: string }): ProgressLookahead {
+      return new ProgressLookahead(now, candidate);
     },
     /**
      * The progress of an interaction and its user, in one statement — or none, when `ahead`

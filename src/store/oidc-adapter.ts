@@ -25,7 +25,7 @@ import { hashId } from '../kernel/hash-id.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from './database.js';
 import { namedShape, prepared, unnamed } from './prepared.js';
-import { PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
+import { CANDIDATE_USER, candidateOf, PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
 import { problemIn } from '../kernel/storable-text.js';
 import type { EndedArtefact } from '../oidc/backchannel-logout.js';
 
@@ -122,6 +122,17 @@ function statements(db: Database) {
        from ${TABLE} t
        left join login_progress lp on lp.interaction_hash = t.id_hash and lp.expires_at > $2
        left join users u on u.id = lp.user_id
+       where t.model = 'Interaction' and t.id_hash = $1 and (t.expires_at is null or t.expires_at > now()) limit 1`,
+    ),
+    // The same, for a password step: the user it names comes along too (see ProgressLookahead).
+    findInteractionWithCandidate: prepared<Row & NullableColumns<ProgressWithUserRow> & Record<string, unknown>>(
+      db,
+      'oidc_find_interaction_with_candidate',
+      `select t.payload, t.consumed_at, t.expires_at, ${PROGRESS_WITH_USER}, ${CANDIDATE_USER}
+       from ${TABLE} t
+       left join login_progress lp on lp.interaction_hash = t.id_hash and lp.expires_at > $2
+       left join users u on u.id = lp.user_id
+       left join users cu on cu.participant_id = $3 and cu.user_id = $4
        where t.model = 'Interaction' and t.id_hash = $1 and (t.expires_at is null or t.expires_at > now()) limit 1`,
     ),
     findByUid: prepared<Row>(db, 'oidc_find_by_uid', `select ${COLUMNS} from ${TABLE} where model = $1 and uid = $2 and ${LIVE} limit 1`),
@@ -366,9 +377,15 @@ export class PostgresAdapter implements Adapter {
     const ahead = this.model === 'Interaction' && !this.relatives?.inRequest() ? progressLookahead() : undefined;
     if (ahead) {
       // A login page's request: its login's progress comes with the interaction (see ProgressLookahead).
-      const [row] = (await this.sql.findInteractionWithProgress([idHash, ahead.now])).rows;
+      const { candidate } = ahead;
+      const [row] = candidate
+        ? (await this.sql.findInteractionWithCandidate([idHash, ahead.now, candidate.participantId, candidate.userId])).rows
+        : (await this.sql.findInteractionWithProgress([idHash, ahead.now])).rows;
       if (!row) return undefined;
-      const { payload, consumed_at, expires_at, ...progress } = row;
+      const { payload, consumed_at, expires_at, ...rest } = row;
+      if (candidate) ahead.keepCandidate(candidateOf(rest));
+      // The progress row is the rest without the candidate's columns.
+      const progress = candidate ? (Object.fromEntries(Object.entries(rest).filter(([column]) => !column.startsWith('cu_'))) as typeof rest) : rest;
       ahead.keep(idHash, progress.lp_user_id !== null && progress.id !== null ? (progress as ProgressWithUserRow) : undefined);
       return withState({ payload, consumed_at, expires_at }, id);
     }
