@@ -1,4 +1,4 @@
-import { boundRatios, checkTargets, type BenchReport } from '../../../bench/report.js';
+import { boundRatios, checkTargets, outsideRatio, type BenchReport } from '../../../bench/report.js';
 
 const level = (perSecond: number, boundBefore: number, boundAfter: number) => ({
   concurrency: 4,
@@ -27,5 +27,10 @@ describe('the benchmark report', () => {
     expect(target([level(90, 100, 100)])?.met).toBe(true);
     expect(target([level(90, 100, 120)])?.met).toBe(false);
     expect(target([level(90, 100, 120)])?.measured).toContain('the bounds differ by 18.2%');
+  });
+
+  it('sets what a login costs outside argon2 against argon2\'s own CPU of the same level', () => {
+    // Server 30 ms of which 20 in argon2's thread pool, PostgreSQL 5: (10 + 5) / 20.
+    expect(outsideRatio(level(45, 50, 50).cpuMsPerLogin)).toBe(0.75);
   });
 });
