@@ -102,7 +102,7 @@ function languageOf(ctx: Context): PageLocale {
 
 export function accountRoutes(deps: AccountRouteDependencies): Router {
   const { render, csrf, signIn } = deps;
-  const router = new Router({ prefix: '/account' });
+  const router = new Router({ prefix: '/account', sensitive: true });
   router.use(noStore);
 
   // What each client is called on the sessions list, in the reader's language.

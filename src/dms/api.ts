@@ -91,7 +91,7 @@ const exceptionBody = z.object({ kind: z.string().max(64), until: z.string().max
 const exceptionEnd = (value: string): Date => parseHongKongTime(value) ?? (/(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : new Date(Number.NaN));
 
 export function dmsApiRoutes(deps: DmsApiDependencies): Router {
-  const router = new Router({ prefix: '/dms/api' });
+  const router = new Router({ prefix: '/dms/api', sensitive: true });
   router.use(noStore);
   router.use(jsonErrors);
   router.use(requireDa(deps.signIn, deps.csrf, 'api'));

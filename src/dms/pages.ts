@@ -97,7 +97,7 @@ function languageOf(ctx: Context, formPage?: string): PageLocale {
 
 export function dmsPageRoutes(deps: DmsPageDependencies): Router {
   const { render, csrf, signIn } = deps;
-  const router = new Router({ prefix: '/dms' });
+  const router = new Router({ prefix: '/dms', sensitive: true });
   router.use(noStore);
   router.use(refusalsAsPages);
 

@@ -74,7 +74,7 @@ const LINK_PROBLEMS: Record<Exclude<LinkState['state'], 'valid'>, { status: numb
 
 export function activationRoutes(deps: ActivationRouteDependencies): Router {
   const { render, csrf, queries } = deps;
-  const router = new Router({ prefix: '/activate' });
+  const router = new Router({ prefix: '/activate', sensitive: true });
   router.use(noStore);
   const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: queries.audit, render });
 

@@ -70,7 +70,7 @@ const stateNotFor = refused(400, 'error.notAccepted', 'form.wrongStep');
 
 export function interactionRoutes(deps: InteractionDependencies): Router {
   const { provider, render, csrf } = deps;
-  const router = new Router({ prefix: '/interaction' });
+  const router = new Router({ prefix: '/interaction', sensitive: true });
   const guard = rateLimitGuard({ limits: deps.limits, metrics: deps.metrics, log: deps.log, audit: deps.queries.audit, render });
 
   function show<V extends ViewName>(ctx: Context, view: V, data: Views[V]) {

@@ -8,7 +8,7 @@ import type { Lifecycle } from './lifecycle.js';
  * traffic when it fails).
  */
 export function healthRoutes(db: Database, lifecycle: Lifecycle): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true });
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };

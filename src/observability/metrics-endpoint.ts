@@ -15,7 +15,7 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 }
 
 export function metricsRoutes(metrics: Metrics, token?: string): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true });
   router.get('/metrics', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     if (token) {

@@ -12,7 +12,7 @@ import type { Deadline } from '../reminders/due-causes.js';
 
 export function statusRoutes(policy: PhasePolicy, smartcardConfigured: boolean, calendar: { deadlines: readonly Deadline[]; clock?: Clock } = { deadlines: [] }): Router {
   const clock = calendar.clock ?? systemClock;
-  const router = new Router();
+  const router = new Router({ sensitive: true });
   router.get('/status', async (ctx) => {
     const report = phaseReport(await policy.current());
     ctx.set('Cache-Control', 'no-store');

@@ -17,7 +17,7 @@ const WEBAUTHN_SCRIPT = asset('webauthn.js');
 const WEBAUTHN_LIBRARY = readFileSync(join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'));
 
 export function assetRoutes(): Router {
-  const assets = new Router();
+  const assets = new Router({ sensitive: true });
   assets.get('/assets/app.css', (ctx) => {
     ctx.type = 'text/css';
     ctx.set('Cache-Control', 'public, max-age=3600');
