@@ -6,6 +6,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
 import type { ProviderRef } from '../oidc/provider-host.js';
 import { dmsApiRoutes } from '../dms/api.js';
 import { inProcessFetch } from '../dms/in-process-fetch.js';
@@ -209,6 +210,14 @@ export function createApp(services: Services, web: WebParts): Koa {
       // must not reach the browser with the error: no cookie for a session never written, no redirect.
       ctx.remove('Set-Cookie');
       ctx.remove('Location');
+      // A code or refresh token consumed by another request first, found as the writes were sent
+      // (store/oidc-adapter.ts): answered as oidc-provider answers it, in place of the tokens.
+      if (error instanceof oidcErrors.OIDCProviderError && error.statusCode < 500 && isOAuthJsonEndpoint(ctx.path)) {
+        ctx.status = error.statusCode;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { error: error.error, error_description: error.error_description };
+        return;
+      }
       throw error;
     }
     // oidc-provider answers any failure of its storage as server_error (500); a database

@@ -203,9 +203,15 @@ class Relatives {
  * (the interaction deleted; the grant, the session and the authorization code written) is one
  * statement instead of four, and a code exchange writes its access and refresh tokens in one.
  * Only consecutive writes wait: before any read or any other statement of the adapter the
- * waiting writes go first, so the request reads what it wrote, and consuming a code stays
- * immediate (it decides a race). Together means all or nothing, too: a node that dies in the
- * middle leaves none of a request's artefacts rather than some.
+ * waiting writes go first, so the request reads what it wrote. Together means all or nothing,
+ * too: a node that dies in the middle leaves none of a request's artefacts rather than some.
+ *
+ * Consuming a code or a refresh token decides a race (of two requests with one, exactly one
+ * may win). The consumption waits for the writes that follow it — the tokens it is exchanged
+ * for — and goes in their statement, which writes them only if the consumption won: one round
+ * trip and one commit fewer per code exchange and per rotating refresh, and a loser's tokens
+ * never exist. A read in between sends it at once, as before. A lost race is what it always
+ * was: the grant revoked and invalid_grant, thrown where the statement is sent.
  *
  * Work of our own can join that statement's transaction (commitWithSessionWrite): it waits for
  * the send with the session write it asks for, and is dropped if none comes.
@@ -216,6 +222,14 @@ class WriteBehind {
   private db: Database | undefined;
   /** The flush under way: the next one waits for it, so writes commit in their order and a read after a flush sees them. */
   private flushing: Promise<void> = Promise.resolve();
+  /** A consumption waiting for the writes after it, and what follows when another request won it (see above). */
+  private consumption: PendingConsumption | undefined;
+
+  /** Waits with the consumption of `idHash` for the writes that follow (the caller flushed what came before). */
+  consume(db: Database, consumption: PendingConsumption): void {
+    this.db = db;
+    this.consumption = consumption;
+  }
 
   upsert(db: Database, model: string, idHash: string, values: unknown[], payload: AdapterPayload): void {
     this.db = db;
@@ -250,31 +264,64 @@ class WriteBehind {
       .map((write) => (write.payload ? { deleted: false, payload: write.payload } : { deleted: true }));
     const joined = this.withSessionWrite.filter((entry) => sessionWrites.some((write) => entry.when(write)));
     this.withSessionWrite = this.withSessionWrite.filter((entry) => !joined.includes(entry));
-    if (!this.db || !writes.length) return;
-    if (!joined.length) return this.write(this.db, writes);
+    const consumption = this.consumption;
+    this.consumption = undefined;
+    if (!this.db || (!writes.length && !consumption)) return;
+    if (!joined.length) {
+      if (!(await this.write(this.db, writes, consumption))) await consumption?.lost();
+      return;
+    }
+    let won = true;
     await this.db.transaction(async (trx) => {
-      await this.write(trx, writes);
-      for (const { work } of joined) await work(trx);
+      won = await this.write(trx, writes, consumption);
+      // A lost consumption writes nothing: neither does the work that was to commit with it.
+      if (won) for (const { work } of joined) await work(trx);
     });
+    if (!won) await consumption?.lost();
   }
 
-  private async write(db: Database, writes: PendingWrite[]): Promise<void> {
-    if (!writes.length) return;
+  /** Sends the writes (with the consumption, when there is one); false when the consumption was lost and nothing was written. */
+  private async write(db: Database, writes: PendingWrite[], consumption?: PendingConsumption): Promise<boolean> {
+    if (!writes.length && !consumption) return true;
     const values: unknown[] = [];
-    const placeholders = (row: readonly unknown[]) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`;
+    const placeholders = (row: readonly unknown[], casts?: readonly string[]) => `(${row.map((value, index) => `$${values.push(value)}${casts ? `::${casts[index]}` : ''}`).join(', ')})`;
+    const consumed = consumption
+      ? `consumed as (update ${TABLE} set consumed_at = now() where model = $${values.push(consumption.model)} and id_hash = $${values.push(consumption.idHash)} and consumed_at is null returning 1)`
+      : '';
     const gone = writes.filter((write) => !write.values);
-    const deletion = gone.length ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => placeholders([write.model, write.idHash])).join(', ')})` : '';
     const kept = writes.filter((write) => write.values);
-    const rows = kept.map((write) => placeholders(write.values as unknown[])).join(', ');
-    // A key is either deleted or written here (the map keeps one operation per key), so the two parts never meet.
-    const text = kept.length ? `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}` : deletion;
-    // The text depends on the two counts only: the usual shapes (a login's resumption deletes one
+    const onlyIfConsumed = consumption ? ' and exists (select 1 from consumed)' : '';
+    const deletion = gone.length ? `delete from ${TABLE} where (model, id_hash) in (${gone.map((write) => placeholders([write.model, write.idHash])).join(', ')})${onlyIfConsumed}` : '';
+    let text: string;
+    if (!consumption) {
+      const rows = kept.map((write) => placeholders(write.values as unknown[])).join(', ');
+      // A key is either deleted or written here (the map keeps one operation per key), so the two parts never meet.
+      text = kept.length ? `${deletion ? `with gone as (${deletion}) ` : ''}${UPSERT_INTO} values ${rows} ${UPSERT_CONFLICT}` : deletion;
+    } else {
+      // The rows come from a VALUES list in a subquery (so that a condition can gate them): typed, as a plain VALUES would be by its target.
+      const rows = kept.map((write) => placeholders(write.values as unknown[], UPSERT_TYPES)).join(', ');
+      const insertion = kept.length ? `written as (${UPSERT_INTO} select * from (values ${rows}) as v where exists (select 1 from consumed) ${UPSERT_CONFLICT} returning 1)` : '';
+      text = `with ${[consumed, deletion && `gone as (${deletion} returning 1)`, insertion].filter(Boolean).join(', ')} select count(*)::int as consumed from consumed`;
+    }
+    // The text depends on the counts only: the usual shapes (a login's resumption deletes one
     // and writes three, a code exchange writes two) are prepared once per connection under a
     // name that says them; an unusually large batch is parsed each time.
-    if (gone.length <= MAX_NAMED_DELETES && kept.length <= MAX_NAMED_ROWS) await namedShape(db, `oidc_write_${gone.length}_${kept.length}`, text, values);
-    else await unnamed(db, text, values);
+    const name = `oidc_${consumption ? 'consume_and_write' : 'write'}_${gone.length}_${kept.length}`;
+    const run = gone.length <= MAX_NAMED_DELETES && kept.length <= MAX_NAMED_ROWS ? namedShape<{ consumed: number }>(db, name, text, values) : unnamed<{ consumed: number }>(db, text, values);
+    const { rows } = await run;
+    return !consumption || (rows[0]?.consumed ?? 0) > 0;
   }
 }
+
+/** A consumption that waits for the writes after it: the artefact, and what follows when another request won it. */
+interface PendingConsumption {
+  model: string;
+  idHash: string;
+  lost(): Promise<never>;
+}
+
+/** The types of UPSERT_INTO's columns, in its order. */
+const UPSERT_TYPES = ['text', 'text', 'jsonb', 'text', 'text', 'text', 'text', 'timestamptz'] as const;
 
 /** The largest batches prepared by name (see WriteBehind#write): at most 5 × 9 statements per connection. */
 const MAX_NAMED_DELETES = 4;
@@ -424,11 +471,16 @@ export class PostgresAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     await flushOidcWrites();
     const idHash = hashId(id);
-    const { rowCount } = await this.sql.consume([this.model, idHash]);
-    if (rowCount === 0) {
+    // Another request consumed it first: a replay, or a race. The grant ends (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+    const lost = async (): Promise<never> => {
       await this.sql.revokeGrantOf([this.model, idHash]);
       throw new errors.InvalidGrant(`${this.model} already consumed`);
-    }
+    };
+    // In an oidc-provider request it goes with the writes that follow it (see WriteBehind).
+    const batch = writeBehind.getStore();
+    if (batch) return batch.consume(this.sql.db, { model: this.model, idHash, lost });
+    const { rowCount } = await this.sql.consume([this.model, idHash]);
+    if (rowCount === 0) await lost();
   }
 
   async destroy(id: string): Promise<void> {

@@ -217,6 +217,23 @@ describe('Basic OP plan: sessions, request parameters and code reuse', () => {
       expect(again.body['error_uri']).toBeUndefined();
     }
 
+    it('a code redeemed twice at the same moment: one gets tokens, the other invalid_grant as JSON, and the tokens die with the grant', async () => {
+      for (let round = 0; round < 3; round += 1) {
+        const browser = new Browser();
+        const { request, page } = await reach(browser);
+        const callback = await followFrom(browser, await logInOnPage(running, browser, page, user));
+        const code = new URL(callback.url).searchParams.get('code') as string;
+        const [first, second] = await Promise.all([redeemAgain(request, code), redeemAgain(request, code)]);
+        const won = [first, second].filter((answer) => answer.status === 200);
+        const lost = [first, second].filter((answer) => answer.status !== 200);
+        expect({ won: won.length, lost: lost.length }).toEqual({ won: 1, lost: 1 });
+        expectRefusedAsTheSuiteChecks(lost[0] as Awaited<ReturnType<typeof redeemAgain>>);
+        // The loser ended the grant: the winner's access token is refused too (RFC 6749 §4.1.2).
+        expect((await userinfoStatus(won[0]?.body['access_token'] as string)).status).toBe(401);
+        elapse(31); // the next round's login uses another TOTP step
+      }
+    });
+
     it('oidcc-codereuse: the code redeemed a second time at once gets invalid_grant, and the first access token is revoked', async () => {
       const { again, accessToken } = await reuse(0);
       expectRefusedAsTheSuiteChecks(again);

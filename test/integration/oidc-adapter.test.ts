@@ -176,11 +176,59 @@ describe('PostgreSQL adapter for oidc-provider', () => {
       expect(await adapter('AccessToken').find('wb-back')).toMatchObject({ version: 3 });
     });
 
-    it('consumes at once (a code redeemed twice at the same moment is still refused once)', async () => {
+    it('consumes a code in the statement that writes the tokens it is exchanged for', async () => {
       await adapter('AuthorizationCode').upsert('wb-consume', { kind: 'AuthorizationCode' }, 60);
-      const { statements } = await counted(() => withBatchedOidcWrites(() => adapter('AuthorizationCode').consume('wb-consume')));
-      expect(statements.some((sql) => sql.startsWith('update'))).toBe(true);
-      await expect(withBatchedOidcWrites(() => adapter('AuthorizationCode').consume('wb-consume'))).rejects.toMatchObject({ name: 'InvalidGrant' });
+      const { statements } = await counted(() =>
+        withBatchedOidcWrites(async () => {
+          await adapter('AuthorizationCode').consume('wb-consume');
+          await adapter('AccessToken').upsert('wb-consume-at', { kind: 'AccessToken' }, 60);
+          await adapter('RefreshToken').upsert('wb-consume-rt', { kind: 'RefreshToken' }, 60);
+        }),
+      );
+      expect(statements).toEqual(['with consumed as']);
+      expect(await adapter('AuthorizationCode').find('wb-consume')).toMatchObject({ consumed: expect.anything() });
+      expect(await adapter('AccessToken').find('wb-consume-at')).toMatchObject({ kind: 'AccessToken' });
+      // Consumed once: a second exchange is refused, and writes none of its tokens.
+      await expect(
+        withBatchedOidcWrites(async () => {
+          await adapter('AuthorizationCode').consume('wb-consume');
+          await adapter('AccessToken').upsert('wb-consume-again', { kind: 'AccessToken' }, 60);
+        }),
+      ).rejects.toMatchObject({ name: 'InvalidGrant' });
+      expect(await adapter('AccessToken').find('wb-consume-again')).toBeUndefined();
+    });
+
+    it('sends a consumption at once when the request reads before writing again, and alone when nothing follows', async () => {
+      await adapter('AuthorizationCode').upsert('wb-consume-read', { kind: 'AuthorizationCode' }, 60);
+      await adapter('AccessToken').upsert('wb-other', { kind: 'AccessToken' }, 60);
+      await withBatchedOidcWrites(async () => {
+        await adapter('AuthorizationCode').consume('wb-consume-read');
+        await adapter('AccessToken').find('wb-other'); // a read: what waits goes first
+        expect((await database.db('oidc_payloads').where({ id_hash: hashId('wb-consume-read') }).first())?.consumed_at).not.toBeNull();
+      });
+      await adapter('AuthorizationCode').upsert('wb-consume-alone', { kind: 'AuthorizationCode' }, 60);
+      await withBatchedOidcWrites(() => adapter('AuthorizationCode').consume('wb-consume-alone'));
+      expect((await database.db('oidc_payloads').where({ id_hash: hashId('wb-consume-alone') }).first())?.consumed_at).not.toBeNull();
+      await expect(withBatchedOidcWrites(() => adapter('AuthorizationCode').consume('wb-consume-alone'))).rejects.toMatchObject({ name: 'InvalidGrant' });
+    });
+
+    it('of two exchanges of one code at once, lets exactly one write its tokens; the other ends the grant', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const grant = `g-wb-race-${round}`;
+        await adapter('Grant').upsert(grant, { kind: 'Grant', accountId: 'acc' }, 60);
+        await adapter('AuthorizationCode').upsert(`wb-race-${round}`, { grantId: grant, kind: 'AuthorizationCode' }, 60);
+        const exchange = (side: string) =>
+          withBatchedOidcWrites(async () => {
+            await adapter('AuthorizationCode').consume(`wb-race-${round}`);
+            await adapter('AccessToken').upsert(`wb-race-${round}-${side}`, { grantId: grant, kind: 'AccessToken' }, 60);
+          });
+        const outcomes = await Promise.allSettled([exchange('a'), exchange('b')]);
+        expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect((outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant', statusCode: 400 });
+        // The loser's token was never written; the winner's went with the grant the loser ended.
+        const left = await database.db('oidc_payloads').whereIn('id_hash', [hashId(`wb-race-${round}-a`), hashId(`wb-race-${round}-b`), hashId(grant)]);
+        expect(left).toEqual([]);
+      }
     });
 
     it('writes what a failing request wrote before it failed, as it would have one by one', async () => {

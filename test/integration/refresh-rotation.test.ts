@@ -80,6 +80,19 @@ describe('refresh-token rotation', () => {
     expect((await userinfo(second.body.access_token)).status).toBe(401);
   });
 
+  it('of one refresh token sent twice at the same moment, rotates it once; the other is a reuse that ends the grant', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const tokens = await logIn(`RACE${round}`);
+      const answers = await Promise.all([refresh(TERMINAL, tokens.refresh_token), refresh(TERMINAL, tokens.refresh_token)]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+      const won = answers.find((answer) => answer.status === 200);
+      expect(answers.find((answer) => answer.status === 400)?.body).toMatchObject({ error: 'invalid_grant' });
+      // The grant ended with the reuse: the rotated token and its access token are dead too.
+      expect((await refresh(TERMINAL, won?.body.refresh_token as string)).body).toMatchObject({ error: 'invalid_grant' });
+      expect((await userinfo(won?.body.access_token as string)).status).toBe(401);
+    }
+  });
+
   it('rotates a public client’s refresh token, with the same reuse detection', async () => {
     const tokens = await logIn('ROTATE2', PUBLIC_CLIENT);
     const first = await refresh(PUBLIC_CLIENT, tokens.refresh_token).expect(200);
