@@ -15,7 +15,8 @@ export interface PreparedStatement<Row> {
   (values: unknown[]): Promise<{ rows: Row[]; rowCount: number }>;
 }
 
-const names = new Set<string>();
+/** The text each name stands for (a name is looked up on every run: by name, not by its long text). */
+const textOfName = new Map<string, string>();
 
 /** A statement run by name. Names are global to a connection: each must be used for one text only. */
 export function prepared<Row = Record<string, unknown>>(db: Database, name: string, text: string): PreparedStatement<Row> {
@@ -25,9 +26,9 @@ export function prepared<Row = Record<string, unknown>>(db: Database, name: stri
 
 /** Records that `name` stands for `text`; a second text under one name is a bug, refused at once. */
 function claimName(name: string, text: string): void {
-  if (names.has(`${name}\u0000${text}`)) return;
-  if ([...names].some((entry) => entry.startsWith(`${name}\u0000`))) throw new Error(`prepared statement name ${name} is already used for another statement`);
-  names.add(`${name}\u0000${text}`);
+  const known = textOfName.get(name);
+  if (known === undefined) textOfName.set(name, text);
+  else if (known !== text) throw new Error(`prepared statement name ${name} is already used for another statement`);
 }
 
 /**
