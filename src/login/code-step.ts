@@ -10,9 +10,10 @@ import { advance, completeLoginUsingCode } from './completion.js';
 import { recordLoginEvent } from './events.js';
 import { recordFailedFactor } from './failed-factor.js';
 import { factorOfStep } from './steps.js';
-import { CANNOT_LOG_IN_NOW, stepAfter, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { CANNOT_LOG_IN_NOW, stepAfter, type Login, type LoginOutcome, type LoginServices, type ResultRow } from './login.js';
 
-export async function submitCode(services: LoginServices, login: Login, code: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
+/** `resultRow`: the interaction's result, written with the completion when this code completes the login. */
+export async function submitCode(services: LoginServices, login: Login, code: string, resultRow?: ResultRow): Promise<LoginOutcome & { failedAttempt?: boolean }> {
   const factor = factorOfStep(login.step);
   // Any other step (e.g. a stale tab): show the page that applies now.
   if (factor?.proof !== 'code') return { kind: 'next' };
@@ -23,11 +24,11 @@ export async function submitCode(services: LoginServices, login: Login, code: st
   if (factor.check && stepAfter(login, [...login.proven, factor.method]) === 'complete') {
     const check = await factor.check(services, attempt);
     if (check.verdict !== 'valid') return failedCode(services, login, factor, check.verdict);
-    const outcome = await completeLoginUsingCode(services, login, [...login.proven, factor.method], [proven], check.use);
+    const outcome = await completeLoginUsingCode(services, login, [...login.proven, factor.method], [proven], check.use, resultRow);
     return outcome.kind === 'code_used' ? failedCode(services, login, factor, 'replayed') : outcome;
   }
   const verdict = await factor.verify(services, attempt);
-  if (verdict === 'accepted') return advance(services, login, factor.method, proven);
+  if (verdict === 'accepted') return advance(services, login, factor.method, proven, resultRow);
   return failedCode(services, login, factor, verdict);
 }
 

@@ -7,12 +7,12 @@ import { useCode, type PendingCodeUse } from '../factors/second-factors.js';
 import { acrOf, amrFor, assuranceOf, satisfies, type ProvenFactor } from '../oidc/assurance.js';
 import { refusalFor } from '../policy/access.js';
 import { loginAuditEvents, recordLoginEvent, recordLoginEvents, type LoginEvent } from './events.js';
-import { CANNOT_LOG_IN_NOW, refused, stepAfter, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { CANNOT_LOG_IN_NOW, refused, stepAfter, type Login, type LoginOutcome, type LoginServices, type ResultRow } from './login.js';
 import { ACCESS_REFUSALS } from './refusals.js';
 
 /** `earlier`: events of this step not yet recorded (the factor just proven), written with the verdict. */
-export async function completeLogin(services: LoginServices, login: Login, proven: readonly ProvenFactor[], earlier: readonly LoginEvent[] = []): Promise<LoginOutcome> {
-  const outcome = await finishLogin(services, login, proven, earlier);
+export async function completeLogin(services: LoginServices, login: Login, proven: readonly ProvenFactor[], earlier: readonly LoginEvent[] = [], resultRow?: ResultRow): Promise<LoginOutcome> {
+  const outcome = await finishLogin(services, login, proven, earlier, undefined, resultRow);
   // Without a pending code there is no code to have been used meanwhile.
   if (outcome.kind === 'code_used') throw new Error('a login without a pending code reported its code used');
   return outcome;
@@ -29,8 +29,9 @@ export function completeLoginUsingCode(
   proven: readonly ProvenFactor[],
   earlier: readonly LoginEvent[],
   use: PendingCodeUse,
+  resultRow?: ResultRow,
 ): Promise<LoginOutcome | { kind: 'code_used' }> {
-  return finishLogin(services, login, proven, earlier, use);
+  return finishLogin(services, login, proven, earlier, use, resultRow);
 }
 
 async function finishLogin(
@@ -39,6 +40,7 @@ async function finishLogin(
   proven: readonly ProvenFactor[],
   earlier: readonly LoginEvent[],
   use?: PendingCodeUse,
+  resultRow?: ResultRow,
 ): Promise<LoginOutcome | { kind: 'code_used' }> {
   const { request, user } = login;
   // A refused login still uses its code up: a code shown once counts once, whatever came of it.
@@ -69,17 +71,19 @@ async function finishLogin(
   }
   const records = loginAuditEvents(services, request, [...earlier, { type: 'login', outcome: 'success', who: user, details: { method: proven.join('+'), amr, acr } }]);
   // Locked or disabled while this request ran: nothing of the login is recorded, and it does not complete.
-  const completed = await services.queries.loginProgress.complete(request.uid, user.id, services.clock.now(), records, use);
+  const result = { accountId: user.id, acr, amr };
+  const row = resultRow ? await resultRow(result) : undefined;
+  const completed = await services.queries.loginProgress.complete(request.uid, user.id, services.clock.now(), records, use, row);
   if (completed === 'code_used') return { kind: 'code_used' };
   if (completed === 'ended') return CANNOT_LOG_IN_NOW;
-  return { kind: 'complete', accountId: user.id, acr, amr };
+  return { kind: 'complete', ...result, ...(row ? { resultWritten: true as const } : {}) };
 }
 
 /** After a factor was proven (`event` says how): complete the login, or save the progress and show the next step. */
-export async function advance(services: LoginServices, login: Login, factors: ProvenFactor | readonly ProvenFactor[], event: LoginEvent): Promise<LoginOutcome> {
+export async function advance(services: LoginServices, login: Login, factors: ProvenFactor | readonly ProvenFactor[], event: LoginEvent, resultRow?: ResultRow): Promise<LoginOutcome> {
   const proven = [...login.proven, ...(typeof factors === 'string' ? [factors] : factors)];
   // A completed login's progress row is deleted, so it is not updated first.
-  if (stepAfter(login, proven) === 'complete') return completeLogin(services, login, proven, [event]);
+  if (stepAfter(login, proven) === 'complete') return completeLogin(services, login, proven, [event], resultRow);
   await services.queries.loginProgress.addFactors(login.request.uid, proven.slice(login.proven.length));
   await recordLoginEvent(services, login.request, event);
   return { kind: 'next' };

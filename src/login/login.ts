@@ -20,6 +20,7 @@ import type { LockoutPolicy } from '../policy/lockout.js';
 import { isLocked } from '../policy/lockout.js';
 import type { PolicySnapshot } from '../policy/phase-policy.js';
 import type { Queries } from '../store/index.js';
+import type { OidcRow } from '../store/oidc-rows.js';
 import type { ProgressLookahead } from '../store/login-progress.js';
 import type { UserRow } from '../store/users.js';
 import type { DeadlineEnforcement } from '../reminders/enforcement.js';
@@ -95,12 +96,29 @@ export function stepAfter(login: Login, proven: readonly ProvenFactor[]): LoginS
 export type LoginOutcome =
   /** Progress saved: show the page of the step that applies now (post/redirect/get). */
   | { kind: 'next' }
-  /** Every factor proven: oidc-provider gets the login. */
-  | { kind: 'complete'; accountId: string; acr: string; amr: string[] }
+  /**
+   * Every factor proven: oidc-provider gets the login. `resultWritten`: the interaction's result
+   * was written with the completion (ResultRow), so only the redirect is left to do.
+   */
+  | { kind: 'complete'; accountId: string; acr: string; amr: string[]; resultWritten?: true }
   /** The same form again, saying why (a wrong code, a refused password), with this status. */
   | { kind: 'retry'; status: number; error: Translatable }
   /** The login cannot go on this way: an error page. */
   | LoginRefusal;
+
+/** A completed login as oidc-provider receives it. */
+export interface CompletedLogin {
+  accountId: string;
+  acr: string;
+  amr: string[];
+}
+
+/**
+ * The row of the interaction's result for a completed login (the routes make it from
+ * oidc-provider's interaction, with rowOfSave): written by the statement that completes the
+ * login, so that the login is complete exactly when oidc-provider can resume it.
+ */
+export type ResultRow = (login: CompletedLogin) => Promise<OidcRow>;
 
 export interface LoginRefusal {
   kind: 'refused';

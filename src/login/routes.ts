@@ -34,7 +34,8 @@ import { forms } from './forms.js';
 import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages, type InteractionDetails } from './interaction-request.js';
 import { completeLogin } from './completion.js';
 import { hintedLogin } from './login-hint.js';
-import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { findLogin, refused, type CompletedLogin, type Login, type LoginOutcome, type LoginServices, type ResultRow } from './login.js';
+import { rowOfSave } from '../store/oidc-adapter.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
 import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, registerKeyPage, securityKeyPage } from './pages.js';
 import { smartcardExceptionFor } from './smartcard-exception.js';
@@ -164,18 +165,37 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         ctx.status = outcome.status;
         return again ? again(outcome.error) : showStep(ctx, loaded(ctx).login, { error: outcome.error });
       case 'complete':
-        return finishInteraction(ctx, { login: { accountId: outcome.accountId, acr: outcome.acr, amr: outcome.amr, remember: true } });
+        // Written with the completion already (ResultRow): only the redirect is left.
+        if (outcome.resultWritten) return resumeProvider(ctx);
+        return finishInteraction(ctx, loginResult(outcome));
     }
   }
 
-  /** What provider.interactionResult does, on the interaction this request already loaded: oidc-provider resumes. */
-  async function finishInteraction(ctx: Context, result: InteractionDetails['result']): Promise<void> {
+  const loginResult = (completed: CompletedLogin): InteractionDetails['result'] => ({ login: { accountId: completed.accountId, acr: completed.acr, amr: completed.amr, remember: true } });
+
+  /** Saves a result on the interaction this request already loaded (what provider.interactionResult does). */
+  async function saveResult(ctx: Context, result: InteractionDetails['result']): Promise<void> {
     const { details } = loaded(ctx);
     details.result = result;
     await details.save(details.exp - Math.floor(Date.now() / 1000));
-    ctx.status = 303;
-    ctx.redirect(details.returnTo);
   }
+
+  /** Back to oidc-provider, which resumes from the interaction's result. */
+  function resumeProvider(ctx: Context): void {
+    ctx.status = 303;
+    ctx.redirect(loaded(ctx).details.returnTo);
+  }
+
+  async function finishInteraction(ctx: Context, result: InteractionDetails['result']): Promise<void> {
+    await saveResult(ctx, result);
+    resumeProvider(ctx);
+  }
+
+  /** A completed login's result as a row, for the statement that completes the login to write (ResultRow). */
+  const resultRow =
+    (ctx: Context): ResultRow =>
+    (completed) =>
+      rowOfSave(() => saveResult(ctx, loginResult(completed)));
 
   router.get('/:uid', async (ctx) => {
     const { details, clientName } = loaded(ctx);
@@ -212,17 +232,17 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   });
 
   // A second factor's proof (a code, a key's assertion, a recovery code), each through the same guard.
-  function proofRoute<T extends { csrf: string }>(path: string, schema: z.ZodType<T>, submit: (current: Login, input: T) => Promise<LoginOutcome & { failedAttempt?: boolean }>) {
+  function proofRoute<T extends { csrf: string }>(path: string, schema: z.ZodType<T>, submit: (current: Login, input: T, ctx: Context) => Promise<LoginOutcome & { failedAttempt?: boolean }>) {
     router.post(`/:uid/${path}`, async (ctx) => {
       const input = form(ctx, schema);
       const current = await proven(ctx);
       if (await guard.refused(ctx, 'otpFailures')) return;
-      const outcome = await submit(current, input);
+      const outcome = await submit(current, input, ctx);
       if (outcome.failedAttempt) await guard.count(ctx, 'otpFailures');
       await respond(ctx, outcome);
     });
   }
-  proofRoute('otp', forms.code, (current, { code }) => submitCode(deps, current, code));
+  proofRoute('otp', forms.code, (current, { code }, ctx) => submitCode(deps, current, code, resultRow(ctx)));
   proofRoute('security-key', forms.credential, (current, { credential }) => submitAssertion(deps, current, credential));
   proofRoute('recovery-code', forms.code, (current, { code }) => submitRecoveryCode(deps, current, code));
 

@@ -50,6 +50,9 @@ export function auditInsertFrom(first: number): string {
      select * from unnest(${type}::text[], ${outcome}::text[], ${actor}::text[], ${participant}::text[], ${user}::text[], ${client}::text[], ${ip}::text[], ${request}::text[], ${details}::jsonb[])`;
 }
 
+/** How many parameters auditInsertFrom takes (one array per column). */
+export const AUDIT_PARAMETERS = 9;
+
 /** The nine array parameters of auditInsertFrom, column by column. */
 export function auditColumns(events: readonly AuditEvent[]): unknown[][] {
   const column = (value: (event: AuditEvent) => unknown) => events.map(value);

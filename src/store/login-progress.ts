@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { hashId } from '../kernel/hash-id.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared.js';
-import { auditColumns, auditInsertFrom, type AuditEvent } from './audit.js';
+import { AUDIT_PARAMETERS, auditColumns, auditInsertFrom, type AuditEvent } from './audit.js';
+import { upsertRowWhen, type OidcRow } from './oidc-rows.js';
 import type { TotpCredentialRow } from './totp-credentials.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
@@ -151,38 +152,43 @@ export function loginProgressQueries(db: Database) {
   // only if the progress was still there and the user is still active and unlocked *now*: a
   // lock or a disable that landed while this request ran (a DA's, or a parallel wrong code's)
   // deleted the progress or changed the user, and must not be undone by this login.
-  const complete = prepared(
-    db,
-    'login_progress_complete',
-    `with finished as (delete from login_progress where interaction_hash = $1 returning user_id),
-          noted as (
-            update users set last_two_factor_login_at = $3, failed_attempts = 0, lockout_count = 0, locked_until = null
-             where id = $2 and exists (select 1 from finished where finished.user_id = $2)
-               and status = 'active' and (locked_until is null or locked_until <= $3)
-            returning id)
-     ${auditInsertFrom(4)} where exists (select 1 from noted)`,
-  );
-  // The same end for a login whose last factor is a TOTP code, with the code's time step
-  // claimed in the same statement (totp-credentials.ts says why a step is used once): one
-  // round trip and one commit instead of two. Nothing of the login happens unless the step was
-  // still free — of two requests with one code, exactly one completes — and a step that was
-  // taken leaves the progress as it was, for the failed-factor path to count.
-  const completeClaimingStep = prepared<{ claimed: number; completed: number }>(
-    db,
-    'login_progress_complete_claiming_step',
-    `with claimed as (
+  //
+  // Two things may join it. A TOTP code's time step, claimed first (totp-credentials.ts says why
+  // a step is used once): nothing of the login happens unless the step was still free — of two
+  // requests with one code, exactly one completes — and a step that was taken leaves the
+  // progress as it was, for the failed-factor path to count. And the interaction's result, the
+  // row oidc-provider resumes the login from: written only if the login completed, so a login
+  // is complete in the database exactly when oidc-provider can resume it.
+  const completion = (claiming: boolean, withResult: boolean) => {
+    const audit = claiming ? 5 : 4;
+    const claimed = claiming
+      ? `claimed as (
             update totp_credentials set last_used_step = $4
              where user_id = $2 and (last_used_step is null or last_used_step < $4)
             returning user_id),
-          finished as (delete from login_progress where interaction_hash = $1 and exists (select 1 from claimed) returning user_id),
+          `
+      : '';
+    const saved = withResult ? `,
+          saved as (${upsertRowWhen(audit + AUDIT_PARAMETERS, 'exists (select 1 from noted)')} returning 1)` : '';
+    return prepared<{ claimed: number; completed: number }>(
+      db,
+      `login_progress_complete${claiming ? '_claiming_step' : ''}${withResult ? '_with_result' : ''}`,
+      `with ${claimed}finished as (delete from login_progress where interaction_hash = $1${claiming ? ' and exists (select 1 from claimed)' : ''} returning user_id),
           noted as (
             update users set last_two_factor_login_at = $3, failed_attempts = 0, lockout_count = 0, locked_until = null
              where id = $2 and exists (select 1 from finished where finished.user_id = $2)
                and status = 'active' and (locked_until is null or locked_until <= $3)
             returning id),
-          recorded as (${auditInsertFrom(5)} where exists (select 1 from noted) returning 1)
-     select (select count(*) from claimed)::int as claimed, (select count(*) from recorded)::int as completed`,
-  );
+          recorded as (${auditInsertFrom(audit)} where exists (select 1 from noted) returning 1)${saved}
+     select ${claiming ? '(select count(*) from claimed)::int' : '1'} as claimed, (select count(*) from recorded)::int as completed`,
+    );
+  };
+  const completions = {
+    plain: completion(false, false),
+    withResult: completion(false, true),
+    claiming: completion(true, false),
+    claimingWithResult: completion(true, true),
+  };
   return {
     /** A lookahead for the next interaction lookup (see ProgressLookahead). */
     lookahead(now: Date, candidate?: { participantId: string; userId: string }): ProgressLookahead {
@@ -225,12 +231,21 @@ export function loginProgressQueries(db: Database) {
     /**
      * 'ended': the login may not complete after all (its progress was ended, or the user locked
      * or disabled meanwhile). With `use`, the code's time step is claimed in the same statement,
-     * and 'code_used' says it was taken already (nothing else happened).
+     * and 'code_used' says it was taken already (nothing else happened). With `result`, the
+     * interaction's row (rowOfSave) is written in it too, only if the login completed.
      */
-    async complete(interactionUid: string, userId: string, at: Date, events: readonly AuditEvent[], use?: { totpStep: number }): Promise<'completed' | 'ended' | 'code_used'> {
+    async complete(
+      interactionUid: string,
+      userId: string,
+      at: Date,
+      events: readonly AuditEvent[],
+      use?: { totpStep: number },
+      result?: OidcRow,
+    ): Promise<'completed' | 'ended' | 'code_used'> {
       if (events.length === 0) throw new Error('a completed login is always audited');
-      if (!use) return (await complete([hashId(interactionUid), userId, at, ...auditColumns(events)])).rowCount > 0 ? 'completed' : 'ended';
-      const [row] = (await completeClaimingStep([hashId(interactionUid), userId, at, use.totpStep, ...auditColumns(events)])).rows;
+      const statement = use ? (result ? completions.claimingWithResult : completions.claiming) : result ? completions.withResult : completions.plain;
+      const values = [hashId(interactionUid), userId, at, ...(use ? [use.totpStep] : []), ...auditColumns(events), ...(result ?? [])];
+      const [row] = (await statement(values)).rows;
       if (!row?.claimed) return 'code_used';
       return row.completed ? 'completed' : 'ended';
     },

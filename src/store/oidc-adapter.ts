@@ -25,11 +25,11 @@ import { hashId } from '../kernel/hash-id.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from './database.js';
 import { namedShape, prepared, unnamed } from './prepared.js';
+import { OIDC_TABLE as TABLE, UPSERT_CONFLICT, UPSERT_INTO, UPSERT_TYPES, type OidcRow } from './oidc-rows.js';
 import { CANDIDATE_USER, candidateOf, PROGRESS_WITH_USER, progressLookahead, type ProgressWithUserRow } from './login-progress.js';
 import { problemIn } from '../kernel/storable-text.js';
 import type { EndedArtefact } from '../oidc/backchannel-logout.js';
 
-const TABLE = 'oidc_payloads';
 
 /** Models whose artefacts belong to a grant and die with it (revokeByGrantId). */
 const GRANT_MEMBERS = new Set([
@@ -87,10 +87,6 @@ const ACCOUNT_OF_ROW = `(select json_build_object('id', u.id, 'status', u.status
 const COLUMNS = 'payload, consumed_at, expires_at';
 
 /** The adapter's statements, prepared once per pool (see prepared.ts). */
-const UPSERT_INTO = `insert into ${TABLE} (model, id_hash, payload, grant_id_hash, user_code, uid, account_id, expires_at)`;
-const UPSERT_CONFLICT = `on conflict (model, id_hash) do update set payload = excluded.payload, grant_id_hash = excluded.grant_id_hash,
-         user_code = excluded.user_code, uid = excluded.uid, account_id = excluded.account_id, expires_at = excluded.expires_at`;
-
 function statements(db: Database) {
   return {
     db,
@@ -320,8 +316,6 @@ interface PendingConsumption {
   lost(): Promise<never>;
 }
 
-/** The types of UPSERT_INTO's columns, in its order. */
-const UPSERT_TYPES = ['text', 'text', 'jsonb', 'text', 'text', 'text', 'text', 'timestamptz'] as const;
 
 /** The largest batches prepared by name (see WriteBehind#write): at most 5 × 9 statements per connection. */
 const MAX_NAMED_DELETES = 4;
@@ -362,6 +356,21 @@ export async function commitWithSessionWrite(db: Database, work: (trx: Database)
   else await work(db);
 }
 
+const capturedRows = new AsyncLocalStorage<OidcRow[]>();
+
+/**
+ * Runs `save` (an oidc-provider model's save) without writing anything: the row it would have
+ * written is returned instead, for a statement of ours that writes it with its own work, all
+ * or nothing (a login's completion and its interaction's result: login-progress.ts).
+ */
+export async function rowOfSave(save: () => Promise<unknown>): Promise<OidcRow> {
+  const rows: OidcRow[] = [];
+  await capturedRows.run(rows, save);
+  const [row] = rows;
+  if (!row || rows.length !== 1) throw new Error(`a save wrote ${rows.length} rows where one was expected`);
+  return row;
+}
+
 /** Sends the current request's waiting writes now (before a statement that must see them). */
 export async function flushOidcWrites(): Promise<void> {
   await writeBehind.getStore()?.flush();
@@ -396,8 +405,10 @@ export class PostgresAdapter implements Adapter {
       accountIdOf(payload),
       expiresAt,
     ];
+    const captured = capturedRows.getStore();
     const batch = writeBehind.getStore();
-    if (batch) batch.upsert(this.sql.db, this.model, idHash, values, stored);
+    if (captured) captured.push(values);
+    else if (batch) batch.upsert(this.sql.db, this.model, idHash, values, stored);
     else await this.sql.upsert(values);
     // Again: a token found meanwhile in this request may have kept the version before this write.
     this.forgetKept(idHash, payload.uid);

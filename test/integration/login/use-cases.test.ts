@@ -10,7 +10,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { AMR, ACR } from '../../../src/oidc/assurance.js';
 import { submitCode } from '../../../src/login/code-step.js';
 import { completeLogin } from '../../../src/login/completion.js';
-import { CANNOT_LOG_IN_NOW, findLogin, type Login, type LoginRequest, type LoginServices } from '../../../src/login/login.js';
+import { CANNOT_LOG_IN_NOW, findLogin, type Login, type LoginRequest, type LoginServices, type ResultRow } from '../../../src/login/login.js';
 import { chooseEmailCodes } from '../../../src/login/method-step.js';
 import { changePasswordDuringLogin } from '../../../src/login/password-change.js';
 import { submitPassword } from '../../../src/login/password-step.js';
@@ -163,6 +163,39 @@ describe('the login use cases', () => {
         clock.advance(services.config.totp.period);
         expect(await submitCode(login, await proven(losers[0] as LoginRequest), totp(who))).toMatchObject({ kind: 'complete' });
       }
+    });
+
+    it("writes the interaction's result in the statement that completes the login, and only when it completes", async () => {
+      // The row oidc-provider resumes from, as the routes make it (rowOfSave): here a stand-in per login.
+      const resultOf = (uid: string): ResultRow => async (completed) => ['Interaction', `result-${uid}`, JSON.stringify({ result: completed }), null, null, uid, null, new Date(clock.now().getTime() + 600_000)];
+      const written = async (uid: string) => database.db('oidc_payloads').where({ model: 'Interaction', id_hash: `result-${uid}` }).first();
+      // (Email codes complete through the same completion: the HTTP login tests resume from their result.)
+      const who = await user();
+      const completing = await request();
+      await submitPassword(login, completing, typed(who));
+      clock.advance(services.config.totp.period);
+      expect(await submitCode(login, await proven(completing), totp(who), resultOf(completing.uid))).toMatchObject({ kind: 'complete', resultWritten: true, accountId: who.subject });
+      expect((await written(completing.uid))?.payload).toMatchObject({ result: { accountId: who.subject, amr: expect.arrayContaining(['pwd']) } });
+      // Locked while the step ran: the login does not complete, and no result is there to resume from.
+      const locked = await user();
+      const req = await request();
+      await submitPassword(login, req, typed(locked));
+      const state = await proven(req);
+      await services.queries.users.lock(state.user.id, new Date(clock.now().getTime() + 3600_000));
+      clock.advance(services.config.totp.period);
+      expect(await submitCode(login, state, totp(locked), resultOf(req.uid))).toEqual(CANNOT_LOG_IN_NOW);
+      expect(await written(req.uid)).toBeUndefined();
+      // Of two logins with one code, only the one that completed has a result.
+      const racer = await user();
+      const requests = [await request(), await request()];
+      for (const each of requests) await submitPassword(login, each, typed(racer));
+      const states = await Promise.all(requests.map(proven));
+      clock.advance(services.config.totp.period);
+      const code = totp(racer);
+      const outcomes = await Promise.all(states.map((each, index) => submitCode(login, each, code, resultOf((requests[index] as LoginRequest).uid))));
+      const rows = await Promise.all(requests.map((each) => written(each.uid)));
+      expect(outcomes.map((outcome) => outcome.kind === 'complete')).toEqual(rows.map((row) => row !== undefined));
+      expect(rows.filter(Boolean)).toHaveLength(1);
     });
 
     it('uses a right code up even when the login it would complete is refused', async () => {
