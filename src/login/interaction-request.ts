@@ -21,7 +21,8 @@ import type { Clock } from '../kernel/clock.js';
 import { normaliseParticipantId, normaliseUserId } from '../kernel/identifiers.js';
 import type { Queries } from '../store/index.js';
 import type { ProgressLookahead } from '../store/login-progress.js';
-import { refused, type Login, type LoginRefusal, type LoginRequest } from './login.js';
+import { refused, type CompletedLogin, type Login, type LoginRefusal, type LoginRequest, type ResultRow } from './login.js';
+import { rowOfSave } from '../store/oidc-adapter.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -107,3 +108,32 @@ export function checkedForm(csrf: CsrfTokens) {
     return parsed.data;
   };
 }
+
+/** A completed login as oidc-provider's interaction result. */
+export const loginResult = (completed: CompletedLogin): InteractionDetails['result'] => ({
+  login: { accountId: completed.accountId, acr: completed.acr, amr: completed.amr, remember: true },
+});
+
+/** Saves a result on the interaction this request loaded (what provider.interactionResult does). */
+export async function saveResult(ctx: Context, result: InteractionDetails['result']): Promise<void> {
+  const { details } = loaded(ctx);
+  details.result = result;
+  await details.save(details.exp - Math.floor(Date.now() / 1000));
+}
+
+/** Back to oidc-provider, which resumes from the interaction's result. */
+export function resumeProvider(ctx: Context): void {
+  ctx.status = 303;
+  ctx.redirect(loaded(ctx).details.returnTo);
+}
+
+export async function finishInteraction(ctx: Context, result: InteractionDetails['result']): Promise<void> {
+  await saveResult(ctx, result);
+  resumeProvider(ctx);
+}
+
+/** A completed login's result as a row, for the statement that completes the login to write (ResultRow). */
+export const resultRow =
+  (ctx: Context): ResultRow =>
+  (completed) =>
+    rowOfSave(() => saveResult(ctx, loginResult(completed)));

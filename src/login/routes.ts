@@ -31,11 +31,10 @@ import { msg, translator, type Translatable } from '../i18n/translate.js';
 import { submitCode, sendLoginCode } from './code-step.js';
 import { grantConsent } from './consent.js';
 import { forms } from './forms.js';
-import { BackToStart, checkedForm, loadInteraction, loaded, RefusedPage, refusalPages, type InteractionDetails } from './interaction-request.js';
+import { BackToStart, checkedForm, finishInteraction, loadInteraction, loaded, loginResult, RefusedPage, refusalPages, resultRow, resumeProvider } from './interaction-request.js';
 import { completeLogin } from './completion.js';
 import { hintedLogin } from './login-hint.js';
-import { findLogin, refused, type CompletedLogin, type Login, type LoginOutcome, type LoginServices, type ResultRow } from './login.js';
-import { rowOfSave } from '../store/oidc-adapter.js';
+import { findLogin, refused, type Login, type LoginOutcome, type LoginServices } from './login.js';
 import { chooseEmailCodes, confirmAuthenticator } from './method-step.js';
 import { authenticatorPage, choiceOfMethodPage, codePage, consentPage, loginPage, newPasswordPage, recoveryCodePage, registerKeyPage, securityKeyPage } from './pages.js';
 import { smartcardExceptionFor } from './smartcard-exception.js';
@@ -65,7 +64,6 @@ export interface SmartcardLogin {
   /** The origin the "Log in with smartcard" form posts to (the TLS listener, or the proxy's). */
   loginOrigin: string;
 }
-
 
 const stateNotFor = refused(400, 'error.notAccepted', 'form.wrongStep');
 
@@ -170,32 +168,6 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         return finishInteraction(ctx, loginResult(outcome));
     }
   }
-
-  const loginResult = (completed: CompletedLogin): InteractionDetails['result'] => ({ login: { accountId: completed.accountId, acr: completed.acr, amr: completed.amr, remember: true } });
-
-  /** Saves a result on the interaction this request already loaded (what provider.interactionResult does). */
-  async function saveResult(ctx: Context, result: InteractionDetails['result']): Promise<void> {
-    const { details } = loaded(ctx);
-    details.result = result;
-    await details.save(details.exp - Math.floor(Date.now() / 1000));
-  }
-
-  /** Back to oidc-provider, which resumes from the interaction's result. */
-  function resumeProvider(ctx: Context): void {
-    ctx.status = 303;
-    ctx.redirect(loaded(ctx).details.returnTo);
-  }
-
-  async function finishInteraction(ctx: Context, result: InteractionDetails['result']): Promise<void> {
-    await saveResult(ctx, result);
-    resumeProvider(ctx);
-  }
-
-  /** A completed login's result as a row, for the statement that completes the login to write (ResultRow). */
-  const resultRow =
-    (ctx: Context): ResultRow =>
-    (completed) =>
-      rowOfSave(() => saveResult(ctx, loginResult(completed)));
 
   router.get('/:uid', async (ctx) => {
     const { details, clientName } = loaded(ctx);
