@@ -215,7 +215,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     });
   }
   proofRoute('otp', forms.code, (current, { code }, ctx) => submitCode(deps, current, code, resultRow(ctx)));
-  proofRoute('security-key', forms.credential, (current, { credential }) => submitAssertion(deps, current, credential));
+  proofRoute('security-key', forms.credential, (current, { credential }, ctx) => submitAssertion(deps, current, credential, resultRow(ctx)));
   proofRoute('recovery-code', forms.code, (current, { code }) => submitRecoveryCode(deps, current, code));
 
   router.post('/:uid/register-key', async (ctx) => {

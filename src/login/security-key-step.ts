@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { onlyHardwareProtected, type ProvenFactor } from '../oidc/assurance.js';
 import { advance } from './completion.js';
 import { recordFailedFactor } from './failed-factor.js';
-import { CANNOT_LOG_IN_NOW, factorHolder, stepContext, type Login, type LoginOutcome, type LoginServices } from './login.js';
+import { CANNOT_LOG_IN_NOW, factorHolder, stepContext, type Login, type LoginOutcome, type LoginServices, type ResultRow } from './login.js';
 import { otherWays } from './steps.js';
 
 /**
@@ -27,7 +27,8 @@ export async function keyChallenge(services: LoginServices, login: Login): Promi
 /** What the page's script sends when the browser gave no credential (cancelled, timed out, refused by the key). */
 const NO_CREDENTIAL = z.object({ error: z.string().max(64) }).strict();
 
-export async function submitAssertion(services: LoginServices, login: Login, credentialJson: string): Promise<LoginOutcome & { failedAttempt?: boolean }> {
+/** `resultRow`: the interaction's result, written with the completion when this key completes the login. */
+export async function submitAssertion(services: LoginServices, login: Login, credentialJson: string, resultRow?: ResultRow): Promise<LoginOutcome & { failedAttempt?: boolean }> {
   if (login.step !== 'security-key') return { kind: 'next' };
   // The user cancelled, or the key did not answer: nothing was proven or tried; not a failure to count.
   if (isNoCredential(credentialJson)) return { kind: 'retry', status: 400, error: 'key.cancelled' };
@@ -40,7 +41,7 @@ export async function submitAssertion(services: LoginServices, login: Login, cre
       outcome: 'success',
       who: login.user,
       details: { credential: verdict.credential.id, userVerified: verdict.userVerified, deviceBound: verdict.deviceBound },
-    });
+    }, resultRow);
   }
   const { locked } = await recordFailedFactor(services, login.request, { factor: 'webauthn', reason: verdict.reason, user: login.user, countable: true });
   if (locked) return { ...CANNOT_LOG_IN_NOW, failedAttempt: true };
