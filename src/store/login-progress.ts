@@ -4,7 +4,7 @@ import type { Database } from './database.js';
 import { prepared } from './prepared.js';
 import { AUDIT_PARAMETERS, auditColumns, auditInsertFrom, type AuditEvent } from './audit.js';
 import { upsertRowWhen, type OidcRow } from './oidc-rows.js';
-import type { TotpCredentialRow } from './totp-credentials.js';
+import { claimStepStatement, type TotpCredentialRow } from './totp-credentials.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
 /** The factors one login (one oidc-provider interaction) has proven so far, for which user. */
@@ -162,10 +162,7 @@ export function loginProgressQueries(db: Database) {
   const completion = (claiming: boolean, withResult: boolean) => {
     const audit = claiming ? 5 : 4;
     const claimed = claiming
-      ? `claimed as (
-            update totp_credentials set last_used_step = $4
-             where user_id = $2 and (last_used_step is null or last_used_step < $4)
-            returning user_id),
+      ? `claimed as (${claimStepStatement('$4', '$2')} returning user_id),
           `
       : '';
     const saved = withResult ? `,

@@ -30,7 +30,6 @@ import { CANDIDATE_USER, candidateOf, PROGRESS_WITH_USER, progressLookahead, typ
 import { problemIn } from '../kernel/storable-text.js';
 import type { EndedArtefact } from '../oidc/backchannel-logout.js';
 
-
 /** Models whose artefacts belong to a grant and die with it (revokeByGrantId). */
 const GRANT_MEMBERS = new Set([
   'AccessToken',
@@ -86,6 +85,11 @@ const ACCOUNT_OF_ROW = `(select json_build_object('id', u.id, 'status', u.status
          where u.id = case when t.account_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then t.account_id::uuid end) as account`;
 const COLUMNS = 'payload, consumed_at, expires_at';
 
+/** Marks an artefact consumed, only if no request did before (one row: this one won). The placeholders of its model and id hash. */
+function consumeStatement(model: string, idHash: string): string {
+  return `update ${TABLE} set consumed_at = now() where model = ${model} and id_hash = ${idHash} and consumed_at is null`;
+}
+
 /** The adapter's statements, prepared once per pool (see prepared.ts). */
 function statements(db: Database) {
   return {
@@ -133,7 +137,7 @@ function statements(db: Database) {
     ),
     findByUid: prepared<Row>(db, 'oidc_find_by_uid', `select ${COLUMNS} from ${TABLE} where model = $1 and uid = $2 and ${LIVE} limit 1`),
     findByUserCode: prepared<Row>(db, 'oidc_find_by_user_code', `select ${COLUMNS} from ${TABLE} where model = $1 and user_code = $2 and ${LIVE} limit 1`),
-    consume: prepared(db, 'oidc_consume', `update ${TABLE} set consumed_at = now() where model = $1 and id_hash = $2 and consumed_at is null`),
+    consume: prepared(db, 'oidc_consume', consumeStatement('$1', '$2')),
     revokeGrantOf: prepared(
       db,
       'oidc_revoke_grant_of',
@@ -282,7 +286,7 @@ class WriteBehind {
     const values: unknown[] = [];
     const placeholders = (row: readonly unknown[], casts?: readonly string[]) => `(${row.map((value, index) => `$${values.push(value)}${casts ? `::${casts[index]}` : ''}`).join(', ')})`;
     const consumed = consumption
-      ? `consumed as (update ${TABLE} set consumed_at = now() where model = $${values.push(consumption.model)} and id_hash = $${values.push(consumption.idHash)} and consumed_at is null returning 1)`
+      ? `consumed as (${consumeStatement(`$${values.push(consumption.model)}`, `$${values.push(consumption.idHash)}`)} returning 1)`
       : '';
     const gone = writes.filter((write) => !write.values);
     const kept = writes.filter((write) => write.values);
@@ -315,7 +319,6 @@ interface PendingConsumption {
   idHash: string;
   lost(): Promise<never>;
 }
-
 
 /** The largest batches prepared by name (see WriteBehind#write): at most 5 × 9 statements per connection. */
 const MAX_NAMED_DELETES = 4;

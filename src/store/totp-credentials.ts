@@ -15,13 +15,19 @@ export interface TotpCredentialRow extends TotpSecretRow {
   confirmed_at: Date;
 }
 
+/**
+ * The claim of a time step: it succeeds (one row) only if `step` is later than every step the
+ * user's credential was used with. `step` and `user` are the statement's placeholders. The one
+ * text of the rule, for the claim alone and for a login's completion that claims as it completes
+ * (login-progress.ts).
+ */
+export function claimStepStatement(step: string, user: string): string {
+  return `update totp_credentials set last_used_step = ${step} where user_id = ${user} and (last_used_step is null or last_used_step < ${step})`;
+}
+
 export function totpCredentialQueries(db: Database) {
   // Every TOTP login claims its step: prepared once per connection, without knex's query building (prepared.ts).
-  const claim = prepared(
-    db,
-    'totp_claim_step',
-    'update totp_credentials set last_used_step = $1 where user_id = $2 and (last_used_step is null or last_used_step < $1)',
-  );
+  const claim = prepared(db, 'totp_claim_step', claimStepStatement('$1', '$2'));
   return {
     async find(userId: string): Promise<TotpCredentialRow | undefined> {
       return db<TotpCredentialRow>('totp_credentials').where({ user_id: userId }).first();
