@@ -5,7 +5,7 @@
  * does against the hashing bound, which has all the cores to itself.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
@@ -80,4 +80,67 @@ export function cpuSnapshot(serverPids: number | number[]): CpuSnapshot {
 export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, operations: number): CpuSnapshot {
   const per = (key: keyof CpuSnapshot) => (operations > 0 ? (after[key] - before[key]) / operations : Number.NaN);
   return { server: per('server'), serverThreadPool: per('serverThreadPool'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
+}
+
+/** The local TCP ports of a process's sockets connected to `remotePort` (IPv4 and IPv6, from /proc). */
+function tcpPortsOf(pid: number, remotePort: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode) inodes.add(inode);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return [];
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10 || !inodes.has(fields[9] as string)) continue;
+      const local = Number.parseInt((fields[1] as string).split(':')[1] as string, 16);
+      const remote = Number.parseInt((fields[2] as string).split(':')[1] as string, 16);
+      if (remote === remotePort) ports.push(local);
+    }
+  }
+  return ports;
+}
+
+/**
+ * The PostgreSQL backends serving one server process: its connections' local ports, matched
+ * to `pg_stat_activity.client_port`. Two servers on one database then have their own
+ * PostgreSQL CPU (each backend serves one connection, so one server). Over TCP only.
+ */
+export async function postgresBackendsOf(pid: number, admin: { query(text: string, values: unknown[]): Promise<{ rows: unknown[] }> }, postgresPort: number): Promise<number[]> {
+  const ports = tcpPortsOf(pid, postgresPort);
+  if (ports.length === 0) return [];
+  const { rows } = await admin.query('select pid from pg_stat_activity where client_port = any($1::int[])', [ports]);
+  return (rows as { pid: number }[]).map((row) => row.pid);
+}
+
+/** CPU used so far by each of these processes (a process that ended reads 0). */
+export function cpuOfProcesses(pids: readonly number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, processCpuMs(pid)]));
+}
+
+/**
+ * CPU the backends used between two readings: a backend seen only at the end started during
+ * the interval (from 0); one seen only at the start ended (what it used before ending is lost:
+ * under steady load the pool keeps its connections, so this is rare).
+ */
+export function backendCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, now] of after) total += now - (before.get(pid) ?? 0);
+  return total;
 }

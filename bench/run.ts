@@ -32,7 +32,7 @@ import { connectDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { defaultHashingConcurrency } from '../src/factors/password.js';
 import { fullLogin, HttpClient, refreshGrant, totpCode, type Client, type Credentials } from './http-client.js';
-import { cpuPer, cpuSnapshot } from './cpu.js';
+import { backendCpuBetween, cpuOfProcesses, cpuPer, cpuSnapshot, postgresBackendsOf, type CpuSnapshot } from './cpu.js';
 import { runLoad, type LoadResult } from './measure.js';
 import { seedUsers } from './seed.js';
 import { countQueries } from './query-count.js';
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       return fullLogin(http, client, user, code);
     };
     if (args.against) {
-      await compareServers(http, client, nextUser, server.pid as number, await startSecondNode(path.resolve(args.against as string)), path.resolve(args.against as string));
+      await compareServers(http, client, nextUser, server.pid as number, await startSecondNode(path.resolve(args.against as string)), path.resolve(args.against as string), databaseUrl);
       return;
     }
 
@@ -415,8 +415,10 @@ async function main(): Promise<void> {
 
 /**
  * `--against`: this server and another checkout's, the same logins alternated between them at
- * each level. CPU per login, by process: the server outside its thread pool (argon2), and the
- * thread pool. PostgreSQL is shared, so its CPU is not split (the statement counts tell it).
+ * each level. CPU per login, by process: the server outside its thread pool (argon2), the
+ * thread pool, and the PostgreSQL backends of its own connections (postgresBackendsOf), so
+ * that "outside argon2" compares whole, at the same moments. PostgreSQL's shared processes
+ * (WAL writer, checkpointer, autovacuum) are not split: they are shown for both together.
  */
 async function compareServers(
   http: HttpClient,
@@ -425,11 +427,16 @@ async function compareServers(
   pid: number,
   other: { pid: number; http: HttpClient; stop(): Promise<void> },
   otherRoot: string,
+  databaseUrl: string,
 ): Promise<void> {
   const servers = [
     { name: `this checkout (${ROOT})`, http, pid },
     { name: `--against (${otherRoot})`, http: other.http, pid: other.pid },
   ];
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const postgresPort = Number(new URL(databaseUrl).port || 5432);
+  const backendsOf = (serverPid: number) => postgresBackendsOf(serverPid, admin, postgresPort);
   try {
     let turn = 0;
     const task = async () => {
@@ -440,10 +447,15 @@ async function compareServers(
     };
     log('warming up both');
     await runLoad({ concurrency: cores, count: 60, task });
-    const lines = ['| concurrency | server | logins | server outside argon2 ms/login | argon2 (thread pool) ms/login |', '| --- | --- | --- | --- | --- |'];
+    const lines = [
+      '| concurrency | server | logins | server outside argon2 ms/login | its PostgreSQL backends ms/login | outside argon2 ms/login | argon2 (thread pool) ms/login | outside ÷ argon2 |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ];
+    const ratios: string[] = [];
     for (const concurrency of levels) {
       log(`both servers at concurrency ${concurrency}, logins alternated`);
       const done = new Map<number, number>();
+      const backendsBefore = await Promise.all(servers.map(async (entry) => cpuOfProcesses(await backendsOf(entry.pid))));
       const before = servers.map((entry) => cpuSnapshot(entry.pid));
       await runLoad({
         concurrency,
@@ -453,14 +465,29 @@ async function compareServers(
           done.set(target.pid, (done.get(target.pid) ?? 0) + 1);
         },
       });
+      const after = servers.map((entry) => cpuSnapshot(entry.pid));
+      const backendsAfter = await Promise.all(servers.map(async (entry) => cpuOfProcesses(await backendsOf(entry.pid))));
+      const outside: number[] = [];
+      let ownBackends = 0;
       servers.forEach((entry, index) => {
         const count = done.get(entry.pid) ?? 0;
-        const cpu = cpuPer(before[index] as ReturnType<typeof cpuSnapshot>, cpuSnapshot(entry.pid), count);
-        lines.push(`| ${concurrency} | ${entry.name} | ${count} | ${(cpu.server - cpu.serverThreadPool).toFixed(2)} | ${cpu.serverThreadPool.toFixed(2)} |`);
+        const cpu = cpuPer(before[index] as CpuSnapshot, after[index] as CpuSnapshot, count);
+        const backendMs = backendCpuBetween(backendsBefore[index] as Map<number, number>, backendsAfter[index] as Map<number, number>);
+        ownBackends += backendMs;
+        const postgres = count > 0 ? backendMs / count : Number.NaN;
+        const serverOutside = cpu.server - cpu.serverThreadPool;
+        outside.push(serverOutside + postgres);
+        lines.push(
+          `| ${concurrency} | ${entry.name} | ${count} | ${serverOutside.toFixed(2)} | ${postgres.toFixed(2)} | ${(serverOutside + postgres).toFixed(2)} | ${cpu.serverThreadPool.toFixed(2)} | ${((serverOutside + postgres) / cpu.serverThreadPool).toFixed(3)} |`,
+        );
       });
+      const logins = [...done.values()].reduce((sum, count) => sum + count, 0);
+      const sharedPostgres = ((after[0] as CpuSnapshot).postgres - (before[0] as CpuSnapshot).postgres - ownBackends) / logins;
+      ratios.push(`- concurrency ${concurrency}: outside argon2, this ÷ against = ${((outside[0] as number) / (outside[1] as number)).toFixed(3)}; PostgreSQL's shared processes ${sharedPostgres.toFixed(2)} ms/login for both (not split)`);
     }
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${lines.join('\n')}\n\n${ratios.join('\n')}\n`);
   } finally {
+    await admin.end();
     await other.stop();
   }
 }
