@@ -27,10 +27,10 @@ export function requestContext(log: Logger): Middleware {
       const status = ctx.status;
       // 503 is this server saying "try again" (draining, a database interruption): worth a warning, not an alarm.
       const level = PROBES.has(ctx.path) ? 'debug' : status === 503 ? 'warn' : status >= 500 ? 'error' : 'info';
-      log[level](
-        { requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
-        'request',
-      );
+      // The line's fields (the client address among them) are gathered only when it is written.
+      if (log.isLevelEnabled(level)) {
+        log[level]({ requestId, method: ctx.method, path: ctx.path, status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip }, 'request');
+      }
     }
   };
 }
