@@ -46,17 +46,22 @@ function threadPoolCpuMs(pid: number | string): number {
   return total;
 }
 
-function postgresCpuMs(): number {
-  let total = 0;
+/** Every PostgreSQL process on this machine. */
+export function postgresPids(): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(entry);
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
     } catch {
       // the process ended meanwhile
     }
   }
-  return total;
+  return pids;
+}
+
+function postgresCpuMs(): number {
+  return postgresPids().reduce((sum, pid) => sum + processCpuMs(pid), 0);
 }
 
 export interface CpuSnapshot {

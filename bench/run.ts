@@ -32,7 +32,7 @@ import { connectDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { defaultHashingConcurrency } from '../src/factors/password.js';
 import { fullLogin, HttpClient, refreshGrant, totpCode, type Client, type Credentials } from './http-client.js';
-import { backendCpuBetween, cpuOfProcesses, cpuPer, cpuSnapshot, postgresBackendsOf, type CpuSnapshot } from './cpu.js';
+import { backendCpuBetween, cpuOfProcesses, cpuPer, cpuSnapshot, postgresBackendsOf, postgresPids, type CpuSnapshot } from './cpu.js';
 import { runLoad, type LoadResult } from './measure.js';
 import { seedUsers } from './seed.js';
 import { countQueries } from './query-count.js';
@@ -456,6 +456,7 @@ async function compareServers(
       log(`both servers at concurrency ${concurrency}, logins alternated`);
       const done = new Map<number, number>();
       const backendsBefore = await Promise.all(servers.map(async (entry) => cpuOfProcesses(await backendsOf(entry.pid))));
+      const postgresBefore = cpuOfProcesses(postgresPids());
       const before = servers.map((entry) => cpuSnapshot(entry.pid));
       await runLoad({
         concurrency,
@@ -466,14 +467,13 @@ async function compareServers(
         },
       });
       const after = servers.map((entry) => cpuSnapshot(entry.pid));
+      const postgresAfter = cpuOfProcesses(postgresPids());
       const backendsAfter = await Promise.all(servers.map(async (entry) => cpuOfProcesses(await backendsOf(entry.pid))));
       const outside: number[] = [];
-      let ownBackends = 0;
       servers.forEach((entry, index) => {
         const count = done.get(entry.pid) ?? 0;
         const cpu = cpuPer(before[index] as CpuSnapshot, after[index] as CpuSnapshot, count);
         const backendMs = backendCpuBetween(backendsBefore[index] as Map<number, number>, backendsAfter[index] as Map<number, number>);
-        ownBackends += backendMs;
         const postgres = count > 0 ? backendMs / count : Number.NaN;
         const serverOutside = cpu.server - cpu.serverThreadPool;
         outside.push(serverOutside + postgres);
@@ -482,7 +482,10 @@ async function compareServers(
         );
       });
       const logins = [...done.values()].reduce((sum, count) => sum + count, 0);
-      const sharedPostgres = ((after[0] as CpuSnapshot).postgres - (before[0] as CpuSnapshot).postgres - ownBackends) / logins;
+      // The rest of PostgreSQL: its processes alive throughout that serve neither server's connections.
+      const serving = new Set([...backendsBefore, ...backendsAfter].flatMap((backends) => [...backends.keys()]));
+      const shared = new Map([...postgresAfter].filter(([postgresPid]) => postgresBefore.has(postgresPid) && !serving.has(postgresPid)));
+      const sharedPostgres = backendCpuBetween(postgresBefore, shared) / logins;
       ratios.push(`- concurrency ${concurrency}: outside argon2, this ÷ against = ${((outside[0] as number) / (outside[1] as number)).toFixed(3)}; PostgreSQL's shared processes ${sharedPostgres.toFixed(2)} ms/login for both (not split)`);
     }
     process.stdout.write(`${lines.join('\n')}\n\n${ratios.join('\n')}\n`);
