@@ -124,14 +124,17 @@ function tcpPortsOf(pid: number, remotePort: number): number[] {
 
 /**
  * The PostgreSQL backends serving one server process: its connections' local ports, matched
- * to `pg_stat_activity.client_port`. Two servers on one database then have their own
- * PostgreSQL CPU (each backend serves one connection, so one server). Over TCP only.
+ * to `pg_stat_activity.client_port` of the admin connection's database, and kept only if they
+ * are PostgreSQL processes of this machine. Two servers on one database then have their own
+ * PostgreSQL CPU (each backend serves one connection, so one server). Over TCP to a
+ * PostgreSQL on this machine only: otherwise there is nothing to match, and the list is empty.
  */
 export async function postgresBackendsOf(pid: number, admin: { query(text: string, values: unknown[]): Promise<{ rows: unknown[] }> }, postgresPort: number): Promise<number[]> {
   const ports = tcpPortsOf(pid, postgresPort);
   if (ports.length === 0) return [];
-  const { rows } = await admin.query('select pid from pg_stat_activity where client_port = any($1::int[])', [ports]);
-  return (rows as { pid: number }[]).map((row) => row.pid);
+  const { rows } = await admin.query('select pid from pg_stat_activity where client_port = any($1::int[]) and datname = current_database()', [ports]);
+  const local = new Set(postgresPids());
+  return (rows as { pid: number }[]).map((row) => row.pid).filter((backend) => local.has(backend));
 }
 
 /** CPU used so far by each of these processes (a process that ended reads 0). */

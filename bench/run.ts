@@ -413,12 +413,19 @@ async function main(): Promise<void> {
   process.stdout.write(text);
 }
 
+/** A figure with so many decimals, or n/a when it could not be measured. */
+function figure(value: number, decimals: number): string {
+  return Number.isFinite(value) ? value.toFixed(decimals) : 'n/a';
+}
+
 /**
  * `--against`: this server and another checkout's, the same logins alternated between them at
  * each level. CPU per login, by process: the server outside its thread pool (argon2), the
  * thread pool, and the PostgreSQL backends of its own connections (postgresBackendsOf), so
- * that "outside argon2" compares whole, at the same moments. PostgreSQL's shared processes
- * (WAL writer, checkpointer, autovacuum) are not split: they are shown for both together.
+ * that "outside argon2" compares whole, at the same moments. The rest of PostgreSQL's CPU
+ * (its processes alive throughout the level that serve neither server: WAL writer,
+ * checkpointer, any other client's backend) is shown for both together; short-lived ones
+ * (autovacuum workers) are not seen.
  */
 async function compareServers(
   http: HttpClient,
@@ -434,10 +441,10 @@ async function compareServers(
     { name: `--against (${otherRoot})`, http: other.http, pid: other.pid },
   ];
   const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
   const postgresPort = Number(new URL(databaseUrl).port || 5432);
   const backendsOf = (serverPid: number) => postgresBackendsOf(serverPid, admin, postgresPort);
   try {
+    await admin.connect();
     let turn = 0;
     const task = async () => {
       const target = servers[turn++ % 2] as (typeof servers)[number];
@@ -469,16 +476,19 @@ async function compareServers(
       const after = servers.map((entry) => cpuSnapshot(entry.pid));
       const postgresAfter = cpuOfProcesses(postgresPids());
       const backendsAfter = await Promise.all(servers.map(async (entry) => cpuOfProcesses(await backendsOf(entry.pid))));
+      if (backendsAfter.some((backends) => backends.size === 0)) {
+        log("a server's PostgreSQL backends were not found (PostgreSQL over a Unix socket, or not on this machine): its PostgreSQL CPU reads n/a");
+      }
       const outside: number[] = [];
       servers.forEach((entry, index) => {
         const count = done.get(entry.pid) ?? 0;
         const cpu = cpuPer(before[index] as CpuSnapshot, after[index] as CpuSnapshot, count);
         const backendMs = backendCpuBetween(backendsBefore[index] as Map<number, number>, backendsAfter[index] as Map<number, number>);
-        const postgres = count > 0 ? backendMs / count : Number.NaN;
+        const postgres = count > 0 && (backendsAfter[index] as Map<number, number>).size > 0 ? backendMs / count : Number.NaN;
         const serverOutside = cpu.server - cpu.serverThreadPool;
         outside.push(serverOutside + postgres);
         lines.push(
-          `| ${concurrency} | ${entry.name} | ${count} | ${serverOutside.toFixed(2)} | ${postgres.toFixed(2)} | ${(serverOutside + postgres).toFixed(2)} | ${cpu.serverThreadPool.toFixed(2)} | ${((serverOutside + postgres) / cpu.serverThreadPool).toFixed(3)} |`,
+          `| ${concurrency} | ${entry.name} | ${count} | ${figure(serverOutside, 2)} | ${figure(postgres, 2)} | ${figure(serverOutside + postgres, 2)} | ${figure(cpu.serverThreadPool, 2)} | ${figure((serverOutside + postgres) / cpu.serverThreadPool, 3)} |`,
         );
       });
       const logins = [...done.values()].reduce((sum, count) => sum + count, 0);
@@ -486,11 +496,11 @@ async function compareServers(
       const serving = new Set([...backendsBefore, ...backendsAfter].flatMap((backends) => [...backends.keys()]));
       const shared = new Map([...postgresAfter].filter(([postgresPid]) => postgresBefore.has(postgresPid) && !serving.has(postgresPid)));
       const sharedPostgres = backendCpuBetween(postgresBefore, shared) / logins;
-      ratios.push(`- concurrency ${concurrency}: outside argon2, this ÷ against = ${((outside[0] as number) / (outside[1] as number)).toFixed(3)}; PostgreSQL's shared processes ${sharedPostgres.toFixed(2)} ms/login for both (not split)`);
+      ratios.push(`- concurrency ${concurrency}: outside argon2, this ÷ against = ${figure((outside[0] as number) / (outside[1] as number), 3)}; the rest of PostgreSQL ${figure(sharedPostgres, 2)} ms/login for both (not split)`);
     }
     process.stdout.write(`${lines.join('\n')}\n\n${ratios.join('\n')}\n`);
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
     await other.stop();
   }
 }

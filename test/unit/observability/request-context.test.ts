@@ -42,6 +42,24 @@ describe('one log line per request', () => {
     ]);
   });
 
+  it('gathers the fields of a line only when the line is written', async () => {
+    for (const [level, reads] of [
+      ['warn', 0],
+      ['info', 1],
+    ] as const) {
+      let addressReads = 0;
+      const app = new Koa();
+      app.use((ctx, next) => {
+        Object.defineProperty(ctx, 'ip', { get: () => (addressReads += 1, '192.0.2.1') });
+        return next();
+      });
+      app.use(requestContext(createLogger(level, new Writable({ write: (_chunk, _encoding, done) => done() }))));
+      app.use((ctx) => void (ctx.body = 'answer'));
+      await request(app.callback()).get('/fine');
+      expect([level, addressReads]).toEqual([level, reads]);
+    }
+  });
+
   it('keeps a sane request id from the caller and replaces any other', async () => {
     const { app } = appLoggingAt('silent');
     expect((await request(app.callback()).get('/').set('X-Request-Id', 'upstream-id-1234')).headers['x-request-id']).toBe('upstream-id-1234');
