@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { createServer as createNetServer } from 'node:net';
@@ -383,6 +383,8 @@ async function main(): Promise<void> {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
     await exited;
+    // The configuration files (with the bench's own keys) go with the servers that read them.
+    rmSync(dir, { recursive: true, force: true });
   }
 
   if (parts.has('baseline')) {
